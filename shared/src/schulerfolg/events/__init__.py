@@ -1,0 +1,26 @@
+"""Events: the CloudEvents envelope and every service's payload classes."""
+
+from schulerfolg.events import registry as registry  # noqa: F401  (registers the classes)
+from schulerfolg.events.base import (
+    STATE,
+    CloudEvent,
+    EventDecodeError,
+    EventMeta,
+    EventPayload,
+    decode_event,
+    event_name,
+    payload_class,
+    registered_events,
+)
+
+__all__ = [
+    "STATE",
+    "CloudEvent",
+    "EventDecodeError",
+    "EventMeta",
+    "EventPayload",
+    "decode_event",
+    "event_name",
+    "payload_class",
+    "registered_events",
+]

@@ -1,0 +1,190 @@
+"""RFC 9457 problem details for every error a service answers.
+
+Domain code raises ``Problem`` subclasses (they carry their status); the handlers installed by
+``install_problem_handlers`` turn them, validation errors, unknown routes and unexpected
+exceptions into ``application/problem+json``. Nothing a client sends may end in a bare 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("schulerfolg.http")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://schulerfolg.de/problems/"
+
+
+class FieldError(BaseModel):
+    """One invalid field: where it is, and what a person should change."""
+
+    field: str
+    location: str
+    message: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    rule: str | None = None
+
+
+class Problem(Exception):
+    """An error with its HTTP status; raise a subclass from domain or HTTP code."""
+
+    status: int = 400
+    title: str = "Bad request"
+    slug: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        rule: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.rule = rule
+        self.errors = errors
+        self.headers = headers or {}
+        if title:
+            self.title = title
+
+    def to_details(self, instance: str | None = None) -> ProblemDetails:
+        """The problem as a response body."""
+        return ProblemDetails(
+            type=TYPE_BASE + (self.rule or self.slug),
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+            rule=self.rule,
+        )
+
+
+class BadRequest(Problem):
+    status, title, slug = 400, "Bad request", "bad-request"
+
+
+class Unauthorized(Problem):
+    status, title, slug = 401, "Authentication required", "unauthorized"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(Problem):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(Problem):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(Problem):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(Problem):
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+class PreconditionRequired(Problem):
+    status, title, slug = 428, "Precondition required", "precondition-required"
+
+
+class Unprocessable(Problem):
+    status, title, slug = 422, "Unprocessable content", "validation"
+
+
+def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A JSON response with the problem+json media type."""
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        location = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) or location
+        errors.append(
+            FieldError(
+                field=field,
+                location=location,
+                message=str(err.get("msg", "invalid value")),
+                type=str(err.get("type", "value_error")),
+            )
+        )
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error of ``app`` as problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.to_details(request.url.path), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        names = ", ".join(sorted({e.field for e in errors}))
+        problem = Unprocessable(f"The request has invalid fields: {names}.", errors=errors)
+        return problem_response(problem.to_details(request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        details = ProblemDetails(
+            type=TYPE_BASE + f"http-{exc.status_code}",
+            title=titles.get(exc.status_code, "HTTP error"),
+            status=exc.status_code,
+            detail=str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+        )
+        return problem_response(details, getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A concurrent write won a uniqueness race the domain checked for: a conflict, not a crash.
+        log.warning("http.integrity_conflict", path=request.url.path, error=type(exc.orig).__name__)
+        problem = Conflict("The change conflicts with data written at the same time; retry.")
+        return problem_response(problem.to_details(request.url.path))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", path=request.url.path)
+        details = ProblemDetails(
+            type=TYPE_BASE + "internal",
+            title="Internal error",
+            status=500,
+            detail="An unexpected error occurred; it has been logged.",
+            instance=request.url.path,
+        )
+        return problem_response(details)

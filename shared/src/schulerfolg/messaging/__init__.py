@@ -1,0 +1,1 @@
+"""Messaging: NATS JetStream broker, streams, transactional outbox, inbox-guarded consumers."""

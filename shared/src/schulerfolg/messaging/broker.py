@@ -1,0 +1,225 @@
+"""The NATS side of a service: broker, its stream, durable consumers and their supervision.
+
+``Messaging`` owns one FastStream ``NatsBroker`` (with the OpenTelemetry middleware), declares
+the producer's stream, creates or updates the durable pull consumers explicitly (a changed
+consumer config in code does not update an existing consumer by itself), and starts them. It
+keeps retrying in the background until NATS is there, so a service starts without NATS and
+becomes ready once NATS answers; the outbox keeps every event meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats.js import api
+from nats.js.errors import NotFoundError
+
+from schulerfolg.db import Database
+from schulerfolg.events.base import SUBJECT_PREFIX
+from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, Outcome, RetryPolicy
+from schulerfolg.tables import PlatformTables
+
+log = structlog.get_logger("schulerfolg.messaging")
+
+# FastStream logs every message at INFO; that costs ~27 % of a hop. Ours are enough.
+logging.getLogger("faststream").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A producer's stream: ``REGISTRY`` on ``sfs.*.registry.>``."""
+
+    name: str
+    subjects: tuple[str, ...]
+    max_age_days: float = 30
+    replicas: int = 1
+    duplicate_window: float = 300.0
+
+    @classmethod
+    def for_service(cls, service: str, *, max_age_days: float = 30, replicas: int = 1) -> StreamSpec:
+        """The stream a service publishes to, named after it."""
+        return cls(
+            name=service.upper(),
+            subjects=(f"{SUBJECT_PREFIX}.*.{service}.>",),
+            max_age_days=max_age_days,
+            replicas=replicas,
+        )
+
+    def config(self) -> api.StreamConfig:
+        """The JetStream configuration: file storage, limits by age, a dedup window."""
+        return api.StreamConfig(
+            name=self.name,
+            subjects=list(self.subjects),
+            retention=api.RetentionPolicy.LIMITS,
+            storage=api.StorageType.FILE,
+            max_age=self.max_age_days * 86400,
+            num_replicas=self.replicas,
+            duplicate_window=self.duplicate_window,
+            discard=api.DiscardPolicy.OLD,
+        )
+
+
+def make_broker(nats_url: str, *, service: str) -> NatsBroker:
+    """A FastStream NATS broker that reconnects forever and traces every message."""
+    return NatsBroker(
+        [u.strip() for u in nats_url.split(",") if u.strip()],
+        name=service,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        connect_timeout=2,
+        middlewares=(NatsTelemetryMiddleware(),),
+        log_level=logging.DEBUG,
+        graceful_timeout=10.0,
+    )
+
+
+def consumer_config(spec: ConsumerSpec, *, ack_wait: float) -> api.ConsumerConfig:
+    """Durable, explicit ack, unlimited server-side deliveries (we dead-letter ourselves),
+    and no inactivity threshold (an outage must never delete a service's consumer)."""
+    return api.ConsumerConfig(
+        durable_name=spec.name,
+        description=spec.description or None,
+        deliver_policy=api.DeliverPolicy.ALL,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        ack_wait=ack_wait,
+        max_deliver=-1,
+        filter_subject=spec.subject,
+        max_ack_pending=1000,
+        replay_policy=api.ReplayPolicy.INSTANT,
+    )
+
+
+class Messaging:
+    """Broker, stream, consumers and the background task that brings them up."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        nats_url: str,
+        db: Database,
+        tables: PlatformTables,
+        stream: StreamSpec | None,
+        consumers: list[ConsumerSpec],
+        retry: RetryPolicy,
+        ack_wait: float = 30.0,
+        fetch_timeout: float = 2.0,
+    ) -> None:
+        self.service = service
+        self.broker = make_broker(nats_url, service=service)
+        self.stream = stream
+        self.specs = consumers
+        self.ack_wait = ack_wait
+        self.consumers = [InboxConsumer(db, tables, spec, retry) for spec in consumers]
+        self.started = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        for consumer in self.consumers:
+            self._subscribe(consumer, fetch_timeout)
+        if stream is not None:
+            # Documents what the service publishes in its AsyncAPI document.
+            self.js_stream = JStream(stream.name, declare=False)
+
+    def _subscribe(self, consumer: InboxConsumer, fetch_timeout: float) -> None:
+        spec = consumer.spec
+        subscriber = self.broker.subscriber(
+            spec.subject,
+            stream=JStream(spec.stream, declare=False),
+            durable=spec.name,
+            config=consumer_config(spec, ack_wait=self.ack_wait),
+            pull_sub=PullSub(batch_size=1, timeout=fetch_timeout),
+            ack_policy=AckPolicy.MANUAL,
+            title=spec.name,
+            description=spec.description or None,
+        )
+
+        @subscriber
+        async def handle(msg: NatsMessage) -> None:
+            raw = msg.raw_message
+            decision = await consumer.process(
+                raw.data,
+                subject=raw.subject,
+                headers=raw.headers,
+                delivered=raw.metadata.num_delivered or 1,
+            )
+            if decision.outcome is Outcome.ACK:
+                await msg.ack()
+            else:
+                await msg.nack(delay=decision.delay)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker is connected to NATS right now."""
+        try:
+            connection = self.broker.config.connection_state.connection
+        except Exception:  # not connected yet
+            return False
+        return bool(connection is not None and connection.is_connected)
+
+    async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        """Publish to the service's stream and wait for JetStream's ack (used by the relay)."""
+        if not self.started.is_set():
+            raise ConnectionError("NATS not connected yet")
+        assert self.stream is not None, "this service declares no stream"
+        await self.broker.publish(body, subject, headers=headers, stream=self.stream.name, timeout=5)
+
+    def start(self) -> None:
+        """Bring the broker up in the background, retrying until NATS answers."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._bring_up(), name=f"{self.service}-messaging")
+
+    async def _bring_up(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.connect()
+                js = self.broker.config.connection_state.stream
+                if self.stream is not None:
+                    await declare_stream(js, self.stream)
+                for spec in self.specs:
+                    await self._ensure_consumer(js, spec)
+                await self.broker.start()
+                self.started.set()
+                log.info("messaging.started", consumers=[s.name for s in self.specs])
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("messaging.not_ready", error=repr(exc)[:300], retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _ensure_consumer(self, js: Any, spec: ConsumerSpec) -> None:
+        try:
+            await js.add_consumer(spec.stream, config=consumer_config(spec, ack_wait=self.ack_wait))
+        except NotFoundError as exc:
+            raise RuntimeError(f"stream {spec.stream} not declared yet by its producer") from exc
+
+    async def stop(self) -> None:
+        """Stop consuming and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+
+
+async def declare_stream(js: Any, spec: StreamSpec) -> None:
+    """Create the stream, or bring an existing one's configuration up to date."""
+    config = spec.config()
+    try:
+        await js.stream_info(spec.name)
+    except NotFoundError:
+        await js.add_stream(config)
+        log.info("messaging.stream_created", stream=spec.name)
+        return
+    await js.update_stream(config)

@@ -1,0 +1,242 @@
+"""Transactional outbox: events are stored with the state change and published by a relay.
+
+``Outbox.append`` inserts the event in the caller's transaction, with the current trace context,
+so an event exists exactly when its state change committed. ``OutboxRelay`` publishes unsent rows
+in order to JetStream with ``Nats-Msg-Id`` = event id, waits for the ack and only then marks the
+row sent. It is woken right after each commit and also polls.
+
+- PostgreSQL: rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked in the same
+  transaction, so several replicas never publish the same row twice.
+- SQLite (one process per database): rows are read, published outside any transaction (so a slow
+  or absent NATS never holds SQLite's single write lock) and then marked.
+
+A crash between publish and mark republishes the row; JetStream drops the duplicate within its
+duplicate window because the message id is the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from opentelemetry import context as otel_context
+from opentelemetry.propagate import extract, inject
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schulerfolg.db import Database, UTCDateTime, after_commit, utcnow
+from schulerfolg.events.base import CloudEvent, EventPayload
+from schulerfolg.failpoints import failpoint
+from schulerfolg.tables import PlatformTables
+
+log = structlog.get_logger("schulerfolg.outbox")
+
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
+Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
+
+
+class Outbox:
+    """Appends a service's events to its outbox table inside the caller's transaction."""
+
+    def __init__(self, tables: PlatformTables) -> None:
+        self.table = tables.outbox
+        self._wake: Callable[[], None] | None = None
+
+    def on_commit(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` after each commit that appended events (the relay's wake-up)."""
+        self._wake = wake
+
+    async def append(
+        self, session: AsyncSession, payload: EventPayload, *, entity_id: str, region: str
+    ) -> CloudEvent[Any]:
+        """Store the event for ``entity_id`` in ``region``; it is published after commit."""
+        event = CloudEvent.wrap(payload, entity_id=entity_id, region=region)
+        carrier: dict[str, str] = {}
+        inject(carrier)
+        now = utcnow()
+        await session.execute(
+            insert(self.table).values(
+                event_id=event.id,
+                subject=event.nats_subject(),
+                event_type=event.type,
+                payload=event.model_dump_json(),
+                traceparent=carrier.get("traceparent"),
+                tracestate=carrier.get("tracestate"),
+                created_at=now,
+            )
+        )
+        if self._wake is not None and not session.info.get("schulerfolg.outbox_hooked"):
+            session.info["schulerfolg.outbox_hooked"] = True
+            after_commit(session, self._wake)
+        log.debug("outbox.appended", event_id=str(event.id), event_type=event.type)
+        return event
+
+
+@dataclass(frozen=True)
+class _Result:
+    seq: int
+    error: str | None
+
+
+class OutboxRelay:
+    """Publishes outbox rows to JetStream, in order, each exactly once into the stream."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: PlatformTables,
+        publish: Publish,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 100,
+        retention: timedelta = timedelta(days=7),
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.table = tables.outbox
+        self.publish = publish
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.retention = retention
+        self.max_backoff = max_backoff
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+        self._last_purge = 0.0
+
+    def wake(self) -> None:
+        """Ask the relay to look for new rows now (called after commits)."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        """Run the relay loop in a background task."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the relay loop (a publish in flight is abandoned; its row is republished later)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                published = await self.relay_once()
+                self._failures = 0
+                if loop.time() - self._last_purge > 600:
+                    self._last_purge = loop.time()
+                    await self.purge()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep relaying whatever happens; the row stays unsent
+                self._failures += 1
+                delay = min(0.2 * 2 ** (self._failures - 1), self.max_backoff)
+                log.warning("outbox.relay_failed", error=repr(exc)[:500], retry_in=delay)
+                await asyncio.sleep(delay)
+                continue
+            if published >= self.batch_size:
+                continue  # more may be waiting
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+
+    def _pending(self) -> Any:
+        t = self.table
+        return (
+            select(t.c.seq, t.c.event_id, t.c.subject, t.c.payload, t.c.traceparent, t.c.tracestate)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.seq)
+            .limit(self.batch_size)
+        )
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; return how many were published.
+
+        Raises when a publish fails (after recording the error on the row), so the caller backs
+        off; rows after a failed one wait, which keeps the order of events.
+        """
+        if self.db.is_sqlite:
+            async with self.db.transaction() as session:
+                rows = (await session.execute(self._pending())).all()
+            results = await self._publish_rows(rows)
+            async with self.db.transaction() as session:
+                await self._mark(session, results)
+        else:
+            async with self.db.transaction() as session:
+                claim = self._pending().with_for_update(skip_locked=True)
+                rows = (await session.execute(claim)).all()
+                results = await self._publish_rows(rows)
+                await self._mark(session, results)
+        failed = [r for r in results if r.error]
+        if failed:
+            raise RuntimeError(f"publish failed: {failed[0].error}")
+        return len(results)
+
+    async def _publish_rows(self, rows: list[Row[Any]]) -> list[_Result]:
+        results: list[_Result] = []
+        for row in rows:
+            carrier = {"traceparent": row.traceparent or "", "tracestate": row.tracestate or ""}
+            token = otel_context.attach(extract({k: v for k, v in carrier.items() if v}))
+            try:
+                headers = {"Nats-Msg-Id": str(row.event_id), "content-type": CONTENT_TYPE}
+                await self.publish(row.subject, row.payload.encode(), headers)
+            except Exception as exc:
+                results.append(_Result(row.seq, repr(exc)[:2000]))
+                break  # keep order: later rows wait for this one
+            finally:
+                otel_context.detach(token)
+            failpoint("outbox.after_publish")
+            results.append(_Result(row.seq, None))
+        return results
+
+    async def _mark(self, session: AsyncSession, results: list[_Result]) -> None:
+        t = self.table
+        now = utcnow()
+        sent = [r.seq for r in results if r.error is None]
+        if sent:
+            await session.execute(
+                update(t)
+                .where(t.c.seq.in_(sent))
+                .values(published_at=now, attempts=t.c.attempts + 1, last_error=None)
+            )
+        for r in results:
+            if r.error is not None:
+                await session.execute(
+                    update(t)
+                    .where(t.c.seq == r.seq)
+                    .values(attempts=t.c.attempts + 1, last_error=r.error)
+                )
+
+    async def purge(self) -> int:
+        """Delete rows published longer ago than the retention; return how many."""
+        t = self.table
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                delete(t).where(t.c.published_at < utcnow() - self.retention)
+            )
+        return result.rowcount or 0
+
+    async def backlog(self) -> tuple[int, float]:
+        """Unsent rows and the age in seconds of the oldest (for metrics)."""
+        t = self.table
+        async with self.db.sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(t.c.created_at, type_=UTCDateTime)).where(
+                        t.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        return int(count), max(0.0, (utcnow() - oldest).total_seconds())
