@@ -14,8 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -86,6 +92,11 @@ class EntityFields(SQLModel):
         """Mark a change: bump the version (the ETag) and ``updated_at``."""
         self.version += 1
         self.updated_at = utcnow()
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct of the session's dialect (it offers ``on_conflict_do_nothing``)."""
+    return sqlite.insert if session.bind.dialect.name == "sqlite" else postgresql.insert
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -7,9 +7,7 @@ a prefix (``NATS_URL``, ``AUTH_ISSUER``); the prefixed variable wins where both 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
@@ -58,21 +56,40 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(10, ge=1, description="Connections per process (PostgreSQL).")
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
-    nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server URL(s), comma-separated.")
-    stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the service's stream (3 in a cluster).")
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222", description="NATS server URL(s), comma-separated."
+    )
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="Replicas of the service's stream (3 in a cluster)."
+    )
     stream_max_age_days: float = Field(30, gt=0, description="How long the stream keeps events.")
-    outbox_poll_interval: float = Field(1.0, gt=0, description="Seconds between outbox polls (the relay is also woken on commit).")
+    outbox_poll_interval: float = Field(
+        1.0, gt=0, description="Seconds between outbox polls (the relay is also woken on commit)."
+    )
     outbox_batch_size: int = Field(100, ge=1, le=1000)
-    outbox_retention_days: float = Field(7, gt=0, description="Published outbox rows are kept this long for debugging.")
-    consumer_max_attempts: int = Field(8, ge=1, description="Deliveries before a failing event goes to the dead letters.")
-    consumer_backoff_base: float = Field(0.5, gt=0, description="First retry delay in seconds; doubles per attempt.")
+    outbox_retention_days: float = Field(
+        7, gt=0, description="Published outbox rows are kept this long for debugging."
+    )
+    consumer_max_attempts: int = Field(
+        8, ge=1, description="Deliveries before a failing event goes to the dead letters."
+    )
+    consumer_backoff_base: float = Field(
+        0.5, gt=0, description="First retry delay in seconds; doubles per attempt."
+    )
     consumer_backoff_max: float = Field(60.0, gt=0, description="Longest retry delay in seconds.")
-    consumer_ack_wait: float = Field(30.0, gt=0, description="Seconds NATS waits for an ack before redelivering.")
-    auth_issuer: str | None = Field(None, description="OIDC issuer; when set, tokens are verified against its JWKS.")
+    consumer_ack_wait: float = Field(
+        30.0, gt=0, description="Seconds NATS waits for an ack before redelivering."
+    )
+    auth_issuer: str | None = Field(
+        None, description="OIDC issuer; when set, tokens are verified against its JWKS."
+    )
     auth_audience: str = Field("schulerfolg", description="Expected `aud` claim.")
-    auth_jwks_url: str | None = Field(None, description="JWKS URL; default: discovered from the issuer.")
+    auth_jwks_url: str | None = Field(
+        None, description="JWKS URL; default: discovered from the issuer."
+    )
     auth_local_public_key_file: str | None = Field(
-        None, description="One-machine mode: PEM public key of the local signing key (written by `schulerfolg up`)."
+        None,
+        description="One-machine mode: PEM public key of the local signing key (written by `schulerfolg up`).",
     )
     cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -80,7 +97,9 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field("INFO")
     log_json: bool = Field(True, description="JSON logs (false: readable console lines).")
-    public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL of the web frontend, for links.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of the web frontend, for links."
+    )
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

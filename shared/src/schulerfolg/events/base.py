@@ -50,6 +50,11 @@ class EventMeta:
         """The CloudEvents ``type``, e.g. ``de.schulerfolg.registry.region.updated.v1``."""
         return f"{TYPE_PREFIX}{self.short_name}.v{self.version}"
 
+    @property
+    def subject_template(self) -> str:
+        """The NATS subject with a ``{region}`` placeholder (for documentation)."""
+        return f"{SUBJECT_PREFIX}.{{region}}.{self.service}.{self.entity}.{self.action}"
+
     def nats_subject(self, region: str) -> str:
         """The NATS subject for this event in ``region`` (a slug or ``state``)."""
         if not _TOKEN.match(region):

@@ -117,7 +117,9 @@ class Unprocessable(Problem):
     status, title, slug = 422, "Unprocessable content", "validation"
 
 
-def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    problem: ProblemDetails, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """A JSON response with the problem+json media type."""
     return JSONResponse(
         problem.model_dump(exclude_none=True),

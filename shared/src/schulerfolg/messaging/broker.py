@@ -23,7 +23,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 
 from schulerfolg.db import Database
-from schulerfolg.events.base import SUBJECT_PREFIX
+from schulerfolg.events.base import SUBJECT_PREFIX, CloudEvent, registered_events
 from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, Outcome, RetryPolicy
 from schulerfolg.tables import PlatformTables
 
@@ -44,7 +44,9 @@ class StreamSpec:
     duplicate_window: float = 300.0
 
     @classmethod
-    def for_service(cls, service: str, *, max_age_days: float = 30, replicas: int = 1) -> StreamSpec:
+    def for_service(
+        cls, service: str, *, max_age_days: float = 30, replicas: int = 1
+    ) -> StreamSpec:
         """The stream a service publishes to, named after it."""
         return cls(
             name=service.upper(),
@@ -125,8 +127,23 @@ class Messaging:
         for consumer in self.consumers:
             self._subscribe(consumer, fetch_timeout)
         if stream is not None:
-            # Documents what the service publishes in its AsyncAPI document.
-            self.js_stream = JStream(stream.name, declare=False)
+            self._document_publications(stream, service)
+
+    def _document_publications(self, stream: StreamSpec, service: str) -> None:
+        """Declare the events this service publishes, for its AsyncAPI document only
+        (the outbox relay publishes them)."""
+        js_stream = JStream(stream.name, declare=False)
+        for cls in registered_events():
+            meta = cls.event_meta
+            if meta.service != service:
+                continue
+            self.broker.publisher(
+                meta.subject_template,
+                stream=js_stream,
+                schema=CloudEvent[cls],  # type: ignore[valid-type]
+                title=meta.cloudevent_type,
+                description=(cls.__doc__ or "").strip(),
+            )
 
     def _subscribe(self, consumer: InboxConsumer, fetch_timeout: float) -> None:
         spec = consumer.spec
@@ -169,7 +186,9 @@ class Messaging:
         if not self.started.is_set():
             raise ConnectionError("NATS not connected yet")
         assert self.stream is not None, "this service declares no stream"
-        await self.broker.publish(body, subject, headers=headers, stream=self.stream.name, timeout=5)
+        await self.broker.publish(
+            body, subject, headers=headers, stream=self.stream.name, timeout=5
+        )
 
     def start(self) -> None:
         """Bring the broker up in the background, retrying until NATS answers."""

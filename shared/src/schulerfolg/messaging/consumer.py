@@ -22,11 +22,9 @@ from typing import Any
 
 import structlog
 from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schulerfolg.db import Database, utcnow
+from schulerfolg.db import Database, dialect_insert, utcnow
 from schulerfolg.events.base import CloudEvent, EventDecodeError, EventPayload, decode_event
 from schulerfolg.tables import PlatformTables
 
@@ -94,8 +92,6 @@ class InboxConsumer:
         self.tables = tables
         self.spec = spec
         self.retry = retry
-        dialect_insert = sqlite_insert if db.is_sqlite else pg_insert
-        self._inbox_insert = dialect_insert(tables.inbox).on_conflict_do_nothing()
 
     async def process(
         self, body: bytes, *, subject: str, headers: Mapping[str, str] | None, delivered: int
@@ -111,7 +107,9 @@ class InboxConsumer:
         try:
             async with self.db.transaction() as session:
                 inserted = await session.execute(
-                    self._inbox_insert.values(
+                    dialect_insert(session)(self.tables.inbox)
+                    .on_conflict_do_nothing()
+                    .values(
                         consumer=self.spec.name,
                         event_id=event.id,
                         event_type=event.type,

@@ -46,11 +46,21 @@ class Outbox:
 
     def __init__(self, tables: PlatformTables) -> None:
         self.table = tables.outbox
-        self._wake: Callable[[], None] | None = None
+        self._listeners: list[Callable[[], None]] = []
 
-    def on_commit(self, wake: Callable[[], None]) -> None:
-        """Call ``wake`` after each commit that appended events (the relay's wake-up)."""
-        self._wake = wake
+    def subscribe(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` after each commit that appended events (a relay's wake-up)."""
+        if wake not in self._listeners:
+            self._listeners.append(wake)
+
+    def unsubscribe(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake``."""
+        if wake in self._listeners:
+            self._listeners.remove(wake)
+
+    def _committed(self) -> None:
+        for wake in list(self._listeners):
+            wake()
 
     async def append(
         self, session: AsyncSession, payload: EventPayload, *, entity_id: str, region: str
@@ -71,9 +81,9 @@ class Outbox:
                 created_at=now,
             )
         )
-        if self._wake is not None and not session.info.get("schulerfolg.outbox_hooked"):
+        if not session.info.get("schulerfolg.outbox_hooked"):
             session.info["schulerfolg.outbox_hooked"] = True
-            after_commit(session, self._wake)
+            after_commit(session, self._committed)
         log.debug("outbox.appended", event_id=str(event.id), event_type=event.type)
         return event
 

@@ -400,10 +400,13 @@ class NatsServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop gracefully (SIGTERM, SIGKILL after ``timeout``) and wait until the port is free."""
+        owned = self._proc is not None
         if self._proc is not None:
             _terminate(self._proc, signal.SIGTERM, timeout)
         self._reap()
-        if not _wait_port_free(self.port, timeout=5.0):
+        # Only wait for the port if it was ours: it may belong to someone else after a
+        # failed start.
+        if owned and not _wait_port_free(self.port, timeout=5.0):
             raise RuntimeError(f"port {self.port} still accepts connections after stop")
 
     def kill(self) -> None:
@@ -452,7 +455,11 @@ class NatsServer:
 
 
 class PostgresServer:
-    """A throwaway PostgreSQL cluster started with initdb/pg_ctl on a free port."""
+    """A throwaway PostgreSQL cluster started with initdb/pg_ctl on a free port.
+
+    The postmaster is run directly as a child process (not daemonised by ``pg_ctl start``) so
+    that it dies with the test process; as root it runs as the ``postgres`` user.
+    """
 
     def __init__(self, *, port: int | None = None) -> None:
         self.port: int = port if port is not None else free_port()
@@ -585,8 +592,10 @@ class PostgresServer:
         except OSError:
             return False
         # Line 1: pid, line 8: status ("starting", "ready", "stopping", ...).
-        return len(lines) >= 8 and lines[0].strip() == str(self._proc.pid) and (
-            lines[7].strip() == "ready"
+        return (
+            len(lines) >= 8
+            and lines[0].strip() == str(self._proc.pid)
+            and (lines[7].strip() == "ready")
         )
 
     def _wait_ready(self, timeout: float) -> None:
@@ -616,6 +625,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Fast shutdown (like ``pg_ctl -m fast -w stop``) and remove the data directory."""
+        owned = self._proc is not None
         if self._proc is not None:
             # SIGINT is PostgreSQL's "fast" shutdown request.
             _terminate(self._proc, signal.SIGINT, timeout=30.0)
@@ -627,7 +637,8 @@ class PostgresServer:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-        _wait_port_free(self.port, timeout=5.0)
+        if owned:
+            _wait_port_free(self.port, timeout=5.0)
 
     def close(self) -> None:
         """Alias of :meth:`stop` (used by the atexit hook)."""
@@ -648,6 +659,7 @@ class PostgresServer:
 # --------------------------------------------------------------------------------------------
 # test-run entry points
 # --------------------------------------------------------------------------------------------
+
 
 def normalise_postgres_url(url: str) -> str:
     """Turn postgres://, postgresql+<driver>:// URLs into plain libpq-style postgresql://."""

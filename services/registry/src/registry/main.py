@@ -1,0 +1,41 @@
+"""The registry service: regions and their offices, organisations, schools, persons, materials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from registry import service
+from registry.api.regions import router as regions_router
+from registry.config import RegistrySettings
+from registry.models import metadata, outbox
+from schulerfolg.app import Runtime, ServiceDefinition
+from schulerfolg.app import create_app as create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _load_regions(runtime: Runtime) -> None:
+    async with runtime.db.transaction() as session:
+        await service.ensure_regions(session=session)
+
+
+definition = ServiceDefinition(
+    name="registry",
+    title="schulerfolg registry",
+    description=(
+        "The network's directory: the 14 regions and their network offices, organisations, "
+        "schools, contact persons and materials."
+    ),
+    metadata=metadata,
+    outbox=outbox,
+    migrations=MIGRATIONS,
+    routers=[regions_router],
+    on_startup=_load_regions,
+)
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    """The registry's FastAPI application."""
+    return create_service_app(definition, settings or RegistrySettings())

@@ -1,0 +1,199 @@
+"""The composition root of a service: what it is (``ServiceDefinition``), what runs (``Runtime``),
+and its FastAPI application (``create_app``).
+
+A service module declares its definition; ``create_app`` wires the shared parts in one place:
+problem+json, CORS, auth, tracing, logging, the database, the outbox relay, the broker with its
+stream and consumers, and the operational endpoints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schulerfolg.auth import TokenVerifier
+from schulerfolg.db import Database
+from schulerfolg.http.metrics import ServiceMetrics
+from schulerfolg.http.ops import ops_router
+from schulerfolg.http.problems import install_problem_handlers
+from schulerfolg.messaging.broker import Messaging, StreamSpec
+from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
+from schulerfolg.messaging.outbox import Outbox, OutboxRelay
+from schulerfolg.observability import configure_logging, configure_tracing
+from schulerfolg.settings import ServiceSettings
+from schulerfolg.tables import PlatformTables, platform_tables
+
+log = structlog.get_logger("schulerfolg.app")
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that makes one service: its name, schema, routes, consumers and start-up work."""
+
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    outbox: Outbox
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    consumers: Callable[[Runtime], list[ConsumerSpec]] = field(default=lambda _runtime: [])
+    publishes: bool = True
+    on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+
+    @property
+    def tables(self) -> PlatformTables:
+        """The outbox, inbox, dead-letter and idempotency tables of this service."""
+        return platform_tables(self.metadata)
+
+
+class Runtime:
+    """What a running service holds; lives on ``app.state.runtime``."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.tables = definition.tables
+        self.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        self.outbox = definition.outbox
+        self.stream = (
+            StreamSpec.for_service(
+                definition.name,
+                max_age_days=settings.stream_max_age_days,
+                replicas=settings.stream_replicas,
+            )
+            if definition.publishes
+            else None
+        )
+        self.messaging = Messaging(
+            service=definition.name,
+            nats_url=settings.nats_url,
+            db=self.db,
+            tables=self.tables,
+            stream=self.stream,
+            consumers=definition.consumers(self),
+            retry=RetryPolicy(
+                max_attempts=settings.consumer_max_attempts,
+                backoff_base=settings.consumer_backoff_base,
+                backoff_max=settings.consumer_backoff_max,
+            ),
+            ack_wait=settings.consumer_ack_wait,
+        )
+        self.relay = OutboxRelay(
+            self.db,
+            self.tables,
+            self.messaging.publish,
+            poll_interval=settings.outbox_poll_interval,
+            batch_size=settings.outbox_batch_size,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        self.verifier = TokenVerifier.from_settings(settings)
+        self.metrics = ServiceMetrics(definition.name)
+
+    async def start(self) -> None:
+        """Start the relay and bring up messaging (in the background; NATS may come later)."""
+        self.outbox.subscribe(self.relay.wake)
+        if self.definition.on_startup is not None:
+            await self.definition.on_startup(self)
+        self.messaging.start()
+        if self.stream is not None:
+            self.relay.start()
+        log.info("service.started", port=self.settings.port)
+
+    async def stop(self) -> None:
+        """Stop consuming and relaying, close connections."""
+        self.outbox.unsubscribe(self.relay.wake)
+        await self.relay.stop()
+        await self.messaging.stop()
+        await self.db.dispose()
+        log.info("service.stopped")
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    """The FastAPI application of a service, with every shared concern wired in."""
+    configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
+    tracer_provider = configure_tracing(definition.name)
+    runtime = Runtime(definition, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.token_verifier = runtime.verifier
+    install_problem_handlers(app)
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allowed_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location"],
+        )
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        runtime.metrics.observe_request(
+            request.method,
+            getattr(route, "path", "unmatched"),
+            response.status_code,
+            time.perf_counter() - start,
+        )
+        return response
+
+    for router in definition.routers:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops_router)
+
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics"
+    )
+    return app
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The running service (FastAPI dependency)."""
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed before the response is sent, or rolled back."""
+    async with get_runtime(request).db.transaction() as session:
+        yield session
+
+
+# ``scope="function"`` commits when the route returns, before the response goes out: a failed
+# commit becomes an error response instead of a success the client was already told about.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -1,0 +1,127 @@
+"""Cursor pagination: ``?limit=`` (default 50, max 500) and ``?cursor=``.
+
+Keyset pagination over the list's sort key; the cursor is an opaque, URL-safe token holding the
+last item's key. Answers ``{"items": [...], "next_cursor": "..." | null}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from schulerfolg.http.problems import BadRequest, FieldError
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """The paging parameters of a list request."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=1024, description="From `next_cursor`.")] = None,
+) -> PageParams:
+    """FastAPI dependency reading ``limit`` and ``cursor``."""
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor for a sort key."""
+    raw = json.dumps(
+        [v if isinstance(v, int | float | bool) or v is None else str(v) for v in values]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The sort key in a cursor; a 400 problem if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != size:
+        raise BadRequest(
+            "The cursor is not valid; use the next_cursor of a previous page.",
+            errors=[
+                FieldError(
+                    field="cursor", location="query", message="invalid cursor", type="cursor"
+                )
+            ],
+        )
+    return values
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    key: Sequence[ColumnElement[Any]],
+    params: PageParams,
+    key_of: Any,
+) -> tuple[list[Any], str | None]:
+    """Run ``statement`` ordered by the unique ``key`` columns, one page after the cursor.
+
+    ``key_of(row)`` returns the key values of a result row (to build the next cursor).
+    """
+    if params.cursor:
+        values = decode_cursor(params.cursor, len(key))
+        typed = [_from_cursor(col, v) for col, v in zip(key, values, strict=True)]
+        statement = statement.where(tuple_(*key) > tuple_(*typed))
+    rows = list((await session.scalars(statement.order_by(*key).limit(params.limit + 1))).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = encode_cursor(key_of(rows[-1]))
+    return rows, next_cursor
+
+
+def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
+    """Turn a cursor value back into the column's Python type (UUIDs, dates, times)."""
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is datetime:
+            return datetime.fromisoformat(value)
+        if python_type is date:
+            return date.fromisoformat(value)
+        if python_type is uuid.UUID:
+            return uuid.UUID(value)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(
+            "The cursor is not valid; use the next_cursor of a previous page."
+        ) from exc
+    return value
