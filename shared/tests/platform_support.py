@@ -137,15 +137,13 @@ async def start_service(
             consumers=consumers,
             publishes=publishes,
         )
-        config = ServiceSettings(
-            database_url=url,
-            nats_url=nats_url,
-            outbox_poll_interval=0.2,
-            consumer_backoff_base=0.2,
-            consumer_backoff_max=1.0,
-            consumer_ack_wait=5.0,
-            **settings,
-        )
+        defaults = {
+            "outbox_poll_interval": 0.2,
+            "consumer_backoff_base": 0.2,
+            "consumer_backoff_max": 1.0,
+            "consumer_ack_wait": 5.0,
+        }
+        config = ServiceSettings(database_url=url, nats_url=nats_url, **{**defaults, **settings})
         runtime = Runtime(definition, config)
         await runtime.start()
         started.append(runtime)

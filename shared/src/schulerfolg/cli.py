@@ -460,33 +460,37 @@ def installed(services: Sequence[ServiceSpec]) -> tuple[list[ServiceSpec], list[
     return present, [spec for spec in services if spec not in present]
 
 
-def print_summary(launcher: Launcher, missing: Sequence[ServiceSpec], data_dir_arg: str) -> None:
-    """Print where everything is and how to use it."""
-    lines = ["", "schulerfolg is up.", f"  data dir:  {launcher.data_dir}"]
-    nats = launcher.nats_url + (" (started here)" if launcher.nats_monitor_url else " (NATS_URL)")
-    lines.append(f"  NATS:      {nats}")
+def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tuple[str, str]]:
+    """(label, value) rows telling where everything is."""
+    origin = "started here" if launcher.nats_monitor_url else "from NATS_URL"
+    rows = [("data dir", str(launcher.data_dir)), ("NATS", f"{launcher.nats_url} ({origin})")]
     if launcher.smtp is not None:
         host, port = launcher.smtp
-        lines.append(f"  mail:      SMTP {host}:{port} -> {launcher.mail_dir}/*.eml")
+        rows.append(("mail", f"SMTP {host}:{port}, stored as {launcher.mail_dir}/*.eml"))
     else:
-        lines.append(f"  mail:      SMTP {launcher.environ['SMTP_HOST']} (SMTP_HOST)")
+        rows.append(("mail", f"SMTP {launcher.environ['SMTP_HOST']} (from SMTP_HOST)"))
     for spec, port in launcher.started:
         url = f"http://{LOCALHOST}:{port}"
-        lines.append(f"  {spec.name + ':':<14} {url}  (docs {url}/docs)")
+        rows.append((spec.name, f"{url}  (docs {url}/docs)"))
     if missing:
-        lines.append(f"  not installed yet: {', '.join(spec.name for spec in missing)}")
-    lines.append(f"  logs:      {launcher.logs}")
+        rows.append(("not installed", ", ".join(spec.name for spec in missing)))
+    rows.append(("logs", str(launcher.logs)))
+    return rows
+
+
+def print_summary(launcher: Launcher, missing: Sequence[ServiceSpec], data_dir_arg: str) -> None:
+    """Print where everything is and how to use it."""
+    lines = ["", "schulerfolg is up."]
+    lines += [f"  {label + ':':<16}{value}" for label, value in summary_rows(launcher, missing)]
     lines.append("")
     issuer = oidc_issuer(launcher.environ)
     if issuer:
         lines.append(f"Tokens come from the OIDC issuer {issuer}.")
     else:
-        extra = (
-            "" if data_dir_arg == DEFAULT_DATA_DIR else f" --data-dir {shlex.quote(data_dir_arg)}"
-        )
-        lines.append(
-            f"Get a token:  schulerfolg token --role network_office --region boerde{extra}"
-        )
+        hint = "schulerfolg token --role network_office --region boerde"
+        if data_dir_arg != DEFAULT_DATA_DIR:
+            hint += f" --data-dir {shlex.quote(data_dir_arg)}"
+        lines.append(f"Get a token:  {hint}")
     lines.append("Press Ctrl-C to stop.")
     say(*lines)
 

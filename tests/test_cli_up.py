@@ -1,0 +1,265 @@
+"""End-to-end test of ``schulerfolg up`` and ``schulerfolg token``: real processes, real ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+STARTUP_TIMEOUT = 90.0
+EXIT_TIMEOUT = 30.0
+
+REGIONS = {
+    "altmarkkreis-salzwedel": "15081",
+    "anhalt-bitterfeld": "15082",
+    "boerde": "15083",
+    "burgenlandkreis": "15084",
+    "dessau-rosslau": "15001",
+    "halle": "15002",
+    "harz": "15085",
+    "jerichower-land": "15086",
+    "magdeburg": "15003",
+    "mansfeld-suedharz": "15087",
+    "saalekreis": "15088",
+    "salzlandkreis": "15089",
+    "stendal": "15090",
+    "wittenberg": "15091",
+}
+
+# Variables of the user's environment that would change what `up` starts or where it connects.
+_SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
+_SHARED_VARS += ("AUTH_LOCAL_PUBLIC_KEY_FILE", "DATABASE_URL")
+_PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_")
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def accepts(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment without settings that would redirect `up`, plus ``extra``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _SHARED_VARS and not key.startswith(_PREFIXES)
+    }
+    env.update(extra)
+    return env
+
+
+def cli(*args: str) -> list[str]:
+    """The command line of ``schulerfolg <args>`` with this interpreter."""
+    return [sys.executable, "-m", "schulerfolg.cli", *args]
+
+
+# --------------------------------------------------------------------------- /proc
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time (field 22 of /proc/<pid>/stat): tells a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return fields[19] if fields[0] != "Z" else None  # a zombie counts as gone
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every living descendant of ``root``: pid -> command line."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                with contextlib.suppress(OSError):
+                    found[pid] = (
+                        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                    )
+                frontier.append(pid)
+    return found
+
+
+# --------------------------------------------------------------------------- the launcher
+
+
+@dataclass
+class Launcher:
+    """A running ``schulerfolg up`` and what it printed."""
+
+    proc: subprocess.Popen[str]
+    data_dir: Path
+    registry_port: int
+    lines: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def read_output(self) -> None:
+        """Collect stdout lines (thread target); set ``ready`` at the Ctrl-C hint."""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if "Press Ctrl-C" in line:
+                self.ready.set()
+        self.ready.set()  # ended: let the waiter look
+
+    @property
+    def output(self) -> str:
+        """Everything printed so far."""
+        return "".join(self.lines)
+
+    def port_after(self, pattern: str) -> int:
+        """The port printed after ``pattern`` (like ``nats://127.0.0.1:``)."""
+        match = re.search(re.escape(pattern) + r"(\d+)", self.output)
+        assert match, f"{pattern!r} not in the output:\n{self.output}"
+        return int(match.group(1))
+
+    def token(self, *args: str) -> str:
+        """A token printed by ``schulerfolg token`` for this data dir."""
+        result = subprocess.run(
+            cli("token", *args, "--data-dir", str(self.data_dir)),
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout.count("\n") == 1, result.stdout
+        return result.stdout.strip()
+
+
+@pytest.fixture
+def launcher(tmp_path: Path) -> Iterator[Launcher]:
+    """``schulerfolg up`` on a fresh data dir and a free registry port, up and ready."""
+    port = free_port()
+    proc = subprocess.Popen(
+        cli("up", "--data-dir", str(tmp_path / "data")),
+        env=clean_env(REGISTRY_PORT=str(port), PYTHONUNBUFFERED="1"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    running = Launcher(proc, tmp_path / "data", port)
+    reader = threading.Thread(target=running.read_output, daemon=True)
+    reader.start()
+    try:
+        running.ready.wait(STARTUP_TIMEOUT)
+        assert "Press Ctrl-C" in running.output, f"not ready:\n{running.output}"
+        yield running
+    finally:
+        if proc.poll() is None:  # the test failed before stopping it
+            left = descendants(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # its children get SIGKILL too (PR_SET_PDEATHSIG)
+                proc.wait(timeout=10)
+                for pid in left:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+        reader.join(timeout=10)
+
+
+def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
+    """Regions are loaded, local tokens work, mail is stored and Ctrl-C leaves nothing behind."""
+    base = f"http://127.0.0.1:{launcher.registry_port}"
+    nats_port = launcher.port_after("nats://127.0.0.1:")
+    smtp_port = launcher.port_after("SMTP 127.0.0.1:")
+    assert f"{base}/docs" in launcher.output
+    assert "not installed" in launcher.output  # offers, meetings, notifications do not exist yet
+    assert "sync_interval: always" in (launcher.data_dir / "nats.conf").read_text()
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        assert client.get("/readyz").status_code == 200
+        response = client.get("/api/v1/regions", params={"limit": 500})
+        assert response.status_code == 200
+        items = response.json()["items"]
+        assert {item["slug"]: item["district_key"] for item in items} == REGIONS
+        assert len(items) == 14
+
+        office = {"name": "Netzwerkstelle Börde", "phone": "03904 123456"}
+        own = launcher.token("--role", "network_office", "--region", "boerde")
+        response = client.put(
+            "/api/v1/regions/boerde/office", json=office, headers={"Authorization": f"Bearer {own}"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["office"]["phone"] == "03904 123456"
+
+        other = launcher.token("--role", "network_office", "--region", "harz")
+        response = client.put(
+            "/api/v1/regions/boerde/office",
+            json=office,
+            headers={"Authorization": f"Bearer {other}"},
+        )
+        assert response.status_code == 403, response.text
+
+    message = "Subject: Test\r\n\r\nGr\u00fc\u00dfe aus der B\u00f6rde\r\n".encode()
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+        smtp.sendmail("sender@example.org", ["office@example.org"], message)
+    stored = list((launcher.data_dir / "mail").glob("*.eml"))
+    assert [path.read_bytes() for path in stored] == [message]
+
+    children = descendants(launcher.proc.pid)
+    commands = " | ".join(children.values())
+    assert "nats-server" in commands and "-m registry" in commands, commands
+    started = {pid: start_time(pid) for pid in children}
+
+    launcher.proc.send_signal(signal.SIGINT)
+    assert launcher.proc.wait(timeout=EXIT_TIMEOUT) == 0, launcher.output
+
+    alive = [pid for pid, began in started.items() if began and start_time(pid) == began]
+    assert not alive, f"left behind: {[children[pid] for pid in alive]}"
+    for port in (launcher.registry_port, nats_port, smtp_port):
+        assert not accepts(port), f"port {port} still accepts connections"
+
+
+def test_token_is_refused_in_oidc_mode(tmp_path: Path) -> None:
+    """With AUTH_ISSUER set, `token` exits 2 with a message and writes no key."""
+    result = subprocess.run(
+        cli("token", "--role", "network_office", "--region", "boerde", "--data-dir", str(tmp_path)),
+        env=clean_env(AUTH_ISSUER="https://login.example.org/realms/schulerfolg"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "AUTH_ISSUER" in result.stderr
+    assert not (tmp_path / "auth").exists()
