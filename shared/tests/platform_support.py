@@ -57,11 +57,16 @@ class ServiceUnderTest:
         self.outbox = runtime.outbox
         self.tables = runtime.tables
 
-    async def emit(self, thing_id: str = "t1", value: int = 1, region: str = "boerde") -> CloudEvent[Any]:
+    async def emit(
+        self, thing_id: str = "t1", value: int = 1, region: str = "boerde"
+    ) -> CloudEvent[Any]:
         """Commit a change that appends one event."""
         async with self.db.transaction() as session:
             return await self.outbox.append(
-                session, ThingHappened(thing_id=thing_id, value=value), entity_id=thing_id, region=region
+                session,
+                ThingHappened(thing_id=thing_id, value=value),
+                entity_id=thing_id,
+                region=region,
             )
 
     async def count(self, table: Table) -> int:

@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import nats
+from platform_support import STREAM, ThingHappened, new_id
 from sqlalchemy import select
 
-from platform_support import STREAM, ThingHappened, new_id
 from schulerfolg.events.base import CloudEvent
 from schulerfolg.testing.plugin import eventually
 from schulerfolg.testing.servers import NatsServer
@@ -24,14 +24,18 @@ async def publish_raw(url: str, subject: str, body: bytes, msg_id: str) -> None:
 
 
 def thing_event(thing_id: str, value: int = 1) -> CloudEvent:
-    return CloudEvent.wrap(ThingHappened(thing_id=thing_id, value=value), entity_id=thing_id, region="boerde")
+    return CloudEvent.wrap(
+        ThingHappened(thing_id=thing_id, value=value), entity_id=thing_id, region="boerde"
+    )
 
 
 async def started(service) -> None:
     await eventually(lambda: asyncio.sleep(0, service.runtime.messaging.started.is_set()))
 
 
-async def test_the_same_event_delivered_three_times_changes_state_once(db_kind, nats_server, start_service):
+async def test_the_same_event_delivered_three_times_changes_state_once(
+    db_kind, nats_server, start_service
+):
     service = await start_service(db_kind, nats_server.url, consume=True)
     await started(service)
     event = thing_event(new_id())
@@ -41,7 +45,9 @@ async def test_the_same_event_delivered_three_times_changes_state_once(db_kind, 
     for copy in range(3):
         await publish_raw(nats_server.url, event.nats_subject(), body, f"{event.id}-{copy}")
     marker = thing_event("after")  # processed after the copies: the consumer got past them
-    await publish_raw(nats_server.url, marker.nats_subject(), marker.model_dump_json().encode(), str(marker.id))
+    await publish_raw(
+        nats_server.url, marker.nats_subject(), marker.model_dump_json().encode(), str(marker.id)
+    )
 
     await eventually(lambda: _has(service, str(marker.id)))
     rows = await service.rows(service.effects)
@@ -63,10 +69,14 @@ async def test_a_transiently_failing_handler_is_retried_after_a_delay_and_succee
 
         await record_effect(service.effects, session, event)
 
-    service = await start_service(db_kind, nats_server.url, handler=flaky, consumer_backoff_base=0.3)
+    service = await start_service(
+        db_kind, nats_server.url, handler=flaky, consumer_backoff_base=0.3
+    )
     await started(service)
     event = thing_event(new_id())
-    await publish_raw(nats_server.url, event.nats_subject(), event.model_dump_json().encode(), str(event.id))
+    await publish_raw(
+        nats_server.url, event.nats_subject(), event.model_dump_json().encode(), str(event.id)
+    )
 
     await eventually(lambda: _has(service, str(event.id)))
     assert len(attempts) == 3
@@ -87,14 +97,22 @@ async def test_a_poison_message_goes_to_the_dead_letters_and_the_next_is_process
         await record_effect(service.effects, session, event)
 
     service = await start_service(
-        db_kind, nats_server.url, handler=refuses_poison, consumer_max_attempts=3, consumer_backoff_base=0.1
+        db_kind,
+        nats_server.url,
+        handler=refuses_poison,
+        consumer_max_attempts=3,
+        consumer_backoff_base=0.1,
     )
     await started(service)
     poison, good = thing_event("poison"), thing_event("good")
     for event in (poison, good):
-        await publish_raw(nats_server.url, event.nats_subject(), event.model_dump_json().encode(), str(event.id))
+        await publish_raw(
+            nats_server.url, event.nats_subject(), event.model_dump_json().encode(), str(event.id)
+        )
     # Not even a CloudEvent: parked at once, without retries.
-    await publish_raw(nats_server.url, "sfs.boerde.testsvc.thing.happened", b"{not json", "garbage-1")
+    await publish_raw(
+        nats_server.url, "sfs.boerde.testsvc.thing.happened", b"{not json", "garbage-1"
+    )
 
     await eventually(lambda: _has(service, str(good.id)))
     letters = await eventually(lambda: _dead_letters(service, 2))
@@ -110,7 +128,9 @@ async def test_a_poison_message_goes_to_the_dead_letters_and_the_next_is_process
     assert len(await service.rows(service.tables.dead_letters)) == 2
 
 
-async def test_an_unknown_event_version_goes_to_the_dead_letters(db_kind, nats_server, start_service):
+async def test_an_unknown_event_version_goes_to_the_dead_letters(
+    db_kind, nats_server, start_service
+):
     service = await start_service(db_kind, nats_server.url, consume=True)
     await started(service)
     event = thing_event(new_id())
@@ -128,14 +148,18 @@ async def test_the_consumer_keeps_consuming_after_nats_is_stopped_and_started_ag
     service = await start_service(db_kind, nats_server.url, consume=True)
     await started(service)
     before = thing_event("before")
-    await publish_raw(nats_server.url, before.nats_subject(), before.model_dump_json().encode(), str(before.id))
+    await publish_raw(
+        nats_server.url, before.nats_subject(), before.model_dump_json().encode(), str(before.id)
+    )
     await eventually(lambda: _has(service, str(before.id)))
 
     nats_server.stop()
     await asyncio.sleep(1.5)  # the client notices and keeps trying to reconnect
     nats_server.start()
     after = thing_event("after")
-    await publish_raw(nats_server.url, after.nats_subject(), after.model_dump_json().encode(), str(after.id))
+    await publish_raw(
+        nats_server.url, after.nats_subject(), after.model_dump_json().encode(), str(after.id)
+    )
 
     await eventually(lambda: _has(service, str(after.id)), timeout=30)
     assert sorted(r.thing_id for r in await service.rows(service.effects)) == ["after", "before"]

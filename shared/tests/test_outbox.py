@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 
 import pytest
+from platform_support import ThingHappened, new_id, stream_messages
 from sqlalchemy import select
 
 from schulerfolg import failpoints
@@ -13,17 +14,19 @@ from schulerfolg.messaging.outbox import OutboxRelay
 from schulerfolg.testing.plugin import eventually
 from schulerfolg.testing.servers import NatsServer
 
-from platform_support import ThingHappened, new_id, stream_messages
-
 
 async def unpublished(service) -> int:
     table = service.tables.outbox
     async with service.db.sessions() as session:
-        rows = (await session.execute(select(table.c.seq).where(table.c.published_at.is_(None)))).all()
+        rows = (
+            await session.execute(select(table.c.seq).where(table.c.published_at.is_(None)))
+        ).all()
     return len(rows)
 
 
-async def test_a_committed_change_publishes_exactly_one_message(db_kind, nats_server, start_service):
+async def test_a_committed_change_publishes_exactly_one_message(
+    db_kind, nats_server, start_service
+):
     service = await start_service(db_kind, nats_server.url, consume=True)
     await eventually(lambda: asyncio.sleep(0, service.runtime.messaging.started.is_set()))
 
@@ -100,7 +103,9 @@ async def test_a_crash_between_publish_and_mark_leaves_the_event_once_in_the_str
     failpoints.enable("outbox.after_publish")
     try:
         event = await service.emit(new_id())
-        await eventually(lambda: asyncio.sleep(0, len(published) >= 2))  # published, not marked, again
+        await eventually(
+            lambda: asyncio.sleep(0, len(published) >= 2)
+        )  # published, not marked, again
     finally:
         failpoints.disable("outbox.after_publish")
 
@@ -130,7 +135,10 @@ async def test_two_relays_on_one_postgresql_database_never_publish_a_row_twice(
     async with service.db.transaction() as session:
         for i in range(300):
             await service.outbox.append(
-                session, ThingHappened(thing_id=f"t{i}", value=i), entity_id=f"t{i}", region="boerde"
+                session,
+                ThingHappened(thing_id=f"t{i}", value=i),
+                entity_id=f"t{i}",
+                region="boerde",
             )
     relays = [
         OutboxRelay(service.db, service.tables, counting_publish, poll_interval=0.05, batch_size=20)

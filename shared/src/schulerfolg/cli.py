@@ -259,8 +259,8 @@ class Launcher:
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """Signal handler: remember that we should stop."""
-        if self.stop_requested:
-            complain("Already stopping, please wait …")
+        if self.stop_requested:  # os.write: print() is not reentrant inside a handler
+            os.write(2, "Already stopping, please wait …\n".encode())
         self.stop_requested = True
 
     def wait_for(self, check: Callable[[], bool], timeout: float, watched: RunningProcess) -> bool:
@@ -354,7 +354,7 @@ class Launcher:
         env = dict(self.environ)
         defaults = {
             f"{spec.prefix}DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / spec.name}.db",
-            f"{spec.prefix}PORT": str(spec.port),
+            f"{spec.prefix}PORT": str(spec.port),  # the same default as service_port
             f"{spec.prefix}HOST": LOCALHOST,
             "NATS_URL": self.nats_url,
             "LOG_JSON": "true",
@@ -368,9 +368,9 @@ class Launcher:
             env.setdefault(key, value)
         return env
 
-    def service_port(self, spec: ServiceSpec, env: dict[str, str]) -> int:
+    def service_port(self, spec: ServiceSpec) -> int:
         """The service's HTTP port (``<PREFIX>PORT``), checked to be free right now."""
-        raw = env[f"{spec.prefix}PORT"]
+        raw = self.environ.get(f"{spec.prefix}PORT") or str(spec.port)
         try:
             port = int(raw)
         except ValueError:
@@ -392,6 +392,7 @@ class Launcher:
             if time.monotonic() > deadline:
                 raise StartupError(f"Migrating {spec.name} took over {MIGRATE_TIMEOUT:.0f} s")
             time.sleep(POLL_INTERVAL)
+        stop_process(run.proc)  # reap it now rather than leave a zombie until shutdown
         if code != 0:
             raise StartupError(
                 f"Migrating {spec.name} failed (exit code {code}). "
@@ -401,7 +402,7 @@ class Launcher:
     def start_service(self, spec: ServiceSpec) -> None:
         """Migrate, start and wait for ``/readyz`` of one service."""
         env = self.service_env(spec)
-        port = self.service_port(spec, env)
+        port = self.service_port(spec)  # checked again: a stranger's /readyz must not fool us
         self.migrate(spec, env)
         service = self.start_process(spec.name, [sys.executable, "-m", spec.name], env)
         self.watched.append(service)
@@ -417,6 +418,8 @@ class Launcher:
 
     def start_all(self, services: Sequence[ServiceSpec]) -> None:
         """Start SMTP sink, NATS and the services (shutdown runs in reverse order)."""
+        for spec in services:  # fail early, before anything is started
+            self.service_port(spec)
         self.prepare_dirs()
         if not oidc_issuer(self.environ):
             generate_signing_key(self.data_dir / "auth")

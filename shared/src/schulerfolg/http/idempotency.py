@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schulerfolg.auth import OptionalPrincipal
 from schulerfolg.db import dialect_insert, utcnow
 from schulerfolg.http.problems import Conflict, FieldError, Unprocessable
 from schulerfolg.tables import PlatformTables
@@ -44,8 +45,9 @@ class IdempotencyKey:
     scope: str
 
 
-def idempotency_key(
+async def idempotency_key(
     request: Request,
+    principal: OptionalPrincipal,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -57,13 +59,10 @@ def idempotency_key(
         ),
     ] = None,
 ) -> IdempotencyKey:
-    """FastAPI dependency reading the ``Idempotency-Key`` header."""
-    auth = request.headers.get("authorization", "")
-    caller = hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "anonymous"
-    principal = getattr(request.state, "principal_sub", None)
+    """FastAPI dependency reading the ``Idempotency-Key`` header, scoped to caller and route."""
+    caller = principal.sub if principal is not None else "anonymous"
     return IdempotencyKey(
-        key=idempotency_key,
-        scope=f"{principal or caller}:{request.method}:{request.url.path}"[:255],
+        key=idempotency_key, scope=f"{caller}:{request.method}:{request.url.path}"[:255]
     )
 
 
