@@ -66,7 +66,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = Field(
         1.0, gt=0, description="Seconds between outbox polls (the relay is also woken on commit)."
     )
-    outbox_batch_size: int = Field(100, ge=1, le=1000)
+    outbox_batch_size: int = Field(100, ge=1, le=1000, description="Rows the relay publishes per round.")
     outbox_retention_days: float = Field(
         7, gt=0, description="Published outbox rows are kept this long for debugging."
     )
@@ -95,7 +95,7 @@ class ServiceSettings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call the API from a browser, comma-separated.",
     )
-    log_level: str = Field("INFO")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(True, description="JSON logs (false: readable console lines).")
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL of the web frontend, for links."
@@ -124,3 +124,16 @@ class ServiceSettings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the service runs on the embedded SQLite database."""
         return self.database_url.startswith("sqlite")
+
+
+def settings_reference(settings_cls: type[ServiceSettings]) -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting of a service, for its README."""
+    prefix = settings_cls.model_config.get("env_prefix", "")
+    rows = []
+    for name, field in settings_cls.model_fields.items():
+        variable = f"{prefix}{name}".upper()
+        if name in SHARED_FIELDS:
+            variable += f" (or {name.upper()})"
+        default = field.get_default(call_default_factory=True)
+        rows.append((variable, "" if default is None else str(default), field.description or ""))
+    return rows

@@ -13,5 +13,8 @@ class RegistrySettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
-    database_url: str = Field("sqlite+aiosqlite:///./registry.db")
-    port: int = Field(8001, ge=1, le=65535)
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./registry.db",
+        description="postgresql+asyncpg://user:pass@host/registry in production.",
+    )
+    port: int = Field(8001, ge=1, le=65535, description="HTTP port (8001 on one machine).")
