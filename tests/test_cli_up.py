@@ -17,26 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from contract_facts import CONTRACT_REGIONS
 
 STARTUP_TIMEOUT = 90.0
 EXIT_TIMEOUT = 30.0
 
-REGIONS = {
-    "altmarkkreis-salzwedel": "15081",
-    "anhalt-bitterfeld": "15082",
-    "boerde": "15083",
-    "burgenlandkreis": "15084",
-    "dessau-rosslau": "15001",
-    "halle": "15002",
-    "harz": "15085",
-    "jerichower-land": "15086",
-    "magdeburg": "15003",
-    "mansfeld-suedharz": "15087",
-    "saalekreis": "15088",
-    "salzlandkreis": "15089",
-    "stendal": "15090",
-    "wittenberg": "15091",
-}
 
 # Variables of the user's environment that would change what `up` starts or where it connects.
 _SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
@@ -210,7 +195,7 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
         response = client.get("/api/v1/regions", params={"limit": 500})
         assert response.status_code == 200
         items = response.json()["items"]
-        assert {item["slug"]: item["district_key"] for item in items} == REGIONS
+        assert {item["slug"]: item["district_key"] for item in items} == CONTRACT_REGIONS
         assert len(items) == 14
 
         office = {"name": "Netzwerkstelle Börde", "phone": "03904 123456"}

@@ -7,27 +7,12 @@ import uuid
 
 import nats
 import pytest
+from contract_facts import CONTRACT_REGIONS
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from schulerfolg.events import decode_event
 from schulerfolg.events.registry import RegionUpdated
 
-CONTRACT_REGIONS = {
-    "altmarkkreis-salzwedel": "15081",
-    "anhalt-bitterfeld": "15082",
-    "boerde": "15083",
-    "burgenlandkreis": "15084",
-    "dessau-rosslau": "15001",
-    "halle": "15002",
-    "harz": "15085",
-    "jerichower-land": "15086",
-    "magdeburg": "15003",
-    "mansfeld-suedharz": "15087",
-    "saalekreis": "15088",
-    "salzlandkreis": "15089",
-    "stendal": "15090",
-    "wittenberg": "15091",
-}
 OFFICE = {
     "name": "Netzwerkstelle Schulerfolg sichern im Landkreis Börde",
     "provider_name": "AWO Kreisverband Börde e.V.",

