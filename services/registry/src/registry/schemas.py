@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StringConstraints
 
 from registry.models import Region
-from schulerfolg.events.registry import OfficeAddress, OfficeData
+from schulerfolg.events.registry import OfficeData
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phone = Annotated[
@@ -71,22 +71,7 @@ class RegionPublic(BaseModel):
             district_key=region.district_key,
             nuts3=region.nuts3,
             population=region.population,
-            office=OfficePublic(
-                name=region.office_name,
-                provider_name=region.office_provider_name,
-                provider_kind=region.office_provider_kind,  # type: ignore[arg-type]
-                provider_organization_id=region.office_provider_organization_id,
-                address=Address(
-                    street=region.office_street,
-                    postal_code=region.office_postal_code,
-                    city=region.office_city,
-                ),
-                phone=region.office_phone,
-                email=region.office_email,
-                website=region.office_website,
-                data_status=region.office_data_status,
-                sources=[s.strip() for s in (region.office_sources or "").split(";") if s.strip()],
-            ),
+            office=office_public(region),
             created_at=region.created_at,
             updated_at=region.updated_at,
             version=region.version,
@@ -108,18 +93,14 @@ class OfficeUpdate(BaseModel):
     website: HttpUrl | None = None
 
 
-def office_event_data(region: Region) -> OfficeData:
-    """The office as carried by ``registry.region.updated``."""
-    return OfficeData(
+def office_public(region: Region) -> OfficePublic:
+    """The public view of a region's office."""
+    return OfficePublic(
         name=region.office_name,
         provider_name=region.office_provider_name,
-        provider_kind=region.office_provider_kind,
-        provider_organization_id=(
-            str(region.office_provider_organization_id)
-            if region.office_provider_organization_id
-            else None
-        ),
-        address=OfficeAddress(
+        provider_kind=region.office_provider_kind,  # type: ignore[arg-type]
+        provider_organization_id=region.office_provider_organization_id,
+        address=Address(
             street=region.office_street,
             postal_code=region.office_postal_code,
             city=region.office_city,
@@ -127,4 +108,12 @@ def office_event_data(region: Region) -> OfficeData:
         phone=region.office_phone,
         email=region.office_email,
         website=region.office_website,
+        data_status=region.office_data_status,
+        sources=[s.strip() for s in (region.office_sources or "").split(";") if s.strip()],
     )
+
+
+def office_event_data(region: Region) -> OfficeData:
+    """The office as carried by ``registry.region.updated``."""
+    office = office_public(region).model_dump(mode="json", exclude={"data_status", "sources"})
+    return OfficeData.model_validate(office)
