@@ -157,6 +157,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
             expose_headers=["ETag", "Location"],
         )
 
+    # Metrics are labelled with the route template (bounded), never the raw path.
+    templates = {id(r): API_PREFIX + r.path for router in definition.routers for r in router.routes}
+    templates |= {id(r): r.path for r in ops_router.routes}
+
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Any:
         start = time.perf_counter()
@@ -164,7 +168,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         route = request.scope.get("route")
         runtime.metrics.observe_request(
             request.method,
-            getattr(route, "path", "unmatched"),
+            templates.get(id(route), "unmatched"),
             response.status_code,
             time.perf_counter() - start,
         )

@@ -1,0 +1,79 @@
+"""Operational endpoints of a service: liveness, readiness, metrics, AsyncAPI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from registry_support import start_registry
+
+from schulerfolg.testing.plugin import eventually
+from schulerfolg.testing.servers import NatsServer
+
+
+async def test_healthz_answers(registry):
+    response = await registry.client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_database_migrations_and_nats(registry):
+    async def ready():
+        response = await registry.client.get("/readyz")
+        return response if response.status_code == 200 else None
+
+    response = await eventually(ready)
+    assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "nats": "ok"}
+
+
+async def test_readyz_is_503_while_nats_is_away_and_200_again_when_it_is_back(
+    new_database, nats_server: NatsServer, tmp_path: Path
+):
+    url = await new_database("sqlite")
+    async with start_registry(url, nats_server.url, tmp_path / "auth") as registry:
+
+        async def status(code: int):
+            response = await registry.client.get("/readyz")
+            return response if response.status_code == code else None
+
+        await eventually(lambda: status(200))
+        nats_server.stop()
+        down = await eventually(lambda: status(503))
+        assert down.json()["checks"]["nats"] == "unavailable"
+        assert down.json()["checks"]["database"] == "ok"
+        # Reading still works without NATS.
+        assert (await registry.client.get("/api/v1/regions/boerde")).status_code == 200
+        nats_server.start()
+        await eventually(lambda: status(200), timeout=30)
+
+
+async def test_metrics_show_requests_outbox_and_dead_letters(registry):
+    await registry.client.get("/api/v1/regions")
+    await registry.client.put(
+        "/api/v1/regions/boerde/office",
+        json={"name": "NWST Börde"},
+        headers=registry.auth("state_coordinator"),
+    )
+
+    text = (await registry.client.get("/metrics")).text
+
+    assert (
+        'http_request_duration_seconds_count{method="GET",route="/api/v1/regions",status="200"} 1.0'
+        in text
+    )
+    assert "outbox_backlog " in text
+    assert "outbox_oldest_age_seconds " in text
+    assert "dead_letters 0.0" in text
+    assert "nats_connected " in text
+
+
+async def test_asyncapi_documents_the_events_the_registry_publishes(registry):
+    document = (await registry.client.get("/asyncapi")).json()
+
+    assert document["asyncapi"].startswith("3.")
+    channel = document["channels"]["de.schulerfolg.registry.region.updated.v1"]
+    assert channel["address"] == "sfs.{region}.registry.region.updated"
+
+
+async def test_the_openapi_document_is_served(registry):
+    document = (await registry.client.get("/api/v1/openapi.json")).json()
+    assert "/api/v1/regions/{slug}/office" in document["paths"]
+    assert (await registry.client.get("/docs")).status_code == 200
