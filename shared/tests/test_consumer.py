@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import nats
+import pytest
 from platform_support import STREAM, ThingHappened, new_id
 from sqlalchemy import select
 
@@ -142,8 +143,9 @@ async def test_an_unknown_event_version_goes_to_the_dead_letters(
     assert await service.count(service.effects) == 0
 
 
+@pytest.mark.parametrize("how", ["stop", "kill"])
 async def test_the_consumer_keeps_consuming_after_nats_is_stopped_and_started_again(
-    db_kind, nats_server: NatsServer, start_service
+    db_kind, nats_server: NatsServer, start_service, how
 ):
     service = await start_service(db_kind, nats_server.url, consume=True)
     await started(service)
@@ -153,7 +155,7 @@ async def test_the_consumer_keeps_consuming_after_nats_is_stopped_and_started_ag
     )
     await eventually(lambda: _has(service, str(before.id)))
 
-    nats_server.stop()
+    nats_server.stop() if how == "stop" else nats_server.kill()
     await asyncio.sleep(1.5)  # the client notices and keeps trying to reconnect
     nats_server.start()
     after = thing_event("after")

@@ -171,3 +171,17 @@ async def test_published_rows_are_purged_after_the_retention(db_kind, nats_serve
 
 async def _is_zero(value) -> bool:
     return (await value) == 0
+
+
+async def test_a_service_started_while_nats_is_down_publishes_once_nats_is_up(
+    db_kind, nats_server: NatsServer, start_service
+):
+    nats_server.stop()
+    service = await start_service(db_kind, nats_server.url, consume=True)
+    event = await service.emit(new_id())  # the service works without NATS
+    await asyncio.sleep(1.0)
+    assert not service.runtime.messaging.started.is_set()
+
+    nats_server.start()
+    await eventually(lambda: service.count(service.effects), timeout=30)
+    assert [r.event_id for r in await service.rows(service.effects)] == [str(event.id)]
