@@ -138,7 +138,7 @@ async def start_service(
             description="test",
             metadata=metadata,
             outbox=outbox,
-            migrations=tmp_path,
+            migrations=None,
             consumers=consumers,
             publishes=publishes,
         )

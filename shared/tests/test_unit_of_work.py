@@ -34,7 +34,7 @@ def build(url: str, nats_url: str, tmp_path):
         description="t",
         metadata=metadata,
         outbox=outbox,
-        migrations=tmp_path,
+        migrations=None,
         routers=[router],
     )
     app = create_app(

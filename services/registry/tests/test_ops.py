@@ -77,3 +77,52 @@ async def test_the_openapi_document_is_served(registry):
     document = (await registry.client.get("/api/v1/openapi.json")).json()
     assert "/api/v1/regions/{slug}/office" in document["paths"]
     assert (await registry.client.get("/docs")).status_code == 200
+
+
+async def test_a_service_refuses_to_start_on_an_unmigrated_database(
+    new_database, nats_url, tmp_path
+):
+    import pytest
+
+    from registry.config import RegistrySettings
+    from registry.main import create_app
+    from schulerfolg.testing.plugin import running
+
+    app = create_app(RegistrySettings(database_url=await new_database("sqlite"), nats_url=nats_url))
+    with pytest.raises(RuntimeError, match="python -m registry migrate"):
+        async with running(app):
+            pass
+
+
+async def test_cors_allows_the_configured_origins_only(new_database, nats_url, tmp_path):
+    from registry_support import migrate
+
+    from registry.config import RegistrySettings
+    from registry.main import create_app
+    from schulerfolg.testing.plugin import running
+
+    url = await new_database("sqlite")
+    await migrate(url)
+    settings = RegistrySettings(
+        database_url=url, nats_url=nats_url, cors_allowed_origins=["https://app.example"]
+    )
+    async with running(create_app(settings)) as client:
+        preflight = {
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "if-match",
+        }
+        allowed = await client.options(
+            "/api/v1/regions/boerde/office", headers={"Origin": "https://app.example"} | preflight
+        )
+        other = await client.options(
+            "/api/v1/regions/boerde/office", headers={"Origin": "https://evil.example"} | preflight
+        )
+        simple = await client.get(
+            "/api/v1/regions/boerde", headers={"Origin": "https://app.example"}
+        )
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert "access-control-allow-origin" not in other.headers
+    assert simple.headers["access-control-allow-origin"] == "https://app.example"
+    assert "ETag" in simple.headers["access-control-expose-headers"]

@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schulerfolg import migrations
 from schulerfolg.auth import TokenVerifier
 from schulerfolg.db import Database
 from schulerfolg.http.metrics import ServiceMetrics
@@ -48,7 +49,7 @@ class ServiceDefinition:
     description: str
     metadata: MetaData
     outbox: Outbox
-    migrations: Path
+    migrations: Path | None  # None: the schema is not managed by Alembic (tests only)
     routers: Sequence[APIRouter] = ()
     consumers: Callable[[Runtime], list[ConsumerSpec]] = field(default=lambda _runtime: [])
     publishes: bool = True
@@ -105,6 +106,11 @@ class Runtime:
 
     async def start(self) -> None:
         """Start the relay and bring up messaging (in the background; NATS may come later)."""
+        if await self.schema_behind():
+            raise RuntimeError(
+                f"the {self.definition.name} database schema is not up to date; "
+                f"run `python -m {self.definition.name} migrate` first"
+            )
         self.outbox.subscribe(self.relay.wake)
         if self.definition.on_startup is not None:
             await self.definition.on_startup(self)
@@ -112,6 +118,12 @@ class Runtime:
         if self.stream is not None:
             self.relay.start()
         log.info("service.started", port=self.settings.port)
+
+    async def schema_behind(self) -> bool:
+        """Whether the database lacks migrations the code expects."""
+        if self.definition.migrations is None:
+            return False
+        return await migrations.pending(self.db.engine, self.definition.migrations)
 
     async def stop(self) -> None:
         """Stop consuming and relaying, close connections."""

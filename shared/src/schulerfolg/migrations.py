@@ -7,6 +7,7 @@ history to a database; ``pending`` tells ``/readyz`` whether the schema is behin
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from alembic import command, context
@@ -33,10 +34,11 @@ def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(script_location, url), revision)
 
 
-def head_revisions(script_location: Path) -> set[str]:
-    """The head revision(s) of a service's migration history."""
+@functools.cache
+def head_revisions(script_location: Path) -> frozenset[str]:
+    """The head revision(s) of a service's migration history (read once per process)."""
     config = alembic_config(script_location, "sqlite://")
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 async def pending(engine: AsyncEngine, script_location: Path) -> bool:

@@ -7,7 +7,7 @@ a prefix (``NATS_URL``, ``AUTH_ISSUER``); the prefixed variable wins where both 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
@@ -46,8 +46,6 @@ class _SharedEnvSource(EnvSettingsSource):
 
 class ServiceSettings(BaseSettings):
     """What every service needs; subclasses set ``model_config`` with their ``env_prefix``."""
-
-    service_name: ClassVar[str] = "service"
 
     database_url: str = Field(
         "sqlite+aiosqlite:///./service.db",

@@ -11,8 +11,6 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
-from schulerfolg import migrations
-
 if TYPE_CHECKING:
     from schulerfolg.app import Runtime
 
@@ -37,9 +35,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await asyncio.wait_for(runtime.db.ping(), 3)
         checks["database"] = "ok"
-        behind = await asyncio.wait_for(
-            migrations.pending(runtime.db.engine, runtime.definition.migrations), 3
-        )
+        behind = await asyncio.wait_for(runtime.schema_behind(), 3)
         checks["migrations"] = "pending" if behind else "ok"
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
