@@ -9,7 +9,11 @@ from fastapi import FastAPI
 from registry import service
 from registry.api.regions import router as regions_router
 from registry.config import RegistrySettings
+from registry.materials.api import router as materials_router
 from registry.models import metadata, outbox
+from registry.organizations.api import router as organizations_router
+from registry.persons.api import router as persons_router
+from registry.schools.api import router as schools_router
 from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 
@@ -31,7 +35,13 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[regions_router],
+    routers=[
+        regions_router,
+        organizations_router,
+        schools_router,
+        persons_router,
+        materials_router,
+    ],
     on_startup=_load_regions,
 )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field
 
-from schulerfolg.db import EntityFields, make_metadata, make_model_base
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
@@ -16,6 +18,16 @@ platform = platform_tables(metadata)
 outbox = Outbox(platform)
 
 REGION_ID_NAMESPACE = uuid.UUID("8a0c3f42-3d8e-5c51-9b4e-6f1d2a7c0e15")
+
+
+def search_index(table: str) -> Index:
+    """A trigram index for substring search (``q``) on PostgreSQL; a plain index elsewhere."""
+    return Index(
+        f"ix_{table}_search_text",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    )
 
 
 def region_id(slug: str) -> uuid.UUID:
@@ -48,3 +60,93 @@ class Region(EntityFields, Base, table=True):  # type: ignore[call-arg]
     office_website: str | None = Field(default=None, max_length=500)
     office_data_status: str | None = Field(default=None, max_length=16)
     office_sources: str | None = Field(default=None, max_length=2000)
+
+
+class Organization(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A provider or partner: youth welfare (public or free), municipality, school association…"""
+
+    __tablename__ = "organizations"
+    __table_args__ = (search_index("organizations"),)
+
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=32, index=True)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state level
+    street: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=5)
+    city: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    website: str | None = Field(default=None, max_length=500)
+    search_text: str = Field(default="", max_length=2000)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class School(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A school with its official number, type, address, region and school social work."""
+
+    __tablename__ = "schools"
+    __table_args__ = (
+        Index(
+            "uq_schools_school_number_active",
+            "school_number",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        search_index("schools"),
+    )
+
+    school_number: str = Field(max_length=20)
+    name: str = Field(max_length=300)
+    school_type: str = Field(max_length=32, index=True)
+    street: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=5)
+    city: str | None = Field(default=None, max_length=200)
+    region: str = Field(max_length=64, index=True)
+    has_school_social_work: bool = Field(default=False)
+    social_work_provider_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organizations.id", index=True
+    )
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    website: str | None = Field(default=None, max_length=500)
+    search_text: str = Field(default="", max_length=2000)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Person(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A contact person or staff member; after erasure an anonymous tombstone."""
+
+    __tablename__ = "persons"
+    __table_args__ = (search_index("persons"),)
+
+    name: str | None = Field(default=None, max_length=200)
+    function: str = Field(max_length=32, index=True)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    organization_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organizations.id", index=True
+    )
+    school_id: uuid.UUID | None = Field(default=None, foreign_key="schools.id", index=True)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state level
+    public: bool = Field(default=False)
+    user_sub: str | None = Field(default=None, max_length=255, index=True)
+    search_text: str = Field(default="", max_length=2000)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Material(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A download (guide, leaflet, contact list, documentation) with its stored file."""
+
+    __tablename__ = "materials"
+
+    title: str = Field(max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state-wide
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=100, unique=True)
+    search_text: str = Field(default="", max_length=2000)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Materials: downloads with type and size limits, stored in a configurable directory."""

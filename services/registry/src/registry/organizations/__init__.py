@@ -1,0 +1,1 @@
+"""Organisations: providers and partners (youth welfare, municipalities, school associations, …)."""

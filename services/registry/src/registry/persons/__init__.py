@@ -1,0 +1,1 @@
+"""Persons: contact persons and staff; GDPR erasure; the regional contact list."""

@@ -1,0 +1,7 @@
+"""HTTP routes for persons (thin: they call the service functions)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["persons"])

@@ -1,0 +1,1 @@
+"""Schools: official number, type, address, region, school social work; CSV import."""
