@@ -158,17 +158,6 @@ async def test_two_relays_on_one_postgresql_database_never_publish_a_row_twice(
     assert await stream_messages(nats_server.url) == 300
 
 
-async def test_published_rows_are_purged_after_the_retention(db_kind, nats_server, start_service):
-    service = await start_service(db_kind, nats_server.url, outbox_retention_days=0.00001)
-    await eventually(lambda: asyncio.sleep(0, service.runtime.messaging.started.is_set()))
-    await service.emit("a")
-    await eventually(lambda: _is_zero(unpublished(service)))
-    await asyncio.sleep(1.0)
-
-    assert await service.runtime.relay.purge() == 1
-    assert await service.count(service.tables.outbox) == 0
-
-
 async def _is_zero(value) -> bool:
     return (await value) == 0
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schulerfolg import migrations
 from schulerfolg.auth import TokenVerifier
 from schulerfolg.db import Database
+from schulerfolg.housekeeping import Housekeeping, Retention
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.http.ops import ops_router
 from schulerfolg.http.problems import install_problem_handlers
@@ -99,7 +100,16 @@ class Runtime:
             self.messaging.publish,
             poll_interval=settings.outbox_poll_interval,
             batch_size=settings.outbox_batch_size,
-            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        self.housekeeping = Housekeeping(
+            self.db,
+            self.tables,
+            Retention(
+                outbox=timedelta(days=settings.outbox_retention_days),
+                idempotency_keys=timedelta(hours=settings.idempotency_key_ttl_hours),
+                inbox=timedelta(days=settings.inbox_retention_days),
+            ),
+            interval=settings.housekeeping_interval,
         )
         self.verifier = TokenVerifier.from_settings(settings)
         self.metrics = ServiceMetrics(definition.name)
@@ -117,6 +127,7 @@ class Runtime:
         self.messaging.start()
         if self.stream is not None:
             self.relay.start()
+        self.housekeeping.start()
         log.info("service.started", port=self.settings.port)
 
     async def schema_behind(self) -> bool:
@@ -128,6 +139,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop consuming and relaying, close connections."""
         self.outbox.unsubscribe(self.relay.wake)
+        await self.housekeeping.stop()
         await self.relay.stop()
         await self.messaging.stop()
         await self.db.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -70,6 +70,15 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: float = Field(
         7, gt=0, description="Published outbox rows are kept this long for debugging."
     )
+    idempotency_key_ttl_hours: float = Field(
+        24, gt=0, description="How long a retry with the same Idempotency-Key replays the response."
+    )
+    inbox_retention_days: float = Field(
+        45,
+        gt=0,
+        description="Processed-event ids are kept this long (longer than the stream keeps events).",
+    )
+    housekeeping_interval: float = Field(600, gt=0, description="Seconds between clean-up rounds.")
     consumer_max_attempts: int = Field(
         8, ge=1, description="Deliveries before a failing event goes to the dead letters."
     )
@@ -119,6 +128,15 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         shared = _SharedEnvSource(settings_cls, env_prefix="", case_sensitive=False)
         return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+
+    @model_validator(mode="after")
+    def _inbox_outlives_stream(self) -> ServiceSettings:
+        if self.inbox_retention_days <= self.stream_max_age_days:
+            raise ValueError(
+                "inbox_retention_days must exceed stream_max_age_days, or a replayed event "
+                "could be processed twice"
+            )
+        return self
 
     @property
     def is_sqlite(self) -> bool:

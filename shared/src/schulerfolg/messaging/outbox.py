@@ -20,13 +20,12 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import structlog
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract, inject
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.db import Database, UTCDateTime, after_commit, utcnow
@@ -105,7 +104,6 @@ class OutboxRelay:
         *,
         poll_interval: float = 1.0,
         batch_size: int = 100,
-        retention: timedelta = timedelta(days=7),
         max_backoff: float = 5.0,
     ) -> None:
         self.db = db
@@ -113,12 +111,10 @@ class OutboxRelay:
         self.publish = publish
         self.poll_interval = poll_interval
         self.batch_size = batch_size
-        self.retention = retention
         self.max_backoff = max_backoff
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
-        self._last_purge = 0.0
 
     def wake(self) -> None:
         """Ask the relay to look for new rows now (called after commits)."""
@@ -138,14 +134,10 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             try:
                 published = await self.relay_once()
                 self._failures = 0
-                if loop.time() - self._last_purge > 600:
-                    self._last_purge = loop.time()
-                    await self.purge()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep relaying whatever happens; the row stays unsent
@@ -226,15 +218,6 @@ class OutboxRelay:
                     .where(t.c.seq == r.seq)
                     .values(attempts=t.c.attempts + 1, last_error=r.error)
                 )
-
-    async def purge(self) -> int:
-        """Delete rows published longer ago than the retention; return how many."""
-        t = self.table
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                delete(t).where(t.c.published_at < utcnow() - self.retention)
-            )
-        return result.rowcount or 0
 
     async def backlog(self) -> tuple[int, float]:
         """Unsent rows and the age in seconds of the oldest (for metrics)."""
