@@ -242,3 +242,18 @@ async def test_an_office_change_emits_region_updated_to_nats(registry, nats_url)
     finally:
         await nc.close()
     await asyncio.sleep(0)
+
+
+async def test_control_characters_in_a_body_or_query_are_a_4xx_problem(registry):
+    headers = registry.auth("state_coordinator")
+    body = await registry.client.put(
+        "/api/v1/regions/boerde/office",
+        json={"name": "NWST", "address": {"city": "\x00V"}},
+        headers=headers,
+    )
+    query = await registry.client.get("/api/v1/regions", params={"kind": "\x00"})
+
+    assert body.status_code == 422
+    assert body.json()["errors"][0]["field"] == "address.city"
+    assert query.status_code == 400
+    assert query.headers["content-type"] == "application/problem+json"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -28,7 +29,8 @@ from schulerfolg.db import Database
 from schulerfolg.housekeeping import Housekeeping, Retention
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.http.ops import ops_router
-from schulerfolg.http.problems import install_problem_handlers
+from schulerfolg.http.problems import BadRequest, install_problem_handlers, problem_response
+from schulerfolg.http.validation import has_control_characters
 from schulerfolg.messaging.broker import Messaging, StreamSpec
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.messaging.outbox import Outbox, OutboxRelay
@@ -188,7 +190,18 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Any:
         start = time.perf_counter()
-        response = await call_next(request)
+        if has_control_characters(unquote(request.url.path)) or any(
+            has_control_characters(k) or has_control_characters(v)
+            for k, v in request.query_params.multi_items()
+        ):
+            # PostgreSQL cannot store NUL; such input is refused before it reaches any route.
+            response = problem_response(
+                BadRequest("The path or query string contains control characters.").to_details(
+                    request.url.path
+                )
+            )
+        else:
+            response = await call_next(request)
         route = request.scope.get("route")
         runtime.metrics.observe_request(
             request.method,

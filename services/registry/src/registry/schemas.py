@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
 from registry.models import Region
 from schulerfolg.events.registry import OfficeData
+from schulerfolg.http.validation import RequestModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phone = Annotated[
@@ -18,7 +19,7 @@ Phone = Annotated[
 ]
 
 
-class Address(BaseModel):
+class Address(RequestModel):
     """A postal address."""
 
     street: Annotated[Text, Field(max_length=200)] | None = None
@@ -78,10 +79,8 @@ class RegionPublic(BaseModel):
         )
 
 
-class OfficeUpdate(BaseModel):
+class OfficeUpdate(RequestModel):
     """The office's details as the office or the state coordination wants them (PUT replaces)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Annotated[Text, Field(max_length=300)]
     provider_name: Annotated[Text, Field(max_length=500)] | None = None

@@ -1,0 +1,53 @@
+"""schemathesis over the registry's OpenAPI document against a live registry process on
+PostgreSQL with a real NATS server: no input makes it answer with a server error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schulerfolg.auth import generate_signing_key, mint_token
+from schulerfolg.testing.live import live_service, run_schemathesis
+
+
+@pytest.fixture
+async def live_registry(new_database, nats_url: str, tmp_path: Path):
+    private_key, public_key = generate_signing_key(tmp_path / "auth")
+    env = {
+        "REGISTRY_DATABASE_URL": await new_database("postgresql"),
+        "REGISTRY_MATERIALS_DIR": str(tmp_path / "materials"),
+        "NATS_URL": nats_url,
+        "AUTH_LOCAL_PUBLIC_KEY_FILE": str(public_key),
+        "LOG_LEVEL": "WARNING",
+    }
+    with live_service("registry", env=env, log_dir=tmp_path) as service:
+        yield service, private_key
+
+
+def _run(service, *headers: str):
+    result = run_schemathesis(f"{service.url}/api/v1/openapi.json", headers=headers)
+    assert result.returncode == 0, (
+        result.stdout[-6000:]
+        + result.stderr[-2000:]
+        + "\nservice log:\n"
+        + service.log_path.read_text()[-4000:]
+    )
+    return result
+
+
+async def test_no_input_gives_a_server_error_anonymously(live_registry):
+    service, _ = live_registry
+    _run(service)
+
+
+async def test_no_input_gives_a_server_error_for_the_state_coordinator(live_registry):
+    service, private_key = live_registry
+    token = mint_token(private_key, role="state_coordinator")
+    _run(service, f"Authorization: Bearer {token}")
+
+
+async def test_no_input_gives_a_server_error_for_a_network_office(live_registry):
+    service, private_key = live_registry
+    token = mint_token(private_key, role="network_office", regions=["boerde"])
+    _run(service, f"Authorization: Bearer {token}")

@@ -1,0 +1,43 @@
+"""Request bodies every service accepts: unknown fields refused, strings stripped, and no
+control characters (PostgreSQL cannot store NUL; the others have no place in names and
+addresses). Multi-line text keeps tabs and line breaks."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def reject_control_characters(value: Any) -> Any:
+    """Raise ValueError if a string (also inside lists and dicts) holds control characters."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            reject_control_characters(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_control_characters(key)
+            reject_control_characters(item)
+    return value
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: ``extra="forbid"``, stripped strings, no control characters."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        return reject_control_characters(value)
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character (for query strings and paths)."""
+    return bool(_CONTROL.search(text))
