@@ -199,3 +199,22 @@ async def _dead_letters(service, n: int):
     async with service.db.sessions() as session:
         rows = list((await session.execute(select(table))).all())
     return rows if len(rows) >= n else None
+
+
+async def test_a_consumer_whose_stream_does_not_exist_yet_holds_up_nothing(
+    db_kind, nats_server, start_service, new_database
+):
+    # The consumer starts first: its producer's stream is not there yet.
+    consumer_url = await new_database(db_kind)
+    consumer = await start_service(consumer_url, nats_server.url, consume=True, publishes=False)
+    await eventually(lambda: asyncio.sleep(0, consumer.runtime.messaging.publishing.is_set()))
+    await asyncio.sleep(1.0)
+    assert not consumer.runtime.messaging.started.is_set()
+    assert consumer.runtime.messaging.waiting == {"testsvc-effects"}
+
+    producer = await start_service(db_kind, nats_server.url)  # declares the stream
+    event = await producer.emit(new_id())
+
+    await eventually(lambda: _has(consumer, str(event.id)), timeout=30)
+    assert consumer.runtime.messaging.started.is_set()
+    assert consumer.runtime.messaging.waiting == set()

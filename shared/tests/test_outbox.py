@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import pytest
@@ -156,6 +157,39 @@ async def test_two_relays_on_one_postgresql_database_never_publish_a_row_twice(
     assert len(counts) == 300
     assert max(counts.values()) == 1, "a row was published twice"
     assert await stream_messages(nats_server.url) == 300
+
+
+async def test_two_relays_on_one_postgresql_database_keep_the_order_of_events(
+    nats_server, start_service, new_database
+):
+    url = await new_database("postgresql")
+    service = await start_service(url, nats_server.url)
+    await eventually(lambda: asyncio.sleep(0, service.runtime.messaging.publishing.is_set()))
+    await service.runtime.relay.stop()
+    order: list[int] = []
+
+    async def slow_publish(subject, body, headers):
+        await service.runtime.messaging.publish(subject, body, headers)
+        order.append(json.loads(body)["data"]["value"])
+        await asyncio.sleep(0.005)
+
+    async with service.db.transaction() as session:
+        for i in range(60):
+            await service.outbox.append(
+                session, ThingHappened(thing_id="same", value=i), entity_id="same", region="boerde"
+            )
+    relays = [
+        OutboxRelay(service.db, service.tables, slow_publish, poll_interval=0.02, batch_size=5)
+        for _ in range(2)
+    ]
+    for relay in relays:
+        relay.start()
+    try:
+        await eventually(lambda: _is_zero(unpublished(service)), timeout=60)
+    finally:
+        for relay in relays:
+            await relay.stop()
+    assert order == list(range(60))
 
 
 async def _is_zero(value) -> bool:

@@ -68,3 +68,24 @@ async def test_a_failed_request_leaves_neither_the_change_nor_its_event(
             return await stream_messages(nats_server.url, STREAM) == 1
 
         await eventually(published)
+
+
+async def test_an_oversized_tracestate_from_a_client_never_fails_the_write(
+    db_kind, new_database, nats_server, tmp_path
+):
+    url = await new_database(db_kind)
+    app, metadata, effects = build(url, nats_server.url, tmp_path)
+    runtime = app.state.runtime
+    async with runtime.db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    headers = {
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "tracestate": ",".join(f"vendor{i}=" + "x" * 40 for i in range(20)),  # ~900 characters
+    }
+    async with running(app) as client:
+        response = await client.post("/api/v1/things/t", headers=headers)
+    assert response.status_code == 201
+    async with runtime.db.sessions() as session:
+        row = (await session.execute(select(runtime.tables.outbox))).one()
+    assert row.traceparent.startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert row.tracestate is None

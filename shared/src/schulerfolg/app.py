@@ -188,28 +188,32 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     templates |= {id(r): r.path for r in ops_router.routes}
 
     @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        start = time.perf_counter()
+    async def refuse_control_characters(request: Request, call_next: Any) -> Any:
+        # PostgreSQL cannot store NUL; a path or query with control characters never reaches
+        # a route (request bodies are checked by RequestModel).
         if has_control_characters(unquote(request.url.path)) or any(
             has_control_characters(k) or has_control_characters(v)
             for k, v in request.query_params.multi_items()
         ):
-            # PostgreSQL cannot store NUL; such input is refused before it reaches any route.
-            response = problem_response(
-                BadRequest("The path or query string contains control characters.").to_details(
-                    request.url.path
-                )
-            )
-        else:
+            problem = BadRequest("The path or query string contains control characters.")
+            return problem_response(problem.to_details(request.url.path))
+        return await call_next(request)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
+        status = 500  # an exception escaping the app is answered as 500 further out
+        try:
             response = await call_next(request)
-        route = request.scope.get("route")
-        runtime.metrics.observe_request(
-            request.method,
-            templates.get(id(route), "unmatched"),
-            response.status_code,
-            time.perf_counter() - start,
-        )
-        return response
+            status = response.status_code
+            return response
+        finally:
+            runtime.metrics.observe_request(
+                request.method,
+                templates.get(id(request.scope.get("route")), "unmatched"),
+                status,
+                time.perf_counter() - start,
+            )
 
     for router in definition.routers:
         app.include_router(router, prefix=API_PREFIX)

@@ -101,7 +101,13 @@ def consumer_config(spec: ConsumerSpec, *, ack_wait: float) -> api.ConsumerConfi
 
 
 class Messaging:
-    """Broker, stream, consumers and the background task that brings them up."""
+    """Broker, stream, consumers and the background task that brings them up.
+
+    Bring-up order: connect, declare the own stream (from then on the relay can publish), then
+    start each consumer as soon as the stream it reads exists. A consumer waiting for another
+    service's stream never holds up this service's own publishing (services that consume from
+    each other may start in any order).
+    """
 
     def __init__(
         self,
@@ -122,12 +128,13 @@ class Messaging:
         self.stream = stream
         self.specs = consumers
         self.ack_wait = ack_wait
+        self.fetch_timeout = fetch_timeout
         self.publish_timeout = publish_timeout
         self.consumers = [InboxConsumer(db, tables, spec, retry) for spec in consumers]
-        self.started = asyncio.Event()
+        self.publishing = asyncio.Event()  # connected and the own stream declared
+        self.started = asyncio.Event()  # … and every consumer running
+        self.waiting: set[str] = {spec.name for spec in consumers}
         self._task: asyncio.Task[None] | None = None
-        for consumer in self.consumers:
-            self._subscribe(consumer, fetch_timeout)
         if stream is not None:
             self._document_publications(stream, service)
 
@@ -147,14 +154,15 @@ class Messaging:
                 description=(cls.__doc__ or "").strip(),
             )
 
-    def _subscribe(self, consumer: InboxConsumer, fetch_timeout: float) -> None:
+    async def _start_consumer(self, consumer: InboxConsumer) -> None:
+        """Subscribe a durable pull consumer whose handler decides ack or nak explicitly."""
         spec = consumer.spec
         subscriber = self.broker.subscriber(
             spec.subject,
             stream=JStream(spec.stream, declare=False),
             durable=spec.name,
             config=consumer_config(spec, ack_wait=self.ack_wait),
-            pull_sub=PullSub(batch_size=1, timeout=fetch_timeout),
+            pull_sub=PullSub(batch_size=1, timeout=self.fetch_timeout),
             ack_policy=AckPolicy.MANUAL,
             title=spec.name,
             description=spec.description or None,
@@ -174,6 +182,8 @@ class Messaging:
             else:
                 await msg.nack(delay=decision.delay)
 
+        await subscriber.start()
+
     @property
     def connected(self) -> bool:
         """Whether the broker is connected to NATS right now."""
@@ -185,11 +195,11 @@ class Messaging:
 
     async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         """Publish to the service's stream and wait for JetStream's ack (used by the relay)."""
-        if not self.started.is_set():
-            raise ConnectionError("NATS not connected yet")
+        if not (self.publishing.is_set() and self.connected):
+            raise ConnectionError("not connected to NATS")  # fail fast; the relay backs off
         assert self.stream is not None, "this service declares no stream"
         await self.broker.publish(
-            body, subject, headers=headers, stream=self.stream.name, timeout=5
+            body, subject, headers=headers, stream=self.stream.name, timeout=self.publish_timeout
         )
 
     def start(self) -> None:
@@ -199,30 +209,46 @@ class Messaging:
 
     async def _bring_up(self) -> None:
         delay = 0.5
-        while True:
+        while not self.publishing.is_set():
             try:
-                await self.broker.connect()
-                js = self.broker.config.connection_state.stream
+                await self.broker.start()  # connects; no subscribers registered yet
                 if self.stream is not None:
-                    await declare_stream(js, self.stream)
-                for spec in self.specs:
-                    await self._ensure_consumer(js, spec)
-                await self.broker.start()
-                self.started.set()
-                log.info("messaging.started", consumers=[s.name for s in self.specs])
-                return
+                    await declare_stream(self.broker.config.connection_state.stream, self.stream)
+                self.publishing.set()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("messaging.not_ready", error=repr(exc)[:300], retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-    async def _ensure_consumer(self, js: Any, spec: ConsumerSpec) -> None:
-        try:
-            await js.add_consumer(spec.stream, config=consumer_config(spec, ack_wait=self.ack_wait))
-        except NotFoundError as exc:
-            raise RuntimeError(f"stream {spec.stream} not declared yet by its producer") from exc
+        pending = list(self.consumers)
+        delay = 0.5
+        while pending:
+            js = self.broker.config.connection_state.stream
+            for consumer in list(pending):
+                try:
+                    await js.add_consumer(
+                        consumer.spec.stream,
+                        config=consumer_config(consumer.spec, ack_wait=self.ack_wait),
+                    )
+                    await self._start_consumer(consumer)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # typically: the producer has not declared its stream yet
+                    log.info(
+                        "messaging.consumer_waiting",
+                        consumer=consumer.spec.name,
+                        stream=consumer.spec.stream,
+                        error=repr(exc)[:200],
+                    )
+                    continue
+                pending.remove(consumer)
+                self.waiting.discard(consumer.spec.name)
+            if pending:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.started.set()
+        log.info("messaging.started", consumers=[s.name for s in self.specs])
 
     async def stop(self) -> None:
         """Stop consuming and close the connection."""

@@ -25,7 +25,7 @@ from typing import Any
 import structlog
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract, inject
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.db import Database, UTCDateTime, after_commit, utcnow
@@ -38,6 +38,10 @@ log = structlog.get_logger("schulerfolg.outbox")
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
+
+# Advisory lock key of the relay (each service has its own database, so one constant serves).
+RELAY_LOCK = 0x5CF0_0B0C
+MAX_TRACESTATE = 512
 
 
 class Outbox:
@@ -76,7 +80,8 @@ class Outbox:
                 event_type=event.type,
                 payload=event.model_dump_json(),
                 traceparent=carrier.get("traceparent"),
-                tracestate=carrier.get("tracestate"),
+                # Tracing must never fail a business write: an oversized client tracestate is dropped.
+                tracestate=_bounded(carrier.get("tracestate")),
                 created_at=now,
             )
         )
@@ -85,6 +90,10 @@ class Outbox:
             after_commit(session, self._committed)
         log.debug("outbox.appended", event_id=str(event.id), event_type=event.type)
         return event
+
+
+def _bounded(tracestate: str | None) -> str | None:
+    return tracestate if tracestate and len(tracestate) <= MAX_TRACESTATE else None
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            self._wakeup.clear()  # a commit during the pass below wakes the next one at once
             try:
                 published = await self.relay_once()
                 self._failures = 0
@@ -148,7 +158,6 @@ class OutboxRelay:
                 continue
             if published >= self.batch_size:
                 continue  # more may be waiting
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
 
@@ -175,6 +184,13 @@ class OutboxRelay:
                 await self._mark(session, results)
         else:
             async with self.db.transaction() as session:
+                # One relay at a time per database keeps events in order across replicas; the
+                # others find the lock taken and wait for the next round. SKIP LOCKED still
+                # guarantees that a row is never claimed twice.
+                if not await session.scalar(
+                    text(f"SELECT pg_try_advisory_xact_lock({RELAY_LOCK})")
+                ):
+                    return 0
                 claim = self._pending().with_for_update(skip_locked=True)
                 rows = (await session.execute(claim)).all()
                 results = await self._publish_rows(rows)
