@@ -257,3 +257,18 @@ async def test_control_characters_in_a_body_or_query_are_a_4xx_problem(registry)
     assert body.json()["errors"][0]["field"] == "address.city"
     assert query.status_code == 400
     assert query.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("values", [[1], [True], [[1]], [{"a": 1}], [None, 1], []])
+async def test_a_crafted_cursor_is_a_400_problem_not_a_500(registry, values):
+    import base64  # noqa: E401
+    import json
+
+    from schulerfolg.http.pagination import encode_cursor
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    response = await registry.client.get("/api/v1/regions", params={"cursor": cursor})
+
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert encode_cursor(["boerde"])  # the real encoder still round-trips

@@ -136,7 +136,7 @@ class Runtime:
         """Whether the database lacks migrations the code expects."""
         if self.definition.migrations is None:
             return False
-        return await migrations.pending(self.db.engine, self.definition.migrations)
+        return await migrations.pending(self.db.read_engine, self.definition.migrations)
 
     async def stop(self) -> None:
         """Stop consuming and relaying, close connections."""
@@ -232,9 +232,16 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed before the response is sent, or rolled back."""
-    async with get_runtime(request).db.transaction() as session:
+    """One unit of work per request: committed before the response is sent, or rolled back.
+
+    GET, HEAD and OPTIONS only read, so they never wait for SQLite's write lock.
+    """
+    readonly = request.method in READ_METHODS
+    async with get_runtime(request).db.transaction(readonly=readonly) as session:
         yield session
 
 

@@ -104,12 +104,14 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.info.setdefault(SESSION_INFO_AFTER_COMMIT, []).append(callback)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for SQLite.
+def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for the writing engine.
 
     SQLite allows one writer. A deferred transaction that reads first and then writes can fail
     with SQLITE_BUSY without waiting; BEGIN IMMEDIATE takes the write lock up front so
     concurrent units of work queue behind each other (busy_timeout) instead of failing.
+    Read-only units of work use a second engine with a deferred BEGIN, so with WAL they read a
+    snapshot without waiting for writers.
     """
     sync_engine = engine.sync_engine
 
@@ -125,14 +127,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, writer: bool = True
+) -> AsyncEngine:
     """An async engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, writer=writer)
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
@@ -148,6 +152,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, echo=echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # On SQLite reads get their own engine (deferred BEGIN); PostgreSQL needs no second one.
+        self.read_engine = (
+            create_engine(url, echo=echo, writer=False) if self.is_sqlite else self.engine
+        )
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -155,9 +164,13 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit once at the end or roll back; then run the commit hooks."""
-        async with self.sessions() as session:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit once at the end or roll back; then run the commit hooks.
+
+        ``readonly`` units of work must not write (on SQLite they run on the reading engine).
+        """
+        sessions = self.read_sessions if readonly else self.sessions
+        async with sessions() as session:
             try:
                 yield session
                 await session.commit()
@@ -170,9 +183,11 @@ class Database:
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
-        async with self.engine.connect() as connection:
+        async with self.read_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -61,7 +61,7 @@ async def metrics(request: Request) -> Response:
         backlog, age = await runtime.relay.backlog()
         m.outbox_backlog.set(backlog)
         m.outbox_oldest_age.set(age)
-        async with runtime.db.sessions() as session:
+        async with runtime.db.read_sessions() as session:
             m.dead_letters.set(
                 await session.scalar(select(func.count()).select_from(runtime.tables.dead_letters))
                 or 0

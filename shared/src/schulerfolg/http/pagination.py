@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+_INVALID = "The cursor is not valid; use the next_cursor of a previous page."
 
 
 class Page(BaseModel, Generic[T]):
@@ -106,22 +107,33 @@ async def paginate(
 
 
 def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
-    """Turn a cursor value back into the column's Python type (UUIDs, dates, times)."""
-    if value is None:
-        return None
+    """The cursor value as the column's Python type; a 400 problem for anything else."""
     try:
         python_type = column.type.python_type
     except NotImplementedError:
-        return value
+        python_type = str
     try:
-        if python_type is datetime:
+        if value is None:
+            return None
+        if python_type is datetime and isinstance(value, str):
             return datetime.fromisoformat(value)
-        if python_type is date:
+        if python_type is date and isinstance(value, str):
             return date.fromisoformat(value)
-        if python_type is uuid.UUID:
+        if python_type is uuid.UUID and isinstance(value, str):
             return uuid.UUID(value)
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(
-            "The cursor is not valid; use the next_cursor of a previous page."
-        ) from exc
-    return value
+        if python_type is bool and isinstance(value, bool):
+            return value
+        if python_type is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if python_type is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if python_type is str and isinstance(value, str):
+            return value
+    except (TypeError, ValueError):
+        pass
+    raise BadRequest(
+        _INVALID,
+        errors=[
+            FieldError(field="cursor", location="query", message="invalid cursor", type="cursor")
+        ],
+    )

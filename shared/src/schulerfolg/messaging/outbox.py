@@ -238,7 +238,7 @@ class OutboxRelay:
     async def backlog(self) -> tuple[int, float]:
         """Unsent rows and the age in seconds of the oldest (for metrics)."""
         t = self.table
-        async with self.db.sessions() as session:
+        async with self.db.read_sessions() as session:
             count, oldest = (
                 await session.execute(
                     select(func.count(), func.min(t.c.created_at, type_=UTCDateTime)).where(

@@ -1,0 +1,60 @@
+"""The unit of work on SQLite: reads do not wait for a writer; concurrent writers queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, update
+
+from schulerfolg.db import Database
+
+
+async def _counter_db(url: str) -> tuple[Database, Table]:
+    metadata = MetaData()
+    counter = Table(
+        "counter", metadata, Column("id", Integer, primary_key=True), Column("n", Integer)
+    )
+    db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(insert(counter).values(id=1, n=0))
+    return db, counter
+
+
+async def test_a_read_does_not_wait_for_an_open_write_on_sqlite(new_database):
+    db, counter = await _counter_db(await new_database("sqlite"))
+    writer_holds_lock = asyncio.Event()
+    release = asyncio.Event()
+
+    async def long_write():
+        async with db.transaction() as session:
+            await session.execute(update(counter).values(n=counter.c.n + 1))
+            writer_holds_lock.set()
+            await release.wait()
+
+    task = asyncio.create_task(long_write())
+    await writer_holds_lock.wait()
+    try:
+        async with db.transaction(readonly=True) as session:
+            seen = await asyncio.wait_for(session.scalar(select(counter.c.n)), timeout=2)
+        assert seen == 0  # the committed snapshot, read while the writer still holds the lock
+        await asyncio.wait_for(db.ping(), timeout=2)
+    finally:
+        release.set()
+        await task
+        await db.dispose()
+
+
+async def test_concurrent_read_modify_write_units_of_work_lose_no_update(db_kind, new_database):
+    db, counter = await _counter_db(await new_database(db_kind))
+
+    async def increment():
+        async with db.transaction() as session:
+            n = await session.scalar(select(counter.c.n).with_for_update())
+            await asyncio.sleep(0.001)
+            await session.execute(update(counter).values(n=n + 1))
+
+    await asyncio.gather(*(increment() for _ in range(20)))
+    async with db.transaction(readonly=True) as session:
+        assert await session.scalar(select(counter.c.n)) == 20
+    await db.dispose()
