@@ -58,3 +58,44 @@ async def test_concurrent_read_modify_write_units_of_work_lose_no_update(db_kind
     async with db.transaction(readonly=True) as session:
         assert await session.scalar(select(counter.c.n)) == 20
     await db.dispose()
+
+
+async def test_unique_and_foreign_key_violations_are_conflicts_other_violations_are_not(
+    db_kind, new_database
+):
+    import pytest
+    from sqlalchemy import ForeignKey, String
+    from sqlalchemy.exc import IntegrityError
+
+    from schulerfolg.http.problems import is_conflict
+
+    metadata = MetaData()
+    parent = Table(
+        "parent",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("code", String(5), unique=True, nullable=False),
+    )
+    child = Table(
+        "child",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("parent_id", ForeignKey("parent.id")),
+    )
+    db = Database(await new_database(db_kind))
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(insert(parent).values(id=1, code="a"))
+
+    async def violation(statement) -> IntegrityError:
+        with pytest.raises(IntegrityError) as caught:
+            async with db.transaction() as session:
+                await session.execute(statement)
+        return caught.value
+
+    try:
+        assert is_conflict(await violation(insert(parent).values(id=2, code="a")))
+        assert is_conflict(await violation(insert(child).values(id=1, parent_id=99)))
+        assert not is_conflict(await violation(insert(parent).values(id=3, code=None)))
+    finally:
+        await db.dispose()

@@ -60,3 +60,21 @@ def test_log_lines_are_json_with_the_service_and_no_personal_data(capsys):
     assert lines[0]["event"] == "person.contacted" and lines[0]["service"] == "demo"
     assert lines[0]["note"] == "mail to [email]"
     assert "5403210" not in lines[1]["event"]
+
+
+def test_objects_sets_and_keys_with_personal_data_are_masked_too(capsys):
+    from pydantic import BaseModel
+
+    class Contact(BaseModel):
+        email: str
+
+    configure_logging("demo", level="INFO", json=True)
+    structlog.get_logger("demo").warning(
+        "odd.values",
+        model=Contact(email="anna@schule.example"),
+        addresses={"b@x.example"},
+        error=ValueError("no mailbox carl@x.example"),
+        by_address={"dora@x.example": 1},
+    )
+    line = capsys.readouterr().err
+    assert "@" not in line.replace("[email]", "")

@@ -36,20 +36,24 @@ def mask_personal_data(text: str) -> str:
 
 
 def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_personal_data(value)
+    """Mask strings anywhere in a value; objects (models, exceptions, sets) are rendered as text
+    first, so nothing reaches the log line unmasked."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
     if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
+        return {_mask(str(k)): _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_mask(v) for v in value]
-    return value
+    return mask_personal_data(value if isinstance(value, str) else str(value))
 
 
 def _redact(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    for key, value in event_dict.items():
-        if key not in _SAFE_KEYS:
-            event_dict[key] = _mask(value)
-    return event_dict
+    return {
+        (key if key in _SAFE_KEYS else mask_personal_data(str(key))): (
+            value if key in _SAFE_KEYS else _mask(value)
+        )
+        for key, value in event_dict.items()
+    }
 
 
 def _add_trace(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:

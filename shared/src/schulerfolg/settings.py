@@ -80,12 +80,14 @@ class ServiceSettings(BaseSettings):
     )
     housekeeping_interval: float = Field(600, gt=0, description="Seconds between clean-up rounds.")
     consumer_max_attempts: int = Field(
-        8, ge=1, description="Deliveries before a failing event goes to the dead letters."
+        20,
+        ge=1,
+        description="Deliveries before a failing event goes to the dead letters (about an hour with the default backoff).",
     )
     consumer_backoff_base: float = Field(
         0.5, gt=0, description="First retry delay in seconds; doubles per attempt."
     )
-    consumer_backoff_max: float = Field(60.0, gt=0, description="Longest retry delay in seconds.")
+    consumer_backoff_max: float = Field(300.0, gt=0, description="Longest retry delay in seconds.")
     consumer_ack_wait: float = Field(
         30.0, gt=0, description="Seconds NATS waits for an ack before redelivering."
     )

@@ -129,6 +129,17 @@ def problem_response(
     )
 
 
+def is_conflict(exc: IntegrityError) -> bool:
+    """Whether an integrity error is a unique or foreign-key violation (a race, not a bug)."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", None
+    )
+    if code is not None:
+        return code in ("23505", "23503")  # unique_violation, foreign_key_violation
+    message = str(exc.orig)
+    return "UNIQUE constraint failed" in message or "FOREIGN KEY constraint failed" in message
+
+
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     errors = []
     for err in exc.errors():
@@ -174,7 +185,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        # A concurrent write won a uniqueness race the domain checked for: a conflict, not a crash.
+        # A concurrent write won a race the domain checked for (a unique value taken, a
+        # referenced row deleted meanwhile): a conflict, not a crash. Other violations are bugs.
+        if not is_conflict(exc):
+            return await _unexpected(request, exc)
         log.warning("http.integrity_conflict", path=request.url.path, error=type(exc.orig).__name__)
         problem = Conflict("The change conflicts with data written at the same time; retry.")
         return problem_response(problem.to_details(request.url.path))

@@ -73,9 +73,9 @@ class ConsumerSpec:
 class RetryPolicy:
     """Bounded attempts with exponential backoff."""
 
-    max_attempts: int = 8
+    max_attempts: int = 20
     backoff_base: float = 0.5
-    backoff_max: float = 60.0
+    backoff_max: float = 300.0
 
     def delay(self, delivered: int) -> float:
         """Seconds before the next delivery after ``delivered`` failed ones."""
