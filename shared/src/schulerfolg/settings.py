@@ -155,5 +155,31 @@ def settings_reference(settings_cls: type[ServiceSettings]) -> list[tuple[str, s
         if name in SHARED_FIELDS:
             variable += f" (or {name.upper()})"
         default = field.get_default(call_default_factory=True)
-        rows.append((variable, "" if default is None else str(default), field.description or ""))
+        shown = ",".join(default) if isinstance(default, list) else default
+        rows.append((variable, "" if shown is None else str(shown), field.description or ""))
     return rows
+
+
+def markdown_reference(settings_cls: type[ServiceSettings]) -> str:
+    """The settings of a service as a Markdown table (for its README)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, default, description in settings_reference(settings_cls):
+        lines.append(f"| `{variable}` | `{default}` | {description} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m schulerfolg.settings package.module:SettingsClass
+    import importlib
+    import sys
+
+    module_name, _, class_name = (sys.argv[1] if len(sys.argv) > 1 else "").partition(":")
+    if module_name:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    else:
+        from pydantic_settings import SettingsConfigDict
+
+        class _Generic(ServiceSettings):
+            model_config = SettingsConfigDict(env_prefix="<SERVICE>_")
+
+        cls = _Generic
+    print(markdown_reference(cls))
