@@ -127,7 +127,7 @@ def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
             return value
         if python_type is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        if python_type is str and isinstance(value, str):
+        if python_type in (str, object) and isinstance(value, str):  # SQLModel strings say object
             return value
     except (TypeError, ValueError):
         pass

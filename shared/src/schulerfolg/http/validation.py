@@ -13,17 +13,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def reject_control_characters(value: Any) -> Any:
-    """Raise ValueError if a string (also inside lists and dicts) holds control characters."""
+    """Raise ValueError if a string, or a string in a list, holds control characters.
+
+    Nested objects are not entered here: nested request models are RequestModels themselves
+    and report the exact field (``address.city``).
+    """
     if isinstance(value, str):
         if _CONTROL.search(value):
             raise ValueError("must not contain control characters")
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            reject_control_characters(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            reject_control_characters(key)
-            reject_control_characters(item)
+            if isinstance(item, str):
+                reject_control_characters(item)
     return value
 
 

@@ -1,0 +1,163 @@
+"""Every query on persons, including those that wipe an erased person's traces."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.models import Organization, Person, School, platform
+from registry.search import matches
+from schulerfolg.events.base import STATE
+from schulerfolg.events.registry import PersonCreated, PersonUpdated
+from schulerfolg.http.pagination import PageParams, paginate
+
+# Events whose payload holds a person's data (the erasure event carries only the id).
+PERSONAL_EVENT_TYPES = (
+    PersonCreated.event_meta.cloudevent_type,
+    PersonUpdated.event_meta.cloudevent_type,
+)
+PERSONS_PATH = "/api/v1/persons"
+
+
+async def list_persons(
+    session: AsyncSession,
+    *,
+    page: PageParams,
+    see_all: bool,
+    readable_regions: Collection[str] = (),
+    region: str | None = None,
+    function: str | None = None,
+    organization_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+    public: bool | None = None,
+    q: str | None = None,
+) -> tuple[list[Person], str | None]:
+    """Non-erased persons the reader may see, by (name, id), one page.
+
+    A reader sees public persons, plus every person of ``readable_regions``, or everyone with
+    ``see_all``. ``region="state"`` selects state-level persons.
+    """
+    statement = select(Person).where(Person.erased_at.is_(None))
+    if not see_all:
+        visible = [Person.public.is_(True)]
+        if readable_regions:
+            visible.append(Person.region.in_(sorted(readable_regions)))
+        statement = statement.where(or_(*visible))
+    if region == STATE:
+        statement = statement.where(Person.region.is_(None))
+    elif region is not None:
+        statement = statement.where(Person.region == region)
+    if function is not None:
+        statement = statement.where(Person.function == function)
+    if organization_id is not None:
+        statement = statement.where(Person.organization_id == organization_id)
+    if school_id is not None:
+        statement = statement.where(Person.school_id == school_id)
+    if public is not None:
+        statement = statement.where(Person.public.is_(public))
+    if q:
+        statement = statement.where(matches(Person.search_text, q))
+    return await paginate(
+        session,
+        statement,
+        key=[Person.name, Person.id],
+        params=page,
+        key_of=lambda p: [p.name, p.id],
+    )
+
+
+async def get_person(
+    session: AsyncSession, person_id: uuid.UUID, *, for_update: bool = False
+) -> Person | None:
+    """A person (erased ones too) by id, locked for a change when asked."""
+    statement = select(Person).where(Person.id == person_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def get_school(
+    session: AsyncSession, school_id: uuid.UUID, *, active: bool = True, lock: bool = False
+) -> School | None:
+    """A school by id (only a live one when ``active``).
+
+    ``lock`` takes a shared row lock (``FOR SHARE``), so a concurrent deletion of the school
+    waits for the person being attached to it, as with ``get_active_organization``.
+    """
+    statement = select(School).where(School.id == school_id)
+    if active:
+        statement = statement.where(School.deleted_at.is_(None))
+    if lock:
+        statement = statement.with_for_update(read=True)
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def persons_deriving_region_from(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+) -> list[Person]:
+    """Non-erased persons whose region comes from the school, or from the organisation (when
+    they have no school), locked for the change."""
+    statement = select(Person).where(Person.erased_at.is_(None))
+    if school_id is not None:
+        statement = statement.where(Person.school_id == school_id)
+    elif organization_id is not None:
+        statement = statement.where(
+            Person.organization_id == organization_id, Person.school_id.is_(None)
+        )
+    else:
+        return []
+    return list((await session.scalars(statement.order_by(Person.id).with_for_update())).all())
+
+
+async def delete_personal_outbox_rows(session: AsyncSession, person_id: uuid.UUID) -> int:
+    """Delete the person's ``created``/``updated`` events from the outbox (sent or not).
+
+    Only the CloudEvent JSON names the entity: its ``subject`` is ``persons/<id>``. The payload
+    is written by pydantic without spaces, so the substring is exact.
+    """
+    outbox = platform.outbox
+    statement = delete(outbox).where(
+        outbox.c.event_type.in_(PERSONAL_EVENT_TYPES),
+        outbox.c.payload.contains(f'"subject":"persons/{person_id}"', autoescape=True),
+    )
+    result: Any = await session.execute(statement)
+    return int(result.rowcount or 0)
+
+
+async def delete_person_idempotency_records(session: AsyncSession, person_id: uuid.UUID) -> int:
+    """Delete stored responses of ``POST /persons`` that hold the person (name, e-mail, …)."""
+    keys = platform.idempotency_keys
+    statement = delete(keys).where(
+        keys.c.scope.endswith(f":POST:{PERSONS_PATH}", autoescape=True),
+        keys.c.response_body.contains(str(person_id), autoescape=True),
+    )
+    result: Any = await session.execute(statement)
+    return int(result.rowcount or 0)
+
+
+async def contact_list(session: AsyncSession, region: str) -> list[tuple[Person, str | None]]:
+    """A region's public, non-erased persons with their school's or organisation's name, by
+    function and name."""
+    institution = (
+        select(School.name)
+        .where(School.id == Person.school_id, School.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    organization = (
+        select(Organization.name)
+        .where(Organization.id == Person.organization_id, Organization.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    statement = (
+        select(Person, func.coalesce(institution, organization))
+        .where(Person.region == region, Person.public.is_(True), Person.erased_at.is_(None))
+        .order_by(Person.function, Person.name, Person.id)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(statement)).all()]

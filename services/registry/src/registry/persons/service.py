@@ -1,0 +1,363 @@
+"""Domain functions for persons. They change state and append events; they never commit.
+
+Who sees whom: a public person is readable by anyone; a non-public one only by those who
+manage its region (the state coordination, the region's network office). To everyone else a
+non-public person does not exist (404), so ids cannot be probed. Logs carry ids only, never a
+name, e-mail address or phone number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.common import apply_changes, get_by_id
+from registry.errors import RegionNotFound
+from registry.models import Organization, Person, outbox
+from registry.organizations import repository as organization_repository
+from registry.organizations.schemas import check_region_filter, normalise_region
+from registry.persons import repository
+from registry.persons.schemas import FUNCTION_LABELS, ContactEntry, PersonCreate, PersonUpdate
+from registry.persons.schemas import person_event_data as event_data
+from registry.regions import ensure_may_write, region_slugs, subject_region
+from registry.search import search_text
+from schulerfolg.auth import Principal
+from schulerfolg.db import utcnow
+from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
+from schulerfolg.http.etag import check_if_match
+from schulerfolg.http.pagination import PageParams
+from schulerfolg.http.problems import Conflict, FieldError, NotFound, Problem, Unprocessable
+
+log = structlog.get_logger("registry.persons")
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+class PersonNotFound(NotFound):
+    """No person with that id, or none the caller may see."""
+
+    slug = "person-not-found"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__(f"There is no person {person_id}.")
+
+
+class PersonGone(Problem):
+    """The person's data was erased; only an anonymous tombstone is left."""
+
+    status, title, slug = 410, "Gone", "person-erased"
+
+    def __init__(self, erased_at: datetime) -> None:
+        day = erased_at.astimezone(BERLIN).date().isoformat()
+        super().__init__(f"This person's personal data was erased on {day}.", rule="person-erased")
+
+
+class PersonErasedConflict(Conflict):
+    """An erased person cannot be changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This person's personal data was erased; an erased person cannot be changed. "
+            "Add the person again if needed.",
+            rule="person-erased",
+        )
+
+
+def may_manage(principal: Principal | None, person: Person) -> bool:
+    """Whether the caller may change the person and read their non-public data."""
+    return principal is not None and principal.may_manage_region(person.region)
+
+
+def may_see(principal: Principal | None, person: Person) -> bool:
+    """Whether the caller may know the person exists."""
+    return (person.public and person.erased_at is None) or may_manage(principal, person)
+
+
+async def list_persons(
+    *,
+    session: AsyncSession,
+    principal: Principal | None,
+    page: PageParams,
+    region: str | None = None,
+    function: str | None = None,
+    organization_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+    public: bool | None = None,
+    q: str | None = None,
+) -> tuple[list[Person], str | None]:
+    """The non-erased persons the caller may see, one page, filtered."""
+    check_region_filter(region)
+    see_all = principal is not None and principal.has_role("state_coordinator")
+    readable = (
+        principal.regions if principal is not None and principal.has_role("network_office") else ()
+    )
+    return await repository.list_persons(
+        session,
+        page=page,
+        see_all=see_all,
+        readable_regions=readable,
+        region=region,
+        function=function,
+        organization_id=organization_id,
+        school_id=school_id,
+        public=public,
+        q=q,
+    )
+
+
+async def get_person(
+    *, session: AsyncSession, principal: Principal | None, person_id: uuid.UUID
+) -> Person:
+    """A person the caller may see; 404 otherwise, 410 when erased."""
+    person = await repository.get_person(session, person_id)
+    if person is None or not may_see(principal, person):
+        raise PersonNotFound(person_id)
+    if person.erased_at is not None:
+        raise PersonGone(person.erased_at)
+    return person
+
+
+def _unknown_reference(field: str, what: str, entity_id: uuid.UUID) -> Unprocessable:
+    return Unprocessable(
+        f"There is no {what} {entity_id}.",
+        errors=[
+            FieldError(field=field, location="body", message=f"unknown {what}", type="reference")
+        ],
+    )
+
+
+async def _resolve_region(
+    session: AsyncSession,
+    *,
+    school_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+    attached: set[str],
+    region: str | None,
+    region_sent: bool,
+    current_region: str | None,
+) -> str | None:
+    """The person's region: the school's, else the organisation's, else the one sent.
+
+    ``attached`` names the references being set now: those must be live, and they are
+    share-locked so that a concurrent deletion of the school or organisation sees this person.
+    A region sent that contradicts the derived one is a 422.
+    """
+    derived_from: str | None = None
+    derived: str | None = None
+    if organization_id is not None:
+        new = "organization_id" in attached
+        organization = (
+            await organization_repository.get_active_organization(
+                session, organization_id, lock="share"
+            )
+            if new
+            else await get_by_id(session, Organization, organization_id)
+        )
+        if organization is None:
+            raise _unknown_reference("organization_id", "organisation", organization_id)
+        derived_from, derived = "organisation", organization.region
+    if school_id is not None:
+        new = "school_id" in attached
+        school = await repository.get_school(session, school_id, active=new, lock=new)
+        if school is None:
+            raise _unknown_reference("school_id", "school", school_id)
+        derived_from, derived = "school", school.region
+    if derived_from is None:
+        return normalise_region(region) if region_sent else current_region
+    if region_sent and region is not None and normalise_region(region) != derived:
+        raise Unprocessable(
+            f"The person's region follows from the {derived_from} "
+            f"({subject_region(derived)}); '{region}' contradicts it. Leave region out.",
+            errors=[
+                FieldError(
+                    field="region",
+                    location="body",
+                    message=f"contradicts the {derived_from}'s region",
+                    type="region_mismatch",
+                )
+            ],
+        )
+    return derived
+
+
+async def create_person(
+    *, session: AsyncSession, principal: Principal, data: PersonCreate
+) -> Person:
+    """Add a person; emits ``registry.person.created``."""
+    region = await _resolve_region(
+        session,
+        school_id=data.school_id,
+        organization_id=data.organization_id,
+        attached={"school_id", "organization_id"},
+        region=data.region,
+        region_sent=True,
+        current_region=None,
+    )
+    ensure_may_write(principal, region)
+    person = Person(
+        **data.model_dump(exclude={"region"}), region=region, search_text=search_text(data.name)
+    )
+    session.add(person)
+    await session.flush()
+    await outbox.append(
+        session,
+        PersonCreated(**event_data(person)),
+        entity_id=str(person.id),
+        region=subject_region(person.region),
+    )
+    log.info("registry.person.created", person_id=str(person.id), region=subject_region(region))
+    return person
+
+
+async def update_person(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    changes: PersonUpdate,
+    if_match: str | None,
+) -> Person:
+    """Change the fields sent; emits ``registry.person.updated`` when anything changed.
+
+    A new school or organisation re-derives the region; moving a person to another region
+    needs the right to write in both.
+    """
+    person = await repository.get_person(session, person_id, for_update=True)
+    if person is None or not may_see(principal, person):
+        raise PersonNotFound(person_id)
+    if person.erased_at is not None:
+        raise PersonErasedConflict()
+    ensure_may_write(principal, person.region)
+    check_if_match(if_match, person.version)
+    values = changes.model_dump(exclude_unset=True)
+    region_sent = "region" in values
+    region = values.pop("region", None)
+    school_id = values["school_id"] if "school_id" in values else person.school_id
+    organization_id = (
+        values["organization_id"] if "organization_id" in values else person.organization_id
+    )
+    attached = {
+        field
+        for field in ("school_id", "organization_id")
+        if field in values and values[field] != getattr(person, field)
+    }
+    values["region"] = await _resolve_region(
+        session,
+        school_id=school_id,
+        organization_id=organization_id,
+        attached=attached,
+        region=region,
+        region_sent=region_sent,
+        current_region=person.region,
+    )
+    if values["region"] != person.region:
+        ensure_may_write(principal, values["region"])
+    values["search_text"] = search_text(values.get("name", person.name))
+    if not apply_changes(person, values):
+        return person  # nothing changed: no new version, no event
+    session.add(person)
+    await outbox.append(
+        session,
+        PersonUpdated(**event_data(person)),
+        entity_id=str(person.id),
+        region=subject_region(person.region),
+    )
+    log.info("registry.person.updated", person_id=str(person.id), version=person.version)
+    return person
+
+
+async def erase_person(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    if_match: str | None = None,
+) -> None:
+    """Erase a person's personal data (GDPR); emits ``registry.person.erased`` with the id only.
+
+    What stays is an anonymous tombstone: id, function, region, organisation and school, so
+    references elsewhere still resolve to "someone who was here". The person's earlier
+    events still waiting in (or kept in) the outbox and the stored responses of the POST that
+    created them hold the data too; they are deleted in the same transaction. Erasing again
+    changes nothing and emits nothing.
+    """
+    person = await repository.get_person(session, person_id, for_update=True)
+    if person is None or not may_see(principal, person):
+        raise PersonNotFound(person_id)
+    ensure_may_write(principal, person.region)
+    if person.erased_at is not None:
+        return
+    check_if_match(if_match, person.version)
+    person.name = None
+    person.email = None
+    person.phone = None
+    person.user_sub = None
+    person.public = False
+    person.search_text = ""
+    person.erased_at = utcnow()
+    person.touch()
+    session.add(person)
+    outbox_rows = await repository.delete_personal_outbox_rows(session, person.id)
+    stored_responses = await repository.delete_person_idempotency_records(session, person.id)
+    await outbox.append(
+        session,
+        PersonErased(id=str(person.id)),
+        entity_id=str(person.id),
+        region=subject_region(person.region),
+    )
+    log.info(
+        "registry.person.erased",
+        person_id=str(person.id),
+        outbox_rows_deleted=outbox_rows,
+        stored_responses_deleted=stored_responses,
+    )
+
+
+async def follow_region(
+    *,
+    session: AsyncSession,
+    region: str | None,
+    organization_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+) -> int:
+    """Move the persons whose region derives from a school (or organisation) that moved to
+    ``region``; emits ``registry.person.updated`` for each. Returns how many moved."""
+    moved = 0
+    persons = await repository.persons_deriving_region_from(
+        session, organization_id=organization_id, school_id=school_id
+    )
+    for person in persons:
+        if apply_changes(person, {"region": region}):
+            session.add(person)
+            await outbox.append(
+                session,
+                PersonUpdated(**event_data(person)),
+                entity_id=str(person.id),
+                region=subject_region(person.region),
+            )
+            moved += 1
+    if moved:
+        log.info("registry.persons.region_followed", count=moved, region=subject_region(region))
+    return moved
+
+
+async def contact_list(*, session: AsyncSession, slug: str) -> list[ContactEntry]:
+    """A region's public contact persons with their institution, by function and name."""
+    if slug not in region_slugs():
+        raise RegionNotFound(slug)
+    return [
+        ContactEntry(
+            id=person.id,
+            name=person.name or "",
+            function=person.function,  # type: ignore[arg-type]
+            function_label=FUNCTION_LABELS.get(person.function, person.function),
+            email=person.email,
+            phone=person.phone,
+            institution=institution,
+        )
+        for person, institution in await repository.contact_list(session, slug)
+    ]
