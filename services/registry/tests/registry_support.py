@@ -43,9 +43,9 @@ async def migrate(url: str) -> None:
 
 @asynccontextmanager
 async def start_registry(
-    database_url: str, nats_url: str, key_dir: Path
+    database_url: str, nats_url: str, key_dir: Path, **overrides: Any
 ) -> AsyncIterator[Registry]:
-    """Migrate the database and run the registry app in-process."""
+    """Migrate the database and run the registry app in-process; ``overrides`` are settings."""
     await migrate(database_url)
     private_key, public_key = generate_signing_key(key_dir)
     settings = RegistrySettings(
@@ -53,6 +53,7 @@ async def start_registry(
         nats_url=nats_url,
         auth_local_public_key_file=str(public_key),
         outbox_poll_interval=0.2,
+        **overrides,
     )
     app = create_app(settings)
     async with running(app) as client:

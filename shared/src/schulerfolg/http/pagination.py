@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from schulerfolg.http.problems import BadRequest, FieldError
+from schulerfolg.http.validation import has_control_characters
 
 T = TypeVar("T")
 
@@ -128,7 +129,8 @@ def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
         if python_type is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         if python_type in (str, object) and isinstance(value, str):  # SQLModel strings say object
-            return value
+            if not has_control_characters(value) and value.isprintable():
+                return value
     except (TypeError, ValueError):
         pass
     raise BadRequest(

@@ -1,0 +1,35 @@
+"""Every query on materials."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.materials.schemas import STATE
+from registry.models import Material
+from registry.search import matches
+from schulerfolg.http.pagination import PageParams, paginate
+
+
+async def list_materials(
+    session: AsyncSession, *, page: PageParams, region: str | None = None, q: str | None = None
+) -> tuple[list[Material], str | None]:
+    """Materials not deleted, ordered by title (then id), one page.
+
+    ``region`` filters by slug; ``"state"`` lists the state-wide ones. ``q`` searches title and
+    description, ignoring case and umlaut spelling.
+    """
+    statement = select(Material).where(Material.deleted_at.is_(None))
+    if region == STATE:
+        statement = statement.where(Material.region.is_(None))
+    elif region is not None:
+        statement = statement.where(Material.region == region)
+    if q:
+        statement = statement.where(matches(Material.search_text, q))
+    return await paginate(
+        session,
+        statement,
+        key=[Material.title, Material.id],
+        params=page,
+        key_of=lambda m: [m.title, m.id],
+    )
