@@ -566,7 +566,11 @@ def cmd_import_schools(args: argparse.Namespace) -> int:
             f"{importer.MAX_BYTES // (1024 * 1024)} MiB; split it into several files."
         )
         return 2
-    database_url = args.database_url or RegistrySettings().database_url
+    try:
+        database_url = args.database_url or RegistrySettings().database_url
+    except ValueError as exc:  # pydantic's ValidationError: a bad REGISTRY_* variable
+        complain(f"schulerfolg import-schools: the registry settings are invalid: {exc}")
+        return 2
     configure_logging("registry", level="WARNING", json=False)  # stdout is for the report
     bar = ProgressBar()
     try:
@@ -594,6 +598,10 @@ def cmd_import_schools(args: argparse.Namespace) -> int:
         bar.finish()
         complain(f"schulerfolg import-schools: the database failed: {exc}")
         return 2
+    except KeyboardInterrupt:
+        bar.finish()
+        complain("schulerfolg import-schools: interrupted; nothing was written.")
+        return 130
     bar.finish()
     print_import_report(report)
     return 0

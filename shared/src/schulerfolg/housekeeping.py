@@ -10,7 +10,6 @@ in stored responses does not outlive its use.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from sqlalchemy import delete
 
 from schulerfolg.db import Database, utcnow
 from schulerfolg.tables import PlatformTables
+from schulerfolg.tasks import cancel_and_wait
 
 log = structlog.get_logger("schulerfolg.housekeeping")
 
@@ -90,7 +90,5 @@ class Housekeeping:
     async def stop(self) -> None:
         """Stop purging."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None

@@ -26,6 +26,7 @@ from schulerfolg.db import Database
 from schulerfolg.events.base import SUBJECT_PREFIX, CloudEvent, registered_events
 from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, Outcome, RetryPolicy
 from schulerfolg.tables import PlatformTables
+from schulerfolg.tasks import cancel_and_wait
 
 log = structlog.get_logger("schulerfolg.messaging")
 
@@ -253,9 +254,7 @@ class Messaging:
     async def stop(self) -> None:
         """Stop consuming and close the connection."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         with contextlib.suppress(Exception):
             await self.broker.stop()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from schulerfolg.db import Database, UTCDateTime, after_commit, utcnow
 from schulerfolg.events.base import CloudEvent, EventPayload
 from schulerfolg.failpoints import failpoint
 from schulerfolg.tables import PlatformTables
+from schulerfolg.tasks import cancel_and_wait
 
 log = structlog.get_logger("schulerfolg.outbox")
 
@@ -69,27 +70,45 @@ class Outbox:
         self, session: AsyncSession, payload: EventPayload, *, entity_id: str, region: str
     ) -> CloudEvent[Any]:
         """Store the event for ``entity_id`` in ``region``; it is published after commit."""
-        event = CloudEvent.wrap(payload, entity_id=entity_id, region=region)
+        (event,) = await self.append_many(session, [(payload, entity_id, region)])
+        return event
+
+    async def append_many(
+        self, session: AsyncSession, items: Sequence[tuple[EventPayload, str, str]]
+    ) -> list[CloudEvent[Any]]:
+        """Store several events (payload, entity id, region) in one statement, in this order."""
+        if not items:
+            return []
         carrier: dict[str, str] = {}
         inject(carrier)
+        traceparent = carrier.get("traceparent")
+        # Tracing must never fail a business write: an oversized client tracestate is dropped.
+        tracestate = _bounded(carrier.get("tracestate"))
         now = utcnow()
+        events = [
+            CloudEvent.wrap(payload, entity_id=entity_id, region=region)
+            for payload, entity_id, region in items
+        ]
         await session.execute(
-            insert(self.table).values(
-                event_id=event.id,
-                subject=event.nats_subject(),
-                event_type=event.type,
-                payload=event.model_dump_json(),
-                traceparent=carrier.get("traceparent"),
-                # Tracing must never fail a business write: an oversized client tracestate is dropped.
-                tracestate=_bounded(carrier.get("tracestate")),
-                created_at=now,
-            )
+            insert(self.table),
+            [
+                {
+                    "event_id": event.id,
+                    "subject": event.nats_subject(),
+                    "event_type": event.type,
+                    "payload": event.model_dump_json(),
+                    "traceparent": traceparent,
+                    "tracestate": tracestate,
+                    "created_at": now,
+                }
+                for event in events
+            ],
         )
         if not session.info.get("schulerfolg.outbox_hooked"):
             session.info["schulerfolg.outbox_hooked"] = True
             after_commit(session, self._committed)
-        log.debug("outbox.appended", event_id=str(event.id), event_type=event.type)
-        return event
+        log.debug("outbox.appended", count=len(events), event_type=events[0].type)
+        return events
 
 
 def _bounded(tracestate: str | None) -> str | None:
@@ -137,9 +156,7 @@ class OutboxRelay:
     async def stop(self) -> None:
         """Stop the relay loop (a publish in flight is abandoned; its row is republished later)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _run(self) -> None:
@@ -158,8 +175,11 @@ class OutboxRelay:
                 continue
             if published >= self.batch_size:
                 continue  # more may be waiting
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives just as the wake-up fires, and the relay would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wakeup.wait()
 
     def _pending(self) -> Any:
         t = self.table
