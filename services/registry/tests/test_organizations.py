@@ -142,13 +142,15 @@ async def test_an_organization_is_created_read_changed_and_deleted_with_an_event
     assert events[0].type == "de.schulerfolg.registry.organization.created.v1"
     assert events[0].data.model_dump() == {
         "id": org_id,
+        "version": 1,
         "name": AWO["name"],
         "kind": "free_youth_welfare",
         "region": "boerde",
         "city": "Haldensleben",
     }
     assert events[1].data.city == "Haldensleben (Börde)"
-    assert events[2].data.model_dump() == {"id": org_id, "region": "boerde"}
+    assert events[1].data.version == 2  # consumers apply an update only when it is newer
+    assert events[2].data.model_dump() == {"id": org_id, "region": "boerde", "version": 3}
 
 
 async def test_a_state_level_organization_has_no_region_and_its_events_say_state(

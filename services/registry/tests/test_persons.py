@@ -165,6 +165,7 @@ async def test_a_person_is_created_read_and_changed_with_an_event_for_each(regis
     assert events[0].type == "de.schulerfolg.registry.person.created.v1"
     assert events[0].data.model_dump() == {
         "id": person_id,
+        "version": 1,
         "name": "Bernd Schulze",
         "function": "school_social_worker",
         "email": "bernd.schulze@awo-boerde.example",
@@ -175,6 +176,7 @@ async def test_a_person_is_created_read_and_changed_with_an_event_for_each(regis
         "user_sub": "kc-bernd",
     }
     assert events[1].data.public is True and events[1].region == "boerde"
+    assert events[1].data.version == 2
 
 
 async def test_the_region_of_a_person_follows_the_school_then_the_organization(registry):

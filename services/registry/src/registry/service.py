@@ -90,6 +90,7 @@ async def update_office(
     await outbox.append(
         session,
         RegionUpdated(
+            version=region.version,
             slug=region.slug,
             name=region.name,
             kind=region.kind,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from schulerfolg.events.base import EventPayload, event_name
 
@@ -32,6 +32,9 @@ class OfficeData(BaseModel):
 class RegionUpdated(EventPayload):
     """A region's network office details changed."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     slug: str
     name: str
     kind: str
@@ -42,6 +45,9 @@ class RegionUpdated(EventPayload):
 class OrganizationData(EventPayload):
     """What other services need of an organisation (provider or partner)."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     id: str
     name: str
     kind: str
@@ -63,6 +69,9 @@ class OrganizationUpdated(OrganizationData):
 class OrganizationDeleted(EventPayload):
     """An organisation was removed from the registry."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     id: str
     region: str | None = None
 
@@ -70,6 +79,9 @@ class OrganizationDeleted(EventPayload):
 class SchoolData(EventPayload):
     """What other services need of a school (names, region, type for statistics)."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     id: str
     school_number: str
     name: str
@@ -95,6 +107,9 @@ class SchoolUpdated(SchoolData):
 class SchoolDeleted(EventPayload):
     """A school was removed from the registry."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     id: str
     school_number: str
     region: str
@@ -103,6 +118,9 @@ class SchoolDeleted(EventPayload):
 class PersonData(EventPayload):
     """A contact person as other services need them (notifications need the e-mail address)."""
 
+    version: int = Field(
+        description="The entity's version after the change: apply only if newer than what you hold."
+    )
     id: str
     name: str
     function: str

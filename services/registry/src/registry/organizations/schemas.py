@@ -154,6 +154,7 @@ def organization_event_data(organization: Organization) -> dict[str, Any]:
     """The fields ``registry.organization.created/updated`` carry (``OrganizationData``)."""
     return {
         "id": str(organization.id),
+        "version": organization.version,
         "name": organization.name,
         "kind": organization.kind,
         "region": organization.region,

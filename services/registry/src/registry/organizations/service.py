@@ -166,7 +166,9 @@ async def delete_organization(
     session.add(organization)
     await outbox.append(
         session,
-        OrganizationDeleted(id=str(organization.id), region=organization.region),
+        OrganizationDeleted(
+            id=str(organization.id), region=organization.region, version=organization.version
+        ),
         entity_id=str(organization.id),
         region=subject_region(organization.region),
     )

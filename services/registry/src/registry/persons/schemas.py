@@ -116,6 +116,7 @@ def person_event_data(person: Person) -> dict[str, Any]:
     """The fields ``registry.person.created/updated`` carry (``PersonData``)."""
     return {
         "id": str(person.id),
+        "version": person.version,
         "name": person.name or "",
         "function": person.function,
         "email": person.email,

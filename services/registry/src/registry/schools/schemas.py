@@ -190,6 +190,7 @@ def school_event_data(school: School | Mapping[str, Any]) -> dict[str, Any]:
     provider = get("social_work_provider_id")
     return {
         "id": str(get("id")),
+        "version": get("version"),
         "school_number": get("school_number"),
         "name": get("name"),
         "school_type": get("school_type"),

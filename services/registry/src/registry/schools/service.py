@@ -220,7 +220,12 @@ async def delete_school(
     school.touch()
     await outbox.append(
         session,
-        SchoolDeleted(id=str(school.id), school_number=school.school_number, region=school.region),
+        SchoolDeleted(
+            id=str(school.id),
+            school_number=school.school_number,
+            region=school.region,
+            version=school.version,
+        ),
         entity_id=str(school.id),
         region=school.region,
     )
