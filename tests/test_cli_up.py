@@ -214,6 +214,17 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
         )
         assert response.status_code == 403, response.text
 
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        upload = client.post(
+            "/api/v1/materials",
+            data={"title": "Kontaktliste Börde", "region": "boerde"},
+            files={"file": ("kontaktliste.pdf", pdf, "application/pdf")},
+            headers={"Authorization": f"Bearer {own}"},
+        )
+        assert upload.status_code == 201, upload.text
+        assert client.get(upload.json()["download_url"]).content == pdf
+        assert list((launcher.data_dir / "materials").rglob("*"))  # stored under the data dir
+
     message = "Subject: Test\r\n\r\nGr\u00fc\u00dfe aus der B\u00f6rde\r\n".encode()
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
         smtp.sendmail("sender@example.org", ["office@example.org"], message)

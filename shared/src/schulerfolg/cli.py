@@ -55,10 +55,11 @@ class ServiceSpec:
     name: str
     port: int
     prefix: str
+    data_dirs: tuple[tuple[str, str], ...] = ()  # (setting, directory under the data dir)
 
 
 SERVICES = (
-    ServiceSpec("registry", 8001, "REGISTRY_"),
+    ServiceSpec("registry", 8001, "REGISTRY_", (("MATERIALS_DIR", "materials"),)),
     ServiceSpec("offers", 8002, "OFFERS_"),
     ServiceSpec("meetings", 8003, "MEETINGS_"),
     ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
@@ -290,6 +291,9 @@ class Launcher:
             "NATS_URL": self.nats_url,
             "LOG_JSON": "true",
         }
+        # Files a service keeps beside its database (the registry's materials).
+        for setting, subdir in spec.data_dirs:
+            defaults[f"{spec.prefix}{setting}"] = str(self.data_dir / subdir)
         if not oidc_issuer(self.environ, spec.prefix):
             key_file = self.data_dir / "auth" / "signing-key.pub.pem"
             defaults["AUTH_LOCAL_PUBLIC_KEY_FILE"] = str(key_file)
