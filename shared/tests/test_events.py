@@ -19,6 +19,7 @@ from schulerfolg.events.registry import OfficeData, RegionUpdated
 
 def region_updated() -> RegionUpdated:
     return RegionUpdated(
+        version=1,
         slug="boerde",
         name="Börde",
         kind="district",

@@ -71,7 +71,7 @@ def live_service(
 
 
 def run_schemathesis(
-    schema_url: str, *, headers: Sequence[str] = (), max_examples: int = 25, seed: int = 1
+    schema_url: str, *, headers: Sequence[str] = (), max_examples: int = 10, seed: int = 1
 ) -> subprocess.CompletedProcess[str]:
     """Run schemathesis against a live OpenAPI document; only server errors fail the run."""
     command = [
