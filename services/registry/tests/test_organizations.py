@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
-import nats
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import func, select
 
 from registry.models import Person, Region, School
-from schulerfolg.events import decode_event
 from schulerfolg.events.registry import (
     OrganizationCreated,
     OrganizationDeleted,
     OrganizationUpdated,
 )
+from schulerfolg.testing.events import about, collect_events
 
 URL = "/api/v1/organizations"
 
@@ -32,49 +29,6 @@ AWO = {
     "phone": "03904 123456",
     "website": "https://www.awo-boerde.example/",
 }
-
-
-async def registry_events(
-    nats_url: str, subject: str, entity: str, *, count: int, settle: float = 0.0
-) -> list[Any]:
-    """The events about ``entity`` (e.g. ``organizations/<id>``) on ``subject`` in the REGISTRY
-    stream, read by a fresh durable pull consumer; waits for ``count`` of them, then ``settle``
-    seconds longer to catch any that should not be there."""
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    durable = f"test-{uuid.uuid4().hex[:8]}"
-    found: list[Any] = []
-    loop = asyncio.get_running_loop()
-    try:
-        sub = await js.pull_subscribe(
-            subject,
-            durable=durable,
-            stream="REGISTRY",
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        )
-        deadline = loop.time() + 15
-        settled_at: float | None = None
-        while loop.time() < deadline:
-            if len(found) >= count:
-                settled_at = settled_at or loop.time() + settle
-                if loop.time() >= settled_at:
-                    break
-            try:
-                messages = await sub.fetch(50, timeout=0.3)
-            except (
-                TimeoutError
-            ):  # nats.errors.TimeoutError is one, and fetch also raises the plain one
-                continue
-            for message in messages:
-                await message.ack()
-                event = decode_event(message.data)
-                if event.subject == entity:
-                    assert message.headers["Nats-Msg-Id"] == str(event.id)
-                    found.append(event)
-        await js.delete_consumer("REGISTRY", durable)
-    finally:
-        await nc.close()
-    return found
 
 
 async def create(registry, body: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
@@ -130,9 +84,16 @@ async def test_an_organization_is_created_read_changed_and_deleted_with_an_event
     assert deleted.status_code == 204
     assert (await registry.client.get(f"{URL}/{org_id}")).status_code == 404
 
-    events = await registry_events(
-        nats_url, "sfs.boerde.registry.organization.>", f"organizations/{org_id}", count=3
-    )
+    events = [
+        event
+        for event, _ in await collect_events(
+            nats_url,
+            stream="REGISTRY",
+            subject="sfs.boerde.registry.organization.>",
+            where=about(f"organizations/{org_id}"),
+            count=3,
+        )
+    ]
     assert [type(e.data) for e in events] == [
         OrganizationCreated,
         OrganizationUpdated,
@@ -162,9 +123,16 @@ async def test_a_state_level_organization_has_no_region_and_its_events_say_state
     assert body["region"] is None and as_state["region"] is None
     listed = (await registry.client.get(URL, params={"region": "state"})).json()["items"]
     assert {o["name"] for o in listed} == {"Landesjugendamt", "Landesschulamt"}
-    events = await registry_events(
-        nats_url, "sfs.state.registry.organization.created", f"organizations/{body['id']}", count=1
-    )
+    events = [
+        event
+        for event, _ in await collect_events(
+            nats_url,
+            stream="REGISTRY",
+            subject="sfs.state.registry.organization.created",
+            where=about(f"organizations/{body['id']}"),
+            count=1,
+        )
+    ]
     assert events[0].region == "state" and events[0].data.region is None
 
 
@@ -543,9 +511,16 @@ async def test_moving_an_organization_moves_the_persons_whose_region_derives_fro
     assert moved.status_code == 200 and moved.json()["region"] == "magdeburg"
     after = (await registry.client.get(f"/api/v1/persons/{person['id']}", headers=headers)).json()
     assert after["region"] == "magdeburg" and after["version"] == 2
-    events = await registry_events(
-        nats_url, "sfs.magdeburg.registry.person.updated", f"persons/{person['id']}", count=1
-    )
+    events = [
+        event
+        for event, _ in await collect_events(
+            nats_url,
+            stream="REGISTRY",
+            subject="sfs.magdeburg.registry.person.updated",
+            where=about(f"persons/{person['id']}"),
+            count=1,
+        )
+    ]
     assert events[0].data.region == "magdeburg"
     async with registry.app.state.runtime.db.sessions() as session:
         count = await session.scalar(

@@ -3,20 +3,17 @@ on PostgreSQL with a real NATS server."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
 from typing import Any
 
-import nats
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import select
 
 from registry.models import Person, School
-from schulerfolg.events import decode_event
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
+from schulerfolg.testing.events import about, collect_events
 
 URL = "/api/v1/persons"
 ORGANIZATIONS = "/api/v1/organizations"
@@ -37,49 +34,6 @@ BERND = {
     "region": "boerde",
     "user_sub": "kc-bernd",
 }
-
-
-async def registry_events(
-    nats_url: str, subject: str, entity: str, *, count: int, settle: float = 0.0
-) -> list[tuple[Any, bytes]]:
-    """The events about ``entity`` (e.g. ``persons/<id>``) on ``subject`` in the REGISTRY stream,
-    decoded and as received, read by a fresh durable pull consumer; waits for ``count`` of them,
-    then ``settle`` seconds longer to catch any that should not be there."""
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    durable = f"test-{uuid.uuid4().hex[:8]}"
-    found: list[tuple[Any, bytes]] = []
-    loop = asyncio.get_running_loop()
-    try:
-        sub = await js.pull_subscribe(
-            subject,
-            durable=durable,
-            stream="REGISTRY",
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        )
-        deadline = loop.time() + 15
-        settled_at: float | None = None
-        while loop.time() < deadline:
-            if len(found) >= count:
-                settled_at = settled_at or loop.time() + settle
-                if loop.time() >= settled_at:
-                    break
-            try:
-                messages = await sub.fetch(50, timeout=0.3)
-            except (
-                TimeoutError
-            ):  # nats.errors.TimeoutError is one, and fetch also raises the plain one
-                continue
-            for message in messages:
-                await message.ack()
-                event = decode_event(message.data)
-                if event.subject == entity:
-                    assert message.headers["Nats-Msg-Id"] == str(event.id)
-                    found.append((event, message.data))
-        await js.delete_consumer("REGISTRY", durable)
-    finally:
-        await nc.close()
-    return found
 
 
 async def organization(registry, **fields: Any) -> dict[str, Any]:
@@ -157,8 +111,12 @@ async def test_a_person_is_created_read_and_changed_with_an_event_for_each(regis
 
     events = [
         event
-        for event, _ in await registry_events(
-            nats_url, "sfs.boerde.registry.person.>", f"persons/{person_id}", count=2
+        for event, _ in await collect_events(
+            nats_url,
+            stream="REGISTRY",
+            subject="sfs.boerde.registry.person.>",
+            where=about(f"persons/{person_id}"),
+            count=2,
         )
     ]
     assert [type(e.data) for e in events] == [PersonCreated, PersonUpdated]
@@ -542,7 +500,13 @@ async def test_erasure_leaves_an_anonymous_tombstone_and_tells_the_other_service
     )
     assert changed.status_code == 200
     # The created/updated events reach NATS before the erasure (the relay is fast).
-    await registry_events(nats_url, "sfs.boerde.registry.person.>", f"persons/{person_id}", count=2)
+    await collect_events(
+        nats_url,
+        stream="REGISTRY",
+        subject="sfs.boerde.registry.person.>",
+        where=about(f"persons/{person_id}"),
+        count=2,
+    )
 
     erased = await registry.client.delete(f"{URL}/{person_id}", headers=office)
     again = await registry.client.delete(f"{URL}/{person_id}", headers=office)
@@ -596,11 +560,17 @@ async def test_erasure_leaves_an_anonymous_tombstone_and_tells_the_other_service
     )
     assert retry.status_code == 201 and retry.json()["id"] != person_id
 
-    received = await registry_events(
-        nats_url, "sfs.boerde.registry.person.erased", f"persons/{person_id}", count=1, settle=1.0
+    received = await collect_events(
+        nats_url,
+        stream="REGISTRY",
+        subject="sfs.boerde.registry.person.erased",
+        where=about(f"persons/{person_id}"),
+        count=1,
+        settle=1.0,
     )
     assert len(received) == 1  # the second DELETE emitted nothing
-    event, raw = received[0]
+    event, message = received[0]
+    raw = message.data
     assert isinstance(event.data, PersonErased)
     assert event.type == "de.schulerfolg.registry.person.erased.v1"
     assert event.region == "boerde" and event.subject == f"persons/{person_id}"

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-
-import nats
 import pytest
 from contract_facts import CONTRACT_REGIONS
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from schulerfolg.events import decode_event
 from schulerfolg.events.registry import RegionUpdated
+from schulerfolg.testing.events import collect_events
 
 OFFICE = {
     "name": "Netzwerkstelle Schulerfolg sichern im Landkreis Börde",
@@ -200,48 +195,28 @@ async def test_a_malformed_json_body_is_a_422_problem_not_a_500(registry):
 
 
 async def test_an_office_change_emits_region_updated_to_nats(registry, nats_url):
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    durable = f"test-{uuid.uuid4().hex[:8]}"
-    try:
-        response = await registry.client.put(
-            "/api/v1/regions/wittenberg/office",
-            json=OFFICE,
-            headers=registry.auth("state_coordinator"),
-        )
-        assert response.status_code == 200
-        sub = await js.pull_subscribe(
-            "sfs.wittenberg.registry.region.updated",
-            durable=durable,
-            stream="REGISTRY",
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        )
-        found = None
-        for _ in range(50):
-            try:
-                msgs = await sub.fetch(10, timeout=0.5)
-            except nats.errors.TimeoutError:
-                continue
-            for msg in msgs:
-                await msg.ack()
-                event = decode_event(msg.data)
-                if event.data.office.phone == OFFICE["phone"]:
-                    found = (event, msg)
-            if found:
-                break
-        assert found, "no registry.region.updated event arrived"
-        event, msg = found
-        assert isinstance(event.data, RegionUpdated)
-        assert event.type == "de.schulerfolg.registry.region.updated.v1"
-        assert event.source == "/registry"
-        assert event.subject == "regions/wittenberg"
-        assert event.region == "wittenberg"
-        assert event.data.district_key == "15091"
-        assert event.data.office.address.city == "Haldensleben"
-        assert msg.headers["Nats-Msg-Id"] == str(event.id)
-    finally:
-        await nc.close()
-    await asyncio.sleep(0)
+    response = await registry.client.put(
+        "/api/v1/regions/wittenberg/office",
+        json=OFFICE,
+        headers=registry.auth("state_coordinator"),
+    )
+    assert response.status_code == 200
+    received = await collect_events(
+        nats_url,
+        stream="REGISTRY",
+        subject="sfs.wittenberg.registry.region.updated",
+        where=lambda e: e.data.office.phone == OFFICE["phone"],
+    )
+    assert received, "no registry.region.updated event arrived"
+    event, msg = received[-1]
+    assert isinstance(event.data, RegionUpdated)
+    assert event.type == "de.schulerfolg.registry.region.updated.v1"
+    assert event.source == "/registry"
+    assert event.subject == "regions/wittenberg"
+    assert event.region == "wittenberg"
+    assert event.data.district_key == "15091"
+    assert event.data.office.address.city == "Haldensleben"
+    assert msg.headers["Nats-Msg-Id"] == str(event.id)
 
 
 async def test_control_characters_in_a_body_or_query_are_a_4xx_problem(registry):

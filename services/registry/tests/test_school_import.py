@@ -19,11 +19,12 @@ import pytest
 from registry_support import migrate
 from school_csv import REQUIRED_HEADER, generate_schools, to_csv
 from sqlalchemy import func, select
-from test_schools import add_organization, all_published, event_tap
+from test_schools import add_organization, all_published
 
 from registry.main import MIGRATIONS
 from registry.models import School
 from schulerfolg import cli, migrations
+from schulerfolg.testing.events import EventTap
 
 GOOD = generate_schools(900)
 NUMBERS = {row["school_number"] for row in GOOD}
@@ -242,7 +243,8 @@ async def test_a_changed_field_in_a_reimport_updates_that_school_and_emits_schoo
     target = changed[42]
     school_id = (await all_schools(registry))[target["school_number"]]["id"]
 
-    async with event_tap(nats_url, f"sfs.{target['region']}.registry.school.updated") as tap:
+    subject = f"sfs.{target['region']}.registry.school.updated"
+    async with EventTap(nats_url, stream="REGISTRY", subject=subject) as tap:
         response = await post_csv(
             registry, to_csv(changed, delimiter=",", bom=False), multipart=True
         )

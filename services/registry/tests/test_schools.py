@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
-import nats
-import nats.js.errors
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import func, select
 
 from registry.models import Organization, School
 from schulerfolg.db import utcnow
-from schulerfolg.events import decode_event
-from schulerfolg.events.base import CloudEvent
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
+from schulerfolg.testing.events import EventTap
 from schulerfolg.testing.plugin import eventually
 
 SCHOOL = {
@@ -98,59 +92,6 @@ async def add_organization(registry, *, deleted: bool = False) -> uuid.UUID:
     async with registry.app.state.runtime.db.transaction() as session:
         session.add(organization)
     return organization.id
-
-
-class EventTap:
-    """A durable pull consumer on the REGISTRY stream that sees events published after it."""
-
-    def __init__(self, subscription: Any) -> None:
-        self.subscription = subscription
-        self.seen: list[tuple[CloudEvent[Any], Any]] = []
-
-    async def wait_for(
-        self, predicate: Callable[[CloudEvent[Any]], bool], *, count: int = 1, timeout: float = 15
-    ) -> list[tuple[CloudEvent[Any], Any]]:
-        """The first ``count`` events (with their messages) that satisfy ``predicate``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            matching = [(e, m) for e, m in self.seen if predicate(e)]
-            if len(matching) >= count:
-                return matching
-            try:
-                messages = await self.subscription.fetch(50, timeout=0.5)
-            except nats.errors.TimeoutError:
-                continue
-            for message in messages:
-                await message.ack()
-                self.seen.append((decode_event(message.data), message))
-        raise AssertionError(f"fewer than {count} matching events arrived; saw {len(self.seen)}")
-
-
-@asynccontextmanager
-async def event_tap(nats_url: str, subject: str) -> AsyncIterator[EventTap]:
-    """Consume ``subject`` from the REGISTRY stream, starting with the next event published."""
-    connection = await nats.connect(nats_url)
-    js = connection.jetstream()
-    durable = f"test-{uuid.uuid4().hex[:8]}"
-    try:
-        for _ in range(100):  # the registry declares its stream while it starts
-            try:
-                subscription = await js.pull_subscribe(
-                    subject,
-                    durable=durable,
-                    stream="REGISTRY",
-                    config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
-                )
-                break
-            except nats.js.errors.NotFoundError:
-                await asyncio.sleep(0.1)
-        else:
-            raise AssertionError("the REGISTRY stream never appeared")
-        yield EventTap(subscription)
-        await js.delete_consumer("REGISTRY", durable)
-    finally:
-        await connection.close()
 
 
 # --------------------------------------------------------------------------- create and read
@@ -703,7 +644,7 @@ async def test_schools_page_through_by_name_with_a_cursor(registry):
 
 
 async def test_creating_changing_and_deleting_a_school_emit_events_to_nats(registry, nats_url):
-    async with event_tap(nats_url, "sfs.*.registry.school.>") as tap:
+    async with EventTap(nats_url, stream="REGISTRY", subject="sfs.*.registry.school.>") as tap:
         school = await create(registry)
         headers = registry.auth("state_coordinator")
         path = f"/api/v1/schools/{school['id']}"
@@ -736,7 +677,9 @@ async def test_creating_changing_and_deleting_a_school_emit_events_to_nats(regis
 
 async def test_a_moved_school_is_announced_in_its_new_region(registry, nats_url):
     school = await create(registry, HARZ_SCHOOL)
-    async with event_tap(nats_url, "sfs.boerde.registry.school.updated") as tap:
+    async with EventTap(
+        nats_url, stream="REGISTRY", subject="sfs.boerde.registry.school.updated"
+    ) as tap:
         response = await registry.client.patch(
             f"/api/v1/schools/{school['id']}",
             json={"region": "boerde"},

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+from typing import Annotated
+
+from fastapi import Header, Response
 
 from schulerfolg.http.problems import PreconditionFailed
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description="The ETag you read; a stale one is answered with 412.",
+    ),
+]
+"""The ``If-Match`` request header of a write; pass it on to ``check_if_match``."""
 
 
 def etag(version: int) -> str:

@@ -7,6 +7,7 @@ exceptions into ``application/problem+json``. Nothing a client sends may end in 
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -115,6 +116,40 @@ class PreconditionRequired(Problem):
 
 class Unprocessable(Problem):
     status, title, slug = 422, "Unprocessable content", "validation"
+
+
+# What a route's OpenAPI entry says about each problem status it may answer.
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is malformed (e.g. an unreadable cursor or body).",
+    401: "No valid bearer token was sent.",
+    403: "The caller may not do this.",
+    404: "No such resource (or not visible to the caller).",
+    409: "The change conflicts with the current data.",
+    410: "The resource is gone for good.",
+    412: "The If-Match ETag is stale; reload and apply the change again.",
+    413: "The request body is too large.",
+    415: "The request body has an unsupported media type.",
+    422: "A field of the request is invalid; `errors` says which and why.",
+    428: "The request must carry If-Match.",
+}
+
+
+def problem_responses(
+    *statuses: int, model: type[BaseModel] = ProblemDetails
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route for the problem statuses it may answer.
+
+    ``model`` documents a richer body (a ``ProblemDetails`` subclass, e.g. one with a report);
+    combine calls with ``**`` when statuses need different models.
+    """
+    return {
+        status: {
+            "model": model,
+            "content": {PROBLEM_JSON: {}},
+            "description": PROBLEM_DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }
 
 
 def problem_response(

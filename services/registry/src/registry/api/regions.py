@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from registry import service
 from registry.schemas import OfficeUpdate, RegionPublic
 from schulerfolg.app import SessionDep
 from schulerfolg.auth import CurrentPrincipal
-from schulerfolg.http.etag import set_etag
+from schulerfolg.http.etag import IfMatch, set_etag
 from schulerfolg.http.pagination import Page, PageDep
-from schulerfolg.http.problems import ProblemDetails
+from schulerfolg.http.problems import problem_responses
 
 router = APIRouter(prefix="/regions", tags=["regions"])
 
 Slug = Annotated[
     str, Path(max_length=64, pattern=r"^[a-z0-9-]+$", description="Region slug, e.g. boerde.")
 ]
-PROBLEMS = {
-    status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 412, 422)
-}
 
 
 @router.get("", response_model=Page[RegionPublic], summary="The 14 regions and their offices")
@@ -39,7 +35,7 @@ async def list_regions(
 @router.get(
     "/{slug}",
     response_model=RegionPublic,
-    responses={404: PROBLEMS[404]},
+    responses=problem_responses(404),
     summary="One region and its office",
 )
 async def get_region(slug: Slug, session: SessionDep, response: Response) -> RegionPublic:
@@ -52,7 +48,7 @@ async def get_region(slug: Slug, session: SessionDep, response: Response) -> Reg
 @router.put(
     "/{slug}/office",
     response_model=RegionPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 412, 422)},
+    responses=problem_responses(401, 403, 404, 412, 422),
     summary="Change the network office's details",
 )
 async def put_office(
@@ -61,7 +57,7 @@ async def put_office(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> RegionPublic:
     """For the state coordination and the region's own network office; honours If-Match."""
     region = await service.update_office(

@@ -36,18 +36,14 @@ from registry.materials.schemas import (
 from registry.materials.storage import IncomingFile, MaterialStorage, MaterialTooLarge, ReceivedFile
 from schulerfolg.app import Runtime, RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
-from schulerfolg.http.etag import etag, set_etag
+from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
-from schulerfolg.http.problems import BadRequest, FieldError, ProblemDetails, Unprocessable
+from schulerfolg.http.problems import BadRequest, FieldError, Unprocessable, problem_responses
 
 router = APIRouter(tags=["materials"])
 
 MaterialId = Annotated[uuid.UUID, Path(alias="id", description="The material's id.")]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 412, 413, 415, 422)
-}
 
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset(MaterialForm.model_fields)
@@ -324,7 +320,7 @@ UploadDep = Annotated[MaterialUpload, Depends(receive_upload, scope="function")]
     "/materials",
     status_code=201,
     response_model=MaterialPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 409, 413, 415, 422)},
+    responses=problem_responses(401, 403, 409, 413, 415, 422),
     openapi_extra=UPLOAD_BODY,
     summary="Publish a material (file upload)",
 )
@@ -356,7 +352,7 @@ async def create_material(
 @router.get(
     "/materials",
     response_model=Page[MaterialPublic],
-    responses={s: PROBLEMS[s] for s in (400, 422)},
+    responses=problem_responses(400, 422),
     summary="Materials, by title",
 )
 async def list_materials(
@@ -381,7 +377,7 @@ async def list_materials(
 @router.get(
     "/materials/{id}",
     response_model=MaterialPublic,
-    responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    responses=problem_responses(404, 422),
     summary="One material",
 )
 async def get_material(
@@ -396,7 +392,7 @@ async def get_material(
 @router.patch(
     "/materials/{id}",
     response_model=MaterialPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 412, 422)},
+    responses=problem_responses(401, 403, 404, 412, 422),
     summary="Change a material's title, description or region",
 )
 async def update_material(
@@ -405,7 +401,7 @@ async def update_material(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> MaterialPublic:
     """For whoever may write the material's region (and the new one); honours If-Match."""
     material = await service.update_material(
@@ -423,7 +419,7 @@ async def update_material(
     "/materials/{id}",
     status_code=204,
     response_class=Response,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 412, 422)},
+    responses=problem_responses(401, 403, 404, 412, 422),
     summary="Withdraw a material and remove its file",
 )
 async def delete_material(
@@ -431,7 +427,7 @@ async def delete_material(
     session: SessionDep,
     principal: CurrentPrincipal,
     storage: StorageDep,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     """For whoever may write the material's region; honours If-Match."""
     await service.delete_material(
@@ -453,8 +449,7 @@ async def delete_material(
             "content": {"application/octet-stream": {}},
         },
         304: {"description": "Not modified (If-None-Match names the file's SHA-256)."},
-        404: PROBLEMS[404],
-        422: PROBLEMS[422],
+        **problem_responses(404, 422),
     },
     summary="Download a material's file",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from registry.organizations import service
@@ -17,18 +17,13 @@ from registry.organizations.schemas import (
 )
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
-from schulerfolg.http.etag import etag, set_etag
+from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
-from schulerfolg.http.problems import ProblemDetails
+from schulerfolg.http.problems import problem_responses
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
-PROBLEMS = {
-    status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 412, 422)
-}
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 RegionQuery = Annotated[
     str | None,
     Query(max_length=64, description="Region slug, or `state` for state-level organisations."),
@@ -46,7 +41,7 @@ def _location(organization_id: uuid.UUID) -> str:
 @router.get(
     "",
     response_model=Page[OrganizationPublic],
-    responses={s: PROBLEMS[s] for s in (400, 422)},
+    responses=problem_responses(400, 422),
     summary="Organisations",
 )
 async def list_organizations(
@@ -67,7 +62,7 @@ async def list_organizations(
     "",
     status_code=201,
     response_model=OrganizationPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 409, 422)},
+    responses=problem_responses(401, 403, 409, 422),
     summary="Add an organisation",
 )
 async def create_organization(
@@ -94,7 +89,7 @@ async def create_organization(
 @router.get(
     "/{organization_id}",
     response_model=OrganizationPublic,
-    responses={s: PROBLEMS[s] for s in (404, 422)},
+    responses=problem_responses(404, 422),
     summary="One organisation",
 )
 async def get_organization(
@@ -109,7 +104,7 @@ async def get_organization(
 @router.patch(
     "/{organization_id}",
     response_model=OrganizationPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 412, 422)},
+    responses=problem_responses(401, 403, 404, 412, 422),
     summary="Change an organisation",
 )
 async def update_organization(
@@ -135,7 +130,7 @@ async def update_organization(
 @router.delete(
     "/{organization_id}",
     status_code=204,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 409, 412)},
+    responses=problem_responses(401, 403, 404, 409, 412),
     summary="Delete an organisation",
 )
 async def delete_organization(

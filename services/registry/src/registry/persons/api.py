@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from registry.persons import service
@@ -21,18 +21,13 @@ from registry.persons.schemas import (
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal, OptionalPrincipal
 from schulerfolg.http.csv import csv_response, wants_csv
-from schulerfolg.http.etag import etag, set_etag
+from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
-from schulerfolg.http.problems import ProblemDetails
+from schulerfolg.http.problems import problem_responses
 
 router = APIRouter(tags=["persons"])
 
-PROBLEMS = {
-    status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 410, 412, 422)
-}
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 Slug = Annotated[
     str, Path(max_length=64, pattern=r"^[a-z0-9-]+$", description="Region slug, e.g. boerde.")
 ]
@@ -45,7 +40,7 @@ def _location(person_id: uuid.UUID) -> str:
 @router.get(
     "/persons",
     response_model=Page[PersonPublic],
-    responses={s: PROBLEMS[s] for s in (400, 401, 422)},
+    responses=problem_responses(400, 401, 422),
     summary="Contact persons and staff",
 )
 async def list_persons(
@@ -84,7 +79,7 @@ async def list_persons(
     "/persons",
     status_code=201,
     response_model=PersonPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 409, 422)},
+    responses=problem_responses(401, 403, 409, 422),
     summary="Add a person",
 )
 async def create_person(
@@ -109,7 +104,7 @@ async def create_person(
 @router.get(
     "/persons/{person_id}",
     response_model=PersonPublic,
-    responses={s: PROBLEMS[s] for s in (401, 404, 410, 422)},
+    responses=problem_responses(401, 404, 410, 422),
     summary="One person",
 )
 async def get_person(
@@ -124,7 +119,7 @@ async def get_person(
 @router.patch(
     "/persons/{person_id}",
     response_model=PersonPublic,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 409, 412, 422)},
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
     summary="Change a person",
 )
 async def update_person(
@@ -150,7 +145,7 @@ async def update_person(
 @router.delete(
     "/persons/{person_id}",
     status_code=204,
-    responses={s: PROBLEMS[s] for s in (401, 403, 404, 412)},
+    responses=problem_responses(401, 403, 404, 412),
     summary="Erase a person's personal data (GDPR)",
 )
 async def erase_person(
@@ -171,8 +166,7 @@ async def erase_person(
     response_model=ContactList,
     responses={
         200: {"content": {"text/csv": {}}},
-        404: PROBLEMS[404],
-        422: PROBLEMS[422],
+        **problem_responses(404, 422),
     },
     summary="The regional contact list (JSON or CSV)",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
@@ -14,25 +14,15 @@ from registry.schools.importer import ImportProblemDetails, ImportReport
 from registry.schools.schemas import SchoolCreate, SchoolPublic, SchoolType, SchoolUpdate
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal, Principal, require_roles
-from schulerfolg.http.etag import etag, set_etag
+from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
-from schulerfolg.http.problems import FieldError, Problem, ProblemDetails, Unprocessable
+from schulerfolg.http.problems import FieldError, Problem, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/schools", tags=["schools"])
 
 SchoolId = Annotated[uuid.UUID, Path(alias="id", description="The school's id.")]
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", max_length=200, description='The ETag you read, e.g. "3".'),
-]
 Importer = Annotated[Principal, Depends(require_roles("network_office", "state_coordinator"))]
-
-
-def _problems(*statuses: int, model: type[ProblemDetails] = ProblemDetails) -> dict:
-    return {
-        status: {"model": model, "content": {"application/problem+json": {}}} for status in statuses
-    }
 
 
 # --------------------------------------------------------------------------- CRUD
@@ -70,7 +60,7 @@ async def list_schools(
     "",
     status_code=201,
     response_model=SchoolPublic,
-    responses=_problems(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422),
     summary="Add a school",
 )
 async def create_school(
@@ -93,7 +83,10 @@ async def create_school(
 
 
 @router.get(
-    "/{id}", response_model=SchoolPublic, responses=_problems(404, 422), summary="One school"
+    "/{id}",
+    response_model=SchoolPublic,
+    responses=problem_responses(404, 422),
+    summary="One school",
 )
 async def get_school(school_id: SchoolId, session: SessionDep, response: Response) -> SchoolPublic:
     """A school by id; the ETag is its version."""
@@ -105,7 +98,7 @@ async def get_school(school_id: SchoolId, session: SessionDep, response: Respons
 @router.patch(
     "/{id}",
     response_model=SchoolPublic,
-    responses=_problems(401, 403, 404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
     summary="Change a school",
 )
 async def update_school(
@@ -128,7 +121,7 @@ async def update_school(
     "/{id}",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403, 404, 412),
+    responses=problem_responses(401, 403, 404, 412),
     summary="Remove a school",
 )
 async def delete_school(
@@ -237,8 +230,8 @@ async def read_csv_upload(request: Request) -> bytes:
     response_model=ImportReport,
     openapi_extra={"requestBody": IMPORT_BODY},
     responses={
-        **_problems(400, 401, 403, 409, 413, 415),
-        **_problems(422, model=ImportProblemDetails),
+        **problem_responses(400, 401, 403, 409, 413, 415),
+        **problem_responses(422, model=ImportProblemDetails),
     },
     summary="Import schools from a CSV file (upsert by school number)",
 )
