@@ -14,6 +14,7 @@ from sqlalchemy import select
 from registry.models import Person, School
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
 from schulerfolg.testing.events import about, collect_events
+from schulerfolg.testing.plugin import eventually
 
 URL = "/api/v1/persons"
 ORGANIZATIONS = "/api/v1/organizations"
@@ -704,3 +705,76 @@ async def test_people_organisations_and_erasure_work_on_the_embedded_sqlite_data
     assert (await registry.client.get(f"{URL}/{ids[1]}", headers=headers)).status_code == 410
     assert all("Bernd" not in payload for _, payload in await outbox_payloads(registry))
     assert in_use.status_code == 409 and in_use.json()["rule"] == "organization-in-use"
+
+
+async def test_after_an_erasure_the_stream_keeps_no_earlier_event_about_the_person(
+    registry, nats_url
+):
+    import nats as nats_client
+
+    office = registry.auth("network_office", "boerde")
+    anna = await registry.client.post(
+        URL,
+        json={
+            "name": "Anna Stream",
+            "function": "principal",
+            "email": "anna.stream@schule.example",
+            "region": "boerde",
+        },
+        headers=office,
+    )
+    other = await registry.client.post(
+        URL,
+        json={
+            "name": "Otto Bleibt",
+            "function": "principal",
+            "email": "otto@schule.example",
+            "region": "boerde",
+        },
+        headers=office,
+    )
+    anna_id, other_id = anna.json()["id"], other.json()["id"]
+    await registry.client.patch(f"{URL}/{anna_id}", json={"phone": "03904 12345"}, headers=office)
+    await collect_events(
+        nats_url,
+        stream="REGISTRY",
+        subject="sfs.boerde.registry.person.>",
+        where=about(f"persons/{anna_id}"),
+        count=2,
+    )
+
+    assert (await registry.client.delete(f"{URL}/{anna_id}", headers=office)).status_code == 204
+
+    async def stream_about(person_id: str) -> list[str]:
+        return [
+            event.type
+            for event, _ in await collect_events(
+                nats_url,
+                stream="REGISTRY",
+                subject="sfs.*.registry.person.>",
+                where=about(f"persons/{person_id}"),
+                count=99,
+                timeout=2,
+            )
+        ]
+
+    async def scrubbed():
+        return await stream_about(anna_id) == ["de.schulerfolg.registry.person.erased.v1"]
+
+    await eventually(scrubbed, timeout=30)
+    # Nothing in the stream still names her; the other person's events stay.
+    nc = await nats_client.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe("sfs.*.registry.person.>", stream="REGISTRY")
+        raw = b""
+        while True:
+            try:
+                batch = await sub.fetch(100, timeout=1)
+            except (nats_client.errors.TimeoutError, TimeoutError):
+                break
+            raw += b"".join(m.data for m in batch)
+    finally:
+        await nc.close()
+    assert b"anna.stream@schule.example" not in raw and b"Anna Stream" not in raw
+    assert await stream_about(other_id) == ["de.schulerfolg.registry.person.created.v1"]

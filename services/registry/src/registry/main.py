@@ -13,6 +13,7 @@ from registry.materials.api import router as materials_router
 from registry.models import metadata, outbox
 from registry.organizations.api import router as organizations_router
 from registry.persons.api import router as persons_router
+from registry.persons.scrub import scrub_consumer
 from registry.schools.api import router as schools_router
 from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -42,6 +43,7 @@ definition = ServiceDefinition(
         persons_router,
         materials_router,
     ],
+    consumers=lambda runtime: [scrub_consumer(runtime)],
     on_startup=_load_regions,
 )
 
