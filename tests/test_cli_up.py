@@ -24,6 +24,7 @@ EXIT_TIMEOUT = 30.0
 
 
 # Variables of the user's environment that would change what `up` starts or where it connects.
+SERVICE_NAMES = ("registry", "offers", "meetings", "notifications")
 _SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
 _SHARED_VARS += ("AUTH_LOCAL_PUBLIC_KEY_FILE", "DATABASE_URL")
 _PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_")
@@ -108,7 +109,7 @@ class Launcher:
 
     proc: subprocess.Popen[str]
     data_dir: Path
-    registry_port: int
+    ports: dict[str, int]
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
 
@@ -149,17 +150,20 @@ class Launcher:
 @pytest.fixture
 def launcher(tmp_path: Path) -> Iterator[Launcher]:
     """``schulerfolg up`` on a fresh data dir and a free registry port, up and ready."""
-    port = free_port()
+    ports = {name: free_port() for name in SERVICE_NAMES}
     proc = subprocess.Popen(
         cli("up", "--data-dir", str(tmp_path / "data")),
-        env=clean_env(REGISTRY_PORT=str(port), PYTHONUNBUFFERED="1"),
+        env=clean_env(
+            **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
+            PYTHONUNBUFFERED="1",
+        ),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
-    running = Launcher(proc, tmp_path / "data", port)
+    running = Launcher(proc, tmp_path / "data", ports)
     reader = threading.Thread(target=running.read_output, daemon=True)
     reader.start()
     try:
@@ -183,11 +187,13 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
 
 def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     """Regions are loaded, local tokens work, mail is stored and Ctrl-C leaves nothing behind."""
-    base = f"http://127.0.0.1:{launcher.registry_port}"
+    base = f"http://127.0.0.1:{launcher.ports['registry']}"
     nats_port = launcher.port_after("nats://127.0.0.1:")
     smtp_port = launcher.port_after("SMTP 127.0.0.1:")
     assert f"{base}/docs" in launcher.output
-    assert "not installed" in launcher.output  # offers, meetings, notifications do not exist yet
+    for name, port in launcher.ports.items():
+        assert f"http://127.0.0.1:{port}/docs" in launcher.output, name
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200, name
     assert "sync_interval: always" in (launcher.data_dir / "nats.conf").read_text()
 
     with httpx.Client(base_url=base, timeout=10) as client:
@@ -241,7 +247,7 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
 
     alive = [pid for pid, began in started.items() if began and start_time(pid) == began]
     assert not alive, f"left behind: {[children[pid] for pid in alive]}"
-    for port in (launcher.registry_port, nats_port, smtp_port):
+    for port in (*launcher.ports.values(), nats_port, smtp_port):
         assert not accepts(port), f"port {port} still accepts connections"
 
 

@@ -1,0 +1,29 @@
+"""The offers service: funds and applications for school projects (bildungsbezogene Angebote) from draft through advice, decision, report and completion; statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from offers.config import OffersSettings
+from offers.models import metadata, outbox
+from schulerfolg.app import ServiceDefinition
+from schulerfolg.app import create_app as create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+definition = ServiceDefinition(
+    name="offers",
+    title="schulerfolg offers",
+    description="Funds and applications for school projects (bildungsbezogene Angebote) from draft through advice, decision, report and completion; statistics.",
+    metadata=metadata,
+    outbox=outbox,
+    migrations=MIGRATIONS,
+    routers=[],
+)
+
+
+def create_app(settings: OffersSettings | None = None) -> FastAPI:
+    """The offers service's FastAPI application."""
+    return create_service_app(definition, settings or OffersSettings())

@@ -1,0 +1,34 @@
+"""Fixtures of the offers service's tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+from offers_support import start_offers
+
+from schulerfolg.testing.service import ServiceUnderTest
+
+
+@pytest.fixture
+async def offers(new_database, nats_url: str, tmp_path: Path) -> AsyncIterator[ServiceUnderTest]:
+    """The offers service on PostgreSQL with a real NATS server."""
+    url = await new_database("postgresql")
+    async with start_offers(url, nats_url, tmp_path / "auth") as service:
+        yield service
+
+
+@pytest.fixture
+async def offers_on(new_database, nats_url: str, tmp_path: Path) -> AsyncIterator:
+    """Start the service on a database kind: ``await offers_on("sqlite")``."""
+    async with AsyncExitStack() as stack:
+
+        async def start(kind: str, **overrides) -> ServiceUnderTest:
+            url = await new_database(kind)
+            return await stack.enter_async_context(
+                start_offers(url, nats_url, tmp_path / "auth", **overrides)
+            )
+
+        yield start
