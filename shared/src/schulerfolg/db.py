@@ -94,6 +94,18 @@ class EntityFields(SQLModel):
         self.updated_at = utcnow()
 
 
+def apply_changes(entity: EntityFields, changes: dict[str, Any]) -> bool:
+    """Set the fields in ``changes`` that differ; bump version and ``updated_at`` if any did."""
+    changed = False
+    for name, value in changes.items():
+        if getattr(entity, name) != value:
+            setattr(entity, name, value)
+            changed = True
+    if changed:
+        entity.touch()
+    return changed
+
+
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct of the session's dialect (it offers ``on_conflict_do_nothing``)."""
     return sqlite.insert if session.bind.dialect.name == "sqlite" else postgresql.insert

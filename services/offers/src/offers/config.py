@@ -18,3 +18,14 @@ class OffersSettings(ServiceSettings):
         description="postgresql+asyncpg://user:pass@host/offers in production.",
     )
     port: int = Field(8002, ge=1, le=65535, description="HTTP port (8002 on one machine).")
+    default_max_per_school_per_year_cents: int | None = Field(
+        200_000,
+        ge=1,
+        description=(
+            "Cap per school and calendar year a new school-project fund gets when the request "
+            "does not say (the programme's rule: 2,000 EUR)."
+        ),
+    )
+    report_due_weeks: int = Field(
+        4, ge=0, le=52, description="Weeks after a project's end date its report is due."
+    )

@@ -6,7 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from offers.applications.api import router as applications_router
+from offers.applications.committee import decision_consumer
 from offers.config import OffersSettings
+from offers.directory.service import registry_consumer
+from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -20,7 +24,8 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[],
+    routers=[funds_router, applications_router],
+    consumers=lambda runtime: [registry_consumer(runtime), decision_consumer(runtime)],
 )
 
 

@@ -1,8 +1,16 @@
-"""The offers service's tables."""
+"""The offers service's tables: funds, applications with their history and decisions, and the
+read models of schools and organisations kept from registry events."""
 
 from __future__ import annotations
 
-from schulerfolg.db import make_metadata, make_model_base
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlmodel import Field
+
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base, utcnow
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
@@ -10,3 +18,190 @@ metadata = make_metadata()
 Base = make_model_base(metadata)
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
+
+
+def money(*, nullable: bool = False, default: int | None = 0) -> Any:
+    """An amount in euro cents (64-bit: sums over many applications outgrow 32 bits)."""
+    return Field(default=default, sa_type=BigInteger, nullable=nullable)
+
+
+class Fund(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A pot of money for school projects or a youth fund, per region (or state-wide) and period."""
+
+    __tablename__ = "funds"
+
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state-wide
+    description: str | None = Field(default=None, max_length=4000)
+    period_start: date
+    period_end: date
+    budget_cents: int = money()
+    max_per_application_cents: int | None = money(nullable=True, default=None)
+    max_per_school_per_year_cents: int | None = money(nullable=True, default=None)
+    deciding_committee_id: uuid.UUID | None = Field(default=None, index=True)
+    requires_consultation: bool = True
+    requires_partner: bool = True
+    approved_cents: int = money()  # kept with every decision, under the fund's row lock
+
+
+class Application(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """An application for a school project (bildungsbezogenes Angebot) through its whole life."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_region_status", "region", "status"),
+        Index("ix_applications_fund_status", "fund_id", "status"),
+        Index("ix_applications_created", "created_at", "id"),
+    )
+
+    fund_id: uuid.UUID = Field(foreign_key="funds.id")
+    region: str = Field(max_length=64)
+    status: str = Field(default="draft", max_length=16, index=True)
+    school_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    applicant_organization_id: uuid.UUID | None = Field(default=None, index=True)
+    partner_organization_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    title: str = Field(max_length=300)
+    summary: str | None = Field(default=None, max_length=10000)
+    goals: str | None = Field(default=None, max_length=10000)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    for_pupils: bool = False
+    for_parents: bool = False
+    for_teachers: bool = False
+    planned_pupils: int = 0
+    planned_parents: int = 0
+    planned_teachers: int = 0
+    start_date: date | None = None
+    end_date: date | None = None
+    budget_lines: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    requested_cents: int = money()
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=50)
+    consultation_date: date | None = None
+    consultation_notes: str | None = Field(default=None, max_length=10000)
+    consulted_by: str | None = Field(default=None, max_length=200)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_cents: int | None = money(nullable=True, default=None)
+    conditions: str | None = Field(default=None, max_length=4000)
+    decision_reason: str | None = Field(default=None, max_length=4000)
+    actual_pupils: int | None = None
+    actual_parents: int | None = None
+    actual_teachers: int | None = None
+    actual_cost_cents: int | None = money(nullable=True, default=None)
+    report_summary: str | None = Field(default=None, max_length=10000)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=200)
+    search_text: str = Field(default="", max_length=1000)
+
+
+class ApplicationSchool(Base, table=True):  # type: ignore[call-arg]
+    """An application's schools (for the per-school cap, filters and access)."""
+
+    __tablename__ = "application_schools"
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    )
+    school_id: uuid.UUID = Field(primary_key=True, index=True)
+
+
+class ApplicationOrganization(Base, table=True):  # type: ignore[call-arg]
+    """An organisation taking part in an application, as applicant or partner (for access)."""
+
+    __tablename__ = "application_organizations"
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    )
+    organization_id: uuid.UUID = Field(primary_key=True, index=True)
+
+
+class ApplicationTopic(Base, table=True):  # type: ignore[call-arg]
+    """A topic of an application (for the topic filter and statistics)."""
+
+    __tablename__ = "application_topics"
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    )
+    topic: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class StatusChange(Base, table=True):  # type: ignore[call-arg]
+    """One step of an application's history: who moved it from which status to which, and why."""
+
+    __tablename__ = "application_history"
+    __table_args__ = (Index("ix_application_history_app", "application_id", "at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    )
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    actor: str = Field(max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class Decision(Base, table=True):  # type: ignore[call-arg]
+    """A decision taken on an application, by the office or a committee — applied or refused."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        UniqueConstraint("committee_decision_id", name="uq_decisions_committee_decision_id"),
+        Index("ix_decisions_application", "application_id", "at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    )
+    source: str = Field(max_length=16)  # office | committee
+    committee_decision_id: uuid.UUID | None = None
+    meeting_id: uuid.UUID | None = None
+    agenda_item_id: uuid.UUID | None = None
+    committee_id: uuid.UUID | None = None
+    outcome: str = Field(max_length=16)
+    approved_cents: int | None = money(nullable=True, default=None)
+    conditions: str | None = Field(default=None, max_length=4000)
+    reason: str | None = Field(default=None, max_length=4000)
+    applied: bool = True
+    refused_rule: str | None = Field(default=None, max_length=64)
+    refused_detail: str | None = Field(default=None, max_length=2000)
+    actor: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SchoolView(Base, table=True):  # type: ignore[call-arg]
+    """A school as the registry last described it (from ``registry.school.*`` events)."""
+
+    __tablename__ = "schools"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=300)
+    school_number: str = Field(max_length=20)
+    school_type: str = Field(max_length=32, index=True)
+    region: str = Field(max_length=64, index=True)
+    deleted: bool = False
+
+
+class OrganizationView(Base, table=True):  # type: ignore[call-arg]
+    """An organisation as the registry last described it (from ``registry.organization.*``)."""
+
+    __tablename__ = "organizations"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=32)
+    region: str | None = Field(default=None, max_length=64)
+    deleted: bool = False

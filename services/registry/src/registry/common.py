@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schulerfolg.db import EntityFields
+from schulerfolg.db import EntityFields, apply_changes
+
+__all__ = ["apply_changes", "get_by_id"]
 
 E = TypeVar("E", bound=EntityFields)
-
-
-def apply_changes(entity: E, changes: dict[str, Any]) -> bool:
-    """Set the fields in ``changes`` that differ; bump version and ``updated_at`` if any did."""
-    changed = False
-    for field, value in changes.items():
-        if getattr(entity, field) != value:
-            setattr(entity, field, value)
-            changed = True
-    if changed:
-        entity.touch()
-    return changed
 
 
 async def get_by_id(

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.materials.schemas import STATE
 from registry.models import Material
-from registry.search import matches
 from schulerfolg.http.pagination import PageParams, paginate
+from schulerfolg.search import matches
 
 
 async def list_materials(

@@ -25,7 +25,6 @@ from registry.materials.storage import (
 )
 from registry.models import Material
 from registry.regions import ensure_may_write, region_slugs
-from registry.search import search_text
 from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.http.etag import check_if_match
@@ -38,6 +37,7 @@ from schulerfolg.http.problems import (
     Problem,
     Unprocessable,
 )
+from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.materials")
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.models import Organization, Person, Region, School
-from registry.search import matches
 from schulerfolg.events.base import STATE
 from schulerfolg.http.pagination import PageParams, paginate
+from schulerfolg.search import matches
 
 
 async def list_organizations(

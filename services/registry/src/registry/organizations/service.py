@@ -20,7 +20,6 @@ from registry.organizations.schemas import (
 )
 from registry.persons import service as persons_service
 from registry.regions import ensure_may_write, subject_region
-from registry.search import search_text
 from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import (
@@ -31,6 +30,7 @@ from schulerfolg.events.registry import (
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, NotFound
+from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.organizations")
 

@@ -10,10 +10,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.models import Organization, Person, School, platform
-from registry.search import matches
 from schulerfolg.events.base import STATE
 from schulerfolg.events.registry import PersonCreated, PersonUpdated
 from schulerfolg.http.pagination import PageParams, paginate
+from schulerfolg.search import matches
 
 # Events whose payload holds a person's data (the erasure event carries only the id).
 PERSONAL_EVENT_TYPES = (

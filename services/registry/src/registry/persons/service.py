@@ -24,13 +24,13 @@ from registry.persons import repository
 from registry.persons.schemas import FUNCTION_LABELS, ContactEntry, PersonCreate, PersonUpdate
 from registry.persons.schemas import person_event_data as event_data
 from registry.regions import ensure_may_write, region_slugs, subject_region
-from registry.search import search_text
 from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Problem, Unprocessable
+from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.persons")
 

@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.models import Organization, School
-from registry.search import matches
 from schulerfolg.http.pagination import PageParams, paginate
+from schulerfolg.search import matches
 
 # Bound parameters per IN (...) list: well below the limits of asyncpg (32,767) and SQLite.
 IN_CHUNK = 5000

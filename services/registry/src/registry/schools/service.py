@@ -15,13 +15,13 @@ from registry.organizations import repository as organization_repository
 from registry.regions import ensure_may_write, region_slugs
 from registry.schools import repository
 from registry.schools.schemas import SchoolCreate, SchoolUpdate, school_event_data
-from registry.search import search_text
 from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Unprocessable
+from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.schools")
 
