@@ -32,3 +32,11 @@ async def offers_on(new_database, nats_url: str, tmp_path: Path) -> AsyncIterato
             )
 
         yield start
+
+
+@pytest.fixture
+async def world(offers, nats_url: str):
+    """Offers on PostgreSQL with schools and partners in Börde and Harz."""
+    from offers_support import make_world
+
+    return await make_world(offers, nats_url)

@@ -184,9 +184,7 @@ async def create_application(
         organization_ids=[o for ids in orgs.values() for o in ids],
     )
     await check_organizations(session, orgs)
-    values = _content_values(data.model_dump(mode="json", exclude={"fund_id"}))
-    if values.get("applicant_organization_id"):
-        values["applicant_organization_id"] = uuid.UUID(values["applicant_organization_id"])
+    values = _content_values(data.model_dump(exclude={"fund_id"}))
     app = Application(
         fund_id=fund.id,
         region=region,
@@ -239,13 +237,9 @@ async def update_application(
         )
         sent["region"] = region
     await check_organizations(session, _organizations(sent))
-    values = _content_values(changes.model_dump(mode="json", exclude_unset=True))
+    values = _content_values(changes.model_dump(exclude_unset=True))
     if "region" in sent:
         values["region"] = sent["region"]
-    if "fund_id" in values:
-        values["fund_id"] = uuid.UUID(values["fund_id"])
-    if values.get("applicant_organization_id"):
-        values["applicant_organization_id"] = uuid.UUID(values["applicant_organization_id"])
     if "title" in values:
         values["search_text"] = search_text(values["title"])
     if apply_changes(app, values):
