@@ -1,0 +1,249 @@
+"""Response bodies of the statistics and what each figure means.
+
+Every group of applications (all of them, one region, one fund, one topic, …) is described by
+the same measures:
+
+- ``applications``: every application of the group, whatever its status (drafts included);
+  ``by_status`` counts them per status, all eight statuses listed (zeros included).
+- ``requested_cents``: the money asked for by the applications that stand before the office or
+  were decided — status ``submitted``, ``approved``, ``rejected``, ``reported`` or
+  ``completed``. Drafts, returned applications (being revised, the amount may still change)
+  and withdrawn ones do not count.
+- ``approved_cents``: the money approved for the funded applications (``approved``,
+  ``reported``, ``completed``).
+- ``funded`` and ``decided`` (= funded + ``rejected``); ``approval_rate`` = funded / decided,
+  null when nothing was decided.
+- ``participants.planned``: the participants the funded applications plan, per target group and
+  in total; ``participants.reached``: those the reported projects (``reported``, ``completed``)
+  reached.
+
+An application belongs to a period by its ``start_date`` (``from`` and ``to`` inclusive); with a
+period given, applications without a start date are left out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from offers.applications.rules import FUNDED
+from offers.topics import TARGET_GROUPS
+
+STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "approved",
+    "rejected",
+    "reported",
+    "completed",
+    "withdrawn",
+)
+REQUESTED = ("submitted", "approved", "rejected", "reported", "completed")
+"""Statuses whose requested money counts: submitted and not taken back (see the module text)."""
+REPORTED = ("reported", "completed")
+"""Statuses whose reached participants count."""
+
+SCHOOL_TYPES: dict[str, str] = {
+    "grundschule": "Grundschule",
+    "sekundarschule": "Sekundarschule",
+    "gemeinschaftsschule": "Gemeinschaftsschule",
+    "gesamtschule": "Gesamtschule",
+    "gymnasium": "Gymnasium",
+    "foerderschule": "Förderschule",
+    "berufsbildende_schule": "Berufsbildende Schule",
+    "other": "Andere",
+}
+"""School types of the registry (contract order) with their German names."""
+UNKNOWN_SCHOOL_TYPE = "unknown"
+"""The type of a school the offers service has not heard of from the registry."""
+
+TARGET_GROUP_NAMES = {"pupils": "Schüler:innen", "parents": "Eltern", "teachers": "Lehrkräfte"}
+STATUS_NAMES = {
+    "draft": "Entwurf",
+    "submitted": "Eingereicht",
+    "returned": "Zurückgegeben",
+    "approved": "Bewilligt",
+    "rejected": "Abgelehnt",
+    "reported": "Berichtet",
+    "completed": "Abgeschlossen",
+    "withdrawn": "Zurückgezogen",
+}
+
+GroupBy = Literal["region", "fund", "topic", "target_group", "school_type"]
+
+
+# --------------------------------------------------------------------------- sums
+
+
+@dataclass
+class Sums:
+    """The summable figures of a group of applications (what one aggregate row holds)."""
+
+    applications: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    requested_cents: int = 0
+    approved_cents: int = 0
+    planned: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_GROUPS, 0))
+    reached: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_GROUPS, 0))
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> Sums:
+        """The figures of an aggregate row (labels as ``repository.measure_columns`` names them)."""
+        return cls(
+            applications=int(row["applications"] or 0),
+            statuses={s: int(row[f"status_{s}"] or 0) for s in STATUSES},
+            requested_cents=int(row["requested_cents"] or 0),
+            approved_cents=int(row["approved_cents"] or 0),
+            planned={g: int(row[f"planned_{g}"] or 0) for g in TARGET_GROUPS},
+            reached={g: int(row[f"reached_{g}"] or 0) for g in TARGET_GROUPS},
+        )
+
+    def add(self, other: Sums) -> None:
+        """Add another group's figures (groups that do not overlap)."""
+        self.applications += other.applications
+        self.requested_cents += other.requested_cents
+        self.approved_cents += other.approved_cents
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+        for group in TARGET_GROUPS:
+            self.planned[group] += other.planned[group]
+            self.reached[group] += other.reached[group]
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded to four places; None when ``whole`` is 0."""
+    return round(part / whole, 4) if whole else None
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class Participants(BaseModel):
+    """Participants per target group and in total."""
+
+    pupils: int
+    parents: int
+    teachers: int
+    total: int
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Participants:
+        return cls(**{g: counts[g] for g in TARGET_GROUPS}, total=sum(counts.values()))
+
+
+class ParticipantFigures(BaseModel):
+    """Planned (funded applications) and reached (reported projects) participants."""
+
+    planned: Participants
+    reached: Participants
+
+
+class Measures(BaseModel):
+    """The figures of a group of applications (see the module text for each definition)."""
+
+    applications: int = Field(description="Applications in any status, drafts included.")
+    by_status: dict[str, int] = Field(description="Applications per status, all eight listed.")
+    requested_cents: int = Field(
+        description="Requested money of submitted, approved, rejected, reported and completed "
+        "applications."
+    )
+    approved_cents: int = Field(description="Approved money of the funded applications.")
+    funded: int = Field(description="Applications approved, reported or completed.")
+    decided: int = Field(description="Funded plus rejected applications.")
+    approval_rate: float | None = Field(
+        description="funded / decided (4 places); null when none was decided."
+    )
+    participants: ParticipantFigures
+
+    @classmethod
+    def values_of(cls, sums: Sums) -> dict[str, Any]:
+        funded = sum(sums.statuses[s] for s in FUNDED)
+        decided = funded + sums.statuses["rejected"]
+        return {
+            "applications": sums.applications,
+            "by_status": {s: sums.statuses.get(s, 0) for s in STATUSES},
+            "requested_cents": sums.requested_cents,
+            "approved_cents": sums.approved_cents,
+            "funded": funded,
+            "decided": decided,
+            "approval_rate": rate(funded, decided),
+            "participants": ParticipantFigures(
+                planned=Participants.of(sums.planned), reached=Participants.of(sums.reached)
+            ),
+        }
+
+    @classmethod
+    def of(cls, sums: Sums, **keys: Any) -> Any:
+        return cls(**keys, **cls.values_of(sums))
+
+
+class RegionFigures(Measures):
+    """The figures of one region."""
+
+    region: str
+    district_key: str | None = Field(description="The official Kreisschlüssel.")
+
+
+class FundFigures(Measures):
+    """The figures of one fund's applications, and how much of its budget they use."""
+
+    fund_id: uuid.UUID
+    name: str
+    kind: str
+    region: str | None = Field(description="The fund's region; null for a state-wide fund.")
+    budget_cents: int
+    budget_use: float | None = Field(
+        description="approved_cents / budget_cents (4 places), over the applications counted "
+        "here; null for a fund without budget."
+    )
+
+
+class TopicFigures(Measures):
+    """The figures of the applications with a topic (an application counts for each topic)."""
+
+    topic: str
+    name: str
+
+
+class TargetGroupFigures(Measures):
+    """The figures of the applications addressing a target group."""
+
+    target_group: str
+    name: str
+
+
+class SchoolTypeFigures(Measures):
+    """The figures of the applications with a school of a type (a cross-school application
+    counts once for each type among its schools)."""
+
+    school_type: str
+    name: str
+
+
+class StatisticsFilters(BaseModel):
+    """The selection the figures describe."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    regions: list[str] = Field(description="The regions counted (the caller's, or the one asked).")
+    fund_id: uuid.UUID | None
+    from_: date | None = Field(alias="from")
+    to: date | None
+
+
+class Statistics(BaseModel):
+    """Figures per region, fund, topic, target group and school type, and in total."""
+
+    filters: StatisticsFilters
+    totals: Measures
+    by_region: list[RegionFigures]
+    by_fund: list[FundFigures]
+    by_topic: list[TopicFigures]
+    by_target_group: list[TargetGroupFigures]
+    by_school_type: list[SchoolTypeFigures]

@@ -1,0 +1,262 @@
+"""The statistics of applications for the offices: who may ask for what, and the figures.
+
+Statistics are for the offices: the state coordination sees every region, a network office its
+own regions (asking for another region is 403); other roles get 403. Which applications count
+follows ``access.visible_to`` — the same rule as the application lists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from offers.applications import access
+from offers.funds import service as funds_service
+from offers.models import Fund
+from offers.statistics import repository
+from offers.statistics.repository import Selection
+from offers.statistics.schemas import (
+    SCHOOL_TYPES,
+    STATUS_NAMES,
+    STATUSES,
+    TARGET_GROUP_NAMES,
+    FundFigures,
+    GroupBy,
+    Measures,
+    RegionFigures,
+    SchoolTypeFigures,
+    Statistics,
+    StatisticsFilters,
+    Sums,
+    TargetGroupFigures,
+    TopicFigures,
+    rate,
+)
+from offers.topics import TARGET_GROUPS, TOPICS
+from schulerfolg.auth import Principal
+from schulerfolg.http.problems import FieldError, Forbidden, Unprocessable
+from schulerfolg.regions import REGION_SLUGS, REGIONS, check_region
+
+OFFICE_ROLES = ("state_coordinator", "network_office")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days an application's ``start_date`` must fall in (both ends inclusive, open if None)."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def of(cls, *, start: date | None, end: date | None, year: int | None) -> Period:
+        """The period from ``from``/``to`` or a calendar ``year`` (not both); 422 when reversed."""
+        if year is not None:
+            if start is not None or end is not None:
+                raise Unprocessable(
+                    "Give either year or from/to, not both.",
+                    errors=[_query_error("year", "give either year or from/to", "period")],
+                )
+            return cls(date(year, 1, 1), date(year, 12, 31))
+        if start is not None and end is not None and start > end:
+            raise Unprocessable(
+                f"The period starts ({start}) after it ends ({end}); 'from' must not be after "
+                "'to'.",
+                errors=[_query_error("from", "must not be after 'to'", "period")],
+            )
+        return cls(start, end)
+
+
+def _query_error(name: str, message: str, kind: str) -> FieldError:
+    return FieldError(field=name, location="query", message=message, type=kind)
+
+
+def regions_in_scope(principal: Principal, region: str | None) -> list[str]:
+    """The regions the figures cover: the one asked for (403 unless the caller's), else every
+    region for the state coordination, else the network office's own."""
+    if not principal.has_role(*OFFICE_ROLES):
+        raise Forbidden("Statistics are for the state coordination and the network offices only.")
+    if region is not None:
+        check_region(region, location="query", state_allowed=False)
+        access.ensure_office(principal, region, "see its statistics")
+        return [region]
+    if principal.has_role("state_coordinator"):
+        return sorted(REGION_SLUGS)
+    return sorted(principal.regions & REGION_SLUGS)
+
+
+async def statistics(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    region: str | None = None,
+    fund_id: uuid.UUID | None = None,
+    period: Period = Period(),
+) -> Statistics:
+    """The figures of the applications the caller may see, in total and per group."""
+    regions = regions_in_scope(principal, region)
+    if fund_id is not None:
+        await funds_service.get_fund(session=session, fund_id=fund_id)  # 404 when unknown
+    selection = Selection(
+        visible=access.visible_to(principal),
+        region=region,
+        fund_id=fund_id,
+        start=period.start,
+        end=period.end,
+    )
+    parts = await repository.parts(session, selection)
+    totals = _add_up(p.sums for p in parts)
+    per_region = _group(parts, lambda p: [p.region])
+    per_fund = _group(parts, lambda p: [p.fund_id])
+    per_group = _group(parts, lambda p: list(p.target_groups))
+    fund_ids = sorted({*per_fund, *([fund_id] if fund_id else [])}, key=str)
+    funds = await repository.funds(session, fund_ids)
+    per_topic = await repository.by_topic(session, selection)
+    per_school_type = await repository.by_school_type(session, selection)
+
+    return Statistics(
+        filters=StatisticsFilters(
+            regions=regions, fund_id=fund_id, from_=period.start, to=period.end
+        ),
+        totals=Measures.of(totals),
+        by_region=[
+            RegionFigures.of(
+                per_region.get(slug, Sums()), region=slug, district_key=REGIONS.get(slug)
+            )
+            for slug in sorted({*regions, *per_region})
+        ],
+        by_fund=[_fund_figures(fund, per_fund.get(fund.id, Sums())) for fund in funds],
+        by_topic=[
+            TopicFigures.of(per_topic.get(slug, Sums()), topic=slug, name=TOPICS.get(slug, slug))
+            for slug in [*TOPICS, *sorted(set(per_topic) - set(TOPICS))]
+        ],
+        by_target_group=[
+            TargetGroupFigures.of(
+                per_group.get(group, Sums()), target_group=group, name=TARGET_GROUP_NAMES[group]
+            )
+            for group in TARGET_GROUPS
+        ],
+        by_school_type=[
+            SchoolTypeFigures.of(
+                per_school_type.get(kind, Sums()),
+                school_type=kind,
+                name=SCHOOL_TYPES.get(kind, "Unbekannt"),
+            )
+            for kind in [*SCHOOL_TYPES, *sorted(set(per_school_type) - set(SCHOOL_TYPES))]
+        ],
+    )
+
+
+def _fund_figures(fund: Fund, sums: Sums) -> FundFigures:
+    return FundFigures.of(
+        sums,
+        fund_id=fund.id,
+        name=fund.name,
+        kind=fund.kind,
+        region=fund.region,
+        budget_cents=fund.budget_cents,
+        budget_use=rate(sums.approved_cents, fund.budget_cents),
+    )
+
+
+def _add_up(sums: Iterable[Sums]) -> Sums:
+    total = Sums()
+    for item in sums:
+        total.add(item)
+    return total
+
+
+def _group(parts: Sequence[repository.PartRow], keys_of: Any) -> dict[Any, Sums]:
+    """Add the part rows up per key (a part may belong to several keys, e.g. target groups)."""
+    groups: dict[Any, Sums] = {}
+    for part in parts:
+        for key in keys_of(part):
+            groups.setdefault(key, Sums()).add(part.sums)
+    return groups
+
+
+# --------------------------------------------------------------------------- CSV
+
+MEASURE_HEADER = (
+    "Anträge",
+    *(STATUS_NAMES[s] for s in STATUSES),
+    "Beantragt (Cent)",
+    "Bewilligt (Cent)",
+    "Entschieden",
+    "Gefördert",
+    "Bewilligungsquote (%)",
+    *(f"Geplant {TARGET_GROUP_NAMES[g]}" for g in TARGET_GROUPS),
+    "Geplant gesamt",
+    *(f"Erreicht {TARGET_GROUP_NAMES[g]}" for g in TARGET_GROUPS),
+    "Erreicht gesamt",
+)
+TOTAL_LABEL = "Gesamt"
+
+
+def percent(fraction: float | None) -> str:
+    """A fraction as a German percentage with two places (``0.6667`` → ``66,67``)."""
+    return "" if fraction is None else f"{fraction * 100:.2f}".replace(".", ",")
+
+
+def measure_cells(figures: Measures) -> list[Any]:
+    """The measure columns of a CSV row."""
+    planned, reached = figures.participants.planned, figures.participants.reached
+    return [
+        figures.applications,
+        *(figures.by_status[s] for s in STATUSES),
+        figures.requested_cents,
+        figures.approved_cents,
+        figures.decided,
+        figures.funded,
+        percent(figures.approval_rate),
+        *(getattr(planned, g) for g in TARGET_GROUPS),
+        planned.total,
+        *(getattr(reached, g) for g in TARGET_GROUPS),
+        reached.total,
+    ]
+
+
+def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the CSV: one row per group, then a total row."""
+    rows: list[list[Any]]
+    if group_by == "region":
+        keys = ["Region", "Kreisschlüssel"]
+        rows = [[r.region, r.district_key, *measure_cells(r)] for r in stats.by_region]
+        total = [TOTAL_LABEL, ""]
+    elif group_by == "fund":
+        keys = ["Fonds", "Fonds-ID", "Fonds-Region"]
+        extra = ["Budget (Cent)", "Budgetausschöpfung (%)"]
+        rows = [
+            [
+                f.name,
+                f.fund_id,
+                f.region or "landesweit",
+                *measure_cells(f),
+                f.budget_cents,
+                percent(f.budget_use),
+            ]
+            for f in stats.by_fund
+        ]
+        budget = sum(f.budget_cents for f in stats.by_fund)
+        total_extra = [budget, percent(rate(stats.totals.approved_cents, budget))]
+        return (
+            [*keys, *MEASURE_HEADER, *extra],
+            [*rows, [TOTAL_LABEL, "", "", *measure_cells(stats.totals), *total_extra]],
+        )
+    elif group_by == "topic":
+        keys = ["Thema", "Themen-Kürzel"]
+        rows = [[t.name, t.topic, *measure_cells(t)] for t in stats.by_topic]
+        total = [TOTAL_LABEL, ""]
+    elif group_by == "target_group":
+        keys = ["Zielgruppe", "Zielgruppen-Kürzel"]
+        rows = [[g.name, g.target_group, *measure_cells(g)] for g in stats.by_target_group]
+        total = [TOTAL_LABEL, ""]
+    else:
+        keys = ["Schulform", "Schulform-Kürzel"]
+        rows = [[s.name, s.school_type, *measure_cells(s)] for s in stats.by_school_type]
+        total = [TOTAL_LABEL, ""]
+    return [*keys, *MEASURE_HEADER], [*rows, [*total, *measure_cells(stats.totals)]]

@@ -1,0 +1,255 @@
+"""Seeded random applications for the statistics test and benchmark, inserted in bulk.
+
+Rows go straight into ``funds``, ``schools``, ``applications``, ``application_schools`` and
+``application_topics`` (SQLAlchemy Core bulk inserts; COPY on PostgreSQL for big numbers), not
+through the API: the point is many applications in every status, quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
+from offers.statistics.schemas import SCHOOL_TYPES
+from offers.topics import TARGET_GROUPS, TOPICS
+from schulerfolg.regions import REGIONS
+
+REGION_LIST = sorted(REGIONS)
+STATUS_WEIGHTS = {
+    "draft": 12,
+    "submitted": 15,
+    "returned": 5,
+    "approved": 20,
+    "rejected": 10,
+    "reported": 12,
+    "completed": 18,
+    "withdrawn": 8,
+}
+WORDS = (
+    "Zirkusprojekt",
+    "Medienwerkstatt",
+    "Trommelkurs",
+    "Streitschlichtung",
+    "Klassenfahrt",
+    "Achtsamkeitstraining",
+    "Theater",
+    "Elternabend",
+    "Berufsorientierung",
+    "Mobbingprävention",
+    "Übergang",
+    "Schülerzeitung",
+)
+BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+UNKNOWN_SCHOOLS = 5
+"""Schools applications name but the registry never told about (their type is ``unknown``)."""
+
+
+@dataclass
+class Dataset:
+    """Everything generated (kept in memory for the test's own computation)."""
+
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    schools: list[dict[str, Any]] = field(default_factory=list)
+    applications: list[dict[str, Any]] = field(default_factory=list)
+    application_schools: list[dict[str, Any]] = field(default_factory=list)
+    application_topics: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Generator:
+    """Funds, schools and applications from one seed."""
+
+    def __init__(self, seed: int = 4) -> None:
+        self.random = random.Random(seed)
+        self.uuid = lambda: uuid.UUID(int=self.random.getrandbits(128), version=4)
+        self.funds = self._funds()
+        self.schools = self._schools()
+        self.unknown_schools = [
+            (self.uuid(), self.random.choice(REGION_LIST)) for _ in range(UNKNOWN_SCHOOLS)
+        ]
+        self.schools_of = {r: [s["id"] for s in self.schools if s["region"] == r] for r in REGIONS}
+        for school_id, region in self.unknown_schools:
+            self.schools_of[region].append(school_id)
+        self.funds_of = {
+            r: [f for f in self.funds if f["region"] in (r, None)] for r in REGION_LIST
+        }
+        self.created = 0
+
+    def _funds(self) -> list[dict[str, Any]]:
+        funds = []
+        regional = [(f"Schulprojekte {r}", r) for r in REGION_LIST]
+        regional += [(f"Jugendfonds {r}", r) for r in REGION_LIST[:4]]
+        state_wide = [("Landesfonds Schulerfolg", None), ("ESF+ Sonderfonds", None)]
+        for name, region in regional + state_wide:
+            funds.append(
+                {
+                    "id": self.uuid(),
+                    "created_at": BASE_TIME,
+                    "updated_at": BASE_TIME,
+                    "version": 1,
+                    "name": name,
+                    "kind": "youth_fund" if name.startswith("Jugend") else "school_project",
+                    "region": region,
+                    "period_start": date(2023, 1, 1),
+                    "period_end": date(2027, 12, 31),
+                    # a few funds without budget: their budget use is null
+                    "budget_cents": 0
+                    if name.startswith("ESF")
+                    else self.random.choice([5_000_000, 20_000_000, 100_000_000, 500_000_000]),
+                    "requires_consultation": True,
+                    "requires_partner": True,
+                    "approved_cents": 0,
+                }
+            )
+        return funds
+
+    def _schools(self) -> list[dict[str, Any]]:
+        schools = []
+        types = list(SCHOOL_TYPES)
+        for region in REGION_LIST:
+            for number in range(25):
+                schools.append(
+                    {
+                        "id": self.uuid(),
+                        "version": 1,
+                        "name": f"Schule {number} {region}",
+                        "school_number": f"{REGIONS[region]}{number:04d}",
+                        "school_type": self.random.choice(types),
+                        "region": region,
+                        "deleted": self.random.random() < 0.02,
+                    }
+                )
+        return schools
+
+    def applications(self, count: int) -> Dataset:
+        """``count`` applications with their schools and topics (funds and schools not included)."""
+        data = Dataset()
+        rnd = self.random
+        statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+        topics = list(TOPICS)
+        for _ in range(count):
+            region = rnd.choice(REGION_LIST)
+            fund = rnd.choice(self.funds_of[region])
+            status = rnd.choices(statuses, weights)[0]
+            app_id = self.uuid()
+            self.created += 1
+            created_at = BASE_TIME + timedelta(seconds=self.created * 7)
+            groups = [g for g in TARGET_GROUPS if rnd.random() < 0.5] or [rnd.choice(TARGET_GROUPS)]
+            planned = {g: (rnd.randint(5, 120) if g in groups else 0) for g in TARGET_GROUPS}
+            requested = rnd.randint(10, 2_000) * 500
+            funded = status in ("approved", "reported", "completed")
+            reported = status in ("reported", "completed")
+            start = (
+                None
+                if status == "draft" and rnd.random() < 0.2
+                else (date(2023, 1, 1) + timedelta(days=rnd.randint(0, 4 * 365)))
+            )
+            school_count = 1 if rnd.random() < 0.85 else rnd.randint(2, 3)
+            school_ids = rnd.sample(self.schools_of[region], school_count)
+            app_topics = rnd.sample(topics, rnd.randint(1, 3))
+            title = f"{rnd.choice(WORDS)} {rnd.choice(WORDS)} {self.created}"
+            row = {
+                "id": app_id,
+                "created_at": created_at,
+                "updated_at": created_at,
+                "version": 1,
+                "fund_id": fund["id"],
+                "region": region,
+                "status": status,
+                "school_ids": [str(s) for s in school_ids],
+                "applicant_organization_id": None,
+                "partner_organization_ids": [],
+                "title": title,
+                "topics": app_topics,
+                **{f"for_{g}": g in groups for g in TARGET_GROUPS},
+                **{f"planned_{g}": planned[g] for g in TARGET_GROUPS},
+                "start_date": start,
+                "end_date": start + timedelta(days=30) if start else None,
+                "budget_lines": [
+                    {"category": "fees", "description": "Honorar", "amount_cents": requested}
+                ],
+                "requested_cents": requested,
+                "approved_cents": rnd.randint(requested // 2, requested) if funded else None,
+                **{
+                    f"actual_{g}": (
+                        (rnd.randint(0, planned[g] + 20) if rnd.random() < 0.9 else None)
+                        if reported and g in groups
+                        else None
+                    )
+                    for g in TARGET_GROUPS
+                },
+                "created_by": "bench",
+                "search_text": title.casefold(),
+            }
+            data.applications.append(row)
+            data.application_schools += [
+                {"application_id": app_id, "school_id": s} for s in school_ids
+            ]
+            data.application_topics += [{"application_id": app_id, "topic": t} for t in app_topics]
+        return data
+
+    def dataset(self, count: int) -> Dataset:
+        """Funds, schools and ``count`` applications."""
+        data = self.applications(count)
+        data.funds, data.schools = self.funds, self.schools
+        return data
+
+    def chunks(self, count: int, size: int = 20_000) -> Iterator[Dataset]:
+        """``count`` applications in datasets of ``size`` (for numbers too big to hold at once)."""
+        done = 0
+        while done < count:
+            batch = min(size, count - done)
+            yield self.applications(batch)
+            done += batch
+
+
+TABLES = (
+    ("funds", Fund),
+    ("schools", SchoolView),
+    ("applications", Application),
+    ("application_schools", ApplicationSchool),
+    ("application_topics", ApplicationTopic),
+)
+
+
+async def insert_dataset(connection: AsyncConnection, data: Dataset, *, copy: bool = False) -> None:
+    """Insert every generated row (Core executemany; ``copy``: PostgreSQL COPY, much faster)."""
+    for name, model in TABLES:
+        rows = getattr(data, name)
+        if not rows:
+            continue
+        table = model.__table__  # type: ignore[attr-defined]
+        if copy:
+            await _copy(connection, table, rows)
+        else:
+            await connection.execute(insert(table), rows)
+
+
+async def _copy(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """COPY rows into ``table`` through asyncpg (JSON columns as text, missing columns NULL)."""
+    columns = [c for c in table.columns]
+    records = []
+    for row in rows:
+        record = []
+        for column in columns:
+            if column.name in row:
+                value = row[column.name]
+            else:
+                value = None
+            if isinstance(column.type, JSON):
+                value = json.dumps(value)
+            record.append(value)
+        records.append(tuple(record))
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    await driver.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=records, columns=[c.name for c in columns]
+    )

@@ -1,0 +1,508 @@
+"""GET /statistics: 10,000 generated applications over the 14 regions, and the endpoint's figures
+(JSON and CSV) compared with a count made here in plain Python over the generated rows."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from statistics_data import Dataset, Generator, insert_dataset
+
+from offers import main
+from offers.config import OffersSettings
+from offers.statistics.api import router as statistics_router
+from schulerfolg.app import create_app as create_service_app
+from schulerfolg.testing.service import ServiceUnderTest, start_service
+
+APPLICATIONS = 10_000
+REGIONS = (
+    "altmarkkreis-salzwedel",
+    "anhalt-bitterfeld",
+    "boerde",
+    "burgenlandkreis",
+    "dessau-rosslau",
+    "halle",
+    "harz",
+    "jerichower-land",
+    "magdeburg",
+    "mansfeld-suedharz",
+    "saalekreis",
+    "salzlandkreis",
+    "stendal",
+    "wittenberg",
+)
+STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "approved",
+    "rejected",
+    "reported",
+    "completed",
+    "withdrawn",
+)
+GROUPS = ("pupils", "parents", "teachers")
+KEYS = {"region", "district_key", "fund_id", "name", "kind", "budget_cents", "budget_use"}
+KEYS |= {"topic", "target_group", "school_type"}
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def _create_app(settings: Any) -> Any:
+    """The offers app, with the statistics router until main.py lists it."""
+    definition = main.definition
+    if statistics_router not in definition.routers:
+        definition = dataclasses.replace(
+            definition, routers=[*definition.routers, statistics_router]
+        )
+    return create_service_app(definition, settings)
+
+
+def start_offers(url: str, nats_url: str, key_dir: Path) -> Any:
+    return start_service(
+        create_app=_create_app,
+        settings_cls=OffersSettings,
+        migrations_dir=main.MIGRATIONS,
+        database_url=url,
+        nats_url=nats_url,
+        key_dir=key_dir,
+    )
+
+
+async def _new_postgres_database(admin: str) -> tuple[str, Callable[[], Any]]:
+    name = f"t_stats_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    base = admin.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"postgresql+asyncpg://{base}/{name}", drop
+
+
+@pytest.fixture(scope="module")
+def data() -> Dataset:
+    return Generator(seed=2026).dataset(APPLICATIONS)
+
+
+@pytest.fixture(scope="module")
+async def offers(
+    postgres_admin_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory, data: Dataset
+) -> AsyncIterator[ServiceUnderTest]:
+    """The offers service on PostgreSQL holding the 10,000 generated applications (shared by
+    this module's tests, which only read)."""
+    url, drop = await _new_postgres_database(postgres_admin_url)
+    try:
+        async with start_offers(url, nats_url, tmp_path_factory.mktemp("auth")) as service:
+            async with service.runtime.db.engine.begin() as connection:
+                await insert_dataset(connection, data)
+            yield service
+    finally:
+        await drop()
+
+
+# --------------------------------------------------------------------------- the count in Python
+
+
+def count(apps: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The measures of ``apps``, by the definitions the module docstring of
+    ``offers.statistics.schemas`` gives, in plain loops."""
+    figures: dict[str, Any] = {
+        "applications": 0,
+        "by_status": dict.fromkeys(STATUSES, 0),
+        "requested_cents": 0,
+        "approved_cents": 0,
+        "funded": 0,
+        "decided": 0,
+    }
+    planned = dict.fromkeys(GROUPS, 0)
+    reached = dict.fromkeys(GROUPS, 0)
+    for app in apps:
+        status = app["status"]
+        figures["applications"] += 1
+        figures["by_status"][status] += 1
+        if status not in ("draft", "returned", "withdrawn"):
+            figures["requested_cents"] += app["requested_cents"]
+        if status in ("approved", "reported", "completed"):
+            figures["approved_cents"] += app["approved_cents"]
+            figures["funded"] += 1
+            figures["decided"] += 1
+            for group in GROUPS:
+                planned[group] += app[f"planned_{group}"]
+        if status == "rejected":
+            figures["decided"] += 1
+        if status in ("reported", "completed"):
+            for group in GROUPS:
+                reached[group] += app[f"actual_{group}"] or 0
+    decided = figures["decided"]
+    figures["approval_rate"] = round(figures["funded"] / decided, 4) if decided else None
+    figures["participants"] = {
+        "planned": {**planned, "total": sum(planned.values())},
+        "reached": {**reached, "total": sum(reached.values())},
+    }
+    return figures
+
+
+def measures(row: dict[str, Any]) -> dict[str, Any]:
+    """A response row without its key fields."""
+    return {k: v for k, v in row.items() if k not in KEYS}
+
+
+@dataclasses.dataclass
+class Expected:
+    """What the statistics must say for a selection of the generated applications."""
+
+    data: Dataset
+    apps: list[dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls,
+        data: Dataset,
+        *,
+        regions: Iterable[str] = REGIONS,
+        fund_id: uuid.UUID | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> Expected:
+        wanted = set(regions)
+        apps = []
+        for app in data.applications:
+            if app["region"] not in wanted or (fund_id and app["fund_id"] != fund_id):
+                continue
+            if (start or end) and app["start_date"] is None:
+                continue
+            if start and app["start_date"] < start or end and app["start_date"] > end:
+                continue
+            apps.append(app)
+        return cls(data, apps)
+
+    def where(self, keep: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        return count(a for a in self.apps if keep(a))
+
+    def school_types(self) -> dict[str, set[uuid.UUID]]:
+        """Application ids per school type (unknown schools: ``unknown``)."""
+        type_of = {s["id"]: s["school_type"] for s in self.data.schools}
+        ids = {a["id"] for a in self.apps}
+        per_type: dict[str, set[uuid.UUID]] = {}
+        for link in self.data.application_schools:
+            if link["application_id"] in ids:
+                kind = type_of.get(link["school_id"], "unknown")
+                per_type.setdefault(kind, set()).add(link["application_id"])
+        return per_type
+
+    def check(self, stats: dict[str, Any], regions: Iterable[str]) -> None:
+        """Every figure of ``stats`` against the count here."""
+        assert measures(stats["totals"]) == count(self.apps)
+        assert [r["region"] for r in stats["by_region"]] == sorted(regions)
+        for row in stats["by_region"]:
+            assert measures(row) == self.where(lambda a, r=row: a["region"] == r["region"])
+        funds = {f["id"]: f for f in self.data.funds}
+        assert {r["fund_id"] for r in stats["by_fund"]} >= {str(a["fund_id"]) for a in self.apps}
+        for row in stats["by_fund"]:
+            fund = funds[uuid.UUID(row["fund_id"])]
+            expected = self.where(lambda a, f=fund: a["fund_id"] == f["id"])
+            assert measures(row) == expected
+            assert (row["name"], row["budget_cents"]) == (fund["name"], fund["budget_cents"])
+            budget = fund["budget_cents"]
+            use = round(expected["approved_cents"] / budget, 4) if budget else None
+            assert row["budget_use"] == use
+        assert len(stats["by_topic"]) == 18
+        for row in stats["by_topic"]:
+            assert measures(row) == self.where(lambda a, r=row: r["topic"] in a["topics"])
+        assert [r["target_group"] for r in stats["by_target_group"]] == list(GROUPS)
+        for row in stats["by_target_group"]:
+            assert measures(row) == self.where(lambda a, r=row: a[f"for_{r['target_group']}"])
+        per_type = self.school_types()
+        assert {r["school_type"] for r in stats["by_school_type"]} >= set(per_type)
+        for row in stats["by_school_type"]:
+            ids = per_type.get(row["school_type"], set())
+            assert measures(row) == self.where(lambda a, ids=ids: a["id"] in ids)
+
+
+async def get_statistics(
+    offers: ServiceUnderTest, *regions: str, role: str = "state_coordinator", **params: Any
+) -> dict[str, Any]:
+    response = await offers.client.get(
+        "/api/v1/statistics", params=params, headers=offers.auth(role, *regions)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+async def test_the_state_coordination_sees_every_region_counted_right(offers, data):
+    stats = await get_statistics(offers)
+
+    assert stats["totals"]["applications"] == APPLICATIONS
+    assert stats["filters"] == {"regions": list(REGIONS), "fund_id": None, "from": None, "to": None}
+    # every status, topic, target group and school type really occurs in the data
+    assert all(stats["totals"]["by_status"][s] > 0 for s in STATUSES)
+    assert all(row["applications"] > 0 for row in stats["by_topic"])
+    assert any(row["school_type"] == "unknown" for row in stats["by_school_type"])
+    assert any(row["budget_use"] is None for row in stats["by_fund"])
+    Expected.of(data).check(stats, REGIONS)
+
+
+async def test_a_network_office_sees_only_its_own_regions(offers, data):
+    stats = await get_statistics(offers, "boerde", role="network_office")
+    Expected.of(data, regions=["boerde"]).check(stats, ["boerde"])
+    assert {f["region"] for f in stats["by_fund"]} <= {"boerde", None}
+
+    asked = await get_statistics(offers, "boerde", role="network_office", region="boerde")
+    assert asked == stats
+
+    two = await get_statistics(offers, "halle", "harz", role="network_office")
+    Expected.of(data, regions=["halle", "harz"]).check(two, ["halle", "harz"])
+
+    response = await offers.client.get(
+        "/api/v1/statistics",
+        params={"region": "halle"},
+        headers=offers.auth("network_office", "boerde"),
+    )
+    assert response.status_code == 403
+    assert "halle" in response.json()["detail"]
+
+
+async def test_the_state_coordination_may_ask_for_one_region(offers, data):
+    stats = await get_statistics(offers, region="magdeburg")
+    Expected.of(data, regions=["magdeburg"]).check(stats, ["magdeburg"])
+
+
+async def test_filters_by_fund_and_period(offers, data):
+    state_fund = next(f for f in data.funds if f["region"] is None)
+    stats = await get_statistics(
+        offers, fund_id=str(state_fund["id"]), **{"from": "2024-03-01", "to": "2025-06-30"}
+    )
+    expected = Expected.of(
+        data, fund_id=state_fund["id"], start=date(2024, 3, 1), end=date(2025, 6, 30)
+    )
+    assert 0 < len(expected.apps) < APPLICATIONS / 4
+    expected.check(stats, REGIONS)
+    assert [f["fund_id"] for f in stats["by_fund"]] == [str(state_fund["id"])]
+
+    # a network office filtering a state-wide fund sees its region's share of it
+    office = await get_statistics(
+        offers, "stendal", role="network_office", fund_id=str(state_fund["id"]), year=2025
+    )
+    Expected.of(
+        data,
+        regions=["stendal"],
+        fund_id=state_fund["id"],
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+    ).check(office, ["stendal"])
+
+    only_start = await get_statistics(offers, **{"from": "2026-01-01"})
+    Expected.of(data, start=date(2026, 1, 1)).check(only_start, REGIONS)
+
+
+async def test_a_fund_without_applications_in_the_selection_shows_its_budget_unused(offers, data):
+    fund = next(f for f in data.funds if f["region"] == "wittenberg")
+    stats = await get_statistics(offers, region="boerde", fund_id=str(fund["id"]))
+    assert stats["totals"]["applications"] == 0
+    assert stats["totals"]["approval_rate"] is None
+    [row] = stats["by_fund"]
+    assert row["approved_cents"] == 0
+    assert row["budget_use"] == (0.0 if fund["budget_cents"] else None)
+
+
+def parse_csv(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def csv_figures(row: dict[str, str]) -> dict[str, Any]:
+    """The CSV's measure columns in the JSON's shape."""
+    names = {
+        "draft": "Entwurf",
+        "submitted": "Eingereicht",
+        "returned": "Zurückgegeben",
+        "approved": "Bewilligt",
+        "rejected": "Abgelehnt",
+        "reported": "Berichtet",
+        "completed": "Abgeschlossen",
+        "withdrawn": "Zurückgezogen",
+    }
+    groups = {"pupils": "Schüler:innen", "parents": "Eltern", "teachers": "Lehrkräfte"}
+    rate = row["Bewilligungsquote (%)"]
+    return {
+        "applications": int(row["Anträge"]),
+        "by_status": {s: int(row[names[s]]) for s in STATUSES},
+        "requested_cents": int(row["Beantragt (Cent)"]),
+        "approved_cents": int(row["Bewilligt (Cent)"]),
+        "funded": int(row["Gefördert"]),
+        "decided": int(row["Entschieden"]),
+        "approval_rate": round(float(rate.replace(",", ".")) / 100, 4) if rate else None,
+        "participants": {
+            kind: {
+                **{g: int(row[f"{label} {groups[g]}"]) for g in GROUPS},
+                "total": int(row[f"{label} gesamt"]),
+            }
+            for kind, label in (("planned", "Geplant"), ("reached", "Erreicht"))
+        },
+    }
+
+
+def close_rate(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures with the approval rate at the CSV's precision (percent with two places)."""
+    rate = figures["approval_rate"]
+    return {**figures, "approval_rate": None if rate is None else round(rate, 4)}
+
+
+async def test_csv_has_a_row_per_region_and_a_total_row_matching_the_count(offers, data):
+    response = await offers.client.get(
+        "/api/v1/statistics", headers={**offers.auth("state_coordinator"), "Accept": "text/csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = parse_csv(response.text)
+    assert [r["Region"] for r in rows] == [*REGIONS, "Gesamt"]
+    expected = Expected.of(data)
+    for row in rows[:-1]:
+        assert csv_figures(row) == close_rate(
+            expected.where(lambda a, r=row: a["region"] == r["Region"])
+        )
+    assert csv_figures(rows[-1]) == close_rate(count(expected.apps))
+
+
+@pytest.mark.parametrize(
+    ("group_by", "key", "rows"),
+    [
+        ("fund", "Fonds", 20),
+        ("topic", "Themen-Kürzel", 18),
+        ("target_group", "Zielgruppen-Kürzel", 3),
+        ("school_type", "Schulform-Kürzel", 9),
+    ],
+)
+async def test_csv_rows_follow_group_by(offers, data, group_by, key, rows):
+    response = await offers.client.get(
+        "/api/v1/statistics",
+        params={"group_by": group_by, "region": "harz"},
+        headers={**offers.auth("network_office", "harz"), "Accept": "text/csv"},
+    )
+    assert response.status_code == 200
+    table = parse_csv(response.text)
+    expected = Expected.of(data, regions=["harz"])
+    assert table[-1][next(iter(table[-1]))] == "Gesamt"
+    assert csv_figures(table[-1]) == close_rate(count(expected.apps))
+    body = table[:-1]
+    if group_by == "target_group":
+        for row in body:
+            assert csv_figures(row) == close_rate(
+                expected.where(lambda a, r=row: a[f"for_{r[key]}"])
+            )
+    if group_by == "topic":
+        for row in body:
+            assert csv_figures(row) == close_rate(
+                expected.where(lambda a, r=row: r[key] in a["topics"])
+            )
+    if group_by == "fund":
+        funds = {f["id"]: f for f in data.funds if f["region"] in ("harz", None)}
+        assert {uuid.UUID(r["Fonds-ID"]) for r in body} == set(funds)
+        for row in body:
+            fund_id = uuid.UUID(row["Fonds-ID"])
+            assert csv_figures(row) == close_rate(
+                expected.where(lambda a, f=fund_id: a["fund_id"] == f)
+            )
+    else:
+        assert len(body) <= rows
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("school", 403), ("partner", 403), ("steering_member", 403), ("admin", 403), (None, 401)],
+)
+async def test_statistics_are_for_the_offices_only(offers, role, status):
+    headers = offers.auth(role, "boerde", school_id=str(uuid.uuid4())) if role else {}
+    response = await offers.client.get("/api/v1/statistics", headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({"from": "2025-02-01", "to": "2025-01-31"}, 422, "from"),
+        ({"year": "2025", "from": "2025-01-01"}, 422, "year"),
+        ({"year": "12"}, 422, "year"),
+        ({"from": "yesterday"}, 422, "from"),
+        ({"region": "atlantis"}, 422, "region"),
+        ({"region": "state"}, 422, "region"),
+        ({"group_by": "colour"}, 422, "group_by"),
+        ({"fund_id": "not-a-uuid"}, 422, "fund_id"),
+        ({"fund_id": str(uuid.UUID(int=1))}, 404, None),
+    ],
+)
+async def test_bad_questions_are_answered_with_a_problem(offers, params, status, field):
+    response = await offers.client.get(
+        "/api/v1/statistics", params=params, headers=offers.auth("state_coordinator")
+    )
+    assert response.status_code == status, response.text
+    problem = response.json()
+    assert problem["detail"]
+    if field:
+        assert field in [e["field"] for e in problem["errors"]]
+
+
+async def test_statistics_work_on_sqlite_too(new_database, nats_url, tmp_path):
+    async with start_offers(await new_database("sqlite"), nats_url, tmp_path) as service:
+        data = Generator(seed=7).dataset(600)
+        async with service.runtime.db.engine.begin() as connection:
+            await insert_dataset(connection, data)
+        await _check_sqlite(service, data)
+
+
+async def _check_sqlite(service: ServiceUnderTest, data: Dataset) -> None:
+    stats = await get_statistics(service)
+    Expected.of(data).check(stats, REGIONS)
+    office = await get_statistics(service, "boerde", role="network_office", year=2024)
+    Expected.of(data, regions=["boerde"], start=date(2024, 1, 1), end=date(2024, 12, 31)).check(
+        office, ["boerde"]
+    )
+
+
+def test_the_benchmark_runs_in_quick_mode(postgres_admin_url):
+    script = Path(__file__).resolve().parents[1] / "bench" / "bench_statistics.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--admin-url", postgres_admin_url],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for label in (
+        "statistics (state coordination)",
+        "statistics (network office)",
+        "applications first page",
+        "applications deep page",
+        "applications q search",
+    ):
+        assert label in out, out
+    assert "10,000 applications" in out
+    assert "1,000,000" not in out
