@@ -12,6 +12,7 @@ from offers.config import OffersSettings
 from offers.directory.service import registry_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
+from offers.statistics.api import router as statistics_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 
@@ -24,7 +25,7 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[funds_router, applications_router],
+    routers=[funds_router, applications_router, statistics_router],
     consumers=lambda runtime: [registry_consumer(runtime), decision_consumer(runtime)],
 )
 

@@ -42,12 +42,19 @@ async def readyz(request: Request) -> JSONResponse:
         checks.setdefault("migrations", "unknown")
     checks["nats"] = (
         "ok"
-        if runtime.messaging.started.is_set() and runtime.messaging.connected
+        if runtime.messaging.publishing.is_set() and runtime.messaging.connected
         else "unavailable"
     )
     ready = all(v == "ok" for v in checks.values())
+    # A consumer waiting for another service's stream (that service not deployed or not up yet)
+    # does not make this one unready: it serves its API and publishes; the consumer starts
+    # as soon as the stream appears.
     return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
+        {
+            "status": "ready" if ready else "not ready",
+            "checks": checks,
+            "consumers_waiting": sorted(runtime.messaging.waiting),
+        },
         status_code=200 if ready else 503,
     )
 

@@ -183,16 +183,16 @@ class Measures(BaseModel):
         return cls(**keys, **cls.values_of(sums))
 
 
-class RegionFigures(Measures):
-    """The figures of one region."""
-
+class _RegionKey(BaseModel):
     region: str
     district_key: str | None = Field(description="The official Kreisschlüssel.")
 
 
-class FundFigures(Measures):
-    """The figures of one fund's applications, and how much of its budget they use."""
+class RegionFigures(Measures, _RegionKey):
+    """The figures of one region."""
 
+
+class _FundKey(BaseModel):
     fund_id: uuid.UUID
     name: str
     kind: str
@@ -204,26 +204,36 @@ class FundFigures(Measures):
     )
 
 
-class TopicFigures(Measures):
-    """The figures of the applications with a topic (an application counts for each topic)."""
+class FundFigures(Measures, _FundKey):
+    """The figures of one fund's applications, and how much of its budget they use."""
 
+
+class _TopicKey(BaseModel):
     topic: str
     name: str
 
 
-class TargetGroupFigures(Measures):
-    """The figures of the applications addressing a target group."""
+class TopicFigures(Measures, _TopicKey):
+    """The figures of the applications with a topic (an application counts for each topic)."""
 
+
+class _TargetGroupKey(BaseModel):
     target_group: str
     name: str
 
 
-class SchoolTypeFigures(Measures):
-    """The figures of the applications with a school of a type (a cross-school application
-    counts once for each type among its schools)."""
+class TargetGroupFigures(Measures, _TargetGroupKey):
+    """The figures of the applications addressing a target group."""
 
+
+class _SchoolTypeKey(BaseModel):
     school_type: str
     name: str
+
+
+class SchoolTypeFigures(Measures, _SchoolTypeKey):
+    """The figures of the applications with a school of a type (a cross-school application
+    counts once for each type among its schools)."""
 
 
 class StatisticsFilters(BaseModel):
