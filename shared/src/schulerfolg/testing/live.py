@@ -10,25 +10,73 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from schulerfolg.processes import free_port, log_tail, spawn
 
 
-@dataclass
 class LiveService:
-    """A running service process and where it answers."""
+    """A service process (``python -m <name>``) on a fixed port, which a test may kill (SIGKILL)
+    and start again on the same port, database and settings."""
 
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    def __init__(
+        self, name: str, *, env: dict[str, str], log_dir: Path, timeout: float = 90.0
+    ) -> None:
+        self.name = name
+        self.port = free_port()
+        prefix = f"{name.upper()}_"
+        self.env = {
+            **os.environ,
+            **env,
+            f"{prefix}PORT": str(self.port),
+            f"{prefix}HOST": "127.0.0.1",
+        }
+        self.log_path = log_dir / f"{name}.log"
+        self.timeout = timeout
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:54321``."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The running process's id, if it runs."""
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+    def migrate(self) -> None:
+        """Apply the service's migrations (``python -m <name> migrate``)."""
+        with self.log_path.open("ab") as log:
+            migrate = spawn([sys.executable, "-m", self.name, "migrate"], log=log, env=self.env)
+            if migrate.wait(timeout=120) != 0:
+                raise RuntimeError(f"{self.name} migrate failed:\n{log_tail(self.log_path)}")
+
+    def start(self) -> None:
+        """Start the process and wait until ``/readyz`` answers 200."""
+        with self.log_path.open("ab") as log:
+            self.process = spawn([sys.executable, "-m", self.name], log=log, env=self.env)
+        deadline = time.monotonic() + self.timeout
+        while not _ready(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not become ready:\n{log_tail(self.log_path)}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks run (a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM and wait (a clean shutdown); SIGKILL after 15 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
 
 def _ready(url: str) -> bool:
@@ -44,30 +92,13 @@ def live_service(
     name: str, *, env: dict[str, str], log_dir: Path, timeout: float = 90.0
 ) -> Iterator[LiveService]:
     """Migrate and start ``python -m <name>`` on a free port; stop it afterwards."""
-    prefix = f"{name.upper()}_"
-    port = free_port()
-    full_env = {**os.environ, **env, f"{prefix}PORT": str(port), f"{prefix}HOST": "127.0.0.1"}
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("ab") as log:
-        migrate = spawn([sys.executable, "-m", name, "migrate"], log=log, env=full_env)
-        if migrate.wait(timeout=120) != 0:
-            raise RuntimeError(f"{name} migrate failed:\n{log_tail(log_path)}")
-        process = spawn([sys.executable, "-m", name], log=log, env=full_env)
-    service = LiveService(name, port, process, log_path)
+    service = LiveService(name, env=env, log_dir=log_dir, timeout=timeout)
+    service.migrate()
     try:
-        deadline = time.monotonic() + timeout
-        while not _ready(service.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not become ready:\n{log_tail(log_path)}")
-            time.sleep(0.2)
+        service.start()
         yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        service.stop()
 
 
 def run_schemathesis(

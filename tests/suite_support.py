@@ -1,0 +1,103 @@
+"""The whole suite for cross-service tests: the four services as separate processes on
+PostgreSQL with one real NATS server, and a real SMTP server (aiosmtpd) that counts mail."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from schulerfolg.auth import generate_signing_key, mint_token
+from schulerfolg.processes import free_port
+from schulerfolg.testing.live import LiveService
+
+SERVICES = ("registry", "offers", "meetings", "notifications")
+
+
+@dataclass
+class MailSink:
+    """An SMTP server in this process that keeps every message it accepts."""
+
+    port: int = field(default_factory=free_port)
+    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages delivered to ``address``."""
+        with self.lock:
+            return [m for rcpts, m in self.messages if address in rcpts]
+
+    @contextmanager
+    def running(self) -> Iterator[MailSink]:
+        controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
+        controller.start()
+        try:
+            yield self
+        finally:
+            controller.stop()
+
+
+@dataclass
+class Suite:
+    """The running suite: a process per service, tokens, the mail sink."""
+
+    services: dict[str, LiveService]
+    mail: MailSink
+    private_key: Path
+    nats_url: str
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=f"{self.url(service)}/api/v1", timeout=30)
+
+    def auth(self, role: str, *regions: str, **claims: Any) -> dict[str, str]:
+        token = mint_token(self.private_key, role=role, regions=regions, **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def running_suite(
+    databases: dict[str, str], nats_url: str, tmp_path: Path, **extra_env: str
+) -> Iterator[Suite]:
+    """Start the four services (migrations first) on ``databases`` (service → URL)."""
+    private_key, public_key = generate_signing_key(tmp_path / "auth")
+    with ExitStack() as stack:
+        mail = stack.enter_context(MailSink().running())
+        env = {
+            "NATS_URL": nats_url,
+            "AUTH_LOCAL_PUBLIC_KEY_FILE": str(public_key),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(mail.port),
+            "LOG_LEVEL": "INFO",
+            "PUBLIC_BASE_URL": "https://schulerfolg.example",
+            **extra_env,
+        }
+        services = {}
+        for name in SERVICES:
+            service = LiveService(
+                name,
+                env={**env, f"{name.upper()}_DATABASE_URL": databases[name]},
+                log_dir=tmp_path,
+            )
+            service.migrate()
+            service.start()
+            stack.callback(service.stop)
+            services[name] = service
+        yield Suite(services=services, mail=mail, private_key=private_key, nats_url=nats_url)
