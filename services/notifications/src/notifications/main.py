@@ -1,29 +1,108 @@
-"""The notifications service: german e-mails and an in-app inbox driven by the other services' events, with preferences, digests and reminders."""
+"""The notifications service: German e-mails and an in-app inbox driven by the other services'
+events, with preferences, digests and reminders."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from notifications.config import NotificationsSettings
+from notifications.consumers import consumer_specs
+from notifications.dispatch import Notifier
+from notifications.inbox.api import router as inbox_router
+from notifications.mail import SmtpSender
 from notifications.models import metadata, outbox
+from notifications.operations.api import router as operations_router
+from notifications.preferences.api import router as preferences_router
+from notifications.rules import Rules
+from notifications.workers import DeliveryGauges, DeliverySender, Loop, Scheduler
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEDULER_BATCH = 100
 
 definition = ServiceDefinition(
     name="notifications",
     title="schulerfolg notifications",
-    description="German e-mails and an in-app inbox driven by the other services' events, with preferences, digests and reminders.",
+    description=(
+        "German e-mails and an in-app inbox driven by the other services' events, with "
+        "preferences, digests and reminders."
+    ),
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[],
+    routers=[inbox_router, preferences_router, operations_router],
+    publishes=False,  # it only consumes; nothing it does is news for another service
 )
+
+
+@dataclass
+class Background:
+    """The service's own parts beside the shared runtime (``app.state.notifications``)."""
+
+    notifier: Notifier
+    sender: DeliverySender
+    scheduler: Scheduler
+    loops: list[Loop]
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     """The notifications service's FastAPI application."""
-    return create_service_app(definition, settings or NotificationsSettings())
+    settings = settings or NotificationsSettings()
+    notifier = Notifier(settings)
+    rules = Rules(notifier)
+    app = create_service_app(
+        dataclasses.replace(definition, consumers=lambda _runtime: consumer_specs(rules)),
+        settings,
+    )
+    runtime = app.state.runtime
+    sender = DeliverySender(runtime.db, notifier, SmtpSender(settings))
+    scheduler = Scheduler(runtime.db, notifier, batch_size=SCHEDULER_BATCH)
+    gauges = DeliveryGauges(runtime.db, runtime.metrics.registry)
+
+    async def schedule() -> int:
+        handled = await scheduler.run_due()
+        await gauges.refresh()
+        return handled
+
+    loops = [
+        Loop(
+            "notifications.sender",
+            sender.send_due,
+            interval=settings.delivery_poll_interval,
+            wait=notifier.signals.deliveries.wait,
+            busy=settings.delivery_batch_size,
+        ),
+        Loop(
+            "notifications.scheduler",
+            schedule,
+            interval=settings.reminder_poll_interval,
+            wait=notifier.signals.scheduler.wait,
+            busy=SCHEDULER_BATCH,
+        ),
+    ]
+    app.state.notifications = Background(notifier, sender, scheduler, loops)
+
+    # The shared lifespan starts the runtime (database, consumers); the sender and the
+    # scheduler run inside it and stop before it.
+    shared_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with shared_lifespan(app):
+            for loop in loops:
+                loop.start()
+            try:
+                yield
+            finally:
+                for loop in loops:
+                    await loop.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

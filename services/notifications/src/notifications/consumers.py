@@ -1,0 +1,36 @@
+"""The service's durable consumers: one per producing service's stream."""
+
+from __future__ import annotations
+
+from notifications.rules import MEETINGS_EVENTS, OFFERS_EVENTS, REGISTRY_EVENTS, Rules
+from schulerfolg.messaging.consumer import ConsumerSpec
+
+
+def consumer_specs(rules: Rules) -> list[ConsumerSpec]:
+    """Persons from registry, applications from offers, committees and meetings from meetings."""
+    return [
+        ConsumerSpec(
+            name="notifications-registry",
+            stream="REGISTRY",
+            subject="sfs.*.registry.person.>",
+            handler=rules.registry,
+            events=REGISTRY_EVENTS,
+            description="Recipient directory from registry persons; erasures delete everything.",
+        ),
+        ConsumerSpec(
+            name="notifications-offers",
+            stream="OFFERS",
+            subject="sfs.*.offers.application.>",
+            handler=rules.offers,
+            events=OFFERS_EVENTS,
+            description="E-mails and inbox entries about applications; report reminders.",
+        ),
+        ConsumerSpec(
+            name="notifications-meetings",
+            stream="MEETINGS",
+            subject="sfs.*.meetings.>",
+            handler=rules.meetings,
+            events=MEETINGS_EVENTS,
+            description="Committee members, meetings and registrations; meeting reminders.",
+        ),
+    ]

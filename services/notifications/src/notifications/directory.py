@@ -1,0 +1,271 @@
+"""Read models from other services' events: the recipient directory (registry persons),
+committee memberships, meetings and registrations (meetings). Each applies an update only
+when it is newer than what it holds (events may overtake each other on retry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from sqlalchemy import Select, delete, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.dispatch import Addressee, normalize_email
+from notifications.models import (
+    CommitteeMember,
+    Delivery,
+    DigestItem,
+    Meeting,
+    Notification,
+    Preference,
+    Recipient,
+    Registration,
+    Reminder,
+)
+from schulerfolg.db import utcnow
+from schulerfolg.events.meetings import MeetingData, MemberData, RegistrationData
+from schulerfolg.events.registry import PersonData
+
+log = structlog.get_logger("notifications.directory")
+
+OFFICE_STAFF = "network_office_staff"  # registry's person function of network office staff
+RECEIVING_REGISTRATIONS = ("confirmed", "promoted")  # who gets reminders
+ACTIVE_REGISTRATIONS = ("confirmed", "promoted", "waitlisted")  # who hears about changes
+
+
+def _locked(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
+    """``statement`` locking its rows on PostgreSQL (SQLite serialises writers anyway)."""
+    return statement.with_for_update() if session.bind.dialect.name == "postgresql" else statement
+
+
+# --------------------------------------------------------------------------- persons
+
+
+async def apply_person(session: AsyncSession, data: PersonData) -> bool:
+    """Store a person's created/updated data if newer; never revive an erased person."""
+    held = (
+        await session.scalars(_locked(session, select(Recipient).where(Recipient.id == data.id)))
+    ).first()
+    if held is not None and (held.erased_at is not None or held.version >= data.version):
+        return False
+    recipient = held or Recipient(id=data.id)
+    recipient.version = data.version
+    recipient.name = data.name
+    recipient.email = data.email
+    recipient.user_sub = data.user_sub
+    recipient.function = data.function
+    recipient.organization_id = data.organization_id
+    recipient.school_id = data.school_id
+    recipient.region = data.region
+    recipient.updated_at = utcnow()
+    session.add(recipient)
+    return True
+
+
+async def erase_person(session: AsyncSession, person_id: str) -> dict[str, int]:
+    """Delete everything held about a person (GDPR): their data, inbox entries, e-mails (pending
+    or sent), digest items, registrations, memberships, preferences and reminders to their
+    address. Only a tombstone with the id stays, so later events about them change nothing."""
+    held = (
+        await session.scalars(_locked(session, select(Recipient).where(Recipient.id == person_id)))
+    ).first()
+    emails = {e for e in [normalize_email(held.email if held else None)] if e}
+    subs = {held.user_sub} if held is not None and held.user_sub else set()
+    registrations = await session.execute(
+        select(Registration.email, Registration.user_sub).where(Registration.person_id == person_id)
+    )
+    for email, sub in registrations.all():
+        if normalize_email(email):
+            emails.add(normalize_email(email))  # type: ignore[arg-type]
+        if sub:
+            subs.add(sub)
+
+    def about(email: Any = None, person: Any = None, sub: Any = None) -> Any:
+        """Rows whose address, person or user is the erased person's."""
+        conditions = []
+        if email is not None and emails:
+            conditions.append(func.lower(email).in_(emails))
+        if person is not None:
+            conditions.append(person == person_id)
+        if sub is not None and subs:
+            conditions.append(sub.in_(subs))
+        return or_(false(), *conditions)
+
+    counts = {}
+    statements = {
+        "notifications": delete(Notification).where(
+            about(Notification.email, Notification.person_id, Notification.user_sub)
+        ),
+        "deliveries": delete(Delivery).where(about(Delivery.to_address, Delivery.person_id)),
+        "digest_items": delete(DigestItem).where(
+            about(DigestItem.to_address, DigestItem.person_id)
+        ),
+        "registrations": delete(Registration).where(
+            about(Registration.email, Registration.person_id)
+        ),
+        "memberships": delete(CommitteeMember).where(about(person=CommitteeMember.person_id)),
+        "preferences": delete(Preference).where(about(Preference.email, sub=Preference.sub)),
+        "reminders": delete(Reminder).where(about(Reminder.contact_email)),
+    }
+    for name, statement in statements.items():
+        counts[name] = (await session.execute(statement)).rowcount
+    tombstone = held or Recipient(id=person_id)
+    tombstone.name = tombstone.email = tombstone.user_sub = None
+    tombstone.function = tombstone.organization_id = tombstone.school_id = tombstone.region = None
+    tombstone.erased_at = tombstone.updated_at = utcnow()
+    session.add(tombstone)
+    log.info("notifications.person_erased", person_id=person_id, **counts)
+    return counts
+
+
+async def is_erased(session: AsyncSession, person_id: str | None) -> bool:
+    """Whether ``person_id`` names an erased person."""
+    if person_id is None:
+        return False
+    erased = await session.scalar(select(Recipient.erased_at).where(Recipient.id == person_id))
+    return erased is not None
+
+
+def _current() -> Any:
+    """Persons not erased."""
+    return Recipient.erased_at.is_(None)
+
+
+async def office_staff(session: AsyncSession, region: str | None) -> list[Addressee]:
+    """The network office staff of ``region``."""
+    statement = (
+        select(Recipient)
+        .where(_current(), Recipient.function == OFFICE_STAFF, Recipient.region == region)
+        .order_by(Recipient.id)
+    )
+    return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
+
+
+async def school_persons(session: AsyncSession, school_ids: Iterable[str]) -> list[Addressee]:
+    """Every person attached to one of the schools."""
+    ids = list(school_ids)
+    if not ids:
+        return []
+    statement = (
+        select(Recipient).where(_current(), Recipient.school_id.in_(ids)).order_by(Recipient.id)
+    )
+    return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
+
+
+# --------------------------------------------------------------------------- committees
+
+
+async def apply_membership(session: AsyncSession, data: MemberData, *, active: bool) -> bool:
+    """Add or remove a committee member if the committee version is newer than held."""
+    statement = select(CommitteeMember).where(
+        CommitteeMember.committee_id == data.committee_id,
+        CommitteeMember.person_id == data.person_id,
+    )
+    held = (await session.scalars(_locked(session, statement))).first()
+    if held is not None and held.committee_version >= data.committee_version:
+        return False
+    if active and await is_erased(session, data.person_id):
+        return False
+    member = held or CommitteeMember(committee_id=data.committee_id, person_id=data.person_id)
+    member.role = data.role
+    member.active = active
+    member.committee_version = data.committee_version
+    session.add(member)
+    return True
+
+
+async def committee_members(session: AsyncSession, committee_id: str | None) -> list[Addressee]:
+    """The current members of a committee who are known persons."""
+    if committee_id is None:
+        return []
+    statement = (
+        select(Recipient)
+        .join(CommitteeMember, CommitteeMember.person_id == Recipient.id)
+        .where(
+            CommitteeMember.committee_id == committee_id,
+            CommitteeMember.active.is_(True),
+            _current(),
+        )
+        .order_by(Recipient.id)
+    )
+    return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+async def get_meeting(session: AsyncSession, meeting_id: str) -> Meeting | None:
+    """A meeting as held here."""
+    return await session.get(Meeting, meeting_id)
+
+
+async def apply_meeting(session: AsyncSession, data: MeetingData) -> Meeting | None:
+    """Store the meeting if the event is newer than what is held; the stored meeting, or None
+    for a stale event."""
+    held = (
+        await session.scalars(_locked(session, select(Meeting).where(Meeting.id == data.id)))
+    ).first()
+    if held is not None and held.version >= data.version:
+        return None
+    meeting = held or Meeting(id=data.id)
+    for field in (
+        "version",
+        "kind",
+        "committee_id",
+        "title",
+        "region",
+        "starts_at",
+        "ends_at",
+        "location",
+        "online_url",
+        "status",
+    ):
+        setattr(meeting, field, getattr(data, field))
+    session.add(meeting)
+    return meeting
+
+
+async def apply_registration(session: AsyncSession, data: RegistrationData) -> bool:
+    """Store the registration if newer than held (never for an erased person)."""
+    statement = select(Registration).where(Registration.id == data.id)
+    held = (await session.scalars(_locked(session, statement))).first()
+    if held is not None and held.version >= data.version:
+        return False
+    if await is_erased(session, data.person_id):
+        return False
+    registration = held or Registration(id=data.id)
+    registration.meeting_id = data.meeting_id
+    registration.version = data.version
+    registration.status = data.status
+    registration.name = data.name
+    registration.email = data.email
+    registration.person_id = data.person_id
+    registration.user_sub = data.user_sub
+    session.add(registration)
+    return True
+
+
+async def registrants(
+    session: AsyncSession, meeting_id: str, statuses: tuple[str, ...]
+) -> list[Addressee]:
+    """The registrants of a meeting with one of ``statuses``."""
+    statement = (
+        select(Registration)
+        .where(Registration.meeting_id == meeting_id, Registration.status.in_(statuses))
+        .order_by(Registration.id)
+    )
+    return [
+        Addressee(r.name, r.email, r.person_id, r.user_sub)
+        for r in (await session.scalars(statement)).all()
+    ]
+
+
+async def meeting_audience(
+    session: AsyncSession, meeting: Meeting, statuses: tuple[str, ...] = ACTIVE_REGISTRATIONS
+) -> list[Addressee]:
+    """Committee members, then registrants (each once)."""
+    return [
+        *await committee_members(session, meeting.committee_id),
+        *await registrants(session, meeting.id, statuses),
+    ]

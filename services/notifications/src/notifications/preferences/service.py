@@ -1,0 +1,47 @@
+"""A user's notification preferences (keyed by the token's ``sub``; the token's e-mail address is
+kept with them, so notifications to that address follow them too)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.dispatch import normalize_email
+from notifications.models import Preference
+from notifications.preferences import repository
+from notifications.preferences.schemas import PreferencesUpdate
+from schulerfolg.auth import Principal
+from schulerfolg.db import utcnow
+from schulerfolg.http.etag import check_if_match
+
+
+async def get_preferences(*, session: AsyncSession, principal: Principal) -> Preference | None:
+    """The caller's saved preferences, or None (defaults apply)."""
+    return await repository.get(session, principal.sub)
+
+
+async def put_preferences(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    data: PreferencesUpdate,
+    if_match: str | None = None,
+) -> Preference:
+    """Replace the caller's preferences (412 on a stale If-Match)."""
+    held = await repository.get(session, principal.sub, for_update=True)
+    check_if_match(if_match, held.version if held else 0)
+    preference = held or Preference(sub=principal.sub, version=0)
+    kinds = {
+        kind: channels.model_dump()
+        for kind, channels in data.kinds.items()
+        if not (channels.email and channels.inbox)
+    }
+    preference.email = normalize_email(principal.email)
+    preference.email_enabled = data.channels.email
+    preference.inbox_enabled = data.channels.inbox
+    preference.kinds = kinds
+    preference.digest = data.digest
+    preference.version += 1
+    preference.updated_at = utcnow()
+    session.add(preference)
+    await session.flush()
+    return preference
