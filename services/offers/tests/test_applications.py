@@ -380,3 +380,32 @@ async def test_funds_are_managed_by_their_region(world: World):
         headers=world.office(),
     )
     assert response.status_code == 422
+
+
+async def test_lists_page_through_with_cursors(world: World):
+    import base64
+    import json
+
+    fund = await world.fund()
+    made = [(await world.draft(fund))["id"] for _ in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "fund_id": fund["id"], **({"cursor": cursor} if cursor else {})}
+        page = (
+            await world.client.get("/api/v1/applications", params=params, headers=world.school())
+        ).json()
+        seen += [a["id"] for a in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == made
+
+    for bad in (
+        "kaputt",
+        base64.urlsafe_b64encode(json.dumps(["2026-01-01", str(made[0])]).encode()).decode(),
+    ):
+        response = await world.client.get(
+            "/api/v1/applications", params={"cursor": bad}, headers=world.school()
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["field"] == "cursor"

@@ -117,7 +117,10 @@ def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
         if value is None:
             return None
         if python_type is datetime and isinstance(value, str):
-            return datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:  # our cursors carry the zone; a naive one is not ours
+                raise ValueError("naive datetime")
+            return moment
         if python_type is date and isinstance(value, str):
             return date.fromisoformat(value)
         if python_type is uuid.UUID and isinstance(value, str):
