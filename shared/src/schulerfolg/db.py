@@ -51,6 +51,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # TypeDecorator answers ``object`` here; keyset cursors need ``datetime`` to turn the
+        # cursor's text back into a timestamp (PostgreSQL compares no timestamp with text).
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
