@@ -6,7 +6,9 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -72,6 +74,36 @@ class Suite:
         return {"Authorization": f"Bearer {token}"}
 
 
+async def create_databases(admin_url: str, names: tuple[str, ...] = SERVICES) -> dict[str, str]:
+    """A fresh PostgreSQL database per service (``service → async URL``)."""
+    import asyncpg
+
+    urls = {}
+    connection = await asyncpg.connect(admin_url)
+    try:
+        for name in names:
+            database = f"e2e_{name}_{uuid.uuid4().hex[:10]}"
+            await connection.execute(f'CREATE DATABASE "{database}"')
+            base = admin_url.rsplit("/", 1)[0].split("://", 1)[1]
+            urls[name] = f"postgresql+asyncpg://{base}/{database}"
+    finally:
+        await connection.close()
+    return urls
+
+
+async def drop_databases(admin_url: str, urls: dict[str, str]) -> None:
+    """Drop what ``create_databases`` made."""
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url)
+    try:
+        for url in urls.values():
+            name = url.rsplit("/", 1)[1]
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @contextmanager
 def running_suite(
     databases: dict[str, str], nats_url: str, tmp_path: Path, **extra_env: str
@@ -89,15 +121,19 @@ def running_suite(
             "PUBLIC_BASE_URL": "https://schulerfolg.example",
             **extra_env,
         }
-        services = {}
-        for name in SERVICES:
-            service = LiveService(
+        services = {
+            name: LiveService(
                 name,
                 env={**env, f"{name.upper()}_DATABASE_URL": databases[name]},
                 log_dir=tmp_path,
             )
-            service.migrate()
-            service.start()
+            for name in SERVICES
+        }
+        with ThreadPoolExecutor(len(services)) as pool:  # the four migrations side by side
+            list(pool.map(LiveService.migrate, services.values()))
+        for service in services.values():
+            service.start(wait=False)
             stack.callback(service.stop)
-            services[name] = service
+        for service in services.values():
+            service.wait_ready()
         yield Suite(services=services, mail=mail, private_key=private_key, nats_url=nats_url)

@@ -52,10 +52,16 @@ class LiveService:
             if migrate.wait(timeout=120) != 0:
                 raise RuntimeError(f"{self.name} migrate failed:\n{log_tail(self.log_path)}")
 
-    def start(self) -> None:
-        """Start the process and wait until ``/readyz`` answers 200."""
+    def start(self, *, wait: bool = True) -> None:
+        """Start the process and (unless ``wait`` is false) wait until ``/readyz`` answers 200."""
         with self.log_path.open("ab") as log:
             self.process = spawn([sys.executable, "-m", self.name], log=log, env=self.env)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until ``/readyz`` answers 200; fail with the log's tail if the process ends."""
+        assert self.process is not None, "not started"
         deadline = time.monotonic() + self.timeout
         while not _ready(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:
