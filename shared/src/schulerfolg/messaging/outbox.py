@@ -226,6 +226,7 @@ class OutboxRelay:
             carrier = {"traceparent": row.traceparent or "", "tracestate": row.tracestate or ""}
             token = otel_context.attach(extract({k: v for k, v in carrier.items() if v}))
             try:
+                failpoint("outbox.before_publish")  # committed, not yet published: a crash here
                 headers = {"Nats-Msg-Id": str(row.event_id), "content-type": CONTENT_TYPE}
                 await self.publish(row.subject, row.payload.encode(), headers)
             except Exception as exc:
