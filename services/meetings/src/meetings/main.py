@@ -6,8 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meetings.agenda.api import router as agenda_router
+from meetings.agenda.consumer import applications_consumer
+from meetings.calendar.api import router as calendar_router
+from meetings.committees.api import router as committees_router
 from meetings.config import MeetingsSettings
+from meetings.minutes.api import router as minutes_router
 from meetings.models import metadata, outbox
+from meetings.persons.consumer import persons_consumer
+from meetings.registrations.api import router as registrations_router
+from meetings.schedule.api import router as schedule_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 
@@ -20,7 +28,16 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[],
+    # The calendar router comes first: `/meetings/{id}.ics` must win over `/meetings/{id}`.
+    routers=[
+        calendar_router,
+        committees_router,
+        schedule_router,
+        registrations_router,
+        agenda_router,
+        minutes_router,
+    ],
+    consumers=lambda runtime: [persons_consumer(runtime), applications_consumer(runtime)],
 )
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from schulerfolg.db import make_metadata, make_model_base
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlmodel import Field
+
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base, utcnow
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
@@ -10,3 +16,166 @@ metadata = make_metadata()
 Base = make_model_base(metadata)
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
+
+
+class Person(Base, table=True):  # type: ignore[call-arg]
+    """Read model of a registry person (from ``registry.person.*``); erased: a bare tombstone."""
+
+    __tablename__ = "persons"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(default=0, nullable=False)
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    organization_id: uuid.UUID | None = Field(default=None, index=True)
+    region: str | None = Field(default=None, max_length=64)
+    user_sub: str | None = Field(default=None, max_length=255, index=True)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Committee(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A standing body: steering group, working group, youth jury, …"""
+
+    __tablename__ = "committees"
+
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=32)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state level
+    quorum: int | None = Field(default=None)  # None: more than half of the voting members
+
+
+class CommitteeMember(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A registry person's seat in a committee."""
+
+    __tablename__ = "committee_members"
+    __table_args__ = (UniqueConstraint("committee_id", "person_id"),)
+
+    committee_id: uuid.UUID = Field(foreign_key="committees.id", index=True)
+    person_id: uuid.UUID = Field(index=True)
+    role: str = Field(max_length=16)
+    voting: bool = Field(default=True)
+
+
+class Meeting(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A committee session or an event (training, conference, network meeting, …)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_committee_id_starts_at", "committee_id", "starts_at"),)
+
+    kind: str = Field(max_length=32)
+    committee_id: uuid.UUID | None = Field(default=None, foreign_key="committees.id")
+    title: str = Field(max_length=300)
+    description: str | None = Field(default=None, max_length=10000)
+    region: str | None = Field(default=None, max_length=64, index=True)  # None: state level
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    location: str | None = Field(default=None, max_length=500)
+    online_url: str | None = Field(default=None, max_length=500)
+    capacity: int | None = Field(default=None)  # None: unlimited
+    registration_deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    public: bool = Field(default=False)
+    status: str = Field(default="scheduled", max_length=16)
+    cancel_reason: str | None = Field(default=None, max_length=2000)
+    # Arrival counter of registrations; taken while the meeting row is locked.
+    registration_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Registration(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A registration for a meeting: confirmed, waitlisted or cancelled; ``seq`` is arrival order."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "seq"),
+        Index("ix_registrations_meeting_id_status_seq", "meeting_id", "status", "seq"),
+    )
+
+    meeting_id: uuid.UUID = Field(foreign_key="meetings.id")
+    seq: int = Field(sa_type=BigInteger)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    organization: str | None = Field(default=None, max_length=300)
+    person_id: uuid.UUID | None = Field(default=None, index=True)
+    user_sub: str | None = Field(default=None, max_length=255)
+    status: str = Field(max_length=16)
+    promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Attendance(Base, table=True):  # type: ignore[call-arg]
+    """A person present at a meeting (replaced as a whole by the organiser)."""
+
+    __tablename__ = "attendances"
+
+    meeting_id: uuid.UUID = Field(foreign_key="meetings.id", primary_key=True)
+    person_id: uuid.UUID = Field(primary_key=True)
+
+
+class AgendaItem(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """An item on a meeting's agenda, or waiting for a committee's next session (no meeting)."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        Index(
+            "uq_agenda_items_application_submission",
+            "application_id",
+            "application_version",
+            unique=True,
+            postgresql_where=text("application_id IS NOT NULL AND application_version IS NOT NULL"),
+            sqlite_where=text("application_id IS NOT NULL AND application_version IS NOT NULL"),
+        ),
+        Index("ix_agenda_items_meeting_id_position", "meeting_id", "position"),
+        Index("ix_agenda_items_committee_id_status", "committee_id", "status"),
+    )
+
+    meeting_id: uuid.UUID | None = Field(default=None, foreign_key="meetings.id")
+    committee_id: uuid.UUID | None = Field(default=None, foreign_key="committees.id")
+    position: int = Field(default=0)
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, max_length=10000)
+    status: str = Field(default="open", max_length=16)  # open, decided, withdrawn
+    region: str | None = Field(default=None, max_length=64)
+    application_id: uuid.UUID | None = Field(default=None, index=True)
+    application_version: int | None = Field(default=None)
+    fund_id: uuid.UUID | None = Field(default=None)
+    fund_name: str | None = Field(default=None, max_length=300)
+    requested_cents: int | None = Field(default=None, sa_type=BigInteger)
+    applicant_organization_id: uuid.UUID | None = Field(default=None)
+    partner_organization_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class Decision(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A committee's decision on an agenda item (one per item)."""
+
+    __tablename__ = "decisions"
+
+    agenda_item_id: uuid.UUID = Field(foreign_key="agenda_items.id", unique=True)
+    meeting_id: uuid.UUID = Field(foreign_key="meetings.id", index=True)
+    application_id: uuid.UUID | None = Field(default=None)
+    outcome: str = Field(max_length=16)
+    approved_cents: int | None = Field(default=None, sa_type=BigInteger)
+    conditions: str | None = Field(default=None, max_length=5000)
+    reason: str | None = Field(default=None, max_length=5000)
+    votes_yes: int = Field(default=0)
+    votes_no: int = Field(default=0)
+    votes_abstain: int = Field(default=0)
+    ballots: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    present_voting: int = Field(default=0)
+    quorum: int = Field(default=0)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_by: str = Field(max_length=255)
+
+
+class Minutes(EntityFields, Base, table=True):  # type: ignore[call-arg]
+    """A meeting's minutes in Markdown; read-only once published."""
+
+    __tablename__ = "minutes"
+
+    meeting_id: uuid.UUID = Field(foreign_key="meetings.id", unique=True)
+    text: str = Field(default="", max_length=200000)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

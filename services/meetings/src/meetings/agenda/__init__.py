@@ -1,0 +1,1 @@
+"""Agendas that fill themselves from submitted applications, and decisions with quorum."""

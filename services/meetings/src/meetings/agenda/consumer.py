@@ -1,0 +1,44 @@
+"""Consumer of ``offers.application.{submitted,withdrawn}`` (stream ``OFFERS``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meetings.agenda import service
+from schulerfolg.events import CloudEvent
+from schulerfolg.events.offers import ApplicationSubmitted, ApplicationWithdrawn
+from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
+
+
+async def handle_application_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    """Route a submitted application onto an agenda; take a withdrawn one off."""
+    data = event.data
+    try:
+        application_id = uuid.UUID(data.id)
+    except ValueError as exc:
+        raise PermanentEventError(f"application id is not a UUID: {data.id!r}") from exc
+    if isinstance(data, ApplicationWithdrawn):
+        await service.withdraw_application(session=session, application_id=application_id)
+        return
+    try:
+        await service.route_submission(session=session, data=data)
+    except service.UnknownCommittee as exc:
+        raise PermanentEventError(str(exc)) from exc
+
+
+def applications_consumer(_runtime: Any) -> ConsumerSpec:
+    """The durable consumer that fills the agendas from submitted applications."""
+    return ConsumerSpec(
+        name="meetings-applications",
+        stream="OFFERS",
+        subject="sfs.*.offers.application.>",
+        handler=handle_application_event,
+        events=(ApplicationSubmitted, ApplicationWithdrawn),
+        description=(
+            "Puts each submitted application on its deciding committee's next session (or its "
+            "pending list); takes withdrawn applications off."
+        ),
+    )

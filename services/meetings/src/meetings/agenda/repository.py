@@ -1,0 +1,139 @@
+"""Every query on agenda items and decisions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meetings.models import AgendaItem, Attendance, Decision
+from schulerfolg.http.pagination import PageParams, paginate
+
+
+async def next_position(session: AsyncSession, meeting_id: uuid.UUID) -> int:
+    """The position after the meeting's last item (call with the meeting locked)."""
+    last = await session.scalar(
+        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)
+    )
+    return (last or 0) + 1
+
+
+async def submission_exists(
+    session: AsyncSession, application_id: uuid.UUID, application_version: int
+) -> bool:
+    """Whether this submission of the application already has its item."""
+    statement = select(func.count()).where(
+        AgendaItem.application_id == application_id,
+        AgendaItem.application_version == application_version,
+    )
+    return bool(await session.scalar(statement))
+
+
+async def pending_items(session: AsyncSession, committee_id: uuid.UUID) -> list[AgendaItem]:
+    """The committee's open items that wait for a session, oldest first, locked."""
+    statement = (
+        select(AgendaItem)
+        .where(
+            AgendaItem.committee_id == committee_id,
+            AgendaItem.meeting_id.is_(None),
+            AgendaItem.status == "open",
+        )
+        .order_by(AgendaItem.created_at, AgendaItem.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def open_items_of_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> list[AgendaItem]:
+    """A meeting's undecided items about applications, in agenda order, locked."""
+    statement = (
+        select(AgendaItem)
+        .where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.status == "open",
+            AgendaItem.application_id.is_not(None),
+        )
+        .order_by(AgendaItem.position, AgendaItem.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def open_items_of_application(
+    session: AsyncSession, application_id: uuid.UUID
+) -> list[AgendaItem]:
+    """The application's undecided items, locked."""
+    statement = (
+        select(AgendaItem)
+        .where(AgendaItem.application_id == application_id, AgendaItem.status == "open")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def list_agenda(
+    session: AsyncSession, meeting_id: uuid.UUID, *, page: PageParams
+) -> tuple[list[AgendaItem], str | None]:
+    """A meeting's agenda in order, one page."""
+    return await paginate(
+        session,
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id),
+        key=[AgendaItem.position, AgendaItem.id],
+        params=page,
+        key_of=lambda i: [i.position, i.id],
+    )
+
+
+async def list_pending(
+    session: AsyncSession, committee_id: uuid.UUID, *, page: PageParams
+) -> tuple[list[AgendaItem], str | None]:
+    """A committee's items waiting for its next session, oldest first, one page."""
+    statement = select(AgendaItem).where(
+        AgendaItem.committee_id == committee_id,
+        AgendaItem.meeting_id.is_(None),
+        AgendaItem.status == "open",
+    )
+    return await paginate(
+        session,
+        statement,
+        key=[AgendaItem.created_at, AgendaItem.id],
+        params=page,
+        key_of=lambda i: [i.created_at.isoformat(), i.id],
+    )
+
+
+async def get_item(
+    session: AsyncSession, meeting_id: uuid.UUID, item_id: uuid.UUID, *, for_update: bool = False
+) -> AgendaItem | None:
+    """A meeting's agenda item by id."""
+    item = await session.get(
+        AgendaItem, item_id, with_for_update=for_update, populate_existing=for_update
+    )
+    if item is None or item.meeting_id != meeting_id:
+        return None
+    return item
+
+
+async def decisions_for(
+    session: AsyncSession, item_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Decision]:
+    """The decisions on the given items."""
+    if not item_ids:
+        return {}
+    rows = await session.scalars(
+        select(Decision).where(Decision.agenda_item_id.in_(list(item_ids)))
+    )
+    return {decision.agenda_item_id: decision for decision in rows}
+
+
+async def attendees(session: AsyncSession, meeting_id: uuid.UUID) -> set[uuid.UUID]:
+    """The persons recorded as present at a meeting."""
+    rows = await session.scalars(
+        select(Attendance.person_id).where(Attendance.meeting_id == meeting_id)
+    )
+    return set(rows.all())

@@ -1,0 +1,92 @@
+"""Building iCalendar documents with the ``icalendar`` library.
+
+Times are written in Europe/Berlin (``DTSTART;TZID=Europe/Berlin``) with a VTIMEZONE
+component for the zone, so calendar programs show the same local time on both sides of a
+daylight-saving change. Each meeting keeps one UID for life; SEQUENCE is its version, so a
+rescheduled or cancelled meeting replaces the earlier entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from meetings.models import Meeting
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UID_DOMAIN = "meetings.schulerfolg.de"
+PRODID = "-//Schulerfolg sichern//Termine//DE"
+
+KIND_LABELS: dict[str, str] = {
+    "committee_session": "Gremiensitzung",
+    "expert_exchange": "Fachaustausch",
+    "network_meeting": "Vernetzungstreffen",
+    "regional_group_meeting": "Regionalgruppentreffen",
+    "training": "Fortbildung",
+    "conference": "Fachtagung",
+    "case_consultation": "Kollegiale Fallberatung",
+    "jury_session": "Jurysitzung",
+}
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """The stable UID of a meeting's calendar entry."""
+    return f"{meeting.id}@{UID_DOMAIN}"
+
+
+def _description(meeting: Meeting) -> str:
+    lines = [f"Art: {KIND_LABELS.get(meeting.kind, meeting.kind)}"]
+    if meeting.description:
+        lines.insert(0, meeting.description)
+    if meeting.online_url:
+        lines.append(f"Online-Teilnahme: {meeting.online_url}")
+    if meeting.registration_deadline:
+        deadline = meeting.registration_deadline.astimezone(BERLIN)
+        lines.append(f"Anmeldeschluss: {deadline:%d.%m.%Y, %H:%M} Uhr")
+    if meeting.status == "cancelled":
+        lines.append(
+            "Dieser Termin wurde abgesagt."
+            + (f" Grund: {meeting.cancel_reason}" if meeting.cancel_reason else "")
+        )
+    return "\n\n".join(lines)
+
+
+def meeting_event(meeting: Meeting) -> Event:
+    """The VEVENT of one meeting."""
+    cancelled = meeting.status == "cancelled"
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", meeting.updated_at)
+    event.add("created", meeting.created_at)
+    event.add("last-modified", meeting.updated_at)
+    event.add("sequence", meeting.version)
+    event.add("summary", ("Abgesagt: " if cancelled else "") + meeting.title)
+    event.add("dtstart", meeting.starts_at.astimezone(BERLIN))
+    event.add("dtend", meeting.ends_at.astimezone(BERLIN))
+    event.add("description", _description(meeting))
+    if meeting.location:
+        event.add("location", meeting.location)
+    if meeting.online_url:
+        event.add("url", meeting.online_url)
+    event.add("categories", [KIND_LABELS.get(meeting.kind, meeting.kind)])
+    event.add("class", "PUBLIC" if meeting.public else "PRIVATE")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
+
+
+def calendar_of(meetings: Iterable[Meeting], *, name: str) -> bytes:
+    """An iCalendar document with the meetings and the Europe/Berlin time zone."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Berlin")
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,1 @@
+"""Committees (steering groups, working groups, youth juries, …) and their members."""

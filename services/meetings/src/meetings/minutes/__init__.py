@@ -1,0 +1,1 @@
+"""A meeting's minutes in Markdown; published once, then read-only."""

@@ -1,0 +1,42 @@
+"""Consumer of ``registry.person.{created,updated,erased}`` (stream ``REGISTRY``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meetings.persons import service
+from schulerfolg.events import CloudEvent
+from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
+from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
+
+
+async def handle_person_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    """Apply one person event to the read model."""
+    data = event.data
+    if isinstance(data, PersonErased):
+        try:
+            person_id = uuid.UUID(data.id)
+        except ValueError as exc:
+            raise PermanentEventError(f"person id is not a UUID: {data.id!r}") from exc
+        await service.erase_person(session=session, person_id=person_id)
+        return
+    try:
+        uuid.UUID(data.id)
+    except ValueError as exc:
+        raise PermanentEventError(f"person id is not a UUID: {data.id!r}") from exc
+    await service.apply_person(session=session, data=data)
+
+
+def persons_consumer(_runtime: Any) -> ConsumerSpec:
+    """The durable consumer that keeps the persons read model."""
+    return ConsumerSpec(
+        name="meetings-persons",
+        stream="REGISTRY",
+        subject="sfs.*.registry.person.>",
+        handler=handle_person_event,
+        events=(PersonCreated, PersonUpdated, PersonErased),
+        description="Keeps the persons read model (names, organisation, user_sub); erases on request.",
+    )

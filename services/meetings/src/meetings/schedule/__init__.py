@@ -1,0 +1,1 @@
+"""Meetings and events: committee sessions, trainings, conferences, …; reschedule and cancel."""
