@@ -1,0 +1,524 @@
+"""The suite's benchmark against the bare stack: prints figures, asserts nothing about time.
+
+    uv run python tests/perf/bench.py [--quick] [--admin-url postgresql://postgres@127.0.0.1/postgres]
+        [--json results.json]
+
+Everything runs on this machine: an own nats-server (JetStream, file storage), PostgreSQL
+(``--admin-url``, else ``DATABASE_URL``, else a throwaway cluster), the four services as separate
+processes on PostgreSQL. It measures, and prints each figure with its ceiling and the ratio:
+
+1. Ceilings — nats-py JetStream publish → pull-consume and single-message latency; a bare
+   FastAPI endpoint doing one SQLModel insert into PostgreSQL; a bare FastStream consumer doing
+   one insert per message.
+2. Write endpoints — ``POST /organizations`` (registry) and ``POST /applications`` (offers,
+   drafts) at the same concurrency as the bare endpoint.
+3. Flows at a steady rate — submit → agenda item (offers → meetings), decision → approved
+   (meetings → offers), decision → inbox entry (meetings → offers → notifications); p50/p99 from
+   the events' own timestamps, and completed flows per second.
+4. Consumer catch-up — offers stopped, a backlog of ``registry.school.created`` events
+   published, offers started: events per second until its read model holds them all.
+5. Reads at 64 concurrent clients — school search with 30,000 schools, application lists with
+   1,000,000 applications (``--quick``: 3,000 and 10,000); statistics at that size.
+6. Peak memory (VmHWM) of each service and of NATS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for extra in (HERE, HERE.parent, ROOT / "services/offers/tests"):
+    sys.path.insert(0, str(extra))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+from ceilings import faststream_consumer_ceiling, nats_ceiling, percentile  # noqa: E402
+from loadgen import Request, run_load  # noqa: E402
+from suite_support import Suite, create_databases, drop_databases, running_suite  # noqa: E402
+
+from schulerfolg.events.registry import SchoolCreated  # noqa: E402
+from schulerfolg.processes import free_port, spawn  # noqa: E402
+from schulerfolg.testing.events import collect_events  # noqa: E402
+from schulerfolg.testing.servers import (  # noqa: E402
+    NatsServer,
+    normalise_postgres_url,
+    postgres_admin_url_for_tests,
+)
+from schulerfolg.testing.service import publish_events, wrap  # noqa: E402
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    ceiling: float | None = None
+    target: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ceiling in (None, 0) or self.value != self.value:
+            return None
+        return self.value / self.ceiling
+
+
+@dataclass
+class Report:
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(
+        self, name: str, value: float, unit: str, ceiling: float | None = None, target: str = ""
+    ) -> None:
+        figure = Figure(name, value, unit, ceiling, target)
+        self.figures.append(figure)
+        ratio = f"{figure.ratio:6.2f}×" if figure.ratio is not None else "       "
+        ceil = f"{ceiling:>10.1f}" if ceiling is not None else " " * 10
+        print(f"{name:<52} {value:>10.1f} {unit:<7} ceiling {ceil} {ratio}  {target}", flush=True)
+
+
+@contextlib.contextmanager
+def admin_url(given: str | None) -> Iterator[str]:
+    if given:
+        yield normalise_postgres_url(given)
+        return
+    with postgres_admin_url_for_tests() as url:
+        yield url
+
+
+def async_url(admin: str, name: str) -> str:
+    base = admin.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"postgresql+asyncpg://{base}/{name}"
+
+
+# --------------------------------------------------------------------------- 1. ceilings
+
+
+@contextlib.contextmanager
+def bare_app(database_url: str, log_dir: Path) -> Iterator[int]:
+    port = free_port()
+    env = {**os.environ, "BARE_DATABASE_URL": database_url, "PYTHONPATH": str(HERE)}
+    with (log_dir / "bare.log").open("ab") as log:
+        process = spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bare_app:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            log=log,
+            env=env,
+            cwd=HERE,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("bare app did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def org_body(i: int) -> bytes:
+    return json.dumps(
+        {"name": f"Träger {i} e.V.", "kind": "free_youth_welfare", "region": "boerde"}
+    ).encode()
+
+
+# --------------------------------------------------------------------------- 3. flows
+
+
+async def propagation(suite: Suite, report: Report, flows: int, rate: float) -> None:
+    from e2e.flow import Flow, set_up_network
+
+    net = await set_up_network(suite, schools=flows)
+    runs = [Flow(net, school=i) for i in range(flows)]
+    async with suite.client("offers") as offers, suite.client("meetings") as meetings:
+        started = time.monotonic()
+        tasks = []
+        for run in runs:
+            tasks.append(asyncio.create_task(run.draft_and_submit(offers)))
+            await asyncio.sleep(1 / rate)
+        await asyncio.gather(*tasks)
+        await asyncio.gather(*(r.wait_for_agenda_item(meetings) for r in runs))
+        for run in runs:
+            await run.decide(meetings)
+        await asyncio.gather(*(r.wait_for_status(offers, "approved") for r in runs))
+    async with suite.client("notifications") as notifications:
+        notes = await asyncio.gather(*(r.wait_for_inbox(notifications, "approved") for r in runs))
+    seconds = time.monotonic() - started
+    report.add(
+        "flows completed per second (draft → inbox)",
+        flows / seconds,
+        "flows/s",
+        target="200 flows/s",
+    )
+
+    apps = {r.app["id"] for r in runs}
+    submitted = await collect_events(
+        suite.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.application.submitted",
+        count=flows,
+        where=lambda e: e.data.id in apps,
+    )
+    items = await collect_events(
+        suite.nats_url,
+        stream="MEETINGS",
+        subject="sfs.*.meetings.agenda.item_added",
+        count=flows,
+        where=lambda e: e.data.application_id in apps,
+    )
+    decided = await collect_events(
+        suite.nats_url,
+        stream="MEETINGS",
+        subject="sfs.*.meetings.decision.recorded",
+        count=flows,
+        where=lambda e: e.data.application_id in apps,
+    )
+    approved = await collect_events(
+        suite.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.application.approved",
+        count=flows,
+        where=lambda e: e.data.id in apps,
+    )
+    at = lambda events, key: {key(e): e.time for e, _ in events}  # noqa: E731
+    sub = at(submitted, lambda e: e.data.id)
+    item = at(items, lambda e: e.data.application_id)
+    dec = at(decided, lambda e: e.data.application_id)
+    appr = at(approved, lambda e: e.data.id)
+    inbox = {
+        r.app["id"]: datetime.fromisoformat(n["created_at"])
+        for r, n in zip(runs, notes, strict=True)
+    }
+    for label, start, end in (
+        ("submit → agenda item", sub, item),
+        ("decision → approved", dec, appr),
+        ("decision → inbox entry", dec, inbox),
+    ):
+        deltas = [
+            (end[a] - start[a]).total_seconds() * 1000 for a in apps if a in start and a in end
+        ]
+        report.add(f"{label} p50", percentile(deltas, 50), "ms", target="≤ 3 ms")
+        report.add(f"{label} p99", percentile(deltas, 99), "ms", target="≤ 15 ms")
+
+
+# --------------------------------------------------------------------------- 4. catch-up
+
+
+async def catch_up(suite: Suite, report: Report, events: int, ceiling: float) -> None:
+    offers = suite.services["offers"]
+    offers.stop()
+    batch = [
+        wrap(
+            SchoolCreated(
+                version=1,
+                id=str(uuid.uuid4()),
+                school_number=f"{i:08d}",
+                name=f"Grundschule {i}",
+                school_type="grundschule",
+                region="harz",
+            ),
+            entity_id=str(i),
+            region="harz",
+        )
+        for i in range(events)
+    ]
+    await publish_events(suite.nats_url, batch)
+    url = offers.env["OFFERS_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(url)
+    try:
+        before = await connection.fetchval("SELECT count(*) FROM schools")
+        began = time.monotonic()
+        offers.start()
+        while await connection.fetchval("SELECT count(*) FROM schools") < before + events:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        seconds = time.monotonic() - began
+    finally:
+        await connection.close()
+    report.add(
+        f"consumer catch-up ({events:,} events, incl. start)",
+        events / seconds,
+        "ev/s",
+        ceiling,
+        "≥ bare consumer",
+    )
+
+
+# --------------------------------------------------------------------------- 5. reads
+
+
+async def load_bulk(suite: Suite, schools: int, applications: int) -> dict[str, Any]:
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from statistics_data import Generator, insert_dataset
+
+    registry_url = suite.services["registry"].env["REGISTRY_DATABASE_URL"]
+    connection = await asyncpg.connect(
+        registry_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
+    names = ("Grundschule", "Sekundarschule", "Gymnasium", "Gemeinschaftsschule", "Förderschule")
+    towns = (
+        "Haldensleben",
+        "Oschersleben",
+        "Wanzleben",
+        "Stendal",
+        "Halberstadt",
+        "Köthen",
+        "Zeitz",
+    )
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(schools):
+        name = f"{random.choice(names)} {random.choice(towns)} {i}"
+        folded = name.lower().replace("ö", "o")
+        rows.append(
+            (
+                uuid.uuid4(),
+                now,
+                now,
+                1,
+                f"9{i:07d}",
+                name,
+                "grundschule",
+                "boerde",
+                False,
+                f"{folded} | {folded}",
+            )
+        )
+    await connection.copy_records_to_table(
+        "schools",
+        records=rows,
+        columns=[
+            "id",
+            "created_at",
+            "updated_at",
+            "version",
+            "school_number",
+            "name",
+            "school_type",
+            "region",
+            "has_school_social_work",
+            "search_text",
+        ],
+    )
+    await connection.execute("ANALYZE schools")
+    await connection.close()
+
+    engine = create_async_engine(suite.services["offers"].env["OFFERS_DATABASE_URL"])
+    generator = Generator(seed=7)
+    for index, chunk in enumerate(generator.chunks(applications)):
+        if index == 0:
+            chunk.funds, chunk.schools = generator.funds, generator.schools
+        async with engine.begin() as conn:
+            await insert_dataset(conn, chunk, copy=True)
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+    await engine.dispose()
+    return {"towns": towns}
+
+
+async def reads(
+    suite: Suite, report: Report, schools: int, applications: int, seconds: float
+) -> None:
+    bulk = await load_bulk(suite, schools, applications)
+    office = suite.auth("network_office", "boerde")["Authorization"]
+    state = suite.auth("state_coordinator")["Authorization"]
+    registry, offers = suite.services["registry"], suite.services["offers"]
+
+    def search(i: int) -> Request:
+        term = urllib.parse.quote(random.choice(bulk["towns"]).lower()[:5])
+        return Request("GET", f"/api/v1/schools?q={term}&limit=50")
+
+    result = await run_load("127.0.0.1", registry.port, search, concurrency=64, duration=seconds)
+    report.add(
+        f"school search p99 ({schools:,} schools, 64 clients)",
+        result.percentile(99) * 1000,
+        "ms",
+        target="≤ 50 ms",
+    )
+    report.add("school search throughput", result.rate, "req/s")
+
+    def listing(i: int) -> Request:
+        return Request(
+            "GET",
+            "/api/v1/applications?status=submitted&region=boerde&limit=50",
+            headers={"Authorization": office},
+        )
+
+    result = await run_load("127.0.0.1", offers.port, listing, concurrency=64, duration=seconds)
+    report.add(
+        f"application list p99 ({applications:,} apps, 64 clients)",
+        result.percentile(99) * 1000,
+        "ms",
+        target="≤ 50 ms",
+    )
+    assert result.statuses.get(200), result.statuses
+
+    timings = []
+    async with httpx.AsyncClient(base_url=offers.url, timeout=120) as client:
+        for _ in range(3):
+            began = time.perf_counter()
+            response = await client.get("/api/v1/statistics", headers={"Authorization": state})
+            timings.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.text
+    report.add(
+        f"statistics ({applications:,} applications), median of 3",
+        statistics.median(timings) * 1000,
+        "ms",
+        target="≤ 1000 ms",
+    )
+
+
+# --------------------------------------------------------------------------- 6. memory
+
+
+def peak_rss_mb(pid: int | None) -> float:
+    if pid is None:
+        return float("nan")
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def main(args: argparse.Namespace) -> Report:
+    quick = args.quick
+    report = Report()
+    with (
+        admin_url(args.admin_url) as admin,
+        NatsServer() as nats,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        log_dir = Path(tmp)
+        print(f"# ceilings ({'quick' if quick else 'full'} run)", flush=True)
+        ceiling = await nats_ceiling(nats.url, 2_000 if quick else 50_000)
+        report.add(
+            "JetStream publish, one at a time (bare nats-py)",
+            ceiling.publish_sequential_per_s,
+            "msg/s",
+        )
+        report.add(
+            "JetStream publish, pipelined (bare nats-py)", ceiling.publish_pipelined_per_s, "msg/s"
+        )
+        report.add("JetStream pull-consume with ack (bare nats-py)", ceiling.consume_per_s, "msg/s")
+        report.add("JetStream publish → consume latency p50", ceiling.latency_p50_ms, "ms")
+        report.add("JetStream publish → consume latency p99", ceiling.latency_p99_ms, "ms")
+
+        bare_db = await create_databases(admin, ("bare",))
+        bare_url = bare_db["bare"]
+        consumer_ceiling = await faststream_consumer_ceiling(
+            nats.url, bare_url, 500 if quick else 10_000
+        )
+        report.add("bare FastStream consumer, one insert per message", consumer_ceiling, "msg/s")
+        duration = 3.0 if quick else 15.0
+        with bare_app(bare_url, log_dir) as port:
+            result = await run_load(
+                "127.0.0.1",
+                port,
+                lambda i: Request(
+                    "POST", "/items", body=json.dumps({"name": f"Träger {i}", "kind": "x"}).encode()
+                ),
+                concurrency=32,
+                duration=duration,
+            )
+        bare_rate = result.rate
+        report.add("bare FastAPI + SQLModel insert (32 clients)", bare_rate, "req/s")
+        await drop_databases(admin, bare_db)
+
+        databases = await create_databases(admin)
+        try:
+            with running_suite(databases, nats.url, log_dir, LOG_LEVEL="WARNING") as suite:
+                print("# the suite", flush=True)
+                office = suite.auth("network_office", "boerde")["Authorization"]
+                result = await run_load(
+                    "127.0.0.1",
+                    suite.services["registry"].port,
+                    lambda i: Request(
+                        "POST",
+                        "/api/v1/organizations",
+                        body=org_body(i),
+                        headers={"Authorization": office},
+                    ),
+                    concurrency=32,
+                    duration=duration,
+                )
+                assert result.statuses.get(201), result.statuses
+                report.add(
+                    "registry POST /organizations (32 clients)",
+                    result.rate,
+                    "req/s",
+                    bare_rate,
+                    "≥ 1.0× bare",
+                )
+                report.add("registry POST /organizations p99", result.percentile(99) * 1000, "ms")
+
+                await propagation(
+                    suite, report, flows=10 if quick else 200, rate=20 if quick else 50
+                )
+                await catch_up(suite, report, 1_000 if quick else 100_000, consumer_ceiling)
+                await reads(
+                    suite,
+                    report,
+                    3_000 if quick else 30_000,
+                    10_000 if quick else 1_000_000,
+                    duration,
+                )
+
+                total = 0.0
+                for name, service in suite.services.items():
+                    rss = peak_rss_mb(service.pid)
+                    total += rss
+                    report.add(f"peak RSS {name}", rss, "MB", target="≤ 200 MB")
+                nats_rss = peak_rss_mb(nats.pid)
+                report.add("peak RSS nats-server", nats_rss, "MB")
+                report.add("peak RSS suite + NATS", total + nats_rss, "MB", target="≤ 1024 MB")
+        finally:
+            await drop_databases(admin, databases)
+    return report
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--admin-url", help="PostgreSQL superuser URL")
+    parser.add_argument("--json", help="write the figures to this file")
+    arguments = parser.parse_args()
+    from schulerfolg.observability import configure_logging
+
+    configure_logging("bench", level="WARNING", json=False)
+    outcome = asyncio.run(main(arguments))
+    if arguments.json:
+        Path(arguments.json).write_text(
+            json.dumps([asdict(f) | {"ratio": f.ratio} for f in outcome.figures], indent=2)
+        )
