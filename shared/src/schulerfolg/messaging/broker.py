@@ -163,6 +163,8 @@ class Messaging:
             stream=JStream(spec.stream, declare=False),
             durable=spec.name,
             config=consumer_config(spec, ack_wait=self.ack_wait),
+            # One message per pull: FastStream handles the messages of a larger pull
+            # concurrently (a task group), which would break the order per entity.
             pull_sub=PullSub(batch_size=1, timeout=self.fetch_timeout),
             ack_policy=AckPolicy.MANUAL,
             title=spec.name,
@@ -263,9 +265,12 @@ async def declare_stream(js: Any, spec: StreamSpec) -> None:
     """Create the stream, or bring an existing one's configuration up to date."""
     config = spec.config()
     try:
-        await js.stream_info(spec.name)
+        info = await js.stream_info(spec.name)
     except NotFoundError:
         await js.add_stream(config)
         log.info("messaging.stream_created", stream=spec.name)
         return
+    # Sources an operator added (a region's stream federated into the state hub's, see
+    # deploy/nats/federate.py) are not the service's to remove.
+    config.sources = info.config.sources
     await js.update_stream(config)
