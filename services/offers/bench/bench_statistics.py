@@ -6,20 +6,21 @@ applications on PostgreSQL.
 
 For each size it creates a fresh database on the PostgreSQL server (``--admin-url``, else
 ``DATABASE_URL``, else a throwaway cluster the test fixtures start), migrates it, loads that many
-generated applications (the test's seeded generator, ``tests/statistics_data.py``; COPY) over the
-14 regions, runs ANALYZE, starts the offers service in-process (with a NATS server, as the tests
-do) and times HTTP requests through the whole app:
+generated applications over the 14 regions (the test's seeded generator,
+``tests/statistics_data.py``; COPY), runs VACUUM ANALYZE (as autovacuum would in time), starts
+the offers service in-process (with a NATS server, as the tests do) and times HTTP requests
+through the whole app:
 
 - ``GET /statistics`` as the state coordination (JSON and CSV), as a network office, and with a
   fund and year filter;
 - ``GET /applications?status=submitted&region=boerde`` as that region's network office: the first
   page, and a deep page reached by following ``next_cursor``;
 - ``GET /applications?q=…`` (substring search), as the network office and as the state
-  coordination.
+  coordination, for common words and a rare one.
 
 Each figure is the best and the median of ``--runs`` requests (the first one included). It
 prints figures only and asserts nothing about time. ``--quick`` (for CI) runs 10,000 only.
-The database is dropped afterwards.
+The database is dropped afterwards. Notes and figures: ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import asyncpg  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from statistics_data import Generator, insert_dataset  # noqa: E402
 
 from offers.config import OffersSettings  # noqa: E402
@@ -86,7 +88,7 @@ async def drop_database(admin: str, name: str) -> None:
 
 
 async def load(service: ServiceUnderTest, size: int) -> None:
-    """Insert ``size`` generated applications (with funds, schools, links) and ANALYZE."""
+    """Insert ``size`` generated applications (with funds, schools, links), then VACUUM."""
     generator = Generator(seed=size)
     engine = service.runtime.db.engine
     start = time.perf_counter()
@@ -96,11 +98,17 @@ async def load(service: ServiceUnderTest, size: int) -> None:
     for chunk in generator.chunks(size, CHUNK):
         async with engine.begin() as connection:
             await insert_dataset(connection, chunk, copy=True)
-    async with engine.connect() as connection:
+    print(f"  loaded in {time.perf_counter() - start:6.1f} s", flush=True)
+    await vacuum(service)
+
+
+async def vacuum(service: ServiceUnderTest) -> None:
+    """VACUUM ANALYZE, as autovacuum would after a while: statistics for the planner, and the
+    visibility map that lets index-only scans skip the table."""
+    async with service.runtime.db.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         raw = await connection.get_raw_connection()
-        await raw.driver_connection.execute("ANALYZE")  # type: ignore[union-attr]
-    print(f"  loaded in {time.perf_counter() - start:6.1f} s", flush=True)
+        await raw.driver_connection.execute("VACUUM ANALYZE")  # type: ignore[union-attr]
 
 
 async def timed(service: ServiceUnderTest, runs: int, label: str, path: str, **kwargs: Any) -> Any:
@@ -114,7 +122,7 @@ async def timed(service: ServiceUnderTest, runs: int, label: str, path: str, **k
         if response.status_code != 200:
             raise RuntimeError(f"{label}: {response.status_code} {response.text[:500]}")
     print(
-        f"  {label:<44} best {min(seconds) * 1000:8.1f} ms   median "
+        f"  {label:<48} best {min(seconds) * 1000:8.1f} ms   median "
         f"{statistics.median(seconds) * 1000:8.1f} ms",
         flush=True,
     )
@@ -137,24 +145,41 @@ async def deep_cursor(service: ServiceUnderTest, params: dict[str, Any], headers
         position += len(body["items"])
 
 
+@contextlib.asynccontextmanager
+async def offers_on(url: str, nats_url: str) -> AsyncIterator[ServiceUnderTest]:
+    """The offers service on ``url`` (migrated first), in-process."""
+    with tempfile.TemporaryDirectory() as directory:
+        async with start_service(
+            create_app=create_app,
+            settings_cls=OffersSettings,
+            migrations_dir=MIGRATIONS,
+            database_url=url,
+            nats_url=nats_url,
+            key_dir=Path(directory),
+            log_level="WARNING",
+        ) as service:
+            yield service
+
+
 async def bench(size: int, admin: str, nats_url: str, runs: int) -> None:
     print(f"{size:,} applications", flush=True)
     name, url = await create_database(admin)
     try:
-        with tempfile.TemporaryDirectory() as directory:
-            async with start_service(
-                create_app=create_app,
-                settings_cls=OffersSettings,
-                migrations_dir=MIGRATIONS,
-                database_url=url,
-                nats_url=nats_url,
-                key_dir=Path(directory),
-                log_level="WARNING",
-            ) as service:
-                await load(service, size)
-                await measure(service, runs)
+        async with offers_on(url, nats_url) as service:
+            await load(service, size)
+            await measure(service, runs)
     finally:
         await drop_database(admin, name)
+
+
+async def bench_loaded(url: str, nats_url: str, runs: int) -> None:
+    """Measure an offers database loaded before (e.g. by ``tests/statistics_data.py``)."""
+    async with offers_on(url, nats_url) as service:
+        async with service.runtime.db.engine.connect() as connection:
+            size = (await connection.execute(text("SELECT count(*) FROM applications"))).scalar()
+        print(f"{size:,} applications (loaded before)", flush=True)
+        await vacuum(service)
+        await measure(service, runs)
 
 
 async def measure(service: ServiceUnderTest, runs: int) -> None:
@@ -215,6 +240,14 @@ async def measure(service: ServiceUnderTest, runs: int) -> None:
         headers=state,
         params={"q": "zirkusprojekt trommel"},
     )
+    await timed(
+        service,
+        runs,
+        "applications q search, rare word (state coord.)",
+        "/api/v1/applications",
+        headers=state,
+        params={"q": "streitschlichtung 4711"},
+    )
 
 
 def main() -> None:
@@ -227,9 +260,17 @@ def main() -> None:
         help="PostgreSQL superuser URL (default: DATABASE_URL, else own cluster)",
     )
     parser.add_argument("--runs", type=int, default=5, help="requests per figure (%(default)s)")
+    parser.add_argument(
+        "--database-url",
+        help="measure this already loaded offers database instead (nothing loaded or dropped)",
+    )
     args = parser.parse_args()
     configure_logging("offers", level="WARNING", json=False)
     sizes = [10_000] if args.quick else args.sizes
+    if args.database_url:
+        with nats_url_for_tests() as (nats_url, _server):
+            asyncio.run(bench_loaded(args.database_url, nats_url, args.runs))
+        return
     with admin_url(args.admin_url) as admin, nats_url_for_tests() as (nats_url, _server):
         for size in sizes:
             asyncio.run(bench(size, admin, nats_url, args.runs))

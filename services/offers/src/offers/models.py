@@ -53,6 +53,35 @@ class Application(EntityFields, Base, table=True):  # type: ignore[call-arg]
         Index("ix_applications_region_status", "region", "status"),
         Index("ix_applications_fund_status", "fund_id", "status"),
         Index("ix_applications_created", "created_at", "id"),
+        # statistics: one covering index per region → fund → status with the summed columns
+        Index(
+            "ix_applications_statistics",
+            "region",
+            "fund_id",
+            "status",
+            "for_pupils",
+            "for_parents",
+            "for_teachers",
+            postgresql_include=[
+                "id",
+                "start_date",
+                "requested_cents",
+                "approved_cents",
+                "planned_pupils",
+                "planned_parents",
+                "planned_teachers",
+                "actual_pupils",
+                "actual_parents",
+                "actual_teachers",
+            ],
+        ),
+        # substring search on the title (trigram index on PostgreSQL)
+        Index(
+            "ix_applications_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     fund_id: uuid.UUID = Field(foreign_key="funds.id")

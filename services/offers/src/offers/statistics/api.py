@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from offers.statistics import service
-from offers.statistics.schemas import GroupBy, Statistics
+from offers.statistics.schemas import GroupBy, Statistics, csv_table
 from schulerfolg.app import SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.csv import csv_response, wants_csv
@@ -65,6 +65,6 @@ async def statistics(
         period=service.Period.of(start=start, end=end, year=year),
     )
     if wants_csv(request):
-        header, rows = service.csv_table(stats, group_by)
+        header, rows = csv_table(stats, group_by)
         return csv_response(header, rows, filename=f"statistik-{region or 'alle'}-{group_by}.csv")
     return stats

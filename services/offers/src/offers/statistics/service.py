@@ -22,11 +22,8 @@ from offers.statistics import repository
 from offers.statistics.repository import Selection
 from offers.statistics.schemas import (
     SCHOOL_TYPES,
-    STATUS_NAMES,
-    STATUSES,
     TARGET_GROUP_NAMES,
     FundFigures,
-    GroupBy,
     Measures,
     RegionFigures,
     SchoolTypeFigures,
@@ -108,6 +105,7 @@ async def statistics(
         start=period.start,
         end=period.end,
     )
+    await repository.tune_for_aggregates(session)
     parts = await repository.parts(session, selection)
     totals = _add_up(p.sums for p in parts)
     per_region = _group(parts, lambda p: [p.region])
@@ -177,86 +175,3 @@ def _group(parts: Sequence[repository.PartRow], keys_of: Any) -> dict[Any, Sums]
         for key in keys_of(part):
             groups.setdefault(key, Sums()).add(part.sums)
     return groups
-
-
-# --------------------------------------------------------------------------- CSV
-
-MEASURE_HEADER = (
-    "Anträge",
-    *(STATUS_NAMES[s] for s in STATUSES),
-    "Beantragt (Cent)",
-    "Bewilligt (Cent)",
-    "Entschieden",
-    "Gefördert",
-    "Bewilligungsquote (%)",
-    *(f"Geplant {TARGET_GROUP_NAMES[g]}" for g in TARGET_GROUPS),
-    "Geplant gesamt",
-    *(f"Erreicht {TARGET_GROUP_NAMES[g]}" for g in TARGET_GROUPS),
-    "Erreicht gesamt",
-)
-TOTAL_LABEL = "Gesamt"
-
-
-def percent(fraction: float | None) -> str:
-    """A fraction as a German percentage with two places (``0.6667`` → ``66,67``)."""
-    return "" if fraction is None else f"{fraction * 100:.2f}".replace(".", ",")
-
-
-def measure_cells(figures: Measures) -> list[Any]:
-    """The measure columns of a CSV row."""
-    planned, reached = figures.participants.planned, figures.participants.reached
-    return [
-        figures.applications,
-        *(figures.by_status[s] for s in STATUSES),
-        figures.requested_cents,
-        figures.approved_cents,
-        figures.decided,
-        figures.funded,
-        percent(figures.approval_rate),
-        *(getattr(planned, g) for g in TARGET_GROUPS),
-        planned.total,
-        *(getattr(reached, g) for g in TARGET_GROUPS),
-        reached.total,
-    ]
-
-
-def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the CSV: one row per group, then a total row."""
-    rows: list[list[Any]]
-    if group_by == "region":
-        keys = ["Region", "Kreisschlüssel"]
-        rows = [[r.region, r.district_key, *measure_cells(r)] for r in stats.by_region]
-        total = [TOTAL_LABEL, ""]
-    elif group_by == "fund":
-        keys = ["Fonds", "Fonds-ID", "Fonds-Region"]
-        extra = ["Budget (Cent)", "Budgetausschöpfung (%)"]
-        rows = [
-            [
-                f.name,
-                f.fund_id,
-                f.region or "landesweit",
-                *measure_cells(f),
-                f.budget_cents,
-                percent(f.budget_use),
-            ]
-            for f in stats.by_fund
-        ]
-        budget = sum(f.budget_cents for f in stats.by_fund)
-        total_extra = [budget, percent(rate(stats.totals.approved_cents, budget))]
-        return (
-            [*keys, *MEASURE_HEADER, *extra],
-            [*rows, [TOTAL_LABEL, "", "", *measure_cells(stats.totals), *total_extra]],
-        )
-    elif group_by == "topic":
-        keys = ["Thema", "Themen-Kürzel"]
-        rows = [[t.name, t.topic, *measure_cells(t)] for t in stats.by_topic]
-        total = [TOTAL_LABEL, ""]
-    elif group_by == "target_group":
-        keys = ["Zielgruppe", "Zielgruppen-Kürzel"]
-        rows = [[g.name, g.target_group, *measure_cells(g)] for g in stats.by_target_group]
-        total = [TOTAL_LABEL, ""]
-    else:
-        keys = ["Schulform", "Schulform-Kürzel"]
-        rows = [[s.name, s.school_type, *measure_cells(s)] for s in stats.by_school_type]
-        total = [TOTAL_LABEL, ""]
-    return [*keys, *MEASURE_HEADER], [*rows, [*total, *measure_cells(stats.totals)]]
