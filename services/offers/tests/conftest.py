@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from offers_support import start_offers
 
+from schulerfolg.testing.servers import NatsServer
 from schulerfolg.testing.service import ServiceUnderTest
+
+
+@pytest.fixture
+def nats_url(nats_server: NatsServer) -> str:
+    """This test's own NATS server: durable consumers keep their position per server, so a
+    shared server would hand this test's service the events of every earlier test."""
+    return nats_server.url
 
 
 @pytest.fixture

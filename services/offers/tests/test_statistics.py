@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pytest
 from offers_support import start_offers
 from statistics_data import Dataset, Generator, insert_dataset
 
+from schulerfolg.testing.servers import NatsServer
 from schulerfolg.testing.service import ServiceUnderTest
 
 APPLICATIONS = 10_000
@@ -82,14 +83,24 @@ def data() -> Dataset:
 
 
 @pytest.fixture(scope="module")
+def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server for this module's shared offers service."""
+    with NatsServer(store_dir=tmp_path_factory.mktemp("nats")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 async def offers(
-    postgres_admin_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory, data: Dataset
+    postgres_admin_url: str,
+    module_nats: NatsServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    data: Dataset,
 ) -> AsyncIterator[ServiceUnderTest]:
     """The offers service on PostgreSQL holding the 10,000 generated applications (shared by
     this module's tests, which only read)."""
     url, drop = await _new_postgres_database(postgres_admin_url)
     try:
-        async with start_offers(url, nats_url, tmp_path_factory.mktemp("auth")) as service:
+        async with start_offers(url, module_nats.url, tmp_path_factory.mktemp("auth")) as service:
             async with service.runtime.db.engine.begin() as connection:
                 await insert_dataset(connection, data)
             yield service
