@@ -92,6 +92,17 @@ class Report:
         ceil = f"{ceiling:>10.1f}" if ceiling is not None else " " * 10
         print(f"{name:<52} {value:>10.1f} {unit:<7} ceiling {ceil} {ratio}  {target}", flush=True)
 
+    def markdown(self) -> str:
+        """The figures as a Markdown table (for docs/PERFORMANCE.md)."""
+        lines = ["| figure | measured | ceiling | ratio | target |", "|---|---:|---:|---:|---|"]
+        for f in self.figures:
+            ceiling = f"{f.ceiling:,.1f}" if f.ceiling is not None else ""
+            ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
+            lines.append(
+                f"| {f.name} | {f.value:,.1f} {f.unit} | {ceiling} | {ratio} | {f.target} |"
+            )
+        return "\n".join(lines) + "\n"
+
 
 @contextlib.contextmanager
 def admin_url(given: str | None) -> Iterator[str]:
@@ -513,11 +524,14 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
     parser.add_argument("--admin-url", help="PostgreSQL superuser URL")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--markdown", help="write the figures as a Markdown table to this file")
     arguments = parser.parse_args()
     from schulerfolg.observability import configure_logging
 
     configure_logging("bench", level="WARNING", json=False)
     outcome = asyncio.run(main(arguments))
+    if arguments.markdown:
+        Path(arguments.markdown).write_text(outcome.markdown())
     if arguments.json:
         Path(arguments.json).write_text(
             json.dumps([asdict(f) | {"ratio": f.ratio} for f in outcome.figures], indent=2)
