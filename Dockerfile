@@ -1,24 +1,33 @@
-# One image per service: docker build --build-arg SERVICE=registry -t schulerfolg/registry .
-# Slim, non-root, dependencies from the committed lockfile; migrations run as a separate
-# command (`python -m <service> migrate`).
+# One image per service:
+#   docker build --build-arg SERVICE=registry -t schulerfolg/registry .
+#   (SERVICE: registry, offers, meetings, notifications, or gateway for the reverse proxy)
+# Slim, non-root (uid 10001), dependencies exactly as in the committed lockfile, no build tools
+# in the final image. The container serves by default; the migration is a separate command:
+#   docker run … schulerfolg/registry python -m registry migrate
 ARG PYTHON_VERSION=3.11
 
 FROM python:${PYTHON_VERSION}-slim AS build
 ARG SERVICE=registry
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never UV_NO_CACHE=1
 RUN pip install --no-cache-dir "uv==0.13.9"
 WORKDIR /src
 COPY pyproject.toml uv.lock README.md ./
 COPY shared ./shared
 COPY services ./services
-RUN uv sync --locked --no-dev --no-editable --package "schulerfolg-${SERVICE}"
+# The gateway is part of the shared library; every service is its own workspace package.
+RUN case "$SERVICE" in gateway) package=schulerfolg ;; *) package="schulerfolg-$SERVICE" ;; esac \
+ && uv sync --locked --no-dev --no-editable --package "$package"
 
 FROM python:${PYTHON_VERSION}-slim
 ARG SERVICE=registry
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
+ && mkdir -p /data/materials && chown -R 10001:10001 /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 SERVICE=${SERVICE}
-USER 10001
+USER 10001:10001
+EXPOSE 8000-8004
+# Probes /healthz on <SERVICE>_PORT (schulerfolg.healthcheck), no curl needed.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-m", "schulerfolg.healthcheck"]
-CMD ["sh", "-c", "exec python -m \"$SERVICE\""]
+CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec python -m schulerfolg.gateway; else exec python -m \"$SERVICE\"; fi"]

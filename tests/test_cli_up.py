@@ -19,7 +19,7 @@ import httpx
 import pytest
 from contract_facts import CONTRACT_REGIONS
 
-STARTUP_TIMEOUT = 90.0
+STARTUP_TIMEOUT = 240.0  # four services, migrated and started one after another
 EXIT_TIMEOUT = 30.0
 
 
@@ -27,7 +27,7 @@ EXIT_TIMEOUT = 30.0
 SERVICE_NAMES = ("registry", "offers", "meetings", "notifications")
 _SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
 _SHARED_VARS += ("AUTH_LOCAL_PUBLIC_KEY_FILE", "DATABASE_URL")
-_PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_")
+_PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_", "GATEWAY_")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -110,6 +110,7 @@ class Launcher:
     proc: subprocess.Popen[str]
     data_dir: Path
     ports: dict[str, int]
+    gateway_port: int
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
 
@@ -151,10 +152,12 @@ class Launcher:
 def launcher(tmp_path: Path) -> Iterator[Launcher]:
     """``schulerfolg up`` on a fresh data dir and a free registry port, up and ready."""
     ports = {name: free_port() for name in SERVICE_NAMES}
+    gateway_port = free_port()
     proc = subprocess.Popen(
         cli("up", "--data-dir", str(tmp_path / "data")),
         env=clean_env(
             **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
+            GATEWAY_PORT=str(gateway_port),
             PYTHONUNBUFFERED="1",
         ),
         stdin=subprocess.DEVNULL,
@@ -163,7 +166,7 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
         text=True,
         start_new_session=True,
     )
-    running = Launcher(proc, tmp_path / "data", ports)
+    running = Launcher(proc, tmp_path / "data", ports, gateway_port)
     reader = threading.Thread(target=running.read_output, daemon=True)
     reader.start()
     try:
@@ -231,6 +234,22 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
         assert client.get(upload.json()["download_url"]).content == pdf
         assert list((launcher.data_dir / "materials").rglob("*"))  # stored under the data dir
 
+    # The gateway serves every service on one port: the registry's and offers' paths alike.
+    gateway = f"http://127.0.0.1:{launcher.gateway_port}"
+    assert f"{gateway}/api/v1/" in launcher.output
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        regions = client.get("/api/v1/regions", params={"limit": 500})
+        assert regions.status_code == 200, regions.text
+        assert len(regions.json()["items"]) == 14
+        office = client.get("/api/v1/regions/boerde")
+        assert office.json()["office"]["phone"] == "03904 123456"  # written above, directly
+        topics = client.get("/api/v1/topics")
+        assert topics.status_code == 200, topics.text
+        assert topics.json()["items"]  # offers' topic vocabulary
+        unknown = client.get("/api/v1/no-such-resource")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
+
     message = "Subject: Test\r\n\r\nGr\u00fc\u00dfe aus der B\u00f6rde\r\n".encode()
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
         smtp.sendmail("sender@example.org", ["office@example.org"], message)
@@ -240,6 +259,7 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     children = descendants(launcher.proc.pid)
     commands = " | ".join(children.values())
     assert "nats-server" in commands and "-m registry" in commands, commands
+    assert "-m schulerfolg.gateway" in commands, commands
     started = {pid: start_time(pid) for pid in children}
 
     launcher.proc.send_signal(signal.SIGINT)
@@ -247,7 +267,7 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
 
     alive = [pid for pid, began in started.items() if began and start_time(pid) == began]
     assert not alive, f"left behind: {[children[pid] for pid in alive]}"
-    for port in (*launcher.ports.values(), nats_port, smtp_port):
+    for port in (*launcher.ports.values(), launcher.gateway_port, nats_port, smtp_port):
         assert not accepts(port), f"port {port} still accepts connections"
 
 

@@ -3,9 +3,10 @@
 
 ``schulerfolg up`` starts, under one data directory, a NATS server with JetStream (unless
 ``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
-``SMTP_HOST`` is set) and every installed service on SQLite. Environment variables the user set
-win over its defaults, service by service. Ctrl-C (or SIGTERM) stops services first, then NATS,
-then the SMTP sink.
+``SMTP_HOST`` is set), every installed service on SQLite and the gateway that serves all of them
+on one port (``GATEWAY_PORT``, default 8000). Environment variables the user set win over its
+defaults, service by service. Ctrl-C (or SIGTERM) stops the gateway and the services first, then
+NATS, then the SMTP sink.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ SERVICES = (
     ServiceSpec("meetings", 8003, "MEETINGS_"),
     ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
 )
+
+
+GATEWAY = ServiceSpec("gateway", 8000, "GATEWAY_")
 
 
 class StartupError(RuntimeError):
@@ -186,6 +190,7 @@ class Launcher:
         self.nats_monitor_url: str | None = None
         self.smtp: tuple[str, str] | None = None
         self.started: list[tuple[ServiceSpec, int]] = []
+        self.gateway_port: int | None = None
 
     # ----- signals and waiting
 
@@ -351,9 +356,32 @@ class Launcher:
             )
         self.started.append((spec, port))
 
+    def start_gateway(self) -> None:
+        """Start the gateway on ``GATEWAY_PORT`` (8000), routing to the services started."""
+        port = self.service_port(GATEWAY)
+        env = dict(self.environ)
+        defaults = {"GATEWAY_PORT": str(port), "GATEWAY_HOST": LOCALHOST}
+        for spec, service_port in self.started:
+            defaults[f"GATEWAY_{spec.name.upper()}_URL"] = f"http://{LOCALHOST}:{service_port}"
+        for key, value in defaults.items():
+            env.setdefault(key, value)
+        gateway = self.start_process(
+            GATEWAY.name, [sys.executable, "-m", "schulerfolg.gateway"], env
+        )
+        self.watched.append(gateway)
+        self.services.append(gateway)  # stopped together with the services
+        if not self.wait_for(
+            lambda: http_ok(f"http://{LOCALHOST}:{port}/healthz"), READY_TIMEOUT, gateway
+        ):
+            raise StartupError(
+                f"the gateway did not become ready within {READY_TIMEOUT:.0f} s. "
+                f"End of {gateway.log_path}:\n{log_tail(gateway.log_path)}"
+            )
+        self.gateway_port = port
+
     def start_all(self, services: Sequence[ServiceSpec]) -> None:
-        """Start SMTP sink, NATS and the services (shutdown runs in reverse order)."""
-        for spec in services:  # fail early, before anything is started
+        """Start SMTP sink, NATS, the services and the gateway (shutdown runs in reverse order)."""
+        for spec in (*services, GATEWAY):  # fail early, before anything is started
             self.service_port(spec)
         self.prepare_dirs()
         if not oidc_issuer(self.environ):
@@ -363,6 +391,8 @@ class Launcher:
         for spec in services:
             say(f"Starting {spec.name} …")
             self.start_service(spec)
+        say("Starting the gateway …")
+        self.start_gateway()
 
     # ----- running and stopping
 
@@ -407,6 +437,9 @@ def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tup
         rows.append(("mail", f"SMTP {host}:{port}, stored as {launcher.mail_dir}/*.eml"))
     else:
         rows.append(("mail", f"SMTP {launcher.environ['SMTP_HOST']} (from SMTP_HOST)"))
+    if launcher.gateway_port is not None:
+        url = f"http://{LOCALHOST}:{launcher.gateway_port}"
+        rows.append(("gateway", f"{url}/api/v1/…  (every service on one origin)"))
     for spec, port in launcher.started:
         url = f"http://{LOCALHOST}:{port}"
         rows.append((spec.name, f"{url}  (docs {url}/docs)"))

@@ -1,0 +1,371 @@
+"""The gateway: every path of the four OpenAPI documents reaches the service that owns it, with
+headers, bodies, status codes and server-sent events passed unchanged; CORS preflights are
+answered by the services, directly and through the gateway.
+
+The routing is checked against what the services really serve (each app's OpenAPI document,
+read without starting it), so a new resource without a route fails here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from deploy_facts import concrete, openapi_operations, service_app
+
+from schulerfolg.gateway import API_PREFIX, ROUTES, SERVICES, Gateway, GatewaySettings, owner
+from schulerfolg.processes import free_port, log_tail, spawn
+from schulerfolg.testing.live import live_service
+
+ALLOWED_ORIGIN = "https://portal.schulerfolg.example"
+OTHER_ORIGIN = "https://elsewhere.example"
+
+
+@pytest.fixture(scope="module")
+def openapi_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, str]]]:
+    """Per service: (method, path template) of every operation in its OpenAPI document."""
+    return openapi_operations(tmp_path_factory.mktemp("openapi"))
+
+
+def test_the_routing_table_covers_every_api_path(openapi_paths) -> None:
+    wrong = []
+    for service, operations in openapi_paths.items():
+        for _method, path in operations:
+            if path.startswith(API_PREFIX + "/"):
+                if owner(concrete(path)) != service:
+                    wrong.append(f"{path} of {service} → {owner(concrete(path))}")
+            else:  # /healthz, /metrics …: each service's own, never behind the gateway
+                assert owner(path) is None, path
+    assert wrong == []
+    assert set(ROUTES.values()) == set(SERVICES)
+
+
+# --------------------------------------------------------------------------- the running gateway
+
+
+def echo_app(service: str, release_stream: asyncio.Event, stream_closed: asyncio.Event) -> Any:
+    """A stand-in service: answers with what it received, so the test can see what arrived."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if b"sse=hold" in scope["query_string"]:  # an endless event stream
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"data: one\n\n", "more_body": True})
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            stream_closed.set()  # the gateway let go of it
+            return
+        body = hashlib.sha256()
+        length = 0
+        more = True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            body.update(chunk)
+            length += len(chunk)
+            more = message.get("more_body", False)
+        if b"sse=1" in scope["query_string"]:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"data: one\n\n", "more_body": True})
+            await release_stream.wait()  # only after the client has seen the first event
+            await send({"type": "http.response.body", "body": b"data: two\n\n"})
+            return
+        headers: dict[str, list[str]] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name.decode(), []).append(value.decode())
+        query = dict(
+            pair.split("=", 1) for pair in scope["query_string"].decode().split("&") if "=" in pair
+        )
+        status = int(query.get("status", "200"))
+        payload = json.dumps(
+            {
+                "service": service,
+                "method": scope["method"],
+                "raw_path": scope["raw_path"].decode(),
+                "query": scope["query_string"].decode(),
+                "headers": headers,
+                "body_sha256": body.hexdigest(),
+                "body_length": length,
+            }
+        ).encode()
+        response_headers = [
+            (b"content-type", b"application/json"),
+            (b"etag", b'"7"'),
+            (b"location", b"/api/v1/schools/42"),
+            (b"set-cookie", b"a=1"),
+            (b"set-cookie", b"b=2"),
+        ]
+        if status in (204, 304) or scope["method"] == "HEAD":
+            await send(
+                {"type": "http.response.start", "status": status, "headers": response_headers}
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        response_headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
+
+
+@dataclass
+class Running:
+    """The gateway process in front of the stand-in services."""
+
+    url: str
+    release_stream: asyncio.Event
+    stream_closed: asyncio.Event
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[int]:
+    """Serve an ASGI app on a free port in this event loop."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.contextmanager
+def gateway_process(upstreams: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """``python -m schulerfolg.gateway`` on a free port; its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GATEWAY_PORT": str(port),
+        **{f"GATEWAY_{name.upper()}_URL": url for name, url in upstreams.items()},
+    }
+    log_path = log_dir / "gateway.log"
+    with log_path.open("ab") as log:
+        proc = spawn([sys.executable, "-m", "schulerfolg.gateway"], log=log, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not start:\n{log_tail(log_path)}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Running]:
+    """The gateway process routing to four stand-in services run by this test."""
+    release, closed = asyncio.Event(), asyncio.Event()
+    async with contextlib.AsyncExitStack() as stack:
+        ports = {
+            name: await stack.enter_async_context(serve(echo_app(name, release, closed)))
+            for name in SERVICES
+        }
+        upstreams = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        url = await asyncio.to_thread(stack.enter_context, gateway_process(upstreams, tmp_path))
+        yield Running(url, release, closed)
+
+
+async def test_the_gateway_forwards_every_operation_to_its_owner(gateway, openapi_paths) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
+        for service, operations in openapi_paths.items():
+            for method, template in operations:
+                if not template.startswith(API_PREFIX + "/"):
+                    continue
+                path = concrete(template)
+                response = await client.request(method.upper(), path, params={"limit": "5"})
+                assert response.status_code == 200, (method, path, response.text)
+                if method == "head":
+                    continue
+                seen = response.json()
+                assert (seen["service"], seen["method"], seen["raw_path"]) == (
+                    service,
+                    method.upper(),
+                    path,
+                ), template
+                assert seen["query"] == "limit=5"
+
+
+async def test_the_gateway_passes_headers_bodies_and_status_codes(gateway) -> None:
+    upload = os.urandom(3 * 1024 * 1024 + 17)
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent chunked
+        for start in range(0, len(upload), 256 * 1024):
+            yield upload[start : start + 256 * 1024]
+
+    headers = {
+        "Authorization": "Bearer abc.def.ghi",
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "If-Match": '"6"',
+        "Idempotency-Key": "k-1",
+        "Connection": "keep-alive, X-Private",
+        "X-Private": "hop-by-hop, not forwarded",
+    }
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        response = await client.post(
+            "/api/v1/materials?status=201", content=chunks(), headers=headers
+        )
+        assert response.status_code == 201
+        seen = response.json()
+        assert seen["service"] == "registry"
+        assert seen["body_length"] == len(upload)
+        assert seen["body_sha256"] == hashlib.sha256(upload).hexdigest()
+        for name, value in headers.items():
+            if name not in ("Connection", "X-Private"):
+                assert seen["headers"][name.lower()] == [value], name
+        assert "x-private" not in seen["headers"]
+        assert seen["headers"]["host"] == [gateway.url.removeprefix("http://")]
+        assert seen["headers"]["x-forwarded-for"] == ["127.0.0.1"]
+        assert seen["headers"]["x-forwarded-proto"] == ["http"]
+        assert seen["headers"]["x-forwarded-host"] == [gateway.url.removeprefix("http://")]
+        assert response.headers["etag"] == '"7"'
+        assert response.headers["location"] == "/api/v1/schools/42"
+        assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+
+        fixed = await client.put("/api/v1/funds/1?status=412", json={"name": "Fonds"})
+        assert fixed.status_code == 412
+        assert fixed.json()["headers"]["content-length"] == [str(len(b'{"name":"Fonds"}'))]
+        assert (await client.get("/api/v1/schools/1?status=304")).status_code == 304
+        assert (await client.delete("/api/v1/persons/1?status=204")).status_code == 204
+        for _ in range(3):  # pooled connections are reused and stay correct
+            again = await client.get("/api/v1/topics")
+            assert again.json()["service"] == "offers"
+
+
+async def test_server_sent_events_stream_through_unbuffered(gateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        async with client.stream("GET", "/api/v1/inbox/stream?sse=1") as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.aiter_lines()
+            assert await anext(lines) == "data: one"  # arrives before the service goes on
+            gateway.release_stream.set()
+            rest = [line async for line in lines]
+    assert [line for line in rest if line] == ["data: two"]
+
+
+async def test_a_client_leaving_an_event_stream_closes_it_at_the_service(gateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        async with client.stream("GET", "/api/v1/inbox/stream?sse=hold") as response:
+            assert await anext(response.aiter_lines()) == "data: one"
+    # The browser went away: the gateway closes its connection to the service, which sees it.
+    await asyncio.wait_for(gateway.stream_closed.wait(), timeout=30)
+
+
+async def test_unknown_paths_and_unreachable_services_are_problems(tmp_path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    app = Gateway(GatewaySettings(**{f"{name}_url": closed for name in SERVICES}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        down = await client.get("/api/v1/inbox")
+        assert down.status_code == 502
+        assert down.headers["content-type"] == "application/problem+json"
+        assert "notifications" in down.json()["detail"]
+        unknown = await client.get("/api/v1/nothing-here")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/healthz")).status_code == 200
+
+
+# --------------------------------------------------------------------------- CORS
+
+
+def preflight(origin: str) -> dict[str, str]:
+    """The headers a browser sends before a cross-origin POST with a token."""
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_service_answers_preflights_by_its_allowed_origins(service, tmp_path) -> None:
+    app = service_app(service, tmp_path, cors_allowed_origins=[ALLOWED_ORIGIN])
+    path = next(f"{API_PREFIX}/{segment}" for segment, s in ROUTES.items() if s == service)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        allowed = await client.options(path, headers=preflight(ALLOWED_ORIGIN))
+        refused = await client.options(path, headers=preflight(OTHER_ORIGIN))
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_through_the_gateway_to_a_running_registry(nats_url, tmp_path) -> None:
+    env = {
+        "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}",
+        "REGISTRY_MATERIALS_DIR": str(tmp_path / "materials"),
+        "NATS_URL": nats_url,
+        "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},https://other.allowed.example",
+        "LOG_JSON": "true",
+    }
+    with (
+        live_service("registry", env=env, log_dir=tmp_path) as registry,
+        gateway_process({"registry": registry.url}, tmp_path) as url,
+    ):
+        for base in (registry.url, url):
+            allowed = httpx.options(f"{base}/api/v1/schools", headers=preflight(ALLOWED_ORIGIN))
+            assert allowed.status_code == 200, base
+            assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+            refused = httpx.options(f"{base}/api/v1/schools", headers=preflight(OTHER_ORIGIN))
+            assert refused.status_code == 400, base
+            assert "access-control-allow-origin" not in refused.headers
+        response = httpx.get(f"{url}/api/v1/regions", headers={"Origin": ALLOWED_ORIGIN})
+        assert response.status_code == 200
+        assert len(response.json()["items"]) == 14
+        assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+        other = httpx.get(f"{url}/api/v1/regions", headers={"Origin": OTHER_ORIGIN})
+        assert "access-control-allow-origin" not in other.headers  # the browser blocks it
