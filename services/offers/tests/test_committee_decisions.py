@@ -172,3 +172,20 @@ async def test_a_decision_that_cannot_be_applied_is_recorded_and_announced(world
         headers=world.office(),
     )
     assert response.status_code == 200, response.text
+
+
+async def test_a_fund_without_a_deciding_committee_takes_no_committee_decision(world: World):
+    """Only the fund's deciding committee decides; without one, the office does (no committee
+    of any region can decide on such an application)."""
+    fund = await world.fund(deciding_committee_id=None, requires_consultation=False)
+    app = await world.submitted(fund)
+    event = decision(world, app, outcome="rejected", approved_cents=None, reason="x")
+    await publish_events(world.nats_url, [event])
+    (refused,) = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.application.decision_refused",
+        where=lambda e: e.data.decision_id == event.data.id,
+    )
+    assert refused[0].data.rule == "no-deciding-committee"
+    assert (await _app(world, app))["status"] == "submitted"

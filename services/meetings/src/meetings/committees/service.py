@@ -41,6 +41,15 @@ class CommitteeNotFound(NotFound):
         super().__init__(f"There is no committee {committee_id}.")
 
 
+class PersonNotSeatable(NotFound):
+    """The person belongs to a region the caller does not manage."""
+
+    slug = "person-not-found"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__(f"There is no person {person_id} you may seat in this committee.")
+
+
 class MemberNotFound(NotFound):
     """The person has no seat in the committee."""
 
@@ -212,6 +221,11 @@ async def add_member(
     """
     committee = await load_committee(session=session, committee_id=committee_id, for_update=True)
     viewer.ensure_may_manage(committee.region)
+    person = await persons.get_person(session, data.person_id)
+    if person is not None and person.region is not None and not viewer.may_manage(person.region):
+        # A network office seats persons of its own regions; another region's person is as
+        # invisible here as in the registry (the state coordination seats anyone).
+        raise PersonNotSeatable(data.person_id)
     member = await repository.get_member(session, committee.id, data.person_id)
     created = member is None
     if member is None:

@@ -68,7 +68,12 @@ async def apply_committee_decision(
     try:
         if data.outcome not in ("approved", "rejected", "returned"):
             raise PermanentEventError(f"unknown outcome {data.outcome!r}")
-        if fund.deciding_committee_id is not None and committee_id != fund.deciding_committee_id:
+        if fund.deciding_committee_id is None:
+            raise _Refusal(
+                "no-deciding-committee",
+                "The fund names no deciding committee; its network office decides by hand.",
+            )
+        if committee_id != fund.deciding_committee_id:
             raise _Refusal(
                 "not-the-deciding-committee",
                 "The committee that decided is not the fund's deciding committee.",

@@ -1,0 +1,1157 @@
+"""The data the authorization matrix acts on, made through the services' public APIs: Börde's
+organisation, school, persons, material, committee, meetings, fund, applications and an inbox
+entry, plus a Harz school and organisation for the callers of the other region. And for every
+operation of the policy, how to call it (making a fresh resource first where the call uses one
+up, e.g. a deletion or a state transition)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from security.stack import Stack
+from sqlalchemy import func, select
+
+from meetings.models import Person as MeetingsPerson
+from offers.models import OrganizationView, SchoolView
+from schulerfolg.auth import DEFAULT_AUDIENCE, LOCAL_ISSUER
+from schulerfolg.testing.plugin import eventually
+
+OWN, OTHER = "boerde", "harz"
+MEMBER_SUB = "sec-member-boerde"  # the user of the Börde steering group's member
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    """The JSON body of an expected answer (200 or 201 unless ``statuses`` are given)."""
+    expected = statuses or (200, 201)
+    assert response.status_code in expected, (
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    )
+    return response.json() if response.content else {}
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def _school_number() -> str:
+    return f"{uuid.uuid4().int % 10**9:09d}"
+
+
+@dataclass
+class Call:
+    """One request of the matrix (the caller's Authorization header is added by the test)."""
+
+    method: str
+    url: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    marker: str | None = None  # must not appear in the answer for ``Rule.hidden_from`` callers
+    unchanged: Callable[[], Awaitable[str | None]] | None = None  # after a denial: what changed
+
+
+@dataclass
+class World:
+    """The services and the Börde (own) and Harz (other) resources."""
+
+    stack: Stack
+    org: dict[str, Any] = field(default_factory=dict)
+    org_other: dict[str, Any] = field(default_factory=dict)
+    school: dict[str, Any] = field(default_factory=dict)
+    school_other: dict[str, Any] = field(default_factory=dict)
+    person_public: dict[str, Any] = field(default_factory=dict)
+    person_internal: dict[str, Any] = field(default_factory=dict)
+    person_other: dict[str, Any] = field(default_factory=dict)  # non-public, in Harz
+    staff: dict[str, Any] = field(default_factory=dict)
+    material: dict[str, Any] = field(default_factory=dict)
+    committee: dict[str, Any] = field(default_factory=dict)
+    meeting: dict[str, Any] = field(default_factory=dict)  # non-public committee session
+    public_meeting: dict[str, Any] = field(default_factory=dict)
+    fund: dict[str, Any] = field(default_factory=dict)
+    state_fund: dict[str, Any] = field(default_factory=dict)  # state-wide, no committee
+    draft: dict[str, Any] = field(default_factory=dict)
+    submitted: dict[str, Any] = field(default_factory=dict)
+    notification: dict[str, Any] = field(default_factory=dict)
+    _headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ callers
+
+    def headers(self, caller: str) -> dict[str, str]:
+        """The Authorization header of a caller of the policy (none for ``anonymous``)."""
+        if caller not in self._headers:
+            self._headers[caller] = self._mint(caller)
+        return dict(self._headers[caller])
+
+    def _mint(self, caller: str) -> dict[str, str]:
+        mint = self.stack["registry"].auth
+        if caller == "anonymous":
+            return {}
+        if caller == "state":
+            return mint("state_coordinator", sub="sec-state", name="Landeskoordinierung")
+        if caller == "admin":
+            return mint("admin", sub="sec-admin")
+        if caller == "member":
+            return {"Authorization": f"Bearer {self.roleless_token(MEMBER_SUB)}"}
+        role, _, side = caller.partition("_")
+        region = OTHER if side == "other" else OWN
+        if role == "office":
+            return mint("network_office", region, sub=f"sec-office-{region}", name="Netzwerkstelle")
+        if role == "steering":
+            return mint("steering_member", region, sub=f"sec-steering-{region}")
+        if role == "school":
+            school = self.school_other if side else self.school
+            return mint("school", school_id=school["id"], sub=f"sec-school-{region}")
+        if role == "partner":
+            org = self.org_other if side else self.org
+            return mint("partner", organization_id=org["id"], sub=f"sec-partner-{region}")
+        raise ValueError(caller)
+
+    def roleless_token(self, sub: str) -> str:
+        """A valid token without any role (``mint_token`` insists on one)."""
+        key = serialization.load_pem_private_key(
+            self.stack["registry"].private_key.read_bytes(), password=None
+        )
+        now = int(time.time())
+        claims = {
+            "iss": LOCAL_ISSUER,
+            "aud": DEFAULT_AUDIENCE,
+            "sub": sub,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "roles": [],
+        }
+        return jwt.encode(claims, key, algorithm="EdDSA")
+
+    @property
+    def state(self) -> dict[str, str]:
+        return self.headers("state")
+
+    @property
+    def office(self) -> dict[str, str]:
+        return self.headers("office")
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return self.stack[service].client
+
+    # ------------------------------------------------------------------ registry
+
+    async def new_org(self, region: str = OWN) -> dict[str, Any]:
+        body = {"name": f"Kinder- und Jugendhilfe {_tag()} e.V.", "kind": "free_youth_welfare"}
+        response = await self.client("registry").post(
+            "/api/v1/organizations", json=body | {"region": region}, headers=self.state
+        )
+        return ok(response)
+
+    async def new_school(self, region: str = OWN) -> dict[str, Any]:
+        body = {
+            "school_number": _school_number(),
+            "name": f"Sekundarschule {_tag()}",
+            "school_type": "sekundarschule",
+            "region": region,
+            "city": "Oschersleben" if region == OWN else "Wernigerode",
+        }
+        response = await self.client("registry").post(
+            "/api/v1/schools", json=body, headers=self.state
+        )
+        return ok(response)
+
+    async def new_person(self, *, public: bool = False, **fields: Any) -> dict[str, Any]:
+        body = {
+            "name": f"Erika Beispiel {_tag()}",
+            "function": "other",
+            "email": f"person-{_tag()}@boerde.example",
+            "region": OWN,
+            "public": public,
+        } | fields
+        response = await self.client("registry").post(
+            "/api/v1/persons", json=body, headers=self.state
+        )
+        return ok(response)
+
+    async def new_material(self) -> dict[str, Any]:
+        response = await self.client("registry").post(
+            "/api/v1/materials",
+            files=material_form(),
+            headers=self.state,
+        )
+        return ok(response)
+
+    # ------------------------------------------------------------------ meetings
+
+    async def new_meeting(self, *, public: bool = False, minutes: bool = False) -> dict[str, Any]:
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
+        body: dict[str, Any] = {
+            "title": f"Sitzung {_tag()}",
+            "region": OWN,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "location": "Haldensleben, Landratsamt",
+            "public": public,
+        }
+        if public:
+            body |= {"kind": "network_meeting", "capacity": 500}
+        else:
+            body |= {"kind": "committee_session", "committee_id": self.committee["id"]}
+        meetings = self.client("meetings")
+        meeting = ok(await meetings.post("/api/v1/meetings", json=body, headers=self.office))
+        if minutes:
+            ok(
+                await meetings.put(
+                    f"/api/v1/meetings/{meeting['id']}/minutes",
+                    json={"text": "# Protokoll\n\nEntwurf."},
+                    headers=self.office,
+                )
+            )
+        return meeting
+
+    async def new_registration(self, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = await self.client("meetings").post(
+            f"/api/v1/meetings/{self.public_meeting['id']}/registrations",
+            json={"name": "Gast", "email": f"gast-{_tag()}@example.org"},
+            headers=headers or {},
+        )
+        return ok(response)
+
+    async def seat_member(self) -> None:
+        response = await self.client("meetings").post(
+            f"/api/v1/committees/{self.committee['id']}/members",
+            json={"person_id": self.person_internal["id"], "role": "member", "voting": True},
+            headers=self.office,
+        )
+        ok(response)
+
+    async def new_agenda_item(self, kind: str = "decision") -> dict[str, Any]:
+        response = await self.client("meetings").post(
+            f"/api/v1/meetings/{self.meeting['id']}/agenda",
+            json={"kind": kind, "title": f"Punkt {_tag()}"},
+            headers=self.office,
+        )
+        return ok(response)
+
+    # ------------------------------------------------------------------ offers
+
+    def application_body(self) -> dict[str, Any]:
+        return {
+            "fund_id": self.fund["id"],
+            "school_ids": [self.school["id"]],
+            "partner_organization_ids": [self.org["id"]],
+            "title": f"Streitschlichtung {_tag()}",
+            "summary": "Ausbildung von Streitschlichterinnen und Streitschlichtern.",
+            "goals": "Konflikte fair lösen.",
+            "topics": ["violence-prevention"],
+            "target_groups": ["pupils"],
+            "planned_participants": {"pupils": 20},
+            "start_date": "2027-03-01",
+            "end_date": "2027-03-05",
+            "budget_lines": [
+                {"category": "fees", "description": "Honorar", "amount_cents": 50_000},
+            ],
+            "contact": {
+                "name": "Jana Kontakt",
+                "email": "kontakt@schule-boerde.example",
+                "phone": "03949 1234",
+            },
+        }
+
+    async def new_application(
+        self, status: str = "draft", fund: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A Börde application brought to ``status`` (draft, consulted, submitted, approved,
+        reported) by the office acting for the applicant."""
+        offers = self.client("offers")
+        body = self.application_body() | ({"fund_id": fund["id"]} if fund else {})
+        app = ok(await offers.post("/api/v1/applications", json=body, headers=self.office))
+        base = f"/api/v1/applications/{app['id']}"
+        steps = ["consulted", "submitted", "approved", "reported"]
+        if status == "draft":
+            return app
+        for step in steps[: steps.index(status) + 1]:
+            if step == "consulted":
+                ok(
+                    await offers.post(
+                        f"{base}/consultation",
+                        json={"date": "2026-11-20", "notes": "Beraten"},
+                        headers=self.office,
+                    )
+                )
+            elif step == "submitted":
+                app = ok(await offers.post(f"{base}/submit", headers=self.office))
+            elif step == "approved":
+                app = ok(
+                    await offers.post(
+                        f"{base}/decision",
+                        json={"outcome": "approved", "approved_cents": 50_000},
+                        headers=self.office,
+                    )
+                )
+            else:
+                app = ok(await offers.post(f"{base}/report", json=REPORT, headers=self.office))
+        if status == "consulted":
+            app = ok(await offers.get(base, headers=self.office))
+        return app
+
+    async def version_of(self, service: str, url: str) -> int:
+        return ok(await self.client(service).get(url, headers=self.state))["version"]
+
+
+REPORT = {
+    "actual_participants": {"pupils": 18},
+    "actual_cost_cents": 48_000,
+    "summary": "Zwölf Streitschlichter ausgebildet.",
+}
+
+
+def material_form(title: str = "Leitfaden Kinderschutz") -> list[tuple[str, Any]]:
+    return [
+        ("title", (None, title)),
+        ("region", (None, OWN)),
+        ("file", ("leitfaden.pdf", PDF, "application/pdf")),
+    ]
+
+
+async def build_world(stack: Stack) -> World:
+    """Make the Börde and Harz resources through the APIs and wait until they have travelled."""
+    w = World(stack)
+    registry = w.client("registry")
+    w.org = await w.new_org(OWN)
+    w.org_other = await w.new_org(OTHER)
+    w.school = await w.new_school(OWN)
+    w.school_other = await w.new_school(OTHER)
+    w.person_public = await w.new_person(public=True, function="network_office_staff")
+    w.person_internal = await w.new_person(user_sub=MEMBER_SUB)
+    w.staff = await w.new_person(
+        function="network_office_staff",
+        user_sub="sec-office-boerde",
+        email="netzwerkstelle@boerde.example",
+    )
+    w.material = await w.new_material()
+    w.person_other = await w.new_person(region=OTHER, email="fachkraft@harz.example")
+    assert ok(await registry.get("/api/v1/regions/boerde"))["slug"] == OWN
+
+    # meetings: the committee, its member (once meetings knows the person), two meetings
+    meetings = w.client("meetings")
+    w.committee = ok(
+        await meetings.post(
+            "/api/v1/committees",
+            json={"name": "Steuergruppe Börde", "kind": "steering_group", "region": OWN},
+            headers=w.office,
+        )
+    )
+
+    async def seated() -> bool:
+        response = await meetings.post(
+            f"/api/v1/committees/{w.committee['id']}/members",
+            json={"person_id": w.person_internal["id"], "role": "member", "voting": True},
+            headers=w.office,
+        )
+        return response.status_code in (200, 201)
+
+    await eventually(seated, timeout=30)
+    meetings_db = stack["meetings"].runtime.db
+
+    async def person_known() -> bool:
+        async with meetings_db.transaction(readonly=True) as session:
+            return await session.get(MeetingsPerson, uuid.UUID(w.person_other["id"])) is not None
+
+    await eventually(person_known, timeout=30)
+    w.meeting = await w.new_meeting(minutes=True)
+    w.public_meeting = await w.new_meeting(public=True)
+    await w.new_registration()
+    await w.new_agenda_item("information")
+
+    # offers: wait for the schools and organisations, then the fund and two applications
+    offers_db = stack["offers"].runtime.db
+    school_ids = [uuid.UUID(w.school["id"]), uuid.UUID(w.school_other["id"])]
+    org_ids = [uuid.UUID(w.org["id"]), uuid.UUID(w.org_other["id"])]
+
+    async def directory_filled() -> bool:
+        async with offers_db.transaction(readonly=True) as session:
+            schools = await session.scalar(
+                select(func.count()).where(SchoolView.id.in_(school_ids))
+            )
+            orgs = await session.scalar(
+                select(func.count()).where(OrganizationView.id.in_(org_ids))
+            )
+        return schools == 2 and orgs == 2
+
+    await eventually(directory_filled, timeout=30)
+    w.fund = ok(
+        await w.client("offers").post(
+            "/api/v1/funds",
+            json={
+                "name": "Bildungsbezogene Angebote Börde 2027",
+                "kind": "school_project",
+                "region": OWN,
+                "period_start": "2027-01-01",
+                "period_end": "2027-12-31",
+                "budget_cents": 100_000_000,
+                "max_per_school_per_year_cents": None,
+                "deciding_committee_id": w.committee["id"],
+            },
+            headers=w.office,
+        )
+    )
+    w.state_fund = ok(
+        await w.client("offers").post(
+            "/api/v1/funds",
+            json={
+                "name": "Landesweiter Fonds 2027",
+                "kind": "school_project",
+                "region": None,
+                "period_start": "2027-01-01",
+                "period_end": "2027-12-31",
+                "budget_cents": 100_000_000,
+            },
+            headers=w.state,
+        )
+    )
+    w.draft = await w.new_application("draft")
+    w.submitted = await w.new_application("submitted")
+
+    # notifications: the submission reaches the Börde office staff's inbox
+    notifications = w.client("notifications")
+
+    async def delivered() -> dict[str, Any] | None:
+        items = ok(await notifications.get("/api/v1/inbox", headers=w.office))["items"]
+        return items[0] if items else None
+
+    w.notification = await eventually(delivered, timeout=30)
+    return w
+
+
+# --------------------------------------------------------------------------- calls per operation
+
+Builder = Callable[[World, str], Awaitable[Call]]
+BUILDERS: dict[tuple[str, str, str, str], Builder] = {}
+V = "/api/v1"
+
+
+def builds(service: str, method: str, path: str, variant: str = "") -> Callable[[Builder], Builder]:
+    def register(function: Builder) -> Builder:
+        BUILDERS[(service, method, path, variant)] = function
+        return function
+
+    return register
+
+
+def simple(
+    service: str,
+    method: str,
+    path: str,
+    url: Callable[[World], str],
+    variant: str = "",
+    *,
+    marker: Callable[[World], str] | None = None,
+    params: Callable[[World], dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """An operation called the same way by everyone, on a shared resource; ``marker`` is what
+    the answer must not show to the rule's ``hidden_from`` callers."""
+
+    async def build(w: World, caller: str) -> Call:
+        extra = {"params": params(w)} if params else {}
+        return Call(method, url(w), dict(kwargs) | extra, marker=marker(w) if marker else None)
+
+    BUILDERS[(service, method, path, variant)] = build
+
+
+def listing(
+    service: str,
+    path: str,
+    marker: Callable[[World], str],
+    variant: str = "",
+    params: Callable[[World], dict[str, Any]] = lambda w: {},
+) -> None:
+    """A list (one page of up to 500) that must not show ``marker`` to ``hidden_from`` callers."""
+    simple(
+        service,
+        "GET",
+        path,
+        lambda w: path,
+        variant,
+        marker=marker,
+        params=lambda w: {"limit": 500} | params(w),
+    )
+
+
+for _service in ("registry", "offers", "meetings", "notifications"):
+    for _path in ("/healthz", "/readyz", "/metrics", "/asyncapi"):
+        simple(_service, "GET", _path, lambda w, p=_path: p)
+
+# ------------------------------------------------------------------ registry
+R = "registry"
+simple(R, "GET", f"{V}/regions", lambda w: f"{V}/regions")
+simple(R, "GET", f"{V}/regions/{{slug}}", lambda w: f"{V}/regions/{OWN}")
+simple(R, "GET", f"{V}/organizations", lambda w: f"{V}/organizations")
+simple(
+    R, "GET", f"{V}/organizations/{{organization_id}}", lambda w: f"{V}/organizations/{w.org['id']}"
+)
+simple(R, "GET", f"{V}/schools", lambda w: f"{V}/schools")
+simple(R, "GET", f"{V}/schools/{{id}}", lambda w: f"{V}/schools/{w.school['id']}")
+simple(R, "GET", f"{V}/materials", lambda w: f"{V}/materials")
+simple(R, "GET", f"{V}/materials/{{id}}", lambda w: f"{V}/materials/{w.material['id']}")
+simple(R, "GET", f"{V}/materials/{{id}}/file", lambda w: f"{V}/materials/{w.material['id']}/file")
+
+
+@builds(R, "PUT", f"{V}/regions/{{slug}}/office")
+async def _office(w: World, caller: str) -> Call:
+    url = f"{V}/regions/{OWN}"
+    before = await w.version_of(R, url)
+
+    async def unchanged() -> str | None:
+        after = await w.version_of(R, url)
+        return None if after == before else f"office version {before} → {after}"
+
+    body = {"name": f"Netzwerkstelle Schulerfolg Börde ({caller})"}
+    return Call("PUT", f"{url}/office", {"json": body}, unchanged=unchanged)
+
+
+def _patch_shared(
+    service: str, path: str, url: Callable[[World], str], body: Callable[[str], dict[str, Any]]
+) -> None:
+    """PATCH a shared resource; a denied caller must leave its version as it was."""
+
+    async def build(w: World, caller: str) -> Call:
+        target = url(w)
+        before = await w.version_of(service, target)
+
+        async def unchanged() -> str | None:
+            after = await w.version_of(service, target)
+            return None if after == before else f"version {before} → {after}"
+
+        return Call("PATCH", target, {"json": body(caller)}, unchanged=unchanged)
+
+    BUILDERS[(service, "PATCH", path, "")] = build
+
+
+_patch_shared(
+    R,
+    f"{V}/organizations/{{organization_id}}",
+    lambda w: f"{V}/organizations/{w.org['id']}",
+    lambda caller: {"name": f"Jugendhilfe Börde e.V. ({caller})"},
+)
+_patch_shared(
+    R,
+    f"{V}/schools/{{id}}",
+    lambda w: f"{V}/schools/{w.school['id']}",
+    lambda caller: {"name": f"Sekundarschule Oschersleben ({caller})"},
+)
+_patch_shared(
+    R,
+    f"{V}/persons/{{person_id}}",
+    lambda w: f"{V}/persons/{w.person_internal['id']}",
+    lambda caller: {"phone": f"03904 {len(caller):02d}{len(caller) * 37}"},
+)
+_patch_shared(
+    R,
+    f"{V}/materials/{{id}}",
+    lambda w: f"{V}/materials/{w.material['id']}",
+    lambda caller: {"title": f"Leitfaden ({caller})"},
+)
+
+
+def _delete_fresh(service: str, path: str, make: Callable[[World], Awaitable[str]]) -> None:
+    """DELETE a resource made for this call; a denied caller must leave it readable."""
+
+    async def build(w: World, caller: str) -> Call:
+        target = await make(w)
+
+        async def unchanged() -> str | None:
+            response = await w.client(service).get(target, headers=w.state)
+            return None if response.status_code == 200 else f"GET {target}: {response.status_code}"
+
+        return Call("DELETE", target, unchanged=unchanged)
+
+    BUILDERS[(service, "DELETE", path, "")] = build
+
+
+async def _fresh_org(w: World) -> str:
+    return f"{V}/organizations/{(await w.new_org())['id']}"
+
+
+async def _fresh_school(w: World) -> str:
+    return f"{V}/schools/{(await w.new_school())['id']}"
+
+
+async def _fresh_person(w: World) -> str:
+    return f"{V}/persons/{(await w.new_person())['id']}"
+
+
+async def _fresh_material(w: World) -> str:
+    return f"{V}/materials/{(await w.new_material())['id']}"
+
+
+_delete_fresh(R, f"{V}/organizations/{{organization_id}}", _fresh_org)
+_delete_fresh(R, f"{V}/schools/{{id}}", _fresh_school)
+_delete_fresh(R, f"{V}/persons/{{person_id}}", _fresh_person)
+_delete_fresh(R, f"{V}/materials/{{id}}", _fresh_material)
+
+
+@builds(R, "POST", f"{V}/organizations")
+async def _create_org(w: World, caller: str) -> Call:
+    name = f"Träger {_tag()} e.V."
+    body = {"name": name, "kind": "other", "region": OWN}
+    return Call(
+        "POST",
+        f"{V}/organizations",
+        {"json": body},
+        unchanged=_absent(w, R, f"{V}/organizations", name),
+    )
+
+
+def _absent(w: World, service: str, url: str, q: str) -> Callable[[], Awaitable[str | None]]:
+    """After a denied create: nothing named ``q`` was made."""
+
+    async def check() -> str | None:
+        items = ok(await w.client(service).get(url, params={"q": q}, headers=w.state))["items"]
+        return f"{len(items)} created" if items else None
+
+    return check
+
+
+@builds(R, "POST", f"{V}/schools")
+async def _create_school(w: World, caller: str) -> Call:
+    name = f"Grundschule {_tag()}"
+    body = {
+        "school_number": _school_number(),
+        "name": name,
+        "school_type": "grundschule",
+        "region": OWN,
+        "city": "Wanzleben-Börde",
+    }
+    return Call(
+        "POST", f"{V}/schools", {"json": body}, unchanged=_absent(w, R, f"{V}/schools", name)
+    )
+
+
+@builds(R, "POST", f"{V}/schools/import")
+async def _import(w: World, caller: str) -> Call:
+    name = f"Grundschule Import {_tag()}"
+    csv = (
+        "school_number;name;school_type;street;postal_code;city;region;has_school_social_work\n"
+        f"{_school_number()};{name};grundschule;Schulstraße 1;39164;Wanzleben-Börde;{OWN};ja\n"
+    )
+    return Call(
+        "POST",
+        f"{V}/schools/import",
+        {"content": csv.encode(), "headers": {"Content-Type": "text/csv"}},
+        unchanged=_absent(w, R, f"{V}/schools", name),
+    )
+
+
+@builds(R, "POST", f"{V}/persons")
+async def _create_person(w: World, caller: str) -> Call:
+    name = f"Max Mustermann {_tag()}"
+    body = {"name": name, "function": "other", "region": OWN}
+    return Call(
+        "POST", f"{V}/persons", {"json": body}, unchanged=_absent(w, R, f"{V}/persons", name)
+    )
+
+
+@builds(R, "POST", f"{V}/materials")
+async def _create_material(w: World, caller: str) -> Call:
+    title = f"Handreichung {_tag()}"
+    return Call(
+        "POST",
+        f"{V}/materials",
+        {"files": material_form(title)},
+        unchanged=_absent(w, R, f"{V}/materials", title),
+    )
+
+
+# ------------------------------------------------------------------ offers
+OF = "offers"
+simple(OF, "GET", f"{V}/funds", lambda w: f"{V}/funds")
+simple(OF, "GET", f"{V}/funds/{{fund_id}}", lambda w: f"{V}/funds/{w.fund['id']}")
+simple(OF, "GET", f"{V}/topics", lambda w: f"{V}/topics")
+simple(
+    OF,
+    "GET",
+    f"{V}/statistics",
+    lambda w: f"{V}/statistics",
+    "region=boerde",
+    params=lambda w: {"region": OWN},
+)
+
+
+@builds(OF, "POST", f"{V}/funds")
+async def _create_fund(w: World, caller: str) -> Call:
+    body = {
+        "name": f"Jugendfonds {_tag()}",
+        "kind": "youth_fund",
+        "region": OWN,
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "budget_cents": 1_000_000,
+    }
+    return Call("POST", f"{V}/funds", {"json": body})
+
+
+_patch_shared(
+    OF,
+    f"{V}/funds/{{fund_id}}",
+    lambda w: f"{V}/funds/{w.fund['id']}",
+    lambda caller: {"name": f"Bildungsbezogene Angebote Börde 2027 ({caller})"},
+)
+
+
+@builds(OF, "POST", f"{V}/applications")
+async def _create_application(w: World, caller: str) -> Call:
+    return Call("POST", f"{V}/applications", {"json": w.application_body()})
+
+
+for _suffix in ("", "/history", "/decisions"):
+
+    @builds(
+        OF,
+        "GET",
+        f"{V}/applications/{{application_id}}{_suffix}",
+        "submitted" if not _suffix else "",
+    )
+    async def _read_submitted(w: World, caller: str, suffix: str = _suffix) -> Call:
+        return Call("GET", f"{V}/applications/{w.submitted['id']}{suffix}")
+
+
+_patch_shared(
+    OF,
+    f"{V}/applications/{{application_id}}",
+    lambda w: f"{V}/applications/{w.draft['id']}",
+    lambda caller: {"title": f"Streitschlichtung ({caller})"},
+)
+
+
+def _transition(action: str, status: str, body: dict[str, Any] | None = None) -> None:
+    """POST an action on a fresh Börde application in ``status``; a denied caller must leave its
+    status as it was."""
+
+    async def build(w: World, caller: str) -> Call:
+        app = await w.new_application(status)
+        url = f"{V}/applications/{app['id']}"
+
+        async def unchanged() -> str | None:
+            now = ok(await w.client(OF).get(url, headers=w.state))
+            changed = now["version"] != app["version"]
+            return (
+                f"{app['status']} v{app['version']} → {now['status']} v{now['version']}"
+                if changed
+                else None
+            )
+
+        return Call("POST", f"{url}/{action}", {"json": body} if body else {}, unchanged=unchanged)
+
+    BUILDERS[(OF, "POST", f"{V}/applications/{{application_id}}/{action}", "")] = build
+
+
+_transition("consultation", "draft", {"date": "2026-11-20", "notes": "Beraten"})
+_transition("submit", "consulted")
+_transition("withdraw", "draft", {"reason": "Projekt entfällt"})
+_transition("decision", "submitted", {"outcome": "approved", "approved_cents": 40_000})
+_transition("report", "approved", REPORT)
+_transition("close", "reported")
+
+# ------------------------------------------------------------------ meetings
+M = "meetings"
+
+
+@builds(M, "POST", f"{V}/committees")
+async def _create_committee(w: World, caller: str) -> Call:
+    body = {"name": f"Arbeitsgruppe {_tag()}", "kind": "working_group", "region": OWN}
+    return Call("POST", f"{V}/committees", {"json": body})
+
+
+simple(
+    M, "GET", f"{V}/committees/{{committee_id}}", lambda w: f"{V}/committees/{w.committee['id']}"
+)
+simple(
+    M,
+    "GET",
+    f"{V}/committees/{{committee_id}}/members",
+    lambda w: f"{V}/committees/{w.committee['id']}/members",
+)
+simple(
+    M,
+    "GET",
+    f"{V}/committees/{{committee_id}}/pending",
+    lambda w: f"{V}/committees/{w.committee['id']}/pending",
+)
+_patch_shared(
+    M,
+    f"{V}/committees/{{committee_id}}",
+    lambda w: f"{V}/committees/{w.committee['id']}",
+    lambda caller: {"name": f"Steuergruppe Börde ({caller})"},
+)
+
+
+@builds(M, "POST", f"{V}/committees/{{committee_id}}/members")
+async def _seat(w: World, caller: str) -> Call:
+    body = {"person_id": w.person_internal["id"], "role": "member", "voting": True}
+    return Call("POST", f"{V}/committees/{w.committee['id']}/members", {"json": body})
+
+
+@builds(M, "DELETE", f"{V}/committees/{{committee_id}}/members/{{person_id}}")
+async def _unseat(w: World, caller: str) -> Call:
+    await w.seat_member()  # again, if a previous caller removed them
+    url = f"{V}/committees/{w.committee['id']}/members/{w.person_internal['id']}"
+    return Call("DELETE", url)
+
+
+@builds(M, "POST", f"{V}/meetings")
+async def _create_meeting(w: World, caller: str) -> Call:
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    body = {
+        "kind": "network_meeting",
+        "title": f"Netzwerktreffen {_tag()}",
+        "region": OWN,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "location": "Oschersleben",
+    }
+    return Call("POST", f"{V}/meetings", {"json": body})
+
+
+_patch_shared(
+    M,
+    f"{V}/meetings/{{meeting_id}}",
+    lambda w: f"{V}/meetings/{w.meeting['id']}",
+    lambda caller: {"location": f"Haldensleben ({caller})"},
+)
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/cancel")
+async def _cancel(w: World, caller: str) -> Call:
+    meeting = await w.new_meeting()
+    return Call("POST", f"{V}/meetings/{meeting['id']}/cancel", {"json": {"reason": "Erkrankung"}})
+
+
+simple(
+    M,
+    "GET",
+    f"{V}/meetings/{{meeting_id}}/attendance",
+    lambda w: f"{V}/meetings/{w.meeting['id']}/attendance",
+)
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/attendance")
+async def _attendance(w: World, caller: str) -> Call:
+    await w.seat_member()  # a previous call may have removed them
+    body = {"person_ids": [w.person_internal["id"]]}
+    return Call("POST", f"{V}/meetings/{w.meeting['id']}/attendance", {"json": body})
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/registrations", "public")
+async def _register_public(w: World, caller: str) -> Call:
+    body = {"name": "Teilnehmerin", "email": f"t-{_tag()}@example.org"}
+    return Call("POST", f"{V}/meetings/{w.public_meeting['id']}/registrations", {"json": body})
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/registrations", "internal")
+async def _register_internal(w: World, caller: str) -> Call:
+    body = {"name": "Teilnehmerin", "email": f"t-{_tag()}@example.org"}
+    return Call("POST", f"{V}/meetings/{w.meeting['id']}/registrations", {"json": body})
+
+
+simple(
+    M,
+    "GET",
+    f"{V}/meetings/{{meeting_id}}/registrations",
+    lambda w: f"{V}/meetings/{w.public_meeting['id']}/registrations",
+)
+
+
+def _unregister(registrant: str) -> Builder:
+    async def build(w: World, caller: str) -> Call:
+        registration = await w.new_registration(w.headers(registrant))
+        url = f"{V}/meetings/{w.public_meeting['id']}/registrations/{registration['id']}"
+
+        async def unchanged() -> str | None:
+            listing = url.rsplit("/", 1)[0]
+            items = ok(await w.client(M).get(listing, params={"limit": 500}, headers=w.office))
+            mine = next(r for r in items["items"] if r["id"] == registration["id"])
+            return None if mine["status"] == registration["status"] else mine["status"]
+
+        return Call("DELETE", url, unchanged=unchanged)
+
+    return build
+
+
+_REGISTRATIONS = f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}"
+BUILDERS[(M, "DELETE", _REGISTRATIONS, "signed-in registrant")] = _unregister("school")
+BUILDERS[(M, "DELETE", _REGISTRATIONS, "anonymous registrant")] = _unregister("anonymous")
+
+
+simple(
+    M,
+    "GET",
+    f"{V}/meetings/{{meeting_id}}/agenda",
+    lambda w: f"{V}/meetings/{w.meeting['id']}/agenda",
+)
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/agenda")
+async def _add_item(w: World, caller: str) -> Call:
+    body = {"kind": "discussion", "title": f"Aussprache {_tag()}"}
+    return Call("POST", f"{V}/meetings/{w.meeting['id']}/agenda", {"json": body})
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/agenda/{{item_id}}/decision")
+async def _decide(w: World, caller: str) -> Call:
+    await w.seat_member()  # the quorum: the one voting member, present
+    ok(
+        await w.client(M).post(
+            f"{V}/meetings/{w.meeting['id']}/attendance",
+            json={"person_ids": [w.person_internal["id"]]},
+            headers=w.office,
+        )
+    )
+    item = await w.new_agenda_item("decision")
+    body = {"outcome": "approved", "votes": {"yes": 1, "no": 0, "abstain": 0}}
+    url = f"{V}/meetings/{w.meeting['id']}/agenda/{item['id']}/decision"
+    return Call("POST", url, {"json": body})
+
+
+simple(
+    M,
+    "GET",
+    f"{V}/meetings/{{meeting_id}}/minutes",
+    lambda w: f"{V}/meetings/{w.meeting['id']}/minutes",
+)
+
+
+@builds(M, "PUT", f"{V}/meetings/{{meeting_id}}/minutes")
+async def _write_minutes(w: World, caller: str) -> Call:
+    body = {"text": f"# Protokoll\n\nEntwurf ({caller})."}
+    return Call("PUT", f"{V}/meetings/{w.meeting['id']}/minutes", {"json": body})
+
+
+@builds(M, "POST", f"{V}/meetings/{{meeting_id}}/minutes/publish")
+async def _publish(w: World, caller: str) -> Call:
+    meeting = await w.new_meeting(minutes=True)
+    return Call("POST", f"{V}/meetings/{meeting['id']}/minutes/publish")
+
+
+# ------------------------------------------------------------------ notifications
+N = "notifications"
+
+
+simple(N, "GET", f"{V}/inbox/unread-count", lambda w: f"{V}/inbox/unread-count")
+simple(N, "GET", f"{V}/inbox/stream", lambda w: f"{V}/inbox/stream")
+simple(N, "POST", f"{V}/inbox/read-all", lambda w: f"{V}/inbox/read-all")
+simple(
+    N,
+    "POST",
+    f"{V}/inbox/{{notification_id}}/read",
+    lambda w: f"{V}/inbox/{w.notification['id']}/read",
+)
+simple(N, "GET", f"{V}/preferences", lambda w: f"{V}/preferences")
+simple(
+    N,
+    "PUT",
+    f"{V}/preferences",
+    lambda w: f"{V}/preferences",
+    json={"channels": {"email": True, "inbox": True}, "digest": "off"},
+)
+simple(N, "GET", f"{V}/deliveries", lambda w: f"{V}/deliveries")
+simple(N, "GET", f"{V}/dead-letters", lambda w: f"{V}/dead-letters")
+
+
+# ------------------------------------------------------------------ moving to another region
+MOVE = "move to harz"
+
+
+def _move(
+    service: str, path: str, make: Callable[[World], Awaitable[str]], body: dict[str, Any]
+) -> None:
+    """PATCH a fresh Börde resource into Harz; a denied caller must leave it in Börde."""
+
+    async def build(w: World, caller: str) -> Call:
+        target = await make(w)
+
+        async def unchanged() -> str | None:
+            region = ok(await w.client(service).get(target, headers=w.state)).get("region")
+            return None if region == OWN else f"region is now {region}"
+
+        return Call("PATCH", target, {"json": body}, unchanged=unchanged)
+
+    BUILDERS[(service, "PATCH", path, MOVE)] = build
+
+
+async def _fresh_fund(w: World) -> str:
+    body = {
+        "name": f"Fonds {_tag()}",
+        "kind": "school_project",
+        "region": OWN,
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "budget_cents": 1_000_000,
+    }
+    response = await w.client(OF).post(f"{V}/funds", json=body, headers=w.office)
+    return f"{V}/funds/{ok(response)['id']}"
+
+
+async def _fresh_committee(w: World) -> str:
+    body = {"name": f"Regionalgruppe {_tag()}", "kind": "regional_group", "region": OWN}
+    response = await w.client(M).post(f"{V}/committees", json=body, headers=w.office)
+    return f"{V}/committees/{ok(response)['id']}"
+
+
+async def _fresh_meeting(w: World) -> str:
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=40)
+    body = {
+        "kind": "expert_exchange",
+        "title": f"Fachaustausch {_tag()}",
+        "region": OWN,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "location": "Oschersleben",
+        "public": False,
+    }
+    response = await w.client(M).post(f"{V}/meetings", json=body, headers=w.office)
+    return f"{V}/meetings/{ok(response)['id']}"
+
+
+_HARZ = {"region": OTHER}
+_move(R, f"{V}/organizations/{{organization_id}}", _fresh_org, _HARZ)
+_move(R, f"{V}/schools/{{id}}", _fresh_school, _HARZ)
+_move(R, f"{V}/persons/{{person_id}}", _fresh_person, _HARZ)
+
+
+@builds(R, "PATCH", f"{V}/persons/{{person_id}}", "move to a harz organisation")
+async def _move_person_by_org(w: World, caller: str) -> Call:
+    call = await BUILDERS[(R, "PATCH", f"{V}/persons/{{person_id}}", MOVE)](w, caller)
+    call.kwargs = {"json": {"organization_id": w.org_other["id"]}}
+    return call
+
+
+_move(R, f"{V}/materials/{{id}}", _fresh_material, _HARZ)
+_move(OF, f"{V}/funds/{{fund_id}}", _fresh_fund, _HARZ)
+_move(M, f"{V}/committees/{{committee_id}}", _fresh_committee, _HARZ)
+_move(M, f"{V}/meetings/{{meeting_id}}", _fresh_meeting, _HARZ)
+
+
+@builds(OF, "PATCH", f"{V}/applications/{{application_id}}", MOVE)
+async def _move_application(w: World, caller: str) -> Call:
+    draft = await w.new_application("draft", fund=w.state_fund)  # any school may apply
+    target = f"{V}/applications/{draft['id']}"
+
+    async def unchanged() -> str | None:
+        region = ok(await w.client(OF).get(target, headers=w.state))["region"]
+        return None if region == OWN else f"region is now {region}"
+
+    body = {"school_ids": [w.school_other["id"]]}
+    return Call("PATCH", target, {"json": body}, unchanged=unchanged)
+
+
+# ------------------------------------------------------------------ reads and lists
+_BOERDE = {"region": OWN}
+
+
+def _person_internal(w: World) -> str:
+    return w.person_internal["id"]
+
+
+def _submitted(w: World) -> str:
+    return w.submitted["id"]
+
+
+def _internal_meeting(w: World) -> str:
+    return w.meeting["id"]
+
+
+def _committee(w: World) -> str:
+    return w.committee["id"]
+
+
+simple(
+    R,
+    "GET",
+    f"{V}/persons/{{person_id}}",
+    lambda w: f"{V}/persons/{w.person_public['id']}",
+    "public",
+)
+simple(
+    R,
+    "GET",
+    f"{V}/persons/{{person_id}}",
+    lambda w: f"{V}/persons/{_person_internal(w)}",
+    "internal",
+)
+simple(
+    R,
+    "GET",
+    f"{V}/regions/{{slug}}/contact-list",
+    lambda w: f"{V}/regions/{OWN}/contact-list",
+    marker=_person_internal,
+)
+listing(R, f"{V}/persons", _person_internal)
+listing(R, f"{V}/persons", _person_internal, "region=boerde", lambda w: _BOERDE)
+listing(R, f"{V}/persons", _person_internal, "public=false", lambda w: {"public": "false"})
+listing(OF, f"{V}/applications", lambda w: w.draft["id"], "draft", lambda w: {"status": "draft"})
+simple(
+    OF, "GET", f"{V}/statistics", lambda w: f"{V}/statistics", "own regions", marker=lambda w: OWN
+)
+simple(
+    OF,
+    "GET",
+    f"{V}/applications/{{application_id}}",
+    lambda w: f"{V}/applications/{w.draft['id']}",
+    "draft",
+)
+listing(OF, f"{V}/applications", _submitted)
+listing(OF, f"{V}/applications", _submitted, "region=boerde", lambda w: _BOERDE)
+listing(OF, f"{V}/applications", _submitted, "school_id", lambda w: {"school_id": w.school["id"]})
+simple(M, "GET", f"{V}/meetings.ics", lambda w: f"{V}/meetings.ics", marker=_internal_meeting)
+simple(
+    M,
+    "GET",
+    f"{V}/meetings.ics",
+    lambda w: f"{V}/meetings.ics",
+    "committee_id",
+    marker=_internal_meeting,
+    params=lambda w: {"region": OWN, "committee_id": _committee(w)},
+)
+for _variant, _meeting in (
+    ("public", lambda w: w.public_meeting["id"]),
+    ("internal", _internal_meeting),
+):
+    simple(
+        M,
+        "GET",
+        f"{V}/meetings/{{meeting_id}}.ics",
+        lambda w, m=_meeting: f"{V}/meetings/{m(w)}.ics",
+        _variant,
+    )
+    simple(
+        M,
+        "GET",
+        f"{V}/meetings/{{meeting_id}}",
+        lambda w, m=_meeting: f"{V}/meetings/{m(w)}",
+        _variant,
+    )
+listing(M, f"{V}/committees", _committee)
+listing(M, f"{V}/committees", _committee, "region=boerde", lambda w: _BOERDE)
+listing(M, f"{V}/meetings", _internal_meeting)
+listing(M, f"{V}/meetings", _internal_meeting, "region=boerde", lambda w: _BOERDE)
+simple(N, "GET", f"{V}/inbox", lambda w: f"{V}/inbox", marker=lambda w: w.notification["id"])
+
+
+@builds(
+    M, "POST", f"{V}/committees/{{committee_id}}/members", "non-public person of another region"
+)
+async def _seat_foreign(w: World, caller: str) -> Call:
+    committee = await _fresh_committee(w)
+    person = w.person_other["id"]
+
+    async def unchanged() -> str | None:
+        members = ok(await w.client(M).get(f"{committee}/members", headers=w.state))["items"]
+        return "seated" if any(m["person_id"] == person for m in members) else None
+
+    body = {"person_id": person, "role": "member", "voting": True}
+    return Call("POST", f"{committee}/members", {"json": body}, unchanged=unchanged)
