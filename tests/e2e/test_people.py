@@ -138,7 +138,10 @@ async def _rows_mentioning(url: str, needles: list[str]) -> list[str]:
 
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-PHONE = re.compile(r"\b0\d{3,5}[ /-]?\d{3,8}\b")
+# German numbers as people write them: area code, a space or slash, the number (ids and
+# timestamps in logs are digit runs without that separator)
+PHONE = re.compile(r"(?<![\w.:-])0\d{2,5}[ /]\d{3,8}(?![\w.:-])")
+PHONES_USED = ("039209 1234",)  # what the flows put into applications (e2e/flow.py)
 
 
 async def test_no_log_holds_an_email_address_or_phone_number(suite: Suite):
@@ -153,5 +156,5 @@ async def test_no_log_holds_an_email_address_or_phone_number(suite: Suite):
         assert text, name
         emails = {m for m in EMAIL.findall(text) if not m.endswith((".py", ".example.invalid"))}
         assert not emails, f"{name} logged e-mail addresses: {sorted(emails)[:5]}"
-        phones = PHONE.findall(text)
+        phones = PHONE.findall(text) + [p for p in PHONES_USED if p in text]
         assert not phones, f"{name} logged phone numbers: {phones[:5]}"

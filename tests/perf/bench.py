@@ -452,7 +452,7 @@ async def main(args: argparse.Namespace) -> Report:
             nats.url, bare_url, 500 if quick else 10_000
         )
         report.add("bare FastStream consumer, one insert per message", consumer_ceiling, "msg/s")
-        duration = 3.0 if quick else 15.0
+        duration = 2.0 if quick else 15.0
         with bare_app(bare_url, log_dir) as port:
             result = await run_load(
                 "127.0.0.1",
@@ -497,7 +497,7 @@ async def main(args: argparse.Namespace) -> Report:
                 await propagation(
                     suite, report, flows=10 if quick else 200, rate=20 if quick else 50
                 )
-                await catch_up(suite, report, 1_000 if quick else 100_000, consumer_ceiling)
+                await catch_up(suite, report, 300 if quick else 100_000, consumer_ceiling)
                 await reads(
                     suite,
                     report,
