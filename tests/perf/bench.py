@@ -433,7 +433,7 @@ async def main(args: argparse.Namespace) -> Report:
     ):
         log_dir = Path(tmp)
         print(f"# ceilings ({'quick' if quick else 'full'} run)", flush=True)
-        ceiling = await nats_ceiling(nats.url, 2_000 if quick else 50_000)
+        ceiling = await nats_ceiling(nats.url, args.messages or (2_000 if quick else 50_000))
         report.add(
             "JetStream publish, one at a time (bare nats-py)",
             ceiling.publish_sequential_per_s,
@@ -449,7 +449,7 @@ async def main(args: argparse.Namespace) -> Report:
         bare_db = await create_databases(admin, ("bare",))
         bare_url = bare_db["bare"]
         consumer_ceiling = await faststream_consumer_ceiling(
-            nats.url, bare_url, 500 if quick else 10_000
+            nats.url, bare_url, args.messages or (300 if quick else 10_000)
         )
         report.add("bare FastStream consumer, one insert per message", consumer_ceiling, "msg/s")
         duration = 2.0 if quick else 15.0
@@ -495,14 +495,19 @@ async def main(args: argparse.Namespace) -> Report:
                 report.add("registry POST /organizations p99", result.percentile(99) * 1000, "ms")
 
                 await propagation(
-                    suite, report, flows=10 if quick else 200, rate=20 if quick else 50
+                    suite,
+                    report,
+                    flows=args.flows or (8 if quick else 200),
+                    rate=20 if quick else 50,
                 )
-                await catch_up(suite, report, 300 if quick else 100_000, consumer_ceiling)
+                await catch_up(
+                    suite, report, args.events or (300 if quick else 100_000), consumer_ceiling
+                )
                 await reads(
                     suite,
                     report,
-                    3_000 if quick else 30_000,
-                    10_000 if quick else 1_000_000,
+                    args.schools or (3_000 if quick else 30_000),
+                    args.applications or (10_000 if quick else 1_000_000),
                     duration,
                 )
 
@@ -522,6 +527,11 @@ async def main(args: argparse.Namespace) -> Report:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--messages", type=int, help="messages for the NATS/consumer ceilings")
+    parser.add_argument("--flows", type=int, help="flows at a steady rate")
+    parser.add_argument("--events", type=int, help="backlog events for the catch-up")
+    parser.add_argument("--schools", type=int, help="schools for the search")
+    parser.add_argument("--applications", type=int, help="applications for lists and statistics")
     parser.add_argument("--admin-url", help="PostgreSQL superuser URL")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--markdown", help="write the figures as a Markdown table to this file")
