@@ -105,6 +105,12 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     root.setLevel(level.upper())
     for noisy in ("faststream", "sqlalchemy.engine", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # uvicorn's own logging config (if anything ran it) would write past the redaction: its
+    # loggers go through the root handler like every other library's.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(max(logging.WARNING, root.level))
 
 
