@@ -6,6 +6,7 @@ slugs exist, to validate a region given in a request.
 
 from __future__ import annotations
 
+from schulerfolg.events.base import STATE
 from schulerfolg.http.problems import FieldError, Unprocessable
 
 REGIONS: dict[str, str] = {
@@ -44,3 +45,28 @@ def check_region(
                 FieldError(field=field, location=location, message="unknown region", type="region")
             ],
         )
+
+
+def normalise_region(region: str | None, *, field: str = "region") -> str | None:
+    """A region from a request body: ``state`` and null mean the state level; else one of the 14."""
+    if region == STATE:
+        return None
+    check_region(region, field=field)
+    return region
+
+
+def check_region_filter(region: str | None) -> None:
+    """A 422 naming the query parameter unless ``region`` is a slug or ``state``."""
+    if region is None or region == STATE or region in REGION_SLUGS:
+        return
+    raise Unprocessable(
+        f"'{region}' is not a region. Use one of: {', '.join(sorted(REGION_SLUGS))} or state.",
+        errors=[
+            FieldError(field="region", location="query", message="unknown region", type="region")
+        ],
+    )
+
+
+def subject_region(region: str | None) -> str:
+    """The region token of an event: the slug, or ``state``."""
+    return region or STATE

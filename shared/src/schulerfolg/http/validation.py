@@ -42,3 +42,10 @@ class RequestModel(BaseModel):
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character (for query strings and paths)."""
     return bool(_CONTROL.search(text))
+
+
+def reject_null(value: Any) -> Any:
+    """For PATCH bodies: a field that may be left out but never set to null."""
+    if value is None:
+        raise ValueError("may be left out but not set to null")
+    return value
