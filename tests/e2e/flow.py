@@ -257,7 +257,8 @@ class Flow:
                 return None  # offers has not read the registry's events yet
             return ok(response, 201)
 
-        self.app = await until(drafted, timeout=60)
+        # offers learns of new schools from registry events: retry gently until it has
+        self.app = await until(drafted, timeout=180, interval=0.5)
         ok(
             await offers.post(
                 f"/applications/{self.app['id']}/consultation",
