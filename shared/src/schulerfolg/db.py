@@ -100,13 +100,12 @@ class EntityFields(SQLModel):
         self.updated_at = utcnow()
 
 
-def apply_changes(entity: EntityFields, changes: dict[str, Any]) -> bool:
-    """Set the fields in ``changes`` that differ; bump version and ``updated_at`` if any did."""
-    changed = False
-    for name, value in changes.items():
-        if getattr(entity, name) != value:
-            setattr(entity, name, value)
-            changed = True
+def apply_changes(entity: EntityFields, changes: dict[str, Any]) -> list[str]:
+    """Set the fields in ``changes`` that differ; bump version and ``updated_at`` if any did.
+    Answers the names of the fields that changed (empty, and falsy, when none did)."""
+    changed = [name for name, value in changes.items() if getattr(entity, name) != value]
+    for name in changed:
+        setattr(entity, name, changes[name])
     if changed:
         entity.touch()
     return changed

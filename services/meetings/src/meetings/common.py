@@ -3,11 +3,11 @@ helpers come from the shared library (re-exported here)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from schulerfolg.db import EntityFields
+from schulerfolg.db import apply_changes
 from schulerfolg.http.problems import FieldError, Unprocessable
 from schulerfolg.http.validation import reject_null
 from schulerfolg.regions import REGION_SLUGS, check_region_filter, normalise_region, subject_region
@@ -18,18 +18,6 @@ RegionSlug = Annotated[
     StringConstraints(strip_whitespace=True, max_length=64),
     Field(description="A region slug, e.g. boerde; null or `state` for the state level."),
 ]
-
-E = TypeVar("E", bound=EntityFields)
-
-
-def apply_changes(entity: E, changes: dict[str, Any]) -> list[str]:
-    """Set the fields in ``changes`` that differ; bump version if any did; return their names."""
-    changed = [name for name, value in changes.items() if getattr(entity, name) != value]
-    for name in changed:
-        setattr(entity, name, changes[name])
-    if changed:
-        entity.touch()
-    return changed
 
 
 def invalid(field: str, message: str, detail: str, *, location: str = "body") -> Unprocessable:
