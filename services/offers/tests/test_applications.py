@@ -409,3 +409,26 @@ async def test_lists_page_through_with_cursors(world: World):
         )
         assert response.status_code == 400, response.text
         assert response.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_a_partner_moves_its_draft_to_another_school_of_the_region(world: World):
+    fund = await world.fund()
+    app = await world.draft(
+        fund,
+        headers=world.partner(),
+        applicant_organization_id=world.partners["boerde"],
+        partner_organization_ids=[],
+    )
+    response = await world.client.patch(
+        f"/api/v1/applications/{app['id']}",
+        json={"school_ids": [world.schools["boerde"][1]]},
+        headers=world.partner(),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["school_ids"] == [world.schools["boerde"][1]]
+    response = await world.client.patch(
+        f"/api/v1/applications/{app['id']}",
+        json={"school_ids": [world.schools["harz"][0]]},
+        headers=world.partner(),
+    )
+    assert response.status_code == 422 and response.json()["rule"] == "school-outside-fund-region"

@@ -230,7 +230,7 @@ async def update_application(
             region=region,
             school_ids=school_ids,
             organization_ids=[
-                uuid.UUID(o)
+                uuid.UUID(str(o))
                 for o in [*app.partner_organization_ids, app.applicant_organization_id]
                 if o
             ],
