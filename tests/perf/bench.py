@@ -49,8 +49,8 @@ for extra in (HERE, HERE.parent, ROOT / "services/offers/tests"):
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
-from ceilings import faststream_consumer_ceiling, nats_ceiling, percentile  # noqa: E402
-from loadgen import Request, run_load  # noqa: E402
+from ceilings import faststream_consumer_ceiling, nats_ceiling  # noqa: E402
+from loadgen import Request, percentile, run_load  # noqa: E402
 from suite_support import Suite, create_databases, drop_databases, running_suite  # noqa: E402
 
 from schulerfolg.events.registry import SchoolCreated  # noqa: E402

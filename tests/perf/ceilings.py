@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import nats
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from loadgen import percentile
 from nats.js import api
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
@@ -29,11 +30,6 @@ class NatsCeiling:
     consume_per_s: float
     latency_p50_ms: float
     latency_p99_ms: float
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 async def nats_ceiling(url: str, messages: int, latency_samples: int = 300) -> NatsCeiling:

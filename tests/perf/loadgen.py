@@ -28,6 +28,14 @@ class Request:
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``; NaN when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -40,10 +48,7 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return percentile(self.latencies, p)
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
