@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +28,15 @@ from schulerfolg import migrations
 from schulerfolg.auth import TokenVerifier
 from schulerfolg.db import Database
 from schulerfolg.housekeeping import Housekeeping, Retention
+from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.http.ops import ops_router
-from schulerfolg.http.problems import BadRequest, install_problem_handlers, problem_response
+from schulerfolg.http.problems import (
+    BadRequest,
+    install_problem_handlers,
+    problem_response,
+    problem_responses,
+)
 from schulerfolg.http.validation import has_control_characters
 from schulerfolg.messaging.broker import Messaging, StreamSpec
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
@@ -174,6 +181,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
     install_problem_handlers(app)
+    # Pure ASGI: authenticates before a body is read and caps every body (413). Added first, so
+    # it sits innermost: the problems it raises from receive() reach the route unwrapped (the
+    # "http" middlewares below run the app in task groups, which would wrap them).
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -216,6 +227,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
             )
 
     for router in definition.routers:
+        document_body_problems(router)
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops_router)
 
@@ -225,6 +237,20 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics"
     )
     return app
+
+
+BODY_PROBLEMS = problem_responses(400, 413)
+
+
+def document_body_problems(router: APIRouter) -> None:
+    """Declare in OpenAPI what every operation taking a body may answer about it: 400 (not
+    UTF-8) and 413 (too large)."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and (
+            route.body_field is not None or "requestBody" in (route.openapi_extra or {})
+        ):
+            for status, response in BODY_PROBLEMS.items():
+                route.responses.setdefault(status, response)
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -1,7 +1,7 @@
 """Settings base for every service: environment variables with a prefix per service.
 
 A service's settings read ``<PREFIX><FIELD>`` (``REGISTRY_DATABASE_URL``). The fields in
-``SHARED_FIELDS`` (NATS, auth, CORS, logging) may also be given once for all services without
+``SHARED_FIELDS`` (NATS, auth, CORS, logging, body size) may also be given once for all services without
 a prefix (``NATS_URL``, ``AUTH_ISSUER``); the prefixed variable wins where both are set.
 """
 
@@ -31,6 +31,7 @@ SHARED_FIELDS: frozenset[str] = frozenset(
         "stream_replicas",
         "stream_max_age_days",
         "public_base_url",
+        "max_body_bytes",
     }
 )
 
@@ -105,6 +106,11 @@ class ServiceSettings(BaseSettings):
     cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser, comma-separated.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1,
+        description="Largest request body accepted, in bytes (413 above); uploads have their own limits.",
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(True, description="JSON logs (false: readable console lines).")

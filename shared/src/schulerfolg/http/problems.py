@@ -45,8 +45,13 @@ class ProblemDetails(BaseModel):
     rule: str | None = None
 
 
-class Problem(Exception):
-    """An error with its HTTP status; raise a subclass from domain or HTTP code."""
+class Problem(StarletteHTTPException):
+    """An error with its HTTP status; raise a subclass from domain or HTTP code.
+
+    It is an ``HTTPException`` so that FastAPI passes it on unchanged where it wraps other errors
+    (a problem raised while the body is read, see ``schulerfolg.http.body``); its own handler
+    answers it.
+    """
 
     status: int = 400
     title: str = "Bad request"
@@ -61,7 +66,7 @@ class Problem(Exception):
         headers: dict[str, str] | None = None,
         title: str | None = None,
     ) -> None:
-        super().__init__(detail or self.title)
+        super().__init__(self.status, detail or self.title, headers)
         self.detail = detail
         self.rule = rule
         self.errors = errors
@@ -114,13 +119,17 @@ class PreconditionRequired(Problem):
     status, title, slug = 428, "Precondition required", "precondition-required"
 
 
+class ContentTooLarge(Problem):
+    status, title, slug = 413, "Content too large", "content-too-large"
+
+
 class Unprocessable(Problem):
     status, title, slug = 422, "Unprocessable content", "validation"
 
 
 # What a route's OpenAPI entry says about each problem status it may answer.
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
-    400: "The request is malformed (e.g. an unreadable cursor or body).",
+    400: "The request is malformed (e.g. an unreadable cursor, or a body that is not UTF-8).",
     401: "No valid bearer token was sent.",
     403: "The caller may not do this.",
     404: "No such resource (or not visible to the caller).",
@@ -208,7 +217,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        if isinstance(exc.__cause__, UnicodeError):  # FastAPI's "error parsing the body"
+            problem = BadRequest(
+                "The request body is not valid UTF-8; send JSON encoded as UTF-8.",
+                rule="body-not-utf-8",
+            )
+            return problem_response(problem.to_details(request.url.path))
+        titles = {
+            400: "Bad request",
+            401: "Authentication required",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Content too large",
+        }
         details = ProblemDetails(
             type=TYPE_BASE + f"http-{exc.status_code}",
             title=titles.get(exc.status_code, "HTTP error"),

@@ -36,6 +36,7 @@ from registry.materials.schemas import (
 from registry.materials.storage import IncomingFile, MaterialStorage, MaterialTooLarge, ReceivedFile
 from schulerfolg.app import Runtime, RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
+from schulerfolg.http.body import allow_body_bytes
 from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
@@ -322,6 +323,9 @@ UploadDep = Annotated[MaterialUpload, Depends(receive_upload, scope="function")]
     response_model=MaterialPublic,
     responses=problem_responses(401, 403, 409, 413, 415, 422),
     openapi_extra=UPLOAD_BODY,
+    # The reader below enforces the file's own limit while it streams; the service-wide body
+    # cap must let such an upload through.
+    dependencies=[allow_body_bytes(lambda s: s.materials_max_bytes + FORM_OVERHEAD_BYTES)],
     summary="Publish a material (file upload)",
 )
 async def create_material(

@@ -14,6 +14,7 @@ from registry.schools.importer import ImportProblemDetails, ImportReport
 from registry.schools.schemas import SchoolCreate, SchoolPublic, SchoolType, SchoolUpdate
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal, Principal, require_roles
+from schulerfolg.http.body import allow_body_bytes
 from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
@@ -229,6 +230,7 @@ async def read_csv_upload(request: Request) -> bytes:
     "/import",
     response_model=ImportReport,
     openapi_extra={"requestBody": IMPORT_BODY},
+    dependencies=[allow_body_bytes(lambda _: importer.MAX_BYTES + MULTIPART_OVERHEAD)],
     responses={
         **problem_responses(400, 401, 403, 409, 413, 415),
         **problem_responses(422, model=ImportProblemDetails),
