@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from offers.config import OffersSettings
 from offers.main import MIGRATIONS, create_app
-from offers.models import OrganizationView, SchoolView
+from offers.models import CommitteeView, OrganizationView, SchoolView
+from schulerfolg.events.meetings import CommitteeCreated
 from schulerfolg.events.registry import OrganizationCreated, SchoolCreated
 from schulerfolg.testing import service as service_support
 from schulerfolg.testing.plugin import eventually
@@ -75,21 +76,36 @@ def organization_event(region: str | None, *, name: str = "AWO Kreisverband e.V.
     return wrap(payload, entity_id=org_id, region=region)
 
 
+def committee_event(
+    region: str | None, *, name: str = "Steuergruppe", version: int = 1, committee_id: str = ""
+) -> Any:
+    """A ``meetings.committee.created`` event as meetings sends it (region None: state level)."""
+    committee_id = committee_id or str(uuid.uuid4())
+    payload = CommitteeCreated(
+        version=version, id=committee_id, name=name, kind="steering_group", region=region, quorum=0
+    )
+    return wrap(payload, entity_id=committee_id, region=region)
+
+
 async def feed_directory(service: ServiceUnderTest, nats_url: str, events: list[Any]) -> None:
-    """Publish registry events and wait until offers' read models hold them all."""
+    """Publish registry and committee events and wait until offers' read models hold them all."""
     await publish_events(nats_url, events)
-    schools = {e.data.id for e in events if isinstance(e.data, SchoolCreated)}
-    orgs = {e.data.id for e in events if isinstance(e.data, OrganizationCreated)}
+    wanted = [
+        (view, {uuid.UUID(e.data.id) for e in events if isinstance(e.data, created)})
+        for view, created in (
+            (SchoolView, SchoolCreated),
+            (OrganizationView, OrganizationCreated),
+            (CommitteeView, CommitteeCreated),
+        )
+    ]
 
     async def arrived() -> bool:
         async with service.runtime.db.transaction(readonly=True) as session:
-            got_schools = await session.scalar(
-                select(func.count()).where(SchoolView.id.in_([uuid.UUID(s) for s in schools]))
-            )
-            got_orgs = await session.scalar(
-                select(func.count()).where(OrganizationView.id.in_([uuid.UUID(o) for o in orgs]))
-            )
-        return got_schools == len(schools) and got_orgs == len(orgs)
+            for view, ids in wanted:
+                got = await session.scalar(select(func.count()).where(view.id.in_(ids)))
+                if got != len(ids):
+                    return False
+        return True
 
     await eventually(arrived, timeout=20)
 
@@ -102,7 +118,12 @@ class World:
     nats_url: str
     schools: dict[str, list[str]] = field(default_factory=dict)  # region → school ids
     partners: dict[str, str] = field(default_factory=dict)  # region → organisation id
-    committee_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    committees: dict[str | None, str] = field(default_factory=dict)  # region (None: state) → id
+
+    @property
+    def committee_id(self) -> str:
+        """The Börde steering group (the deciding committee of ``fund()``'s Börde funds)."""
+        return self.committees["boerde"]
 
     @property
     def client(self) -> Any:
@@ -131,7 +152,7 @@ class World:
             "period_start": "2027-01-01",
             "period_end": "2027-12-31",
             "budget_cents": 5_000_000,
-            "deciding_committee_id": self.committee_id,
+            "deciding_committee_id": self.committees[region],
             **fields,
         }
         headers = self.office(region) if region else self.state()
@@ -214,9 +235,14 @@ class World:
 async def make_world(
     service: ServiceUnderTest, nats_url: str, *, schools_per_region: int = 3
 ) -> World:
-    """Schools and a partner in Börde and Harz, known to offers through registry events."""
+    """Schools and a partner in Börde and Harz, known to offers through registry events, and a
+    steering group per region and one at the state level, known through meetings events."""
     world = World(service=service, nats_url=nats_url)
     events = []
+    for region in ("boerde", "harz", None):
+        committee = committee_event(region, name=f"Steuergruppe {region or 'Land'}")
+        world.committees[region] = committee.data.id
+        events.append(committee)
     for region in ("boerde", "harz"):
         school_events = [
             school_event(region, name=f"Schule {i} {region}") for i in range(schools_per_region)

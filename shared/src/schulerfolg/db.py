@@ -116,6 +116,22 @@ def dialect_insert(session: AsyncSession) -> Any:
     return sqlite.insert if session.bind.dialect.name == "sqlite" else postgresql.insert
 
 
+async def upsert_newer(
+    session: AsyncSession, model: Any, values: dict[str, Any], *, only: tuple[str, ...] = ()
+) -> None:
+    """Read models kept from events: insert the row, or update it (``only`` these columns, if
+    given) when ``values["version"]`` is newer than the stored one — an older event that
+    overtook a newer one on redelivery never rolls a row back."""
+    table = model.__table__
+    statement = dialect_insert(session)(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={k: statement.excluded[k] for k in (only or values) if k != "id"},
+        where=table.c.version < statement.excluded.version,
+    )
+    await session.execute(statement)
+
+
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the session's unit of work has committed (never on rollback)."""
     session.info.setdefault(SESSION_INFO_AFTER_COMMIT, []).append(callback)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from offers.applications.api import router as applications_router
 from offers.applications.committee import decision_consumer
 from offers.config import OffersSettings
-from offers.directory.service import registry_consumer
+from offers.directory.service import committees_consumer, registry_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
 from offers.statistics.api import router as statistics_router
@@ -26,7 +26,11 @@ definition = ServiceDefinition(
     outbox=outbox,
     migrations=MIGRATIONS,
     routers=[funds_router, applications_router, statistics_router],
-    consumers=lambda runtime: [registry_consumer(runtime), decision_consumer(runtime)],
+    consumers=lambda runtime: [
+        registry_consumer(runtime),
+        committees_consumer(runtime),
+        decision_consumer(runtime),
+    ],
 )
 
 

@@ -1,5 +1,6 @@
-"""The offers service's tables: funds, applications with their history and decisions, and the
-read models of schools and organisations kept from registry events."""
+"""The offers service's tables: funds, applications with their history and decisions, the read
+models of schools and organisations kept from registry events, and of committees kept from
+meetings events."""
 
 from __future__ import annotations
 
@@ -234,3 +235,16 @@ class OrganizationView(Base, table=True):  # type: ignore[call-arg]
     kind: str = Field(max_length=32)
     region: str | None = Field(default=None, max_length=64)
     deleted: bool = False
+
+
+class CommitteeView(Base, table=True):  # type: ignore[call-arg]
+    """A committee as meetings last described it (from ``meetings.committee.*``): a fund's
+    deciding committee must be one of these, of the fund's region."""
+
+    __tablename__ = "committees"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=32)
+    region: str | None = Field(default=None, max_length=64)  # None: state level

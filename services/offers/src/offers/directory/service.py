@@ -1,9 +1,11 @@
-"""The read models of schools and organisations, kept from registry events.
+"""The read models of schools and organisations (from registry events) and of committees (from
+meetings events).
 
 Offers needs to know which schools and organisations exist (to validate an application), in
-which region a school is (state-wide funds, access) and its type (statistics). Each event carries
-the entity's version; an older event than the row holds is ignored, so events that overtake
-each other on redelivery cannot roll a row back.
+which region a school is (state-wide funds, access) and its type (statistics), and which
+committees exist in which region (a fund's deciding committee). Each event carries the entity's
+version; an older event than the row holds is ignored, so events that overtake each other on
+redelivery cannot roll a row back.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from offers.models import OrganizationView, SchoolView
-from schulerfolg.db import dialect_insert
+from offers.models import CommitteeView, OrganizationView, SchoolView
+from schulerfolg.db import upsert_newer
 from schulerfolg.events import CloudEvent
+from schulerfolg.events.meetings import CommitteeCreated, CommitteeUpdated
 from schulerfolg.events.registry import (
     OrganizationCreated,
     OrganizationDeleted,
@@ -34,26 +37,11 @@ log = structlog.get_logger("offers.directory")
 DELETION = ("version", "deleted")  # a deleted entity keeps its name and type (statistics)
 
 
-async def _upsert(
-    session: AsyncSession, model: Any, values: dict[str, Any], *, only: tuple[str, ...] = ()
-) -> None:
-    """Insert the row, or update it (``only`` these columns, if given) when the event's version
-    is newer than the stored one."""
-    table = model.__table__
-    statement = dialect_insert(session)(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={k: statement.excluded[k] for k in (only or values) if k != "id"},
-        where=table.c.version < statement.excluded.version,
-    )
-    await session.execute(statement)
-
-
 async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Bring the read model up to date with one registry event."""
     data = event.data
     if isinstance(data, SchoolCreated | SchoolUpdated):
-        await _upsert(
+        await upsert_newer(
             session,
             SchoolView,
             {
@@ -67,7 +55,7 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
             },
         )
     elif isinstance(data, SchoolDeleted):
-        await _upsert(
+        await upsert_newer(
             session,
             SchoolView,
             {
@@ -82,7 +70,7 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
             only=DELETION,
         )
     elif isinstance(data, OrganizationCreated | OrganizationUpdated):
-        await _upsert(
+        await upsert_newer(
             session,
             OrganizationView,
             {
@@ -95,7 +83,7 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
             },
         )
     elif isinstance(data, OrganizationDeleted):
-        await _upsert(
+        await upsert_newer(
             session,
             OrganizationView,
             {
@@ -126,6 +114,34 @@ def registry_consumer(runtime: Any) -> ConsumerSpec:
             OrganizationDeleted,
         ),
         description="Keeps the schools and organisations offers validates applications against.",
+    )
+
+
+async def apply_committee_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    """Bring the committees read model up to date with one meetings event."""
+    data: CommitteeCreated | CommitteeUpdated = event.data
+    await upsert_newer(
+        session,
+        CommitteeView,
+        {
+            "id": uuid.UUID(data.id),
+            "version": data.version,
+            "name": data.name,
+            "kind": data.kind,
+            "region": data.region,
+        },
+    )
+
+
+def committees_consumer(runtime: Any) -> ConsumerSpec:
+    """Offers' consumer of meetings' committees."""
+    return ConsumerSpec(
+        name="offers-meetings-committees",
+        stream="MEETINGS",
+        subject="sfs.*.meetings.committee.>",
+        handler=apply_committee_event,
+        events=(CommitteeCreated, CommitteeUpdated),
+        description="Keeps the committees a fund may name as its deciding committee.",
     )
 
 
@@ -186,3 +202,39 @@ async def check_organizations(session: AsyncSession, fields: dict[str, list[uuid
             rule="unknown-organization",
             errors=errors,
         )
+
+
+async def check_deciding_committee(
+    session: AsyncSession, committee_id: uuid.UUID, fund_region: str | None
+) -> None:
+    """A 422 unless meetings has announced the committee and it belongs to the fund's region.
+
+    A regional fund is decided by a committee of its own region; a state-wide fund (region
+    None) by a state-level committee. Neither may name the other: another region's committee
+    would decide this region's money and see its applications on a non-public agenda; a
+    state-level committee is run by the state coordination, not by the region's office.
+    """
+    committee = await session.get(CommitteeView, committee_id)
+    if committee is None:
+        raise Unprocessable(
+            f"There is no committee {committee_id} that offers knows of. Use one from "
+            "GET /api/v1/committees; a committee created just now reaches offers within "
+            "seconds — try again shortly.",
+            rule="committee-unknown",
+            errors=[_committee_error("unknown committee", "committee-unknown")],
+        )
+    if committee.region != fund_region:
+        owner = f"region {committee.region}" if committee.region else "the state level"
+        fund = f"region {fund_region}" if fund_region else "the whole state"
+        raise Unprocessable(
+            f"The committee {committee.name!r} belongs to {owner}; a fund of {fund} is decided "
+            "by a committee of its own region (a state-wide fund by a state-level committee).",
+            rule="committee-other-region",
+            errors=[
+                _committee_error("committee of another region", "committee-other-region")
+            ],
+        )
+
+
+def _committee_error(message: str, rule: str) -> FieldError:
+    return FieldError(field="deciding_committee_id", location="body", message=message, type=rule)

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.common import check_region_filter, normalise_region, subject_region
+from offers.directory.service import check_deciding_committee
 from offers.funds import repository
 from offers.funds.schemas import FundCreate, FundUpdate, fund_event_data
 from offers.models import Fund, outbox
@@ -61,6 +62,8 @@ async def create_fund(
     values = data.model_dump()
     values["region"] = normalise_region(data.region)
     ensure_may_manage_region(principal, values["region"])
+    if data.deciding_committee_id is not None:
+        await check_deciding_committee(session, data.deciding_committee_id, values["region"])
     if values["requires_partner"] is None:
         values["requires_partner"] = data.kind == "school_project"
     if (
@@ -112,6 +115,10 @@ async def update_fund(
                 )
             ],
         )
+    committee = values.get("deciding_committee_id", fund.deciding_committee_id)
+    region = values.get("region", fund.region)
+    if committee is not None and (committee, region) != (fund.deciding_committee_id, fund.region):
+        await check_deciding_committee(session, committee, region)
     if values.get("budget_cents", fund.budget_cents) < fund.approved_cents:
         raise Conflict(
             f"The budget cannot drop below the {fund.approved_cents} cents already approved.",
