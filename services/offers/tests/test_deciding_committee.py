@@ -34,9 +34,7 @@ def _refused(response: Any, rule: str) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["rule"] == rule
-    assert [(e["field"], e["type"]) for e in problem["errors"]] == [
-        ("deciding_committee_id", rule)
-    ]
+    assert [(e["field"], e["type"]) for e in problem["errors"]] == [("deciding_committee_id", rule)]
 
 
 async def test_a_boerde_fund_naming_halles_committee_is_refused(world: World):

@@ -230,9 +230,7 @@ async def check_deciding_committee(
             f"The committee {committee.name!r} belongs to {owner}; a fund of {fund} is decided "
             "by a committee of its own region (a state-wide fund by a state-level committee).",
             rule="committee-other-region",
-            errors=[
-                _committee_error("committee of another region", "committee-other-region")
-            ],
+            errors=[_committee_error("committee of another region", "committee-other-region")],
         )
 
 
