@@ -12,6 +12,11 @@ Status codes and headers pass unchanged except the hop-by-hop ones; ``Host`` is 
 service builds point at the gateway) and ``X-Forwarded-For``/``-Proto``/``-Host`` are added.
 CORS stays the services' business (``CORS_ALLOWED_ORIGINS``): preflights pass through like any
 other request. A service that cannot be reached is answered with a 502 problem+json.
+
+Request bodies are capped here too (``GATEWAY_MAX_BODY_BYTES`` or ``MAX_BODY_BYTES``, 1 MiB; the file uploads in
+``UPLOADS`` up to ``GATEWAY_MAX_UPLOAD_BYTES``, their services check their own limits): a
+declared ``Content-Length`` above the cap is answered 413 before anything is read or forwarded,
+and a streamed body is counted as it passes and cut off with a 413 once it exceeds the cap.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from urllib.parse import urlsplit
 
 import h11
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from schulerfolg.settings import shared_env_sources
 
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"  # as schulerfolg.http.problems, without its imports
@@ -53,6 +60,12 @@ ROUTES: dict[str, str] = {
     "dead-letters": "notifications",
 }
 SERVICES: tuple[str, ...] = ("registry", "offers", "meetings", "notifications")
+
+# Operations that take files (method, path): they get GATEWAY_MAX_UPLOAD_BYTES instead of
+# GATEWAY_MAX_BODY_BYTES. The registry refuses what is larger than its own limits.
+UPLOADS: frozenset[tuple[str, str]] = frozenset(
+    {("POST", f"{API_PREFIX}/materials"), ("POST", f"{API_PREFIX}/schools/import")}
+)
 
 # Headers that describe one connection, not the message (RFC 9110 7.6.1); never forwarded.
 HOP_BY_HOP = frozenset(
@@ -95,6 +108,32 @@ class GatewaySettings(BaseSettings):
         120.0, gt=0, description="Seconds a service may take to start its response."
     )
     pool_size: int = Field(64, ge=0, description="Idle keep-alive connections kept per service.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest request body passed on, in bytes (413 above)."
+    )
+    max_upload_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1,
+        description="Largest body of a file upload (materials, school import), in bytes.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return shared_env_sources(
+            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        )
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The most bytes of body the gateway passes on for this request."""
+        path = path.rstrip("/") or "/"
+        return self.max_upload_bytes if (method, path) in UPLOADS else self.max_body_bytes
 
     def upstreams(self) -> dict[str, str]:
         """Service name → base URL."""
@@ -111,6 +150,10 @@ def owner(path: str) -> str | None:
 
 class UpstreamError(Exception):
     """The service could not be reached or broke the connection before answering."""
+
+
+class BodyTooLarge(Exception):
+    """The client's body passed the gateway's cap while it was being forwarded."""
 
 
 class Connection:
@@ -349,6 +392,11 @@ class Gateway:
         has_body = chunked or (
             has_length and dict(raw).get(b"content-length", b"0").strip() != b"0"
         )
+        limit = self.settings.body_limit(scope["method"], scope["path"])
+        declared = dict(raw).get(b"content-length", b"").strip()
+        if declared.isdigit() and int(declared) > limit:
+            await self.refuse_too_large(send, limit, scope["path"])
+            return
         target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
@@ -360,7 +408,9 @@ class Gateway:
                 for attempt in range(2):
                     connection, reused = await upstream.acquire()
                     try:
-                        response = await self.exchange(connection, request, receive, has_body)
+                        response = await self.exchange(
+                            connection, request, receive, has_body, limit
+                        )
                         break
                     except (OSError, h11.ProtocolError, UpstreamError) as exc:
                         connection.close()
@@ -368,6 +418,11 @@ class Gateway:
                         # one, unless the request body was already consumed.
                         if isinstance(exc, TimeoutError) or not reused or has_body or attempt:
                             raise
+            except BodyTooLarge:
+                if connection is not None:
+                    connection.close()  # the service got part of a body: never reuse it
+                await self.refuse_too_large(send, limit, scope["path"])
+                return
             except TimeoutError:
                 if connection is not None:
                     connection.close()
@@ -398,18 +453,39 @@ class Gateway:
             raise
         upstream.release(connection)
 
+    @staticmethod
+    async def refuse_too_large(send: Send, limit: int, path: str) -> None:
+        """Answer 413: the body is larger than the gateway passes on."""
+        await send_problem(
+            send,
+            413,
+            "Content too large",
+            f"The request body is larger than {limit} bytes, the most this operation accepts.",
+            path,
+        )
+
     async def exchange(
-        self, connection: Connection, request: h11.Request, receive: Receive, has_body: bool
+        self,
+        connection: Connection,
+        request: h11.Request,
+        receive: Receive,
+        has_body: bool,
+        limit: int,
     ) -> h11.Response:
-        """Send the request (body streamed from the client) and read the response head."""
+        """Send the request (body streamed from the client, at most ``limit`` bytes) and read
+        the response head."""
         await connection.send(request)
         if has_body:
             more = True
+            sent = 0
             while more:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     raise UpstreamError("the client went away while sending")
                 body = message.get("body", b"")
+                sent += len(body)
+                if sent > limit:
+                    raise BodyTooLarge
                 if body:
                     await connection.send(h11.Data(data=body))
                 more = message.get("more_body", False)

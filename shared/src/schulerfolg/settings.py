@@ -45,6 +45,18 @@ class _SharedEnvSource(EnvSettingsSource):
         return super().get_field_value(field, field_name)
 
 
+def shared_env_sources(
+    settings_cls: type[BaseSettings],
+    init_settings: PydanticBaseSettingsSource,
+    env_settings: PydanticBaseSettingsSource,
+    dotenv_settings: PydanticBaseSettingsSource,
+    file_secret_settings: PydanticBaseSettingsSource,
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """The settings sources with the unprefixed shared variables after the prefixed ones."""
+    shared = _SharedEnvSource(settings_cls, env_prefix="", case_sensitive=False)
+    return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+
+
 class ServiceSettings(BaseSettings):
     """What every service needs; subclasses set ``model_config`` with their ``env_prefix``."""
 
@@ -134,8 +146,9 @@ class ServiceSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        shared = _SharedEnvSource(settings_cls, env_prefix="", case_sensitive=False)
-        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+        return shared_env_sources(
+            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        )
 
     @model_validator(mode="after")
     def _inbox_outlives_stream(self) -> ServiceSettings:
