@@ -24,12 +24,16 @@ async def test_ready_alone_and_consumers_start_when_their_streams_appear(
         response = await eventually(ready)
         assert response.json()["consumers_waiting"] == [
             "offers-committee-decisions",
+            "offers-meetings-committees",
             "offers-registry-directory",
         ]
         await publish_events(nats_server.url, [school_event("boerde")])
 
         async def registry_consumer_started():
             body = (await offers.client.get("/readyz")).json()
-            return body["consumers_waiting"] == ["offers-committee-decisions"]
+            return body["consumers_waiting"] == [
+                "offers-committee-decisions",
+                "offers-meetings-committees",
+            ]
 
         await eventually(registry_consumer_started, timeout=20)
