@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.js import api
 from nats.js.errors import NotFoundError
 
 from schulerfolg.db import Database
 from schulerfolg.events.base import SUBJECT_PREFIX, CloudEvent, registered_events
-from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, Outcome, RetryPolicy
+from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, RetryPolicy
+from schulerfolg.messaging.pull import PullConsumer
 from schulerfolg.tables import PlatformTables
 from schulerfolg.tasks import cancel_and_wait
 
@@ -85,16 +85,24 @@ def make_broker(nats_url: str, *, service: str) -> NatsBroker:
     )
 
 
-def consumer_config(spec: ConsumerSpec, *, ack_wait: float) -> api.ConsumerConfig:
-    """Durable, explicit ack, unlimited server-side deliveries (we dead-letter ourselves),
-    and no inactivity threshold (an outage must never delete a service's consumer)."""
+def consumer_config(
+    spec: ConsumerSpec, *, ack_wait: float, max_attempts: int
+) -> api.ConsumerConfig:
+    """Durable, explicit ack, no inactivity threshold (an outage must never delete a service's
+    consumer), and deliveries bounded on the server as a second guard.
+
+    We dead-letter a failing event ourselves after ``max_attempts``; the server allows one
+    delivery more, which parks the event without running the handler (see
+    ``InboxConsumer.process``), so even a handler that never finishes (or a process that dies
+    in it every time) cannot hold a message forever, and nothing leaves unrecorded.
+    """
     return api.ConsumerConfig(
         durable_name=spec.name,
         description=spec.description or None,
         deliver_policy=api.DeliverPolicy.ALL,
         ack_policy=api.AckPolicy.EXPLICIT,
         ack_wait=ack_wait,
-        max_deliver=-1,
+        max_deliver=max_attempts + 1,
         filter_subject=spec.subject,
         max_ack_pending=1000,
         replay_policy=api.ReplayPolicy.INSTANT,
@@ -122,6 +130,7 @@ class Messaging:
         retry: RetryPolicy,
         ack_wait: float = 30.0,
         fetch_timeout: float = 2.0,
+        fetch_batch: int = 100,
         publish_timeout: float = 3.0,
     ) -> None:
         self.service = service
@@ -130,8 +139,12 @@ class Messaging:
         self.specs = consumers
         self.ack_wait = ack_wait
         self.fetch_timeout = fetch_timeout
+        self.fetch_batch = fetch_batch
+        self.pullers: list[PullConsumer] = []
         self.publish_timeout = publish_timeout
-        self.consumers = [InboxConsumer(db, tables, spec, retry) for spec in consumers]
+        self.consumers = [
+            InboxConsumer(db, tables, spec, retry, time_limit=ack_wait) for spec in consumers
+        ]
         self.publishing = asyncio.Event()  # connected and the own stream declared
         self.started = asyncio.Event()  # … and every consumer running
         self.waiting: set[str] = {spec.name for spec in consumers}
@@ -156,36 +169,25 @@ class Messaging:
             )
 
     async def _start_consumer(self, consumer: InboxConsumer) -> None:
-        """Subscribe a durable pull consumer whose handler decides ack or nak explicitly."""
+        """Start pulling from a durable consumer (it exists), and document it for AsyncAPI."""
         spec = consumer.spec
-        subscriber = self.broker.subscriber(
+        puller = PullConsumer(
+            self.broker.config.connection_state.stream,
+            consumer,
+            batch=self.fetch_batch,
+            fetch_timeout=self.fetch_timeout,
+        )
+        await puller.start()
+        self.pullers.append(puller)
+        # Documentation only (never started): our own loop consumes, see ``pull.py``.
+        self.broker.subscriber(
             spec.subject,
             stream=JStream(spec.stream, declare=False),
             durable=spec.name,
-            config=consumer_config(spec, ack_wait=self.ack_wait),
-            # One message per pull: FastStream handles the messages of a larger pull
-            # concurrently (a task group), which would break the order per entity.
-            pull_sub=PullSub(batch_size=1, timeout=self.fetch_timeout),
-            ack_policy=AckPolicy.MANUAL,
+            pull_sub=PullSub(batch_size=self.fetch_batch, timeout=self.fetch_timeout),
             title=spec.name,
             description=spec.description or None,
         )
-
-        @subscriber
-        async def handle(msg: NatsMessage) -> None:
-            raw = msg.raw_message
-            decision = await consumer.process(
-                raw.data,
-                subject=raw.subject,
-                headers=raw.headers,
-                delivered=raw.metadata.num_delivered or 1,
-            )
-            if decision.outcome is Outcome.ACK:
-                await msg.ack()
-            else:
-                await msg.nack(delay=decision.delay)
-
-        await subscriber.start()
 
     @property
     def connected(self) -> bool:
@@ -232,7 +234,11 @@ class Messaging:
                 try:
                     await js.add_consumer(
                         consumer.spec.stream,
-                        config=consumer_config(consumer.spec, ack_wait=self.ack_wait),
+                        config=consumer_config(
+                            consumer.spec,
+                            ack_wait=self.ack_wait,
+                            max_attempts=consumer.retry.max_attempts,
+                        ),
                     )
                     await self._start_consumer(consumer)
                 except asyncio.CancelledError:
@@ -254,9 +260,10 @@ class Messaging:
         log.info("messaging.started", consumers=[s.name for s in self.specs])
 
     async def stop(self) -> None:
-        """Stop consuming and close the connection."""
+        """Stop consuming (the message in hand is finished) and close the connection."""
         if self._task is not None:
             await cancel_and_wait(self._task)
+        await asyncio.gather(*(puller.stop() for puller in self.pullers))
         with contextlib.suppress(Exception):
             await self.broker.stop()
 

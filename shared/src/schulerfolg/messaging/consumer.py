@@ -5,18 +5,23 @@ Every delivery ends in exactly one of:
   (the inbox row ``(consumer, event id)`` exists: a redelivery or a republish changes nothing);
 - **nak with a delay** when the handler failed in a way that may pass (database away, a bug
   fixed by a deploy); the delay grows with each delivery, so there is no hot redelivery loop;
-- **dead letter, then ack** when the event can never be processed (not a CloudEvent, unknown
-  type or version, invalid data, ``PermanentEventError``) or still fails after the bounded
-  number of attempts; the consumer goes on with the next event.
+- **dead letter, then ack** when the event can never be processed (not decodable at all, not a
+  CloudEvent, unknown type or version, invalid data, ``PermanentEventError``: at once) or still
+  fails after the bounded number of attempts; the consumer goes on with the next event.
 
-Nothing is ever dropped by FastStream's default policy: subscribers use ``AckPolicy.MANUAL``.
+Bodies arrive as raw bytes (``Delivery``): whatever a ``content-type`` header claims, decoding
+is ours, so no body can fail before this module decides.
+
+Nothing is ever dropped by a library's default ack policy: ``PullConsumer`` (``pull.py``) settles
+every message explicitly with the decision taken here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,30 +87,80 @@ class RetryPolicy:
         return min(self.backoff_base * 2 ** max(delivered - 1, 0), self.backoff_max)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One message as JetStream delivered it: raw bytes, whatever its headers claim."""
+
+    body: bytes
+    subject: str
+    headers: Mapping[str, str] | None
+    delivered: int  # 1 on the first delivery
+
+    @property
+    def message_id(self) -> str | None:
+        """The producer's ``Nats-Msg-Id`` (the event id for our producers)."""
+        return (self.headers or {}).get("Nats-Msg-Id")
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A delivery that can never become an event, with the reason."""
+
+    delivery: Delivery
+    reason: str
+
+
+def decode_delivery(delivery: Delivery) -> CloudEvent[Any] | Undecodable:
+    """The event in a delivery, or why there is none. Never raises: a hostile body (invalid
+    JSON, bytes that are not UTF-8, nesting deeper than any parser recurses) is just a reason."""
+    try:
+        return decode_event(delivery.body)
+    except EventDecodeError as exc:
+        return Undecodable(delivery, str(exc))
+    except Exception as exc:  # whatever else a hostile body provokes in a parser
+        return Undecodable(delivery, f"undecodable: {type(exc).__name__}")
+
+
 class InboxConsumer:
     """Runs a handler for each delivery inside one transaction guarded by the inbox."""
 
     def __init__(
-        self, db: Database, tables: PlatformTables, spec: ConsumerSpec, retry: RetryPolicy
+        self,
+        db: Database,
+        tables: PlatformTables,
+        spec: ConsumerSpec,
+        retry: RetryPolicy,
+        *,
+        time_limit: float | None = None,
     ) -> None:
         self.db = db
         self.tables = tables
         self.spec = spec
         self.retry = retry
+        # A handler still running when JetStream redelivers (ack_wait) has failed: it is
+        # cancelled and retried, instead of holding the consumer, which handles in order.
+        self.time_limit = time_limit
 
-    async def process(
-        self, body: bytes, *, subject: str, headers: Mapping[str, str] | None, delivered: int
-    ) -> Decision:
-        """Handle one delivery and decide its outcome; never raises for the event's sake."""
-        try:
-            event = decode_event(body)
-        except EventDecodeError as exc:
-            return await self._dead_letter(body, subject, headers, delivered, str(exc), None)
+    async def process(self, delivery: Delivery) -> Decision:
+        """Decode and handle one delivery and decide its outcome; never raises for its sake."""
+        event = decode_delivery(delivery)
+        if isinstance(event, Undecodable):
+            return await self.dead_letter([event])
+        return await self.handle(delivery, event)
+
+    async def handle(self, delivery: Delivery, event: CloudEvent[Any]) -> Decision:
+        """Run the handler for a decoded event in one inbox-guarded transaction."""
         bound = log.bind(consumer=self.spec.name, event_id=str(event.id), event_type=event.type)
         if not self.spec.accepts(event):
             return Decision(Outcome.ACK, note="ignored")
+        if delivery.delivered > self.retry.max_attempts:
+            # The server's last delivery (max_deliver = max_attempts + 1): earlier ones never
+            # reached an outcome (the handler outlived ack_wait, or the process died in it).
+            # Park it without trying again, so it is recorded before the server gives up.
+            reason = f"delivered {delivery.delivered} times without an outcome"
+            return await self.dead_letter([Undecodable(delivery, reason)], event)
         try:
-            async with self.db.transaction() as session:
+            async with asyncio.timeout(self.time_limit), self.db.transaction() as session:
                 inserted = await session.execute(
                     dialect_insert(session)(self.tables.inbox)
                     .on_conflict_do_nothing()
@@ -121,55 +176,56 @@ class InboxConsumer:
                     return Decision(Outcome.ACK, note="duplicate")
                 await self.spec.handler(session, event)
         except PermanentEventError as exc:
-            return await self._dead_letter(body, subject, headers, delivered, str(exc), event)
+            return await self.dead_letter([Undecodable(delivery, str(exc))], event)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivered >= self.retry.max_attempts:
-                bound.error("consumer.attempts_exhausted", attempts=delivered, error=reason)
-                return await self._dead_letter(body, subject, headers, delivered, reason, event)
-            delay = self.retry.delay(delivered)
-            bound.warning("consumer.retry", attempt=delivered, retry_in=delay, error=reason)
+            reason = f"{type(exc).__name__}: {str(exc) or 'no outcome in time'}"[:2000]
+            if delivery.delivered >= self.retry.max_attempts:
+                bound.error(
+                    "consumer.attempts_exhausted", attempts=delivery.delivered, error=reason
+                )
+                return await self.dead_letter([Undecodable(delivery, reason)], event)
+            delay = self.retry.delay(delivery.delivered)
+            bound.warning(
+                "consumer.retry", attempt=delivery.delivered, retry_in=delay, error=reason
+            )
             return Decision(Outcome.NAK, delay=delay, note="retry")
         bound.debug("consumer.processed")
         return Decision(Outcome.ACK, note="processed")
 
-    async def _dead_letter(
-        self,
-        body: bytes,
-        subject: str,
-        headers: Mapping[str, str] | None,
-        delivered: int,
-        reason: str,
-        event: CloudEvent[Any] | None,
+    async def dead_letter(
+        self, parked: Sequence[Undecodable], event: CloudEvent[Any] | None = None
     ) -> Decision:
-        """Park the message with its reason; ack it only once it is safely stored."""
+        """Park messages with their reasons in one transaction; ack them only once stored.
+
+        ``event`` is the decoded event when a single decodable one is parked."""
+        now = utcnow()
+        rows = [
+            {
+                "consumer": self.spec.name,
+                "event_id": str(event.id) if event else item.delivery.message_id,
+                "event_type": event.type if event else None,
+                "subject": item.delivery.subject,
+                "reason": item.reason[:2000],
+                "payload": item.delivery.body.decode("utf-8", errors="replace"),
+                "headers": json.dumps(dict(item.delivery.headers or {})),
+                "attempts": item.delivery.delivered,
+                "created_at": now,
+            }
+            for item in parked
+        ]
         try:
             async with self.db.transaction() as session:
-                await session.execute(
-                    insert(self.tables.dead_letters).values(
-                        consumer=self.spec.name,
-                        event_id=str(event.id) if event else _header_id(headers),
-                        event_type=event.type if event else None,
-                        subject=subject,
-                        reason=reason,
-                        payload=body.decode("utf-8", errors="replace"),
-                        headers=json.dumps(dict(headers or {})),
-                        attempts=delivered,
-                        created_at=utcnow(),
-                    )
-                )
-        except Exception as exc:  # the database is away: keep the message for later
+                await session.execute(insert(self.tables.dead_letters), rows)
+        except Exception as exc:  # the database is away: keep the messages for later
             log.warning("consumer.dead_letter_failed", consumer=self.spec.name, error=repr(exc))
+            delivered = max(item.delivery.delivered for item in parked)
             return Decision(Outcome.NAK, delay=self.retry.delay(delivered), note="retry")
-        log.error(
-            "consumer.dead_lettered",
-            consumer=self.spec.name,
-            event_id=str(event.id) if event else _header_id(headers),
-            reason=reason[:300],
-            attempts=delivered,
-        )
+        for row in rows:
+            log.error(
+                "consumer.dead_lettered",
+                consumer=self.spec.name,
+                event_id=row["event_id"],
+                reason=row["reason"][:300],
+                attempts=row["attempts"],
+            )
         return Decision(Outcome.ACK, note="dead_letter")
-
-
-def _header_id(headers: Mapping[str, str] | None) -> str | None:
-    return (headers or {}).get("Nats-Msg-Id")
