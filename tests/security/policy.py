@@ -9,7 +9,10 @@ The resources the matrix acts on belong to the region Börde. The callers:
 - ``office_other``, ``steering_other`` (the same roles in Harz), ``school_other``,
   ``partner_other`` (a Harz school and organisation) — the *other* side;
 - ``member``: a signed-in user without any role who sits in the Börde steering group (meetings
-  grant a seat's holder, found by the token's ``sub``, what the committee's readers get).
+  grant a seat's holder, found by the token's ``sub``, what the committee's readers get);
+- ``roleless``: a validly signed token without any known role and without a seat. It gets the
+  anonymous answer where no token is needed, what every signed-in user gets, and 403 everywhere
+  else a token is needed (the contract: 403 when the token's role does not allow it, never 404).
 
 Expected classes:
 
@@ -86,6 +89,7 @@ CALLERS = (
     "partner",
     "partner_other",
     "member",
+    "roleless",
 )
 OTHERS = ("office_other", "steering_other", "school_other", "partner_other")
 
@@ -111,11 +115,13 @@ def rule(
     unknown = set(by_caller) - set(CALLERS)
     if unknown:
         raise ValueError(f"unknown callers: {sorted(unknown)}")
-    return Rule(
-        {caller: by_caller.get(caller, default) for caller in CALLERS},
-        note,
-        frozenset(hidden_from),
-    )
+    expect = {caller: by_caller.get(caller, default) for caller in CALLERS}
+    if "roleless" not in by_caller:  # the anonymous answer where no token is needed, else 403
+        anonymous = expect["anonymous"]
+        expect["roleless"] = FORBIDDEN if anonymous is UNAUTHORIZED else anonymous
+    if {"anonymous", "member"} & set(hidden_from):
+        hidden_from = (*hidden_from, "roleless")
+    return Rule(expect, note, frozenset(hidden_from))
 
 
 def public(note: str = "", *, hidden_from: tuple[str, ...] = ()) -> Rule:
@@ -126,7 +132,11 @@ def public(note: str = "", *, hidden_from: tuple[str, ...] = ()) -> Rule:
 def signed_in(note: str = "", *, hidden_from: tuple[str, ...] = ()) -> Rule:
     """Every signed-in user; anonymous callers get 401."""
     return rule(
-        ALLOW, note or "any signed-in user", hidden_from=hidden_from, anonymous=UNAUTHORIZED
+        ALLOW,
+        note or "any signed-in user",
+        hidden_from=hidden_from,
+        anonymous=UNAUTHORIZED,
+        roleless=ALLOW,
     )
 
 
@@ -455,6 +465,7 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
             "the owner only (the Börde office); 404 for others",
             anonymous=UNAUTHORIZED,
             office=ALLOW,
+            roleless=HIDDEN,  # any signed-in user may mark their own; this one is not theirs
         )
     },
     (N, "GET", f"{V}/preferences"): {"": signed_in("own preferences")},

@@ -99,6 +99,8 @@ class World:
             return mint("admin", sub="sec-admin")
         if caller == "member":
             return {"Authorization": f"Bearer {self.roleless_token(MEMBER_SUB)}"}
+        if caller == "roleless":
+            return {"Authorization": f"Bearer {self.roleless_token('sec-roleless')}"}
         role, _, side = caller.partition("_")
         region = OTHER if side == "other" else OWN
         if role == "office":

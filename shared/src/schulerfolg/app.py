@@ -25,7 +25,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg import migrations
-from schulerfolg.auth import TokenVerifier
+from schulerfolg.auth import TokenVerifier, roleless_refusal
 from schulerfolg.db import Database
 from schulerfolg.housekeeping import Housekeeping, Retention
 from schulerfolg.http.body import BodyGuard
@@ -33,6 +33,7 @@ from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.http.ops import ops_router
 from schulerfolg.http.problems import (
     BadRequest,
+    NotFound,
     install_problem_handlers,
     problem_response,
     problem_responses,
@@ -181,6 +182,12 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
     install_problem_handlers(app)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Any:
+        problem = roleless_refusal(request) or exc
+        return problem_response(problem.to_details(request.url.path), problem.headers)
+
     # Pure ASGI: authenticates before a body is read and caps every body (413). Added first, so
     # it sits innermost: the problems it raises from receive() reach the route unwrapped (the
     # "http" middlewares below run the app in task groups, which would wrap them).

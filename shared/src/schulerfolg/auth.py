@@ -463,6 +463,32 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+def route_needs_token(route: Any) -> bool:
+    """Whether a route's dependencies include ``current_principal`` (401 without a token)."""
+    dependant = getattr(route, "dependant", None)
+    return dependant is not None and _depends_on_principal(dependant)
+
+
+def _depends_on_principal(dependant: Any) -> bool:
+    return any(
+        sub.call is current_principal or _depends_on_principal(sub)
+        for sub in dependant.dependencies
+    )
+
+
+def roleless_refusal(request: Request) -> Forbidden | None:
+    """The 403 for a caller whose valid token carries no known role, on a route that needs a
+    token, where the service would hide the resource (404). Such a caller's role allows nothing
+    the service could hide, so the contract's answer is 403 (what anonymous callers may read,
+    and what every signed-in user or a seat holder may do, is answered as for anyone)."""
+    principal = request.scope.get(_SCOPE_KEY)
+    if not isinstance(principal, Principal) or principal.roles:
+        return None
+    if not route_needs_token(request.scope.get("route")):
+        return None
+    return Forbidden("your sign-in carries no role that allows this")
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
@@ -506,4 +532,6 @@ __all__ = [
     "mint_token",
     "optional_principal",
     "require_roles",
+    "roleless_refusal",
+    "route_needs_token",
 ]

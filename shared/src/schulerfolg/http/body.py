@@ -22,10 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.dependencies.models import Dependant
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schulerfolg.auth import current_principal
+from schulerfolg.auth import current_principal, route_needs_token
 from schulerfolg.http.problems import ContentTooLarge
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -50,9 +49,7 @@ def allow_body_bytes(limit: Callable[[Any], int]) -> Any:
 
 
 def _needs_token(dependant: Dependant) -> bool:
-    return any(
-        sub.call is current_principal or _needs_token(sub) for sub in dependant.dependencies
-    )
+    return any(sub.call is current_principal or _needs_token(sub) for sub in dependant.dependencies)
 
 
 class BodyGuard:
@@ -91,12 +88,9 @@ class BodyGuard:
     async def _authenticate(self, scope: Scope) -> None:
         """Raise the 401 of ``current_principal`` if the route needs a token and lacks one."""
         route = scope.get("route")
-        dependant = getattr(route, "dependant", None)
-        if dependant is None:
-            return
         needs = self._token_routes.get(id(route))
         if needs is None:
-            needs = self._token_routes[id(route)] = _needs_token(dependant)
+            needs = self._token_routes[id(route)] = route_needs_token(route)
         if needs:
             await current_principal(Request(scope))  # cached in the scope for the route
 
