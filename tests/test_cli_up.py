@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from contract_facts import CONTRACT_REGIONS
 
 STARTUP_TIMEOUT = 240.0  # four services, migrated and started one after another
 EXIT_TIMEOUT = 30.0
+RESTART_TIMEOUT = 30.0  # a killed service answers again within this
 
 
 # Variables of the user's environment that would change what `up` starts or where it connects.
@@ -191,7 +193,6 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
 def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     """Regions are loaded, local tokens work, mail is stored and Ctrl-C leaves nothing behind."""
     base = f"http://127.0.0.1:{launcher.ports['registry']}"
-    nats_port = launcher.port_after("nats://127.0.0.1:")
     smtp_port = launcher.port_after("SMTP 127.0.0.1:")
     assert f"{base}/docs" in launcher.output
     for name, port in launcher.ports.items():
@@ -260,15 +261,8 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     commands = " | ".join(children.values())
     assert "nats-server" in commands and "-m registry" in commands, commands
     assert "-m schulerfolg.gateway" in commands, commands
-    started = {pid: start_time(pid) for pid in children}
-
-    launcher.proc.send_signal(signal.SIGINT)
-    assert launcher.proc.wait(timeout=EXIT_TIMEOUT) == 0, launcher.output
-
-    alive = [pid for pid, began in started.items() if began and start_time(pid) == began]
-    assert not alive, f"left behind: {[children[pid] for pid in alive]}"
-    for port in (*launcher.ports.values(), launcher.gateway_port, nats_port, smtp_port):
-        assert not accepts(port), f"port {port} still accepts connections"
+    assert "-m aiosmtpd" in commands, commands
+    stop_and_check_nothing_left(launcher, children)
 
 
 def test_token_is_refused_in_oidc_mode(tmp_path: Path) -> None:
@@ -284,3 +278,96 @@ def test_token_is_refused_in_oidc_mode(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "AUTH_ISSUER" in result.stderr
     assert not (tmp_path / "auth").exists()
+
+
+def stop_and_check_nothing_left(launcher: Launcher, children: dict[int, str]) -> None:
+    """SIGINT to `up`: it exits 0, none of ``children`` runs any more, no port answers."""
+    nats_port = launcher.port_after("nats://127.0.0.1:")
+    smtp_port = launcher.port_after("SMTP 127.0.0.1:")
+    started = {pid: start_time(pid) for pid in children}
+
+    launcher.proc.send_signal(signal.SIGINT)
+    assert launcher.proc.wait(timeout=EXIT_TIMEOUT) == 0, launcher.output
+
+    alive = [pid for pid, began in started.items() if began and start_time(pid) == began]
+    assert not alive, f"left behind: {[children[pid] for pid in alive]}"
+    for port in (*launcher.ports.values(), launcher.gateway_port, nats_port, smtp_port):
+        assert not accepts(port), f"port {port} still accepts connections"
+    assert not list((launcher.data_dir / "run").iterdir())  # no stale pid files
+
+
+def wait_until(check: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``check`` until true or ``timeout`` seconds passed; whether it became true."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def answers(url: str) -> bool:
+    """Whether a GET of ``url`` answers 200."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_up_restarts_a_killed_service_and_keeps_the_others_running(launcher: Launcher) -> None:
+    """SIGKILL to the registry: `up` says so and restarts it; the others answer all along."""
+    run_dir = launcher.data_dir / "run"
+    pids = {path.stem: int(path.read_text()) for path in run_dir.glob("*.pid")}
+    assert set(pids) == {*SERVICE_NAMES, "gateway", "nats", "smtp"}, pids
+    children = descendants(launcher.proc.pid)
+    assert "-m registry" in children[pids["registry"]], children
+    others = {name: pid for name, pid in pids.items() if name != "registry"}
+    began = {name: start_time(pid) for name, pid in others.items()}
+
+    # Requests to every other service (and through the gateway) keep going during it all.
+    urls = [
+        f"http://127.0.0.1:{port}/readyz" for name, port in launcher.ports.items() if name in others
+    ]
+    urls.append(f"http://127.0.0.1:{launcher.gateway_port}/api/v1/topics")  # offers, routed
+    failures: list[str] = []
+    rounds = [0]
+    stop = threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(timeout=5) as client:
+            while not stop.is_set():
+                for url in urls:
+                    try:
+                        status = client.get(url).status_code
+                    except httpx.HTTPError as exc:
+                        failures.append(f"{url}: {exc!r}")
+                    else:
+                        if status != 200:
+                            failures.append(f"{url}: {status}")
+                rounds[0] += 1
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        assert wait_until(lambda: rounds[0] > 0, 10)
+        os.kill(pids["registry"], signal.SIGKILL)
+        rounds_at_kill = rounds[0]
+        registry = f"http://127.0.0.1:{launcher.ports['registry']}"
+        assert wait_until(lambda: answers(f"{registry}/healthz"), RESTART_TIMEOUT), launcher.output
+        assert wait_until(lambda: "registry is ready again" in launcher.output, RESTART_TIMEOUT)
+        assert answers(f"{registry}/readyz")
+        gateway = f"http://127.0.0.1:{launcher.gateway_port}"
+        assert answers(f"{gateway}/api/v1/regions"), "the gateway reaches the new registry"
+        assert wait_until(lambda: rounds[0] > rounds_at_kill + 1, 10)
+    finally:
+        stop.set()
+        poller.join(timeout=10)
+    assert not failures, failures[:10]
+
+    assert "registry exited unexpectedly (signal SIGKILL)" in launcher.output, launcher.output
+    new_pid = int((run_dir / "registry.pid").read_text())
+    assert new_pid != pids["registry"]
+    assert f"Restarted registry (pid {new_pid})" in launcher.output, launcher.output
+    assert {name: start_time(pid) for name, pid in others.items()} == began  # never restarted
+
+    stop_and_check_nothing_left(launcher, descendants(launcher.proc.pid))

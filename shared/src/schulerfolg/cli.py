@@ -5,8 +5,9 @@
 ``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
 ``SMTP_HOST`` is set), every installed service on SQLite and the gateway that serves all of them
 on one port (``GATEWAY_PORT``, default 8000). Environment variables the user set win over its
-defaults, service by service. Ctrl-C (or SIGTERM) stops the gateway and the services first, then
-NATS, then the SMTP sink.
+defaults, service by service. A child that exits is restarted after a growing delay, the others
+keep running. Ctrl-C (or SIGTERM) stops the gateway and the services first, then NATS, then the
+SMTP sink.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +35,7 @@ from typing import IO, Any
 from schulerfolg.auth import ROLES, generate_signing_key, mint_token
 from schulerfolg.processes import (
     LOCALHOST,
+    RestartPolicy,
     find_nats_server,
     free_port,
     log_tail,
@@ -47,6 +49,8 @@ MIGRATE_TIMEOUT = 120.0
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 POLL_INTERVAL = 0.1
+CRASH_LOOP_EXITS = 5  # quick exits in a row after which (and after every 5 more) the log is shown
+SMTP_SIZE_LIMIT = 33554432  # bytes per message (aiosmtpd's default, which its CLI drops)
 
 
 @dataclass(frozen=True)
@@ -124,15 +128,33 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             os.killpg(proc.pid, sig)
 
 
-def stop_process(proc: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM the child's group, wait up to ``timeout``, SIGKILL what is left; reap it."""
-    if exit_code(proc) is None:
-        signal_group(proc, signal.SIGTERM)
+def describe_code(code: int) -> str:
+    """``exit code 3`` or ``signal SIGKILL`` for an exit code as :func:`exit_code` gives it."""
+    if code >= 0:
+        return f"exit code {code}"
+    with contextlib.suppress(ValueError):
+        return f"signal {signal.Signals(-code).name}"
+    return f"signal {-code}"
+
+
+def stop_processes(procs: Sequence[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM the children's groups at once, wait up to ``timeout`` for all of them, SIGKILL
+    what is left (a hanging child and anything a child left behind); reap them.
+    """
+    for proc in procs:
+        if exit_code(proc) is None:
+            signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while exit_code(proc) is None and time.monotonic() < deadline:
+    while any(exit_code(proc) is None for proc in procs) and time.monotonic() < deadline:
         time.sleep(0.05)
-    signal_group(proc, signal.SIGKILL)  # the child if it hangs, and anything it left behind
-    proc.wait(timeout=10)
+    for proc in procs:
+        signal_group(proc, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """Stop one child like :func:`stop_processes`."""
+    stop_processes([proc], timeout)
 
 
 # --------------------------------------------------------------------------- SMTP sink
@@ -148,6 +170,11 @@ class MailDirHandler:
         """Store the message and accept it."""
         await asyncio.to_thread(self.store, envelope.original_content or b"")
         return "250 Message accepted for delivery"
+
+    @classmethod
+    def from_cli(cls, parser: argparse.ArgumentParser, directory: str) -> MailDirHandler:
+        """The handler of ``python -m aiosmtpd -c schulerfolg.cli.MailDirHandler DIRECTORY``."""
+        return cls(Path(directory))
 
     def store(self, content: bytes) -> Path:
         """Write ``content`` atomically (temporary file, then rename) and return the path."""
@@ -165,13 +192,23 @@ class MailDirHandler:
 # --------------------------------------------------------------------------- the launcher
 
 
-@dataclass
+@dataclass(eq=False)
 class RunningProcess:
-    """A child the launcher watches: what it is, the process and its log file."""
+    """A child of the launcher: how it was started, its process and log; for a long-running
+    child also how to tell it is ready and when to restart it after it exited.
+    """
 
     name: str
-    proc: subprocess.Popen[bytes]
+    args: list[str]
+    env: dict[str, str]
+    log: IO[bytes]
     log_path: Path
+    proc: subprocess.Popen[bytes]
+    started_at: float = field(default_factory=time.monotonic)
+    ready: Callable[[], bool] = lambda: True
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    restart_at: float | None = None  # it exited; restart it then
+    awaiting_ready: float | None = None  # restarted (or last reminded) then, not ready yet
 
 
 class Launcher:
@@ -182,8 +219,9 @@ class Launcher:
         self.environ = environ
         self.logs = data_dir / "logs"
         self.mail_dir = data_dir / "mail"
+        self.run_dir = data_dir / "run"  # <name>.pid of each running child, for operators
         self.stack = contextlib.ExitStack()
-        self.watched: list[RunningProcess] = []  # NATS and the services
+        self.watched: list[RunningProcess] = []  # restarted when they exit
         self.services: list[RunningProcess] = []
         self.stop_requested = False
         self.nats_url = environ.get("NATS_URL", "")
@@ -224,36 +262,51 @@ class Launcher:
 
     # ----- starting
 
-    def open_log(self, name: str) -> IO[bytes]:
-        """Open DIR/logs/<name>.log for appending, with a start marker; closed on shutdown."""
-        handle = self.stack.enter_context((self.logs / f"{name}.log").open("ab"))
-        handle.write(f"\n===== schulerfolg up: {name} at {time.ctime()} =====\n".encode())
-        handle.flush()
-        return handle
+    @staticmethod
+    def mark_start(log: IO[bytes], name: str) -> None:
+        """Write a start marker to a child's log."""
+        log.write(f"\n===== schulerfolg up: {name} at {time.ctime()} =====\n".encode())
+        log.flush()
 
     def start_process(self, name: str, args: Sequence[str], env: dict[str, str]) -> RunningProcess:
-        """Start a child whose output goes to its log; it is stopped on shutdown."""
-        proc = spawn(args, log=self.open_log(name), env=env)
-        self.stack.callback(stop_process, proc)
-        return RunningProcess(name, proc, self.logs / f"{name}.log")
+        """Start a child whose output goes to DIR/logs/<name>.log; it is stopped on shutdown."""
+        log_path = self.logs / f"{name}.log"
+        log = self.stack.enter_context(log_path.open("ab"))
+        self.mark_start(log, name)
+        child = RunningProcess(name, list(args), env, log, log_path, spawn(args, log=log, env=env))
+        self.stack.callback(lambda: stop_process(child.proc))  # the process running by then
+        return child
+
+    def supervise(self, child: RunningProcess, ready: Callable[[], bool]) -> None:
+        """Restart ``child`` whenever it exits until we stop; ``ready`` tells it is ready."""
+        child.ready = ready
+        self.watched.append(child)
+        self.write_pid(child)
+
+    def write_pid(self, child: RunningProcess) -> None:
+        """Write DIR/run/<name>.pid (removed on shutdown)."""
+        (self.run_dir / f"{child.name}.pid").write_text(f"{child.proc.pid}\n")
 
     def prepare_dirs(self) -> None:
         """Create the data directory layout."""
-        for directory in (self.data_dir, self.logs, self.mail_dir, self.data_dir / "nats"):
+        for directory in (self.data_dir, self.logs, self.mail_dir, self.run_dir):
             directory.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "nats").mkdir(exist_ok=True)
 
     def start_smtp(self) -> None:
-        """Run the SMTP sink in this process unless SMTP_HOST is set."""
+        """Start the SMTP sink (aiosmtpd storing into DIR/mail) unless SMTP_HOST is set."""
         if self.environ.get("SMTP_HOST"):
             return
-        from aiosmtpd.controller import Controller
-
         port = free_port()
-        controller = Controller(
-            MailDirHandler(self.mail_dir), hostname=LOCALHOST, port=port, enable_SMTPUTF8=True
-        )
-        controller.start()
-        self.stack.callback(controller.stop)
+        args = [sys.executable, "-m", "aiosmtpd", "-n", "-u", "-s", str(SMTP_SIZE_LIMIT)]
+        args += ["-l", f"{LOCALHOST}:{port}", "-c", "schulerfolg.cli.MailDirHandler"]
+        sink = self.start_process("smtp", [*args, str(self.mail_dir)], dict(self.environ))
+        self.supervise(sink, lambda: port_accepts(port))
+        if not self.wait_for(sink.ready, READY_TIMEOUT, sink):
+            raise StartupError(
+                f"the SMTP sink did not accept connections within {READY_TIMEOUT:.0f} s. "
+                f"End of {sink.log_path}:\n{log_tail(sink.log_path)}"
+            )
         self.smtp = (LOCALHOST, str(port))
 
     def write_nats_config(self) -> Path:
@@ -274,11 +327,9 @@ class Launcher:
         args = [binary, "-js", "-a", LOCALHOST, "-p", str(port), "-m", str(monitor)]
         args += ["-c", str(self.write_nats_config())]  # the store dir is in there (-sd would clash)
         nats = self.start_process("nats", args, dict(self.environ))
-        self.watched.append(nats)
         healthz = f"http://{LOCALHOST}:{monitor}/healthz?js-enabled-only=true"
-        if not self.wait_for(
-            lambda: port_accepts(port) and http_ok(healthz), NATS_READY_TIMEOUT, nats
-        ):
+        self.supervise(nats, lambda: port_accepts(port) and http_ok(healthz))
+        if not self.wait_for(nats.ready, NATS_READY_TIMEOUT, nats):
             raise StartupError(
                 f"nats-server did not become ready within {NATS_READY_TIMEOUT:.0f} s. "
                 f"End of {nats.log_path}:\n{log_tail(nats.log_path)}"
@@ -345,11 +396,9 @@ class Launcher:
         port = self.service_port(spec)  # checked again: a stranger's /readyz must not fool us
         self.migrate(spec, env)
         service = self.start_process(spec.name, [sys.executable, "-m", spec.name], env)
-        self.watched.append(service)
+        self.supervise(service, lambda: http_ok(f"http://{LOCALHOST}:{port}/readyz"))
         self.services.append(service)
-        if not self.wait_for(
-            lambda: http_ok(f"http://{LOCALHOST}:{port}/readyz"), READY_TIMEOUT, service
-        ):
+        if not self.wait_for(service.ready, READY_TIMEOUT, service):
             raise StartupError(
                 f"{spec.name} did not become ready within {READY_TIMEOUT:.0f} s. "
                 f"End of {service.log_path}:\n{log_tail(service.log_path)}"
@@ -368,11 +417,9 @@ class Launcher:
         gateway = self.start_process(
             GATEWAY.name, [sys.executable, "-m", "schulerfolg.gateway"], env
         )
-        self.watched.append(gateway)
+        self.supervise(gateway, lambda: http_ok(f"http://{LOCALHOST}:{port}/healthz"))
         self.services.append(gateway)  # stopped together with the services
-        if not self.wait_for(
-            lambda: http_ok(f"http://{LOCALHOST}:{port}/healthz"), READY_TIMEOUT, gateway
-        ):
+        if not self.wait_for(gateway.ready, READY_TIMEOUT, gateway):
             raise StartupError(
                 f"the gateway did not become ready within {READY_TIMEOUT:.0f} s. "
                 f"End of {gateway.log_path}:\n{log_tail(gateway.log_path)}"
@@ -396,23 +443,66 @@ class Launcher:
 
     # ----- running and stopping
 
-    def watch(self) -> int:
-        """Wait for a stop signal (exit code 0) or an unexpected exit of a child (1)."""
+    def watch(self) -> None:
+        """Keep the children running until SIGINT or SIGTERM: restart each one that exits."""
         while not self.stop_requested:
-            for watched in self.watched:
-                code = exit_code(watched.proc)
-                if code is not None:
-                    complain(f"Unexpected exit: {self.describe_exit(watched, code)}")
-                    return 1
+            for child in self.watched:
+                self.tend(child, time.monotonic())
             time.sleep(POLL_INTERVAL)
-        return 0
+
+    def tend(self, child: RunningProcess, now: float) -> None:
+        """Notice an exit, restart when due, report readiness after a restart."""
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                self.restart(child, now)
+            return
+        code = exit_code(child.proc)
+        if code is not None:
+            stop_process(child.proc)  # reap it and kill what it left in its process group
+            self.schedule_restart(child, describe_code(code), now)
+        elif child.awaiting_ready is not None and child.ready():
+            child.awaiting_ready = None
+            say(f"{child.name} is ready again.")
+        elif child.awaiting_ready is not None and now - child.awaiting_ready > READY_TIMEOUT:
+            child.awaiting_ready = now
+            complain(
+                f"{child.name} is not ready yet {now - child.started_at:.0f} s after its restart. "
+                f"End of {child.log_path}:\n{log_tail(child.log_path)}"
+            )
+
+    def schedule_restart(self, child: RunningProcess, why: str, now: float) -> None:
+        """Say that the child exited and when it is restarted; show its log if it keeps exiting."""
+        delay = child.policy.exited(now - child.started_at)
+        child.restart_at, child.awaiting_ready = now + delay, None
+        complain(f"{child.name} exited unexpectedly ({why}) – restarting in {delay:g} s")
+        failures = child.policy.failures
+        if failures % CRASH_LOOP_EXITS == 0:
+            complain(
+                f"{child.name} keeps exiting: {failures} times in a row, each within "
+                f"{child.policy.stable:.0f} s of its start. End of {child.log_path}:\n"
+                f"{log_tail(child.log_path)}"
+            )
+
+    def restart(self, child: RunningProcess, now: float) -> None:
+        """Start the child again as before, appending to its log."""
+        child.restart_at, child.started_at = None, now
+        self.mark_start(child.log, child.name)
+        try:
+            child.proc = spawn(child.args, log=child.log, env=child.env)
+        except OSError as exc:
+            self.schedule_restart(child, f"could not start: {exc}", now)
+            return
+        child.awaiting_ready = now
+        self.write_pid(child)
+        say(f"Restarted {child.name} (pid {child.proc.pid}), waiting until it is ready …")
 
     def shutdown(self) -> None:
         """Stop services, then NATS, then the SMTP sink; close the logs."""
         say("Stopping …")
-        for service in self.services:  # all at once; the stack then waits for each in turn
-            signal_group(service.proc, signal.SIGTERM)
-        self.stack.close()
+        stop_processes([service.proc for service in self.services])  # all at once
+        self.stack.close()  # the rest in reverse order of their start
+        for child in self.watched:
+            (self.run_dir / f"{child.name}.pid").unlink(missing_ok=True)
         say("Stopped.")
 
 
@@ -446,6 +536,7 @@ def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tup
     if missing:
         rows.append(("not installed", ", ".join(spec.name for spec in missing)))
     rows.append(("logs", str(launcher.logs)))
+    rows.append(("pids", f"{launcher.run_dir}/<name>.pid"))
     return rows
 
 
@@ -479,7 +570,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         launcher.start_all(present)
         print_summary(launcher, missing, args.data_dir)
-        code = launcher.watch()
+        launcher.watch()
     except StopRequested:
         code = 0
     except StartupError as exc:

@@ -156,3 +156,20 @@ def spawn(
         close_fds=True,
         **kwargs,
     )
+
+
+class RestartPolicy:
+    """How long to wait before restarting a child that exited: ``initial`` seconds, doubling
+    with every exit in a row up to ``cap``. An exit after ``stable`` seconds up starts afresh.
+    """
+
+    def __init__(self, initial: float = 0.5, cap: float = 30.0, stable: float = 60.0) -> None:
+        self.initial, self.cap, self.stable = initial, cap, stable
+        self.failures = 0  # exits in a row, each less than ``stable`` seconds after its start
+
+    def exited(self, uptime: float) -> float:
+        """Record an exit after ``uptime`` seconds up; return the delay before the restart."""
+        if uptime >= self.stable:
+            self.failures = 0
+        self.failures += 1
+        return min(self.cap, self.initial * 2 ** min(self.failures - 1, 32))
