@@ -65,6 +65,19 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_max: float = Field(
         3600.0, gt=0, description="Longest retry delay of an e-mail in seconds."
     )
+    delivery_lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        description=(
+            "Seconds an e-mail being sent is reserved for its sender; one still unmarked after "
+            "this (the sender crashed) is sent again, once, with the same Message-ID."
+        ),
+    )
+    delivery_stop_grace: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds a stop waits for the e-mail in flight to be sent and marked.",
+    )
     reminder_poll_interval: float = Field(
         30.0, gt=0, description="Seconds between looks for due reminders and digests."
     )

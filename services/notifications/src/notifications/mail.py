@@ -70,28 +70,59 @@ def _describe(exc: Exception) -> str:
 
 
 class SmtpSender:
-    """Sends one message per connection to the configured SMTP server."""
+    """Sends messages to the configured SMTP server, one at a time over one connection that is
+    kept open while a round lasts (``close`` ends it)."""
 
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """The open connection, checked with NOOP (the server may have closed it), or a new one."""
+        if self._client is not None and self._client.is_connected:
+            try:
+                await self._client.noop()
+                return self._client
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                await self.close()
+        s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_user or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_tls == "tls",
+            start_tls=s.smtp_tls == "starttls",
+            timeout=s.smtp_timeout,
+        )
+        await client.connect()
+        self._client = client
+        return client
 
     async def send(self, delivery: Delivery) -> SendResult:
-        """Hand one delivery to the SMTP server."""
+        """Hand one delivery to the SMTP server; ok once it answered 250 to the message."""
         s = self.settings
         message = build_message(delivery, sender=s.smtp_from)
         try:
-            await aiosmtplib.send(
+            client = await self._connection()
+            await client.sendmail(
+                parseaddr(s.smtp_from)[1],
+                [delivery.to_address],
                 message.as_bytes(policy=WIRE_POLICY),
-                sender=parseaddr(s.smtp_from)[1],
-                recipients=[delivery.to_address],
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_user or None,
-                password=s.smtp_password or None,
-                use_tls=s.smtp_tls == "tls",
-                start_tls=True if s.smtp_tls == "starttls" else False,
-                timeout=s.smtp_timeout,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if not isinstance(exc, aiosmtplib.SMTPResponseException) or exc.code == 421:
+                await self.close()  # the connection is broken or being closed by the server
             return SendResult(ok=False, permanent=_is_permanent(exc), error=_describe(exc))
         return SendResult(ok=True)
+
+    async def close(self) -> None:
+        """End the connection (QUIT if it still answers)."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if client.is_connected:
+                await client.quit(timeout=min(self.settings.smtp_timeout, 2.0))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()

@@ -101,8 +101,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                sender.stop_taking()  # the e-mail in flight is finished and marked, no new one
                 for loop in loops:
-                    await loop.stop()
+                    await loop.stop(grace=settings.delivery_stop_grace)
 
     app.router.lifespan_context = lifespan
     return app

@@ -121,7 +121,8 @@ class Notification(EntityFields, Base, table=True):  # type: ignore[call-arg]
 
 
 class Delivery(EntityFields, Base, table=True):  # type: ignore[call-arg]
-    """One e-mail to one address, from creation to ``sent`` or ``failed``."""
+    """One e-mail to one address: ``pending`` → ``sending`` (claimed; ``next_attempt_at`` is the
+    end of the claim) → ``sent`` or ``failed`` (or ``pending`` again to retry)."""
 
     __tablename__ = "deliveries"
 
@@ -140,6 +141,7 @@ class Delivery(EntityFields, Base, table=True):  # type: ignore[call-arg]
     last_error: str | None = Field(default=None, sa_type=Text)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    in_doubt_resends: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         UniqueConstraint("source_event_id", "recipient_key", name="uq_deliveries_source"),

@@ -8,11 +8,10 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import reminders
@@ -45,21 +44,27 @@ class Loop:
         self.wait = wait
         self.busy = busy
         self._task: asyncio.Task[None] | None = None
+        self._stepping = False
 
     def start(self) -> None:
         """Run in a background task."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name=self.name)
 
-    async def stop(self) -> None:
-        """Stop (work in flight is abandoned; its rows are picked up again later)."""
-        if self._task is not None:
-            await cancel_and_wait(self._task)
-            self._task = None
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop: a step under way gets ``grace`` seconds to end, a pause ends at once; what is
+        still running then is cancelled (its rows are picked up again later)."""
+        if self._task is None:
+            return
+        if self._stepping and grace > 0:
+            await asyncio.wait({self._task}, timeout=grace)
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         failures = 0
         while True:
+            self._stepping = True
             try:
                 done = await self.step()
                 failures = 0
@@ -69,20 +74,26 @@ class Loop:
                 failures += 1
                 pause = min(0.2 * 2 ** (failures - 1), 30.0)
                 log.warning(f"{self.name}.failed", error=repr(exc)[:500], retry_in=pause)
+                self._stepping = False
                 await asyncio.sleep(pause)
                 continue
+            finally:
+                self._stepping = False
             if done < self.busy:
                 await self.wait(self.interval)
 
 
 class DeliverySender:
-    """Sends pending e-mails; retries temporary failures with backoff, fails permanent ones.
+    """Sends due e-mails one at a time; retries temporary failures with backoff, fails permanent
+    ones.
 
-    PostgreSQL: due rows are claimed with ``FOR UPDATE SKIP LOCKED`` and marked in the same
-    transaction, so replicas never send the same e-mail. SQLite (one process): rows are read,
-    sent outside any transaction (a slow SMTP server never holds the write lock) and marked.
-    A crash between the SMTP server's acceptance and the mark sends that e-mail once more, with
-    the same Message-ID.
+    Each e-mail is claimed in its own small transaction (status ``sending``; on PostgreSQL with
+    ``FOR UPDATE SKIP LOCKED``, so replicas never take the same one) for ``delivery_lease_seconds``,
+    sent, and marked in its own small transaction right after the SMTP server's answer. A stop
+    (``stop_taking``) lets the e-mail in flight finish and takes no new one. Only a crash between
+    the server's 250 and the mark's commit leaves an e-mail in doubt: it stays ``sending`` and is
+    sent once more when its claim has run out — with the same Message-ID, counted in
+    ``in_doubt_resends``.
     """
 
     def __init__(self, db: Database, notifier: Notifier, smtp: SmtpSender) -> None:
@@ -90,43 +101,67 @@ class DeliverySender:
         self.notifier = notifier
         self.smtp = smtp
         self.settings = notifier.settings
+        self.stopping = False
 
-    def _due(self, now: datetime) -> Select[Any]:
-        return (
-            select(Delivery)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(self.settings.delivery_batch_size)
-        )
+    def stop_taking(self) -> None:
+        """Finish the e-mail in flight, but claim no further one."""
+        self.stopping = True
 
     async def send_due(self) -> int:
-        """Send one batch of due e-mails; return how many were tried."""
-        now = self.notifier.signals.now()
-        if self.db.is_sqlite:
-            async with self.db.transaction(readonly=True) as session:
-                due = list((await session.scalars(self._due(now))).all())
-            results = await self._send_all(due)
-            async with self.db.transaction() as session:
-                for delivery, result in results:
-                    await self._mark(session, delivery, result)
-            return len(results)
-        async with self.db.transaction() as session:
-            due = list(
-                (await session.scalars(self._due(now).with_for_update(skip_locked=True))).all()
-            )
-            results = await self._send_all(due)
-            for delivery, result in results:
-                await self._mark(session, delivery, result)
-        return len(results)
+        """Send up to one batch of due e-mails; return how many were tried."""
+        tried = 0
+        try:
+            while tried < self.settings.delivery_batch_size and not self.stopping:
+                delivery = await self._claim()
+                if delivery is None:
+                    break
+                result = await self._send(delivery)
+                await self._mark(delivery, result)
+                tried += 1
+                if not result.ok and not result.permanent:
+                    break  # the server is probably away: the rest waits for the next round
+        finally:
+            await self.smtp.close()
+        return tried
 
-    async def _send_all(self, due: list[Delivery]) -> list[tuple[Delivery, SendResult]]:
-        results = []
-        for delivery in due:
-            result = await self.smtp.send(delivery)
-            results.append((delivery, result))
-            if not result.ok and not result.permanent:
-                break  # the server is probably away: the rest waits for the next round
-        return results
+    async def _claim(self) -> Delivery | None:
+        """Take the next due e-mail (or one whose sender crashed while sending it)."""
+        now = self.notifier.signals.now()
+        lease = timedelta(seconds=self.settings.delivery_lease_seconds)
+        due = (
+            select(Delivery.id)
+            .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # SQLite (one process) has no FOR UPDATE
+            .scalar_subquery()
+        )
+        in_doubt = case((Delivery.status == "sending", 1), else_=0)
+        claim = (
+            update(Delivery)
+            .where(Delivery.id == due)
+            .values(
+                status="sending",
+                next_attempt_at=now + lease,
+                attempts=Delivery.attempts + 1,
+                in_doubt_resends=Delivery.in_doubt_resends + in_doubt,
+                version=Delivery.version + 1,
+                updated_at=utcnow(),
+            )
+            .returning(Delivery)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.db.transaction() as session:
+            return (await session.scalars(claim)).first()
+
+    async def _send(self, delivery: Delivery) -> SendResult:
+        """Send within half the claim, so no other sender takes the e-mail while it is sent."""
+        try:
+            async with asyncio.timeout(self.settings.delivery_lease_seconds / 2):
+                return await self.smtp.send(delivery)
+        except TimeoutError:
+            await self.smtp.close()
+            return SendResult(ok=False, error="Zeitüberschreitung beim Senden")
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after ``attempts`` failed ones."""
@@ -135,34 +170,37 @@ class DeliverySender:
             min(s.delivery_backoff_base * 2 ** max(attempts - 1, 0), s.delivery_backoff_max)
         )
 
-    async def _mark(self, session: AsyncSession, delivery: Delivery, result: SendResult) -> None:
-        attempts = delivery.attempts + 1
+    async def _mark(self, delivery: Delivery, result: SendResult) -> None:
+        """Record the outcome in its own small transaction (the e-mail is claimed by us)."""
         now = utcnow()
         values: dict[str, object] = {
-            "attempts": attempts,
             "version": delivery.version + 1,
             "updated_at": now,
             "last_error": result.error,
         }
         if result.ok:
             values |= {"status": "sent", "sent_at": now}
-        elif result.permanent or attempts >= self.settings.delivery_max_attempts:
+        elif result.permanent or delivery.attempts >= self.settings.delivery_max_attempts:
             values |= {"status": "failed"}
         else:
-            retry_at = self.notifier.signals.now() + timedelta(seconds=self.backoff(attempts))
-            values |= {"next_attempt_at": retry_at}
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery.id, Delivery.status == "pending")
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+            retry_at = self.notifier.signals.now() + timedelta(
+                seconds=self.backoff(delivery.attempts)
+            )
+            values |= {"status": "pending", "next_attempt_at": retry_at}
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery.id, Delivery.status == "sending")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
         log.info(
             "notifications.delivery_attempted",
             delivery_id=str(delivery.id),
             kind=delivery.kind,
-            status=values.get("status", "pending"),
-            attempts=attempts,
+            status=values["status"],
+            attempts=delivery.attempts,
+            in_doubt_resends=delivery.in_doubt_resends,
             permanent=result.permanent,
         )
 
@@ -252,6 +290,11 @@ class DeliveryGauges:
             "Age of the oldest e-mail not yet sent.",
             registry=registry,
         )
+        self.in_doubt = Gauge(
+            "email_in_doubt_resends",
+            "E-mails sent again because their sender crashed before it could mark them sent.",
+            registry=registry,
+        )
 
     async def refresh(self) -> None:
         """Count the deliveries now."""
@@ -264,9 +307,13 @@ class DeliveryGauges:
                 ).all()
             )
             oldest = await session.scalar(
-                select(func.min(Delivery.created_at)).where(Delivery.status == "pending")
+                select(func.min(Delivery.created_at)).where(
+                    Delivery.status.in_(("pending", "sending"))
+                )
             )
-        for status in ("pending", "sent", "failed"):
+            in_doubt = await session.scalar(select(func.sum(Delivery.in_doubt_resends)))
+        for status in ("pending", "sending", "sent", "failed"):
             self.by_status.labels(status).set(counts.get(status, 0))
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
         self.oldest_pending.set(max(age, 0.0))
+        self.in_doubt.set(in_doubt or 0)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from notifications.models import Delivery
 
-DeliveryStatus = Literal["pending", "sent", "failed"]
+DeliveryStatus = Literal["pending", "sending", "sent", "failed"]
 
 
 class DeliveryPublic(BaseModel):
@@ -22,6 +22,7 @@ class DeliveryPublic(BaseModel):
     subject: str
     status: DeliveryStatus
     attempts: int
+    in_doubt_resends: int
     last_error: str | None
     next_attempt_at: datetime | None
     sent_at: datetime | None
@@ -41,6 +42,7 @@ class DeliveryPublic(BaseModel):
             subject=delivery.subject,
             status=delivery.status,  # type: ignore[arg-type]
             attempts=delivery.attempts,
+            in_doubt_resends=delivery.in_doubt_resends,
             last_error=delivery.last_error,
             next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
             sent_at=delivery.sent_at,
