@@ -16,7 +16,7 @@ from meetings.config import MeetingsSettings
 from meetings.main import MIGRATIONS, create_app
 from meetings.models import Person
 from schulerfolg.events.base import CloudEvent
-from schulerfolg.events.offers import ApplicationSubmitted, Contact
+from schulerfolg.events.offers import ApplicationSubmitted, Contact, FundCreated, FundUpdated
 from schulerfolg.events.registry import PersonCreated, PersonUpdated
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
 from schulerfolg.testing import service as service_support
@@ -58,11 +58,13 @@ def in_days(days: float, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
 
 
-async def create_committee(service: ServiceUnderTest, **fields: Any) -> dict[str, Any]:
-    """A steering group in Börde, created by the Börde office."""
+async def create_committee(
+    service: ServiceUnderTest, role: tuple[str, ...] = OFFICE, **fields: Any
+) -> dict[str, Any]:
+    """A steering group in Börde, created by the Börde office (or ``role``)."""
     body = {"name": "Steuergruppe Börde", "kind": "steering_group", "region": "boerde"} | fields
     response = await service.client.post(
-        "/api/v1/committees", json=body, headers=service.auth(*OFFICE)
+        "/api/v1/committees", json=body, headers=service.auth(*role)
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -81,8 +83,10 @@ async def add_member(
     return response.json()
 
 
-async def create_meeting(service: ServiceUnderTest, **fields: Any) -> dict[str, Any]:
-    """A public training in Börde in two weeks, unless ``fields`` say otherwise."""
+async def create_meeting(
+    service: ServiceUnderTest, role: tuple[str, ...] = OFFICE, **fields: Any
+) -> dict[str, Any]:
+    """A public training in Börde in two weeks, unless ``fields`` say otherwise (by ``role``)."""
     starts = fields.pop("starts_at", in_days(14))
     body = {
         "kind": "training",
@@ -92,19 +96,22 @@ async def create_meeting(service: ServiceUnderTest, **fields: Any) -> dict[str, 
         "ends_at": (starts + timedelta(hours=2)).isoformat(),
         "public": True,
     } | fields
-    response = await service.client.post(
-        "/api/v1/meetings", json=body, headers=service.auth(*OFFICE)
-    )
+    response = await service.client.post("/api/v1/meetings", json=body, headers=service.auth(*role))
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def create_session(
-    service: ServiceUnderTest, committee_id: str, days: float = 14, **fields: Any
+    service: ServiceUnderTest,
+    committee_id: str,
+    days: float = 14,
+    role: tuple[str, ...] = OFFICE,
+    **fields: Any,
 ) -> dict[str, Any]:
     """A non-public session of the committee ``days`` from now."""
     return await create_meeting(
         service,
+        role,
         kind="committee_session",
         committee_id=committee_id,
         title="Sitzung der Steuergruppe",
@@ -147,16 +154,18 @@ def submitted_event(
     partner_organization_ids: list[str] | None = None,
     resubmission: bool = False,
     requested_cents: int = 250_000,
+    fund_id: str | None = None,
+    region: str = "boerde",
 ) -> CloudEvent[Any]:
     """An ``offers.application.submitted`` event as offers sends it."""
     payload = ApplicationSubmitted(
         version=version,
         id=application_id or str(uuid.uuid4()),
-        fund_id=str(uuid.uuid4()),
+        fund_id=fund_id or str(uuid.uuid4()),
         fund_name="Bildungsbezogene Angebote Börde 2027",
         fund_kind="school_project",
         deciding_committee_id=committee_id,
-        region="boerde",
+        region=region,
         school_ids=[str(uuid.uuid4())],
         applicant_organization_id=applicant_organization_id,
         partner_organization_ids=partner_organization_ids or [],
@@ -168,7 +177,30 @@ def submitted_event(
         contact=Contact(name="Petra Schulz", email="petra.schulz@example.org"),
         resubmission=resubmission,
     )
-    return wrap(payload, entity_id=payload.id, region="boerde")
+    return wrap(payload, entity_id=payload.id, region=region)
+
+
+def fund_event(
+    committee_id: str | None,
+    *,
+    fund_id: str | None = None,
+    version: int = 1,
+    region: str | None = "boerde",
+) -> CloudEvent[Any]:
+    """An ``offers.fund.created`` (version 1) or ``offers.fund.updated`` event."""
+    payload = (FundCreated if version == 1 else FundUpdated)(
+        version=version,
+        id=fund_id or str(uuid.uuid4()),
+        name="Bildungsbezogene Angebote Börde 2027",
+        kind="school_project",
+        region=region,
+        period_start=date(2027, 1, 1),
+        period_end=date(2027, 12, 31),
+        budget_cents=5_000_000,
+        approved_cents=0,
+        deciding_committee_id=committee_id,
+    )
+    return wrap(payload, entity_id=payload.id, region=region)
 
 
 async def known_person(service: ServiceUnderTest, person_id: str) -> Any:
@@ -181,19 +213,23 @@ async def known_person(service: ServiceUnderTest, person_id: str) -> Any:
     return await eventually(check)
 
 
-async def agenda(service: ServiceUnderTest, meeting_id: str) -> list[dict[str, Any]]:
-    """The meeting's agenda as the office sees it."""
+async def agenda(
+    service: ServiceUnderTest, meeting_id: str, role: tuple[str, ...] = OFFICE
+) -> list[dict[str, Any]]:
+    """The meeting's agenda as the office (or ``role``) sees it."""
     response = await service.client.get(
-        f"/api/v1/meetings/{meeting_id}/agenda", headers=service.auth(*OFFICE)
+        f"/api/v1/meetings/{meeting_id}/agenda", headers=service.auth(*role)
     )
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
-async def pending(service: ServiceUnderTest, committee_id: str) -> list[dict[str, Any]]:
-    """The committee's pending list as the office sees it."""
+async def pending(
+    service: ServiceUnderTest, committee_id: str, role: tuple[str, ...] = OFFICE
+) -> list[dict[str, Any]]:
+    """The committee's pending list as the office (or ``role``) sees it."""
     response = await service.client.get(
-        f"/api/v1/committees/{committee_id}/pending", headers=service.auth(*OFFICE)
+        f"/api/v1/committees/{committee_id}/pending", headers=service.auth(*role)
     )
     assert response.status_code == 200, response.text
     return response.json()["items"]

@@ -11,6 +11,7 @@ from meetings.agenda.consumer import applications_consumer
 from meetings.calendar.api import router as calendar_router
 from meetings.committees.api import router as committees_router
 from meetings.config import MeetingsSettings
+from meetings.funding.consumer import funds_consumer
 from meetings.minutes.api import router as minutes_router
 from meetings.models import metadata, outbox
 from meetings.persons.consumer import persons_consumer
@@ -37,7 +38,11 @@ definition = ServiceDefinition(
         agenda_router,
         minutes_router,
     ],
-    consumers=lambda runtime: [persons_consumer(runtime), applications_consumer(runtime)],
+    consumers=lambda runtime: [
+        persons_consumer(runtime),
+        funds_consumer(runtime),
+        applications_consumer(runtime),
+    ],
 )
 
 

@@ -179,3 +179,26 @@ class Minutes(EntityFields, Base, table=True):  # type: ignore[call-arg]
     meeting_id: uuid.UUID = Field(foreign_key="meetings.id", unique=True)
     text: str = Field(default="", max_length=200000)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FundView(Base, table=True):  # type: ignore[call-arg]
+    """Read model of an offers fund (from ``offers.fund.*``): who decides its applications."""
+
+    __tablename__ = "funds"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=300)
+    region: str | None = Field(default=None, max_length=64)  # None: state-wide
+    deciding_committee_id: uuid.UUID | None = Field(default=None)
+
+
+class ApplicationView(Base, table=True):  # type: ignore[call-arg]
+    """Read model of a submitted offers application (from ``offers.application.*``): its fund."""
+
+    __tablename__ = "applications"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    fund_id: uuid.UUID
+    region: str = Field(max_length=64)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meetings.agenda import service
+from meetings.funding.service import apply_application
 from schulerfolg.events import CloudEvent
 from schulerfolg.events.offers import ApplicationSubmitted, ApplicationWithdrawn
 from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
@@ -20,12 +21,17 @@ async def handle_application_event(session: AsyncSession, event: CloudEvent[Any]
         application_id = uuid.UUID(data.id)
     except ValueError as exc:
         raise PermanentEventError(f"application id is not a UUID: {data.id!r}") from exc
+    try:
+        uuid.UUID(data.fund_id)
+    except ValueError as exc:
+        raise PermanentEventError(f"fund id is not a UUID: {data.fund_id!r}") from exc
+    await apply_application(session, data)
     if isinstance(data, ApplicationWithdrawn):
         await service.withdraw_application(session=session, application_id=application_id)
         return
     try:
         await service.route_submission(session=session, data=data)
-    except service.UnknownCommittee as exc:
+    except service.Unroutable as exc:
         raise PermanentEventError(str(exc)) from exc
 
 

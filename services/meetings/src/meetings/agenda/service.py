@@ -21,6 +21,7 @@ from meetings.committees import repository as committees
 from meetings.committees.schemas import default_quorum
 from meetings.committees.service import CommitteeNotFound, get_committee
 from meetings.common import subject_region
+from meetings.funding.service import ensure_decides
 from meetings.models import AgendaItem, Committee, Decision, Meeting, outbox
 from meetings.schedule import repository as meetings
 from meetings.schedule.lookup import get_meeting, managed_meeting
@@ -43,8 +44,16 @@ class AgendaItemNotFound(NotFound):
         super().__init__(f"There is no agenda item {item_id} on this meeting.")
 
 
-class UnknownCommittee(Exception):
+class Unroutable(Exception):
+    """A submitted application cannot go on the committee it names (never retried)."""
+
+
+class UnknownCommittee(Unroutable):
     """A submitted application names a committee this service does not know."""
+
+
+class CommitteeOfOtherRegion(Unroutable):
+    """A submitted application names a committee of another region than its own."""
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -103,6 +112,11 @@ async def route_submission(
     committee = await committees.get_committee(session, committee_id, for_update=True)
     if committee is None:
         raise UnknownCommittee(f"the deciding committee {committee_id} does not exist here")
+    if committee.region is not None and committee.region != data.region:
+        raise CommitteeOfOtherRegion(
+            f"committee-other-region: the deciding committee {committee_id} belongs to "
+            f"{committee.region}, the application to {data.region}; not filed"
+        )
     if await repository.submission_exists(session, application_id, data.version):
         return None
     item = AgendaItem(
@@ -175,6 +189,10 @@ async def add_item(
     meeting = await managed_meeting(session=session, viewer=viewer, meeting_id=meeting_id)
     if meeting.status == "cancelled":
         raise Conflict("The meeting is cancelled.", rule="meeting-cancelled")
+    if data.application_id is not None:
+        await ensure_decides(
+            session, application_id=data.application_id, committee_id=meeting.committee_id
+        )
     item = AgendaItem(
         committee_id=meeting.committee_id,
         kind=data.kind,

@@ -1,0 +1,1 @@
+"""The read models of offers' funds and submitted applications: which committee decides what."""
