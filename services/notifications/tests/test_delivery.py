@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from notifications_support import Mailbox, application_fields, o, publish, text_of
 
+from notifications.config import NotificationsSettings
+from notifications.dispatch import Notifier
+from notifications.mail import SmtpSender
+from notifications.models import Delivery
+from schulerfolg.db import utcnow
 from schulerfolg.http.pagination import encode_cursor
 from schulerfolg.testing.plugin import eventually
 
@@ -110,3 +115,33 @@ async def test_the_sender_works_on_sqlite_too(notifications_on, nats_url, mailbo
     (sent,) = await eventually(lambda: deliveries(service, "sent"))
     assert sent["attempts"] == 1
     assert len(mailbox.messages) == 1
+
+
+async def test_a_kept_connection_the_server_closed_is_opened_again_without_a_failure(mailbox):
+    """The sender keeps its SMTP connection for a round; if the server has dropped it meanwhile
+    (here: restarted), the next e-mail goes out over a new one instead of failing."""
+    settings = NotificationsSettings(smtp_port=mailbox.port, smtp_timeout=2.0)
+    notifier = Notifier(settings)
+    smtp = SmtpSender(settings)
+    row = {"source_event_id": "test", "recipient_key": "email:a"}
+
+    def delivery(address: str) -> Delivery:
+        fields = notifier.delivery_row(
+            kind="application_submitted",
+            to_address=address,
+            to_name=None,
+            subject="Betreff",
+            text="Text",
+            html="<p>Text</p>",
+            now=utcnow(),
+        )
+        return Delivery(**(fields | row))
+
+    try:
+        assert (await smtp.send(delivery("erste@schule.test"))).ok
+        mailbox.stop()
+        mailbox.start()
+        assert (await smtp.send(delivery("zweite@schule.test"))).ok
+    finally:
+        await smtp.close()
+    assert [str(m["To"]) for m in mailbox.messages] == ["erste@schule.test", "zweite@schule.test"]
