@@ -179,24 +179,29 @@ async def set_up_network(
             201,
         )
     async with suite.client("offers") as offers:
-        net.fund = ok(
-            await offers.post(
-                "/funds",
-                json={
-                    "name": f"Bildungsbezogene Angebote {tag}",
-                    "kind": fund_kind,
-                    "region": REGION,
-                    "period_start": "2027-01-01",
-                    "period_end": "2027-12-31",
-                    "budget_cents": 10_000_000,
-                    "max_per_school_per_year_cents": None,
-                    "deciding_committee_id": net.committee["id"],
-                },
-                headers=net.office,
-            ),
-            201,
-        )
+        fund = {
+            "name": f"Bildungsbezogene Angebote {tag}",
+            "kind": fund_kind,
+            "region": REGION,
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "budget_cents": 10_000_000,
+            "max_per_school_per_year_cents": None,
+            "deciding_committee_id": net.committee["id"],
+        }
+        net.fund = await until(lambda: _open_fund(offers, net, fund), timeout=30)
     return net
+
+
+async def _open_fund(
+    offers: httpx.AsyncClient, net: Network, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Open the fund once offers knows its committee (its read model fills from meetings
+    events); until then offers answers 422 ``committee-unknown``."""
+    response = await offers.post("/funds", json=body, headers=net.office)
+    if response.status_code == 422 and response.json().get("rule") == "committee-unknown":
+        return None
+    return ok(response, 201)
 
 
 async def _add_member(meetings: httpx.AsyncClient, net: Network, person: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from security.stack import Stack
 from sqlalchemy import func, select
 
 from meetings.models import Person as MeetingsPerson
-from offers.models import OrganizationView, SchoolView
+from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.auth import DEFAULT_AUDIENCE, LOCAL_ISSUER
 from schulerfolg.testing.plugin import eventually
 
@@ -369,7 +369,8 @@ async def build_world(stack: Stack) -> World:
     await w.new_registration()
     await w.new_agenda_item("information")
 
-    # offers: wait for the schools and organisations, then the fund and two applications
+    # offers: wait for the schools, organisations and the committee, then the fund and two
+    # applications
     offers_db = stack["offers"].runtime.db
     school_ids = [uuid.UUID(w.school["id"]), uuid.UUID(w.school_other["id"])]
     org_ids = [uuid.UUID(w.org["id"]), uuid.UUID(w.org_other["id"])]
@@ -382,7 +383,8 @@ async def build_world(stack: Stack) -> World:
             orgs = await session.scalar(
                 select(func.count()).where(OrganizationView.id.in_(org_ids))
             )
-        return schools == 2 and orgs == 2
+            committee = await session.get(CommitteeView, uuid.UUID(w.committee["id"]))
+        return schools == 2 and orgs == 2 and committee is not None
 
     await eventually(directory_filled, timeout=30)
     w.fund = ok(
