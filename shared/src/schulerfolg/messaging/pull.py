@@ -14,6 +14,7 @@ them costs one commit per fetch and holds up nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import structlog
@@ -74,11 +75,13 @@ class PullConsumer:
         self.fetch_timeout = fetch_timeout
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._subscription: Any = None
 
     async def start(self) -> None:
         """Bind to the durable consumer (it must exist) and start pulling in the background."""
         spec = self.consumer.spec
         subscription = await self.js.pull_subscribe_bind(durable=spec.name, stream=spec.stream)
+        self._subscription = subscription
         self._task = asyncio.create_task(self._run(subscription), name=f"pull-{spec.name}")
 
     async def stop(self, grace: float = 10.0) -> None:
@@ -91,6 +94,10 @@ class PullConsumer:
         except (TimeoutError, asyncio.CancelledError):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        # Messages a last fetch brought but nobody took go back after ack_wait; unsubscribing
+        # drops them here, so closing the connection does not wait for them (drain timeout).
+        with contextlib.suppress(Exception):
+            await self._subscription.unsubscribe()
 
     async def _run(self, subscription: Any) -> None:
         spec = self.consumer.spec
