@@ -1,8 +1,14 @@
-"""``python -m <service> [serve|migrate]``: every service runs alone, configured by environment."""
+"""``python -m <service> [serve|migrate]``: every service runs alone, configured by environment.
+
+A service may add commands of its own (the registry: ``import-schools``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -19,19 +25,39 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+@dataclass(frozen=True)
+class Command:
+    """A further command of ``python -m <service>``: its arguments and what it runs (exit code)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
 def run_service_cli(
-    *, name: str, app_factory: str, settings_cls: type[ServiceSettings], migrations: Path
+    *,
+    name: str,
+    app_factory: str,
+    settings_cls: type[ServiceSettings],
+    migrations: Path,
+    commands: Sequence[Command] = (),
+    argv: Sequence[str] | None = None,
 ) -> None:
-    """Parse the command line of a service and serve it or migrate its database."""
+    """Parse the command line of a service and serve it, migrate its database or run one of
+    its own ``commands``."""
     parser = argparse.ArgumentParser(prog=f"python -m {name}", description=f"The {name} service.")
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="serve",
-        choices=["serve", "migrate"],
-        help="serve the HTTP API and consumers (default), or apply the database migrations",
-    )
-    args = parser.parse_args()
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subcommands.add_parser("serve", help="serve the HTTP API and consumers (the default)")
+    subcommands.add_parser("migrate", help="apply the database migrations")
+    for command in commands:
+        command.add_arguments(
+            subcommands.add_parser(command.name, help=command.help, description=command.help)
+        )
+    args = parser.parse_args(argv)
+    own = {command.name: command for command in commands}
+    if args.command in own:
+        sys.exit(own[args.command].run(args))
     settings = settings_cls()
     ensure_sqlite_dir(settings.database_url)
     if args.command == "migrate":
