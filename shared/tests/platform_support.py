@@ -125,10 +125,8 @@ async def start_service(
             return [
                 ConsumerSpec(
                     name=consumer_name,
-                    stream=STREAM,
-                    subject=SUBJECTS,
-                    handler=handler or default_handler,
                     events=(ThingHappened,),
+                    handler=handler or default_handler,
                 )
             ]
 

@@ -11,6 +11,7 @@ from platform_support import STREAM, ThingHappened, new_id
 from sqlalchemy import select
 
 from schulerfolg.events.base import CloudEvent
+from schulerfolg.http.problems import Conflict
 from schulerfolg.testing.plugin import eventually
 from schulerfolg.testing.servers import NatsServer
 
@@ -127,6 +128,44 @@ async def test_a_poison_message_goes_to_the_dead_letters_and_the_next_is_process
     assert [r.thing_id for r in await service.rows(service.effects)] == ["good"]
     await asyncio.sleep(1.0)
     assert len(await service.rows(service.tables.dead_letters)) == 2
+
+
+async def test_a_business_refusal_in_a_handler_is_dead_lettered_at_once_not_retried(
+    db_kind, nats_server, start_service
+):
+    calls: list[str] = []
+
+    async def refuses(session, event):
+        calls.append(event.data.thing_id)
+        if event.data.thing_id == "refused":
+            raise Conflict("Der Fonds ist ausgeschöpft.", rule="fund-budget-exceeded")
+        from platform_support import record_effect
+
+        await record_effect(service.effects, session, event)
+
+    service = await start_service(
+        db_kind,
+        nats_server.url,
+        handler=refuses,
+        consumer_max_attempts=3,
+        consumer_backoff_base=0.1,
+    )
+    await started(service)
+    refused, good = thing_event("refused"), thing_event("good")
+    for event in (refused, good):
+        await publish_raw(
+            nats_server.url, event.nats_subject(), event.model_dump_json().encode(), str(event.id)
+        )
+
+    await eventually(lambda: _has(service, str(good.id)))
+    (letter,) = await eventually(lambda: _dead_letters(service, 1))
+    assert letter.event_id == str(refused.id)
+    assert letter.attempts == 1
+    assert letter.reason == "409 fund-budget-exceeded: Der Fonds ist ausgeschöpft."
+    assert calls.count("refused") == 1
+    # Its transaction was rolled back with the refusal: no inbox row, no effect.
+    assert [r.thing_id for r in await service.rows(service.effects)] == ["good"]
+    assert await service.count(service.tables.inbox) == 1
 
 
 async def test_an_unknown_event_version_goes_to_the_dead_letters(

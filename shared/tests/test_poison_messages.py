@@ -192,7 +192,7 @@ async def test_the_servers_last_delivery_is_parked_without_running_the_handler(
     consumer = InboxConsumer(
         db,
         platform_tables(metadata),
-        ConsumerSpec("c", STREAM, SUBJECT, handler),
+        ConsumerSpec("c", (ThingHappened,), handler),
         RetryPolicy(max_attempts=3),
     )
     event = thing_event("crashes-its-process")
@@ -224,7 +224,27 @@ def test_consumer_config_bounds_deliveries_on_the_server():
     from schulerfolg.messaging.broker import consumer_config
     from schulerfolg.messaging.consumer import ConsumerSpec
 
-    spec = ConsumerSpec(name="x", stream="S", subject="sfs.>", handler=None)  # type: ignore[arg-type]
+    spec = ConsumerSpec(name="x", events=(ThingHappened,), handler=None)  # type: ignore[arg-type]
     config = consumer_config(spec, ack_wait=5.0, max_attempts=20)
     assert config.max_deliver == 21
     assert config.ack_policy is api.AckPolicy.EXPLICIT
+
+
+def test_a_consumer_reads_the_stream_and_subjects_of_the_events_it_handles():
+    from schulerfolg.events import meetings as m
+    from schulerfolg.events import offers as o
+    from schulerfolg.messaging.consumer import ConsumerSpec
+
+    def spec(*events):
+        return ConsumerSpec(name="x", events=events, handler=None)  # type: ignore[arg-type]
+
+    one = spec(m.DecisionRecorded)
+    assert (one.stream, one.subject) == ("MEETINGS", "sfs.*.meetings.decision.recorded")
+    entity = spec(o.FundCreated, o.FundUpdated)
+    assert (entity.stream, entity.subject) == ("OFFERS", "sfs.*.offers.fund.>")
+    several = spec(m.CommitteeMemberAdded, m.MeetingScheduled)
+    assert (several.stream, several.subject) == ("MEETINGS", "sfs.*.meetings.>")
+    with pytest.raises(ValueError, match="exactly one producer"):
+        spec(m.DecisionRecorded, o.FundCreated)
+    with pytest.raises(ValueError, match="exactly one producer"):
+        spec()

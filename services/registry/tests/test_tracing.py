@@ -12,6 +12,7 @@ from opentelemetry.trace import SpanKind
 
 from schulerfolg.db import Database, make_metadata
 from schulerfolg.events.base import CloudEvent
+from schulerfolg.events.registry import RegionUpdated
 from schulerfolg.messaging.broker import Messaging
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.observability import configure_tracing
@@ -44,8 +45,7 @@ async def test_one_trace_id_spans_request_outbox_publish_and_consumer(registry, 
         consumers=[
             ConsumerSpec(
                 name=f"tracecheck-{uuid.uuid4().hex[:8]}",
-                stream="REGISTRY",
-                subject="sfs.*.registry.region.updated",
+                events=(RegionUpdated,),
                 handler=handler,
             )
         ],

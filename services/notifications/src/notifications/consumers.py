@@ -11,26 +11,20 @@ def consumer_specs(rules: Rules) -> list[ConsumerSpec]:
     return [
         ConsumerSpec(
             name="notifications-registry",
-            stream="REGISTRY",
-            subject="sfs.*.registry.person.>",
-            handler=rules.registry,
             events=REGISTRY_EVENTS,
+            handler=rules.registry,
             description="Recipient directory from registry persons; erasures delete everything.",
         ),
         ConsumerSpec(
             name="notifications-offers",
-            stream="OFFERS",
-            subject="sfs.*.offers.application.>",
-            handler=rules.offers,
             events=OFFERS_EVENTS,
+            handler=rules.offers,
             description="E-mails and inbox entries about applications; report reminders.",
         ),
         ConsumerSpec(
             name="notifications-meetings",
-            stream="MEETINGS",
-            subject="sfs.*.meetings.>",
-            handler=rules.meetings,
             events=MEETINGS_EVENTS,
+            handler=rules.meetings,
             description="Committee members, meetings and registrations; meeting reminders.",
         ),
     ]

@@ -6,8 +6,9 @@ Every delivery ends in exactly one of:
 - **nak with a delay** when the handler failed in a way that may pass (database away, a bug
   fixed by a deploy); the delay grows with each delivery, so there is no hot redelivery loop;
 - **dead letter, then ack** when the event can never be processed (not decodable at all, not a
-  CloudEvent, unknown type or version, invalid data, ``PermanentEventError``: at once) or still
-  fails after the bounded number of attempts; the consumer goes on with the next event.
+  CloudEvent, unknown type or version, invalid data, ``PermanentEventError``, a ``Problem`` —
+  a business refusal the same event meets every time: at once) or still fails after the
+  bounded number of attempts; the consumer goes on with the next event.
 
 Bodies arrive as raw bytes (``Delivery``): whatever a ``content-type`` header claims, decoding
 is ours, so no body can fail before this module decides.
@@ -22,7 +23,7 @@ import asyncio
 import enum
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -30,7 +31,14 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.db import Database, dialect_insert, utcnow
-from schulerfolg.events.base import CloudEvent, EventDecodeError, EventPayload, decode_event
+from schulerfolg.events.base import (
+    SUBJECT_PREFIX,
+    CloudEvent,
+    EventDecodeError,
+    EventPayload,
+    decode_event,
+)
+from schulerfolg.http.problems import Problem
 from schulerfolg.tables import PlatformTables
 
 log = structlog.get_logger("schulerfolg.consumer")
@@ -60,18 +68,50 @@ class Decision:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """A durable consumer: its name, the stream and subject it reads, the events it handles."""
+    """A durable consumer: its name, the events it handles and its handler.
+
+    The stream and the subject filter follow from the event classes (each names its producing
+    service, entity and action): the producer's stream, and the narrowest filter that covers
+    every event — one subject, one entity's events, or everything the producer publishes.
+    """
 
     name: str
-    stream: str
-    subject: str
+    events: tuple[type[EventPayload], ...]
     handler: Handler
-    events: tuple[type[EventPayload], ...] = field(default=())
     description: str = ""
+
+    def __post_init__(self) -> None:
+        services = {cls.event_meta.service for cls in self.events}
+        if len(services) != 1:
+            raise ValueError(
+                f"consumer {self.name!r} must handle events of exactly one producer, "
+                f"not {sorted(services) or 'none'}"
+            )
+
+    @property
+    def service(self) -> str:
+        """The producing service whose stream this consumer reads."""
+        return self.events[0].event_meta.service
+
+    @property
+    def stream(self) -> str:
+        """The producer's stream (named after it, like ``StreamSpec.for_service``)."""
+        return self.service.upper()
+
+    @property
+    def subject(self) -> str:
+        """The NATS subject filter covering every handled event, with any region."""
+        metas = [cls.event_meta for cls in self.events]
+        entities = {meta.entity for meta in metas}
+        actions = {meta.action for meta in metas}
+        tail = ">"
+        if len(entities) == 1:
+            tail = f"{entities.pop()}." + (actions.pop() if len(actions) == 1 else ">")
+        return f"{SUBJECT_PREFIX}.*.{self.service}.{tail}"
 
     def accepts(self, event: CloudEvent[Any]) -> bool:
         """Whether the handler wants this event (the subject filter may match more)."""
-        return not self.events or isinstance(event.data, self.events)
+        return isinstance(event.data, self.events)
 
 
 @dataclass(frozen=True)
@@ -177,6 +217,9 @@ class InboxConsumer:
                 await self.spec.handler(session, event)
         except PermanentEventError as exc:
             return await self.dead_letter([Undecodable(delivery, str(exc))], event)
+        except Problem as problem:  # a business refusal: the same event is refused every time
+            reason = f"{problem.status} {problem.rule or problem.slug}: {problem.detail or problem.title}"
+            return await self.dead_letter([Undecodable(delivery, reason)], event)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc) or 'no outcome in time'}"[:2000]
             if delivery.delivered >= self.retry.max_attempts:

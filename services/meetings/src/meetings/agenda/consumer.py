@@ -39,10 +39,8 @@ def applications_consumer(_runtime: Any) -> ConsumerSpec:
     """The durable consumer that fills the agendas from submitted applications."""
     return ConsumerSpec(
         name="meetings-applications",
-        stream="OFFERS",
-        subject="sfs.*.offers.application.>",
-        handler=handle_application_event,
         events=(ApplicationSubmitted, ApplicationWithdrawn),
+        handler=handle_application_event,
         description=(
             "Puts each submitted application on its deciding committee's next session (or its "
             "pending list); takes withdrawn applications off."

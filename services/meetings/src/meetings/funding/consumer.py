@@ -29,9 +29,7 @@ def funds_consumer(_runtime: Any) -> ConsumerSpec:
     """The durable consumer that keeps the funds read model."""
     return ConsumerSpec(
         name="meetings-funds",
-        stream="OFFERS",
-        subject="sfs.*.offers.fund.>",
-        handler=handle_fund_event,
         events=(FundCreated, FundUpdated),
+        handler=handle_fund_event,
         description="Keeps each fund's deciding committee (hand-added agenda items are checked).",
     )

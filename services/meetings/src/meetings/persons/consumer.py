@@ -34,9 +34,7 @@ def persons_consumer(_runtime: Any) -> ConsumerSpec:
     """The durable consumer that keeps the persons read model."""
     return ConsumerSpec(
         name="meetings-persons",
-        stream="REGISTRY",
-        subject="sfs.*.registry.person.>",
-        handler=handle_person_event,
         events=(PersonCreated, PersonUpdated, PersonErased),
+        handler=handle_person_event,
         description="Keeps the persons read model (names, organisation, user_sub); erases on request.",
     )

@@ -133,9 +133,7 @@ def decision_consumer(runtime: Any) -> ConsumerSpec:
 
     return ConsumerSpec(
         name="offers-committee-decisions",
-        stream="MEETINGS",
-        subject="sfs.*.meetings.decision.recorded",
-        handler=handle,
         events=(DecisionRecorded,),
+        handler=handle,
         description="Applies committee decisions on applications (or records why not).",
     )

@@ -102,9 +102,6 @@ def registry_consumer(runtime: Any) -> ConsumerSpec:
     """Offers' consumer of registry schools and organisations."""
     return ConsumerSpec(
         name="offers-registry-directory",
-        stream="REGISTRY",
-        subject="sfs.*.registry.>",
-        handler=apply_registry_event,
         events=(
             SchoolCreated,
             SchoolUpdated,
@@ -113,6 +110,7 @@ def registry_consumer(runtime: Any) -> ConsumerSpec:
             OrganizationUpdated,
             OrganizationDeleted,
         ),
+        handler=apply_registry_event,
         description="Keeps the schools and organisations offers validates applications against.",
     )
 
@@ -137,10 +135,8 @@ def committees_consumer(runtime: Any) -> ConsumerSpec:
     """Offers' consumer of meetings' committees."""
     return ConsumerSpec(
         name="offers-meetings-committees",
-        stream="MEETINGS",
-        subject="sfs.*.meetings.committee.>",
-        handler=apply_committee_event,
         events=(CommitteeCreated, CommitteeUpdated),
+        handler=apply_committee_event,
         description="Keeps the committees a fund may name as its deciding committee.",
     )
 
