@@ -33,6 +33,7 @@ class Command:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    description: str = ""  # the command's own --help (default: ``help``)
 
 
 def run_service_cli(
@@ -52,7 +53,9 @@ def run_service_cli(
     subcommands.add_parser("migrate", help="apply the database migrations")
     for command in commands:
         command.add_arguments(
-            subcommands.add_parser(command.name, help=command.help, description=command.help)
+            subcommands.add_parser(
+                command.name, help=command.help, description=command.description or command.help
+            )
         )
     args = parser.parse_args(argv)
     own = {command.name: command for command in commands}
