@@ -1,5 +1,5 @@
-"""The ``schulerfolg`` command: ``up`` runs the whole suite on one machine, ``token`` mints tokens,
-``import-schools`` loads a CSV list of schools into the registry's database.
+"""The ``schulerfolg`` command: ``up`` runs the whole suite on one machine, ``token`` mints tokens.
+(A CSV list of schools is loaded with ``python -m registry import-schools``.)
 
 ``schulerfolg up`` starts, under one data directory, a NATS server with JetStream (unless
 ``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
@@ -617,124 +617,6 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- import-schools
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr, redrawn in place: ``[#####.....] 450/912``."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream
-        self._last = ""
-
-    def __call__(self, done: int, total: int) -> None:
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        line = f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}"
-        if line != self._last:
-            self._last = line
-            stream = self.stream or sys.stderr
-            stream.write(line)
-            stream.flush()
-
-    def finish(self) -> None:
-        """End the bar's line (if one was drawn)."""
-        if self._last:
-            (self.stream or sys.stderr).write("\n")
-            self._last = ""
-
-
-def print_import_report(report: Any) -> None:
-    """The counts of an import and one line per rejected row."""
-    say(
-        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.rejected} rejected."
-    )
-    if report.errors:
-        lines = ["Rejected rows:"]
-        for error in report.errors:
-            where = f"  row {error.row}"
-            if error.school_number:
-                where += f" (school {error.school_number})"
-            if error.field:
-                where += f", {error.field}"
-            lines.append(f"{where}: {error.reason}")
-        say(*lines)
-
-
-def cmd_import_schools(args: argparse.Namespace) -> int:
-    """``schulerfolg import-schools``: upsert a CSV of schools into the registry's database.
-
-    It writes in one transaction, events included (outbox); a running registry publishes them.
-    """
-    try:
-        from registry.config import RegistrySettings
-        from registry.schools import importer
-    except ImportError as exc:
-        complain(
-            "schulerfolg import-schools: the registry service is not installed here "
-            f"({exc}); install the schulerfolg-registry package (uv sync in the project)."
-        )
-        return 2
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from schulerfolg.http.problems import Problem
-    from schulerfolg.observability import configure_logging
-
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        complain(f"schulerfolg import-schools: cannot read {path}: {exc.strerror or exc}")
-        return 2
-    if len(data) > importer.MAX_BYTES:
-        complain(
-            f"schulerfolg import-schools: {path} is larger than "
-            f"{importer.MAX_BYTES // (1024 * 1024)} MiB; split it into several files."
-        )
-        return 2
-    try:
-        database_url = args.database_url or RegistrySettings().database_url
-    except ValueError as exc:  # pydantic's ValidationError: a bad REGISTRY_* variable
-        complain(f"schulerfolg import-schools: the registry settings are invalid: {exc}")
-        return 2
-    configure_logging("registry", level="WARNING", json=False)  # stdout is for the report
-    bar = ProgressBar()
-    try:
-        report = asyncio.run(
-            importer.import_into_database(
-                database_url=database_url, data=data, partial=args.partial, progress=bar
-            )
-        )
-    except importer.ImportRejected as exc:
-        bar.finish()
-        print_import_report(exc.report)
-        complain(
-            f"Nothing was written: {exc.report.rejected} of {exc.report.rows} rows were rejected. "
-            "Correct them, or use --partial to write the valid rows."
-        )
-        return 1
-    except Problem as exc:
-        bar.finish()
-        complain(f"schulerfolg import-schools: {exc.detail}")
-        return 1
-    except importer.ImportNotReady as exc:
-        complain(f"schulerfolg import-schools: {exc}")
-        return 2
-    except (SQLAlchemyError, OSError) as exc:
-        bar.finish()
-        complain(f"schulerfolg import-schools: the database failed: {exc}")
-        return 2
-    except KeyboardInterrupt:
-        bar.finish()
-        complain("schulerfolg import-schools: interrupted; nothing was written.")
-        return 130
-    bar.finish()
-    print_import_report(report)
-    return 0
-
-
 # --------------------------------------------------------------------------- argument parsing
 
 
@@ -765,26 +647,6 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl-hours", type=float, default=12.0, metavar="N")
     token.set_defaults(func=cmd_token)
 
-    schools = commands.add_parser(
-        "import-schools",
-        help="import a CSV list of schools into the registry database (upsert by school number)",
-        description=(
-            "Upsert the schools of a CSV file (UTF-8, ';' or ',', header row with the API's "
-            "field names) by school number, in one transaction with their events."
-        ),
-    )
-    schools.add_argument("file", metavar="FILE", help="the CSV file")
-    schools.add_argument(
-        "--partial",
-        action="store_true",
-        help="write the valid rows even if others are rejected (default: all or nothing)",
-    )
-    schools.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="the registry database (default: REGISTRY_DATABASE_URL or the registry's default)",
-    )
-    schools.set_defaults(func=cmd_import_schools)
     return parser
 
 
