@@ -1,6 +1,7 @@
 # One image per service:
 #   docker build --build-arg SERVICE=registry -t schulerfolg/registry .
-#   (SERVICE: registry, offers, meetings, notifications, or gateway for the reverse proxy)
+#   (SERVICE: registry, offers, meetings or notifications; the gateway is the official Caddy
+#   image with deploy/caddy/caddy.json, see docker-compose.yml)
 # Slim, non-root (uid 10001), dependencies exactly as in the committed lockfile, no build tools
 # in the final image. The container serves by default; the migration is a separate command:
 #   docker run … schulerfolg/registry python -m registry migrate
@@ -15,8 +16,8 @@ WORKDIR /src
 COPY pyproject.toml uv.lock README.md ./
 COPY shared ./shared
 COPY services ./services
-# The gateway is part of the shared library; every service is its own workspace package.
-RUN case "$SERVICE" in gateway) package=schulerfolg ;; *) package="schulerfolg-$SERVICE" ;; esac \
+# Every service is its own workspace package.
+RUN package="schulerfolg-$SERVICE" \
  && uv sync --locked --no-dev --no-editable --package "$package"
 
 FROM python:${PYTHON_VERSION}-slim
@@ -26,8 +27,8 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app 
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 SERVICE=${SERVICE}
 USER 10001:10001
-EXPOSE 8000-8004
+EXPOSE 8001-8004
 # Probes /healthz on <SERVICE>_PORT (schulerfolg.healthcheck), no curl needed.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-m", "schulerfolg.healthcheck"]
-CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec python -m schulerfolg.gateway; else exec python -m \"$SERVICE\"; fi"]
+CMD ["sh", "-c", "exec python -m \"$SERVICE\""]

