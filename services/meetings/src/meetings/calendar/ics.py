@@ -2,16 +2,19 @@
 
 Times are written in Europe/Berlin (``DTSTART;TZID=Europe/Berlin``) with a VTIMEZONE
 component for the zone, so calendar programs show the same local time on both sides of a
-daylight-saving change. Each meeting keeps one UID for life; SEQUENCE is its version, so a
+daylight-saving change. The VTIMEZONE is built from the zoneinfo data, one RDATE line per
+transition: readers such as ical.js (most web calendars) take only the first date of an RDATE
+line with several, and would place every summer after the first in winter time. Each meeting keeps one UID for life; SEQUENCE is its version, so a
 rescheduled or cancelled meeting replaces the earlier entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from meetings.models import Meeting
 
@@ -77,6 +80,18 @@ def meeting_event(meeting: Meeting) -> Event:
     return event
 
 
+@cache
+def berlin_timezone() -> Timezone:
+    """The Europe/Berlin VTIMEZONE (1970 to 2038), one transition per RDATE property."""
+    timezone = Timezone.from_tzid("Europe/Berlin")
+    for observance in timezone.subcomponents:
+        rdates = observance.pop("RDATE", None)
+        for rdate in rdates if isinstance(rdates, list) else [rdates] if rdates else []:
+            for transition in rdate.dts:
+                observance.add("RDATE", transition.dt)
+    return timezone
+
+
 def calendar_of(meetings: Iterable[Meeting], *, name: str) -> bytes:
     """An iCalendar document with the meetings and the Europe/Berlin time zone."""
     calendar = Calendar()
@@ -86,7 +101,7 @@ def calendar_of(meetings: Iterable[Meeting], *, name: str) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Berlin")
+    calendar.add_component(berlin_timezone())
     for meeting in meetings:
         calendar.add_component(meeting_event(meeting))
-    calendar.add_missing_timezones()
     return calendar.to_ical()
