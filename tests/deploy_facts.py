@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from schulerfolg.gateway import SERVICES, GatewaySettings
+from schulerfolg.routes import SERVICES, GatewaySettings
 from schulerfolg.settings import SHARED_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]

