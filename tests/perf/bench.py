@@ -198,34 +198,34 @@ async def propagation(suite: Suite, report: Report, flows: int, rate: float) -> 
         stream="OFFERS",
         subject="sfs.*.offers.application.submitted",
         count=flows,
-        where=lambda e: e.data.id in apps,
+        where=lambda e: str(e.data.id) in apps,
     )
     items = await collect_events(
         suite.nats_url,
         stream="MEETINGS",
         subject="sfs.*.meetings.agenda.item_added",
         count=flows,
-        where=lambda e: e.data.application_id in apps,
+        where=lambda e: str(e.data.application_id) in apps,
     )
     decided = await collect_events(
         suite.nats_url,
         stream="MEETINGS",
         subject="sfs.*.meetings.decision.recorded",
         count=flows,
-        where=lambda e: e.data.application_id in apps,
+        where=lambda e: str(e.data.application_id) in apps,
     )
     approved = await collect_events(
         suite.nats_url,
         stream="OFFERS",
         subject="sfs.*.offers.application.approved",
         count=flows,
-        where=lambda e: e.data.id in apps,
+        where=lambda e: str(e.data.id) in apps,
     )
     at = lambda events, key: {key(e): e.time for e, _ in events}  # noqa: E731
-    sub = at(submitted, lambda e: e.data.id)
-    item = at(items, lambda e: e.data.application_id)
-    dec = at(decided, lambda e: e.data.application_id)
-    appr = at(approved, lambda e: e.data.id)
+    sub = at(submitted, lambda e: str(e.data.id))
+    item = at(items, lambda e: str(e.data.application_id))
+    dec = at(decided, lambda e: str(e.data.application_id))
+    appr = at(approved, lambda e: str(e.data.id))
     inbox = {
         r.app["id"]: datetime.fromisoformat(n["created_at"])
         for r, n in zip(runs, notes, strict=True)

@@ -43,23 +43,23 @@ async def test_a_submission_delivered_three_times_puts_one_item_on_the_next_sess
         await eventually(lambda: agenda(meetings, nearest["id"]))
         # Wait a while longer, so a second item from a redelivery would have shown up too.
         added = await tap.collect(
-            where=lambda e: e.data.application_id == event.data.id, count=1, settle=1.5
+            where=lambda e: str(e.data.application_id) == str(event.data.id), count=1, settle=1.5
         )
     items = await agenda(meetings, nearest["id"])
     assert len(items) == 1
     item = items[0]
-    assert item["application_id"] == event.data.id
+    assert item["application_id"] == str(event.data.id)
     assert (item["kind"], item["status"], item["position"]) == ("decision", "open", 1)
     assert item["requested_cents"] == 250_000
     assert item["title"] == "Zirkusprojekt Klasse 5"
     assert await agenda(meetings, later["id"]) == []
     assert await pending(meetings, committee["id"]) == []
     assert len(added) == 1
-    assert added[0][0].data.meeting_id == nearest["id"]
+    assert str(added[0][0].data.meeting_id) == nearest["id"]
 
     # A resubmission after a return is a new submission: a new item.
     again = submitted_event(
-        committee["id"], application_id=event.data.id, version=5, resubmission=True
+        committee["id"], application_id=str(event.data.id), version=5, resubmission=True
     )
     await publish_events(nats_url, [again], times=2)
 
@@ -85,14 +85,14 @@ async def test_without_a_session_the_application_waits_and_joins_the_next_sessio
         return items if len(items) == 2 else None
 
     waiting = await eventually(both_waiting)
-    assert [i["application_id"] for i in waiting] == [first.data.id, second.data.id]
+    assert [i["application_id"] for i in waiting] == [str(first.data.id), str(second.data.id)]
     assert all(i["meeting_id"] is None for i in waiting)
 
     async with EventTap(nats_url, stream="MEETINGS", subject="sfs.*.meetings.agenda.>") as tap:
         session = await create_session(meetings, committee["id"], days=7)
-        added = await tap.wait_for(lambda e: e.data.meeting_id == session["id"], count=2)
+        added = await tap.wait_for(lambda e: str(e.data.meeting_id) == session["id"], count=2)
     items = await agenda(meetings, session["id"])
-    assert [i["application_id"] for i in items] == [first.data.id, second.data.id]
+    assert [i["application_id"] for i in items] == [str(first.data.id), str(second.data.id)]
     assert [i["position"] for i in items] == [1, 2]
     assert [e.data.position for e, _ in added] == [1, 2]
     assert await pending(meetings, committee["id"]) == []
@@ -116,7 +116,7 @@ async def test_a_withdrawn_application_leaves_the_agenda(meetings, nats_url):
     withdrawn = ApplicationWithdrawn(
         **(event.data.model_dump() | {"status": "withdrawn", "version": 3})
     )
-    await publish_events(nats_url, [wrap(withdrawn, entity_id=event.data.id, region="boerde")])
+    await publish_events(nats_url, [wrap(withdrawn, entity_id=str(event.data.id), region="boerde")])
 
     async def withdrawn_item():
         items = await agenda(meetings, session["id"])

@@ -41,7 +41,7 @@ async def test_committees_are_managed_by_their_region_and_read_by_its_members(me
     async with EventTap(nats_url, stream="MEETINGS", subject="sfs.*.meetings.committee.>") as tap:
         committee = await create_committee(meetings, quorum=None)
         assert committee["quorum"] is None and committee["quorum_required"] == 1
-        created = await tap.wait_for(lambda e: e.data.id == committee["id"])
+        created = await tap.wait_for(lambda e: str(e.data.id) == committee["id"])
         assert created[0][0].region == "boerde"
         assert created[0][0].nats_subject() == "sfs.boerde.meetings.committee.created"
 
@@ -85,7 +85,7 @@ async def test_members_show_registry_names_until_the_person_is_erased(meetings, 
     organization = str(uuid.uuid4())
     event = person_event(name="Anna Müller", organization_id=organization, user_sub="kc-anna")
     await publish_events(nats_url, [event])
-    person_id = event.data.id
+    person_id = str(event.data.id)
     await known_person(meetings, person_id)
     committee = await create_committee(meetings)
     member = await add_member(meetings, committee["id"], person_id, role="chair")
@@ -141,7 +141,7 @@ async def test_members_show_registry_names_until_the_person_is_erased(meetings, 
     await publish_events(nats_url, [late])
     marker = person_event(name="Marker")
     await publish_events(nats_url, [marker])
-    await known_person(meetings, marker.data.id)
+    await known_person(meetings, str(marker.data.id))
     person = await known_person(meetings, person_id)
     assert person.name is None and person.erased_at is not None
 

@@ -73,40 +73,40 @@ async def test_a_hand_added_application_only_goes_on_its_deciding_committees_ses
     halle_session = await create_session(meetings, halle["id"], days=40, role=STATE, region="halle")
 
     fund = fund_event(boerde["id"])
-    app = submitted_event(boerde["id"], fund_id=fund.data.id)
+    app = submitted_event(boerde["id"], fund_id=str(fund.data.id))
     unknown = str(uuid.uuid4())
     _refused(await _add(meetings, halle_session, unknown, STATE), "application-unknown")
     await publish_events(nats_url, [fund, app])
 
     # Halle's committee must not see nor decide a Börde application: refused.
-    response = await _known(meetings, halle_session, app.data.id, STATE)
+    response = await _known(meetings, halle_session, str(app.data.id), STATE)
     _refused(response, "not-the-deciding-committee")
-    _refused(await _add(meetings, working_session, app.data.id), "not-the-deciding-committee")
+    _refused(await _add(meetings, working_session, str(app.data.id)), "not-the-deciding-committee")
     assert await agenda(meetings, halle_session["id"], STATE) == []
     assert await agenda(meetings, working_session["id"]) == []
     # Its own committee's session takes it (besides the item the submission put there).
-    added = await _add(meetings, boerde_session, app.data.id)
+    added = await _add(meetings, boerde_session, str(app.data.id))
     assert added.status_code == 201, added.text
 
     # The fund hands its decisions to the working group: now that one decides, not the other.
     await publish_events(
-        nats_url, [fund_event(working_group["id"], fund_id=fund.data.id, version=2)]
+        nats_url, [fund_event(working_group["id"], fund_id=str(fund.data.id), version=2)]
     )
 
     async def moved() -> bool:
-        return (await _add(meetings, working_session, app.data.id)).status_code == 201
+        return (await _add(meetings, working_session, str(app.data.id))).status_code == 201
 
     await eventually(moved, timeout=20)
-    _refused(await _add(meetings, boerde_session, app.data.id), "not-the-deciding-committee")
+    _refused(await _add(meetings, boerde_session, str(app.data.id)), "not-the-deciding-committee")
 
 
 async def test_a_fund_without_a_deciding_committee_goes_on_no_session(meetings, nats_url):
     committee = await create_committee(meetings)
     session = await create_session(meetings, committee["id"])
     fund = fund_event(None)
-    app = submitted_event(None, fund_id=fund.data.id)  # type: ignore[arg-type]
+    app = submitted_event(None, fund_id=str(fund.data.id))  # type: ignore[arg-type]
     await publish_events(nats_url, [fund, app])
-    _refused(await _known(meetings, session, app.data.id), "no-deciding-committee")
+    _refused(await _known(meetings, session, str(app.data.id)), "no-deciding-committee")
 
 
 async def test_a_submission_naming_another_regions_committee_is_not_filed(meetings, nats_url):
@@ -135,4 +135,4 @@ async def test_a_submission_naming_another_regions_committee_is_not_filed(meetin
     from_halle = submitted_event(state["id"], region="halle")
     await publish_events(nats_url, [from_halle])
     items = await eventually(lambda: agenda(meetings, state_session["id"], STATE), timeout=20)
-    assert [i["application_id"] for i in items] == [from_halle.data.id]
+    assert [i["application_id"] for i in items] == [str(from_halle.data.id)]

@@ -36,7 +36,7 @@ async def steering_group(meetings, nats_url):
         "guest": person_event(name="Gerd Gast"),
     }
     await publish_events(nats_url, people.values())
-    ids = {key: event.data.id for key, event in people.items()}
+    ids = {key: str(event.data.id) for key, event in people.items()}
     for person_id in ids.values():
         await known_person(meetings, person_id)
     committee = await create_committee(meetings)
@@ -130,12 +130,12 @@ async def test_quorum_recusal_and_exactly_one_recorded_decision(meetings, nats_u
         assert second.status_code == 409 and second.json()["rule"] == "already-decided"
 
         recorded = await tap.collect(
-            where=lambda e: e.data.agenda_item_id == item["id"], count=1, settle=1.5
+            where=lambda e: str(e.data.agenda_item_id) == item["id"], count=1, settle=1.5
         )
     assert len(recorded) == 1
     data = recorded[0][0].data
     assert data.id == decision["id"]
-    assert data.application_id == event.data.id
+    assert str(data.application_id) == str(event.data.id)
     assert (data.outcome, data.approved_cents, data.conditions) == (
         "approved",
         200_000,

@@ -33,7 +33,7 @@ async def test_published_minutes_cannot_be_changed(meetings, nats_url):
         again = await meetings.client.post(f"{url}/publish", headers=office)
         assert again.status_code == 409
         published = await tap.collect(
-            where=lambda e: e.data.meeting_id == meeting["id"], count=1, settle=1.0
+            where=lambda e: str(e.data.meeting_id) == meeting["id"], count=1, settle=1.0
         )
     assert len(published) == 1
 

@@ -54,7 +54,7 @@ async def test_fifty_concurrent_registrations_get_ten_places_and_a_waiting_list_
         told = {r["id"]: (r["status"], r["waitlist_position"]) for r in answered}
         assert told == {r["id"]: (r["status"], r["waitlist_position"]) for r in listed}
 
-        events = await tap.wait_for(lambda e: e.data.meeting_id == meeting["id"], count=50)
+        events = await tap.wait_for(lambda e: str(e.data.meeting_id) == meeting["id"], count=50)
         kinds = [e.type.split(".")[-2] for e, _ in events]
         assert kinds.count("confirmed") == 10 and kinds.count("waitlisted") == 40
         assert sorted(
@@ -83,7 +83,7 @@ async def test_fifty_concurrent_registrations_get_ten_places_and_a_waiting_list_
 
         changes = await tap.collect(
             where=lambda e: (
-                e.data.meeting_id == meeting["id"]
+                str(e.data.meeting_id) == meeting["id"]
                 and e.type.split(".")[-2] in ("promoted", "cancelled")
             ),
             count=2,
@@ -92,7 +92,7 @@ async def test_fifty_concurrent_registrations_get_ten_places_and_a_waiting_list_
         kinds = sorted(e.type.split(".")[-2] for e, _ in changes)
         assert kinds == ["cancelled", "promoted"]
         promoted = next(e for e, _ in changes if e.type.split(".")[-2] == "promoted")
-        assert promoted.data.id == first_waitlisted["id"]
+        assert str(promoted.data.id) == first_waitlisted["id"]
 
     response = await meetings.client.get(f"/api/v1/meetings/{meeting['id']}")
     assert (response.json()["confirmed"], response.json()["waitlisted"]) == (10, 39)

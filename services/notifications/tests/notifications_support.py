@@ -278,9 +278,11 @@ async def rows(service: ServiceUnderTest, statement: Any) -> list[Any]:
         return list((await session.execute(statement)).all())
 
 
-async def wait_for_persons(service: ServiceUnderTest, *ids: str) -> None:
-    """Wait until the recipient directory holds the persons."""
+async def wait_for_persons(service: ServiceUnderTest, *persons: Any) -> None:
+    """Wait until the recipient directory holds the persons (ids, as text or UUIDs)."""
     from notifications.models import Recipient
+
+    ids = [str(person) for person in persons]
 
     async def known() -> bool:
         found = await rows(service, select(Recipient.id).where(Recipient.id.in_(ids)))

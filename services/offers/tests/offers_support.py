@@ -91,7 +91,7 @@ async def feed_directory(service: ServiceUnderTest, nats_url: str, events: list[
     """Publish registry and committee events and wait until offers' read models hold them all."""
     await publish_events(nats_url, events)
     wanted = [
-        (view, {uuid.UUID(e.data.id) for e in events if isinstance(e.data, created)})
+        (view, {e.data.id for e in events if isinstance(e.data, created)})
         for view, created in (
             (SchoolView, SchoolCreated),
             (OrganizationView, OrganizationCreated),
@@ -241,15 +241,15 @@ async def make_world(
     events = []
     for region in ("boerde", "harz", None):
         committee = committee_event(region, name=f"Steuergruppe {region or 'Land'}")
-        world.committees[region] = committee.data.id
+        world.committees[region] = str(committee.data.id)
         events.append(committee)
     for region in ("boerde", "harz"):
         school_events = [
             school_event(region, name=f"Schule {i} {region}") for i in range(schools_per_region)
         ]
         partner = organization_event(region, name=f"Träger {region}")
-        world.schools[region] = [e.data.id for e in school_events]
-        world.partners[region] = partner.data.id
+        world.schools[region] = [str(e.data.id) for e in school_events]
+        world.partners[region] = str(partner.data.id)
         events += [*school_events, partner]
     await feed_directory(service, nats_url, events)
     return world

@@ -84,9 +84,9 @@ async def test_the_whole_life_of_an_application(world: World):
     assert types == ["submitted", "approved", "reported", "completed"]
     submitted = events[0][0]
     assert submitted.region == "boerde"
-    assert submitted.data.fund_id == fund["id"]
-    assert submitted.data.deciding_committee_id == world.committee_id
-    assert submitted.data.school_ids == [world.schools["boerde"][0]]
+    assert str(submitted.data.fund_id) == fund["id"]
+    assert str(submitted.data.deciding_committee_id) == world.committee_id
+    assert [str(i) for i in submitted.data.school_ids] == [world.schools["boerde"][0]]
     assert submitted.data.title == "Erlebnispädagogik für die Klassen 5"
     assert submitted.data.requested_cents == 100_000
     assert submitted.data.contact.email == "anna.mueller@schule.example"

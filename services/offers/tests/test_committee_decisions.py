@@ -70,7 +70,7 @@ async def test_a_decision_delivered_three_times_is_applied_once(world: World):
     assert [e.type.split(".")[-2] for e, _ in events] == ["submitted", "approved"]
     approved_event = events[1][0].data
     assert approved_event.decided_by == "committee"
-    assert approved_event.decision_id == event.data.id
+    assert str(approved_event.decision_id) == str(event.data.id)
     now = await _app(world, app)
     assert (now["approved_cents"], now["conditions"]) == (70_000, "Mit Elternabend")
     fund_now = (
@@ -144,15 +144,16 @@ async def test_a_decision_that_cannot_be_applied_is_recorded_and_announced(world
         subject="sfs.*.offers.application.decision_refused",
         count=3,
         where=lambda e: (
-            e.data.decision_id in {too_much.data.id, too_late.data.id, wrong_committee.data.id}
+            str(e.data.decision_id)
+            in {str(too_much.data.id), str(too_late.data.id), str(wrong_committee.data.id)}
         ),
         timeout=20,
     )
-    rules = {e.data.decision_id: e.data.rule for e, _ in refused}
+    rules = {str(e.data.decision_id): e.data.rule for e, _ in refused}
     assert rules == {
-        too_much.data.id: "fund-budget-exceeded",
-        too_late.data.id: "decide-only-when-submitted",
-        wrong_committee.data.id: "not-the-deciding-committee",
+        str(too_much.data.id): "fund-budget-exceeded",
+        str(too_late.data.id): "decide-only-when-submitted",
+        str(wrong_committee.data.id): "not-the-deciding-committee",
     }
     assert all(e.region == "boerde" and e.data.title for e, _ in refused)
     assert (await _app(world, app))["status"] == "submitted"
@@ -185,7 +186,7 @@ async def test_a_fund_without_a_deciding_committee_takes_no_committee_decision(w
         world.nats_url,
         stream="OFFERS",
         subject="sfs.*.offers.application.decision_refused",
-        where=lambda e: e.data.decision_id == event.data.id,
+        where=lambda e: str(e.data.decision_id) == str(event.data.id),
     )
     assert refused[0].data.rule == "no-deciding-committee"
     assert (await _app(world, app))["status"] == "submitted"

@@ -44,7 +44,7 @@ async def test_a_boerde_fund_naming_halles_committee_is_refused(world: World):
     await feed_directory(world.service, world.nats_url, [halle])
     response = await world.client.post(
         "/api/v1/funds",
-        json=BODY | {"region": "boerde", "deciding_committee_id": halle.data.id},
+        json=BODY | {"region": "boerde", "deciding_committee_id": str(halle.data.id)},
         headers=world.office("boerde"),
     )
     _refused(response, "committee-other-region")
@@ -105,9 +105,9 @@ async def test_changing_a_fund_keeps_its_committee_in_its_region(world: World):
 async def test_a_fund_named_before_its_committee_arrives_is_refused_then_accepted(world: World):
     """Ordering: meetings created the committee, but its event has not reached offers yet."""
     later = committee_event("boerde", name="Jugendjury Börde")
-    _refused(await _create(world, "boerde", later.data.id), "committee-unknown")
+    _refused(await _create(world, "boerde", str(later.data.id)), "committee-unknown")
     await feed_directory(world.service, world.nats_url, [later])
-    assert (await _create(world, "boerde", later.data.id)).status_code == 201
+    assert (await _create(world, "boerde", str(later.data.id))).status_code == 201
 
 
 async def test_the_newest_committee_event_wins(world: World):

@@ -641,7 +641,7 @@ async def test_creating_changing_and_deleting_a_school_emit_events_to_nats(regis
         await registry.client.patch(path, json={"name": "Grundschule Wanzleben"}, headers=headers)
         await registry.client.delete(path, headers=headers)
 
-        events = await tap.wait_for(lambda e: e.data.id == school["id"], count=3)
+        events = await tap.wait_for(lambda e: str(e.data.id) == school["id"], count=3)
 
     (created, created_msg), (updated, _), (deleted, _) = events
     assert isinstance(created.data, SchoolCreated)
@@ -675,6 +675,6 @@ async def test_a_moved_school_is_announced_in_its_new_region(registry, nats_url)
             headers=registry.auth("state_coordinator"),
         )
         assert response.status_code == 200
-        [(event, _)] = await tap.wait_for(lambda e: e.data.id == school["id"])
+        [(event, _)] = await tap.wait_for(lambda e: str(e.data.id) == school["id"])
 
     assert event.region == "boerde" and event.data.region == "boerde"

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, not_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -117,19 +117,29 @@ def dialect_insert(session: AsyncSession) -> Any:
 
 
 async def upsert_newer(
-    session: AsyncSession, model: Any, values: dict[str, Any], *, only: tuple[str, ...] = ()
-) -> None:
+    session: AsyncSession,
+    model: Any,
+    values: dict[str, Any],
+    *,
+    only: tuple[str, ...] = (),
+    version: str = "version",
+    unless: Any = None,
+) -> bool:
     """Read models kept from events: insert the row, or update it (``only`` these columns, if
-    given) when ``values["version"]`` is newer than the stored one — an older event that
-    overtook a newer one on redelivery never rolls a row back."""
+    given) when ``values[version]`` is newer than the stored one — an older event that
+    overtook a newer one on redelivery never rolls a row back. ``unless`` is a condition on the
+    stored row that keeps it as it is (say, a tombstone). Whether the row was written."""
     table = model.__table__
+    keys = [column.name for column in table.primary_key.columns]
     statement = dialect_insert(session)(table).values(**values)
+    newer = table.c[version] < statement.excluded[version]
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={k: statement.excluded[k] for k in (only or values) if k != "id"},
-        where=table.c.version < statement.excluded.version,
+        index_elements=[table.c[key] for key in keys],
+        set_={k: statement.excluded[k] for k in (only or values) if k not in keys},
+        where=newer if unless is None else and_(newer, not_(unless)),
     )
-    await session.execute(statement)
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

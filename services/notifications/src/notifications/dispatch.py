@@ -25,6 +25,7 @@ from notifications.preferences import repository as preferences
 from notifications.rendering import Renderer
 from notifications.signals import Signals
 from schulerfolg.db import after_commit, dialect_insert, utcnow
+from schulerfolg.events.meetings import RegistrationData
 
 log = structlog.get_logger("notifications.dispatch")
 
@@ -56,6 +57,14 @@ class Addressee:
     def of(cls, recipient: Recipient) -> Addressee:
         """A registry person as an addressee."""
         return cls(recipient.name, recipient.email, recipient.id, recipient.user_sub)
+
+    @classmethod
+    def of_registration(cls, registration: RegistrationData) -> Addressee:
+        """A registrant, as a registration event names them."""
+        person = registration.person_id
+        return cls(
+            registration.name, registration.email, person and str(person), registration.user_sub
+        )
 
 
 def unique_addressees(addressees: Iterable[Addressee]) -> list[Addressee]:

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import directory
+from notifications.directory import repository as directory
 from notifications.dispatch import Addressee, Notifier, normalize_email
 from notifications.german import BERLIN
 from notifications.models import Meeting, Reminder

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import directory, reminders
+from notifications import reminders
+from notifications.directory import repository as directory
 from notifications.dispatch import Addressee, Notifier, normalize_email
 from schulerfolg.events import CloudEvent
 from schulerfolg.events import meetings as m
@@ -98,7 +99,7 @@ class Rules:
         elif type(data) in DECISIONS:
             await self._decided(session, data, source_id, DECISIONS[type(data)])
         elif isinstance(data, REPORT_SETTLED):
-            await reminders.cancel(session, kinds=(reminders.REPORT_DUE,), subject_id=data.id)
+            await reminders.cancel(session, kinds=(reminders.REPORT_DUE,), subject_id=str(data.id))
 
     async def _submitted(
         self, session: AsyncSession, data: o.ApplicationSubmitted, source_id: str
@@ -187,6 +188,6 @@ class Rules:
                     kind=REGISTRATION_NEWS[type(data)],
                     source_id=source_id,
                     link=f"/meetings/{data.meeting_id}",
-                    addressees=[Addressee(data.name, data.email, data.person_id, data.user_sub)],
+                    addressees=[Addressee.of_registration(data)],
                     reg=data.model_dump(mode="json"),
                 )

@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from offers.applications.api import router as applications_router
-from offers.applications.committee import decision_consumer
+from offers.applications.consumer import decision_consumer
 from offers.config import OffersSettings
-from offers.directory.service import committees_consumer, registry_consumer
+from offers.directory.consumer import committees_consumer, registry_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
 from offers.statistics.api import router as statistics_router

@@ -8,6 +8,7 @@ without asking meetings.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +21,7 @@ class CommitteeData(EventPayload):
     """A committee (steering group, working group, youth jury, …)."""
 
     version: int = Field(description=VERSION_DOC)
-    id: str
+    id: UUID
     name: str
     kind: str
     region: str | None = Field(None, description="Region slug, or null for the state level.")
@@ -40,9 +41,9 @@ class CommitteeUpdated(CommitteeData):
 class MemberData(EventPayload):
     """A committee membership (a registry person in a role)."""
 
-    committee_id: str
+    committee_id: UUID
     committee_version: int = Field(description="The committee's version after the change.")
-    person_id: str
+    person_id: UUID
     role: str
     voting: bool
     region: str | None = None
@@ -62,9 +63,9 @@ class MeetingData(EventPayload):
     """A meeting or event as notifications and calendars need it."""
 
     version: int = Field(description=VERSION_DOC)
-    id: str
+    id: UUID
     kind: str
-    committee_id: str | None = None
+    committee_id: UUID | None = None
     title: str
     region: str | None = None
     starts_at: datetime
@@ -98,8 +99,8 @@ class RegistrationData(EventPayload):
     """A registration for a meeting; carries the registrant's contact for the confirmation."""
 
     version: int = Field(description=VERSION_DOC)
-    id: str
-    meeting_id: str
+    id: UUID
+    meeting_id: UUID
     meeting_title: str
     meeting_starts_at: datetime
     region: str | None = None
@@ -107,7 +108,7 @@ class RegistrationData(EventPayload):
     waitlist_position: int | None = None
     name: str
     email: str
-    person_id: str | None = None
+    person_id: UUID | None = None
     user_sub: str | None = None
 
 
@@ -135,14 +136,14 @@ class RegistrationCancelled(RegistrationData):
 class AgendaItemAdded(EventPayload):
     """An item was put on a meeting's agenda (by hand or from a submitted application)."""
 
-    id: str
-    meeting_id: str
-    committee_id: str | None = None
+    id: UUID
+    meeting_id: UUID
+    committee_id: UUID | None = None
     region: str | None = None
     kind: str = Field(description="`decision`, `discussion` or `information`.")
     title: str
     position: int
-    application_id: str | None = None
+    application_id: UUID | None = None
 
 
 class Votes(BaseModel):
@@ -157,12 +158,12 @@ class Votes(BaseModel):
 class DecisionRecorded(EventPayload):
     """A committee decided on an agenda item; offers applies it to the application."""
 
-    id: str = Field(description="The decision's id (offers applies each decision once).")
-    meeting_id: str
-    agenda_item_id: str
-    committee_id: str | None = None
+    id: UUID = Field(description="The decision's id (offers applies each decision once).")
+    meeting_id: UUID
+    agenda_item_id: UUID
+    committee_id: UUID | None = None
     region: str | None = None
-    application_id: str | None = None
+    application_id: UUID | None = None
     outcome: str = Field(description="`approved`, `rejected` or `returned`.")
     approved_cents: int | None = None
     conditions: str | None = None
@@ -175,8 +176,8 @@ class DecisionRecorded(EventPayload):
 class MinutesPublished(EventPayload):
     """A meeting's minutes were published (read-only from now on)."""
 
-    meeting_id: str
-    committee_id: str | None = None
+    meeting_id: UUID
+    committee_id: UUID | None = None
     region: str | None = None
     title: str
     published_at: datetime

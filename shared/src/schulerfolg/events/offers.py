@@ -9,6 +9,7 @@ when it is newer than what it holds.
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,7 @@ class FundData(EventPayload):
     """A fund as other services need it (names, the deciding committee, money)."""
 
     version: int = Field(description=VERSION_DOC)
-    id: str
+    id: UUID
     name: str
     kind: str = Field(description="`school_project` or `youth_fund`.")
     region: str | None = Field(None, description="Region slug, or null for a state-wide fund.")
@@ -29,7 +30,7 @@ class FundData(EventPayload):
     period_end: date
     budget_cents: int
     approved_cents: int
-    deciding_committee_id: str | None = None
+    deciding_committee_id: UUID | None = None
 
 
 @event_name("offers.fund.created", version=1)
@@ -54,17 +55,17 @@ class ApplicationData(EventPayload):
     """What every application event carries."""
 
     version: int = Field(description=VERSION_DOC)
-    id: str
-    fund_id: str
+    id: UUID
+    fund_id: UUID
     fund_name: str
     fund_kind: str
-    deciding_committee_id: str | None = None
+    deciding_committee_id: UUID | None = None
     region: str = Field(
         description="The region of the fund, or of the first school for a state-wide fund."
     )
-    school_ids: list[str]
-    applicant_organization_id: str | None = None
-    partner_organization_ids: list[str] = []
+    school_ids: list[UUID]
+    applicant_organization_id: UUID | None = None
+    partner_organization_ids: list[UUID] = []
     title: str
     status: str
     requested_cents: int
@@ -92,10 +93,10 @@ class DecisionData(ApplicationData):
 
     reason: str | None = None
     decided_by: str = Field(description="`office` (manual) or `committee` (from meetings).")
-    decision_id: str | None = Field(
+    decision_id: UUID | None = Field(
         None, description="The committee decision's id when applied from meetings."
     )
-    meeting_id: str | None = None
+    meeting_id: UUID | None = None
 
 
 @event_name("offers.application.approved", version=1)
@@ -133,12 +134,12 @@ class ApplicationCompleted(ApplicationData):
 class ApplicationDecisionRefused(EventPayload):
     """A committee's decision could not be applied; carries the rule that failed."""
 
-    application_id: str
+    application_id: UUID
     region: str
-    decision_id: str
-    meeting_id: str | None = None
-    agenda_item_id: str | None = None
-    committee_id: str | None = None
+    decision_id: UUID
+    meeting_id: UUID | None = None
+    agenda_item_id: UUID | None = None
+    committee_id: UUID | None = None
     outcome: str
     approved_cents: int | None = None
     rule: str = Field(description="The rule that failed, e.g. `fund-budget-exceeded`.")

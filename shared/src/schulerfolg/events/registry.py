@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import BaseModel, Field
 
 from schulerfolg.events.base import EventPayload, event_name
@@ -21,7 +23,7 @@ class OfficeData(BaseModel):
     name: str
     provider_name: str | None = None
     provider_kind: str | None = None
-    provider_organization_id: str | None = None
+    provider_organization_id: UUID | None = None
     address: OfficeAddress = OfficeAddress()
     phone: str | None = None
     email: str | None = None
@@ -48,7 +50,7 @@ class OrganizationData(EventPayload):
     version: int = Field(
         description="The entity's version after the change: apply only if newer than what you hold."
     )
-    id: str
+    id: UUID
     name: str
     kind: str
     region: str | None = None
@@ -72,7 +74,7 @@ class OrganizationDeleted(EventPayload):
     version: int = Field(
         description="The entity's version after the change: apply only if newer than what you hold."
     )
-    id: str
+    id: UUID
     region: str | None = None
 
 
@@ -82,7 +84,7 @@ class SchoolData(EventPayload):
     version: int = Field(
         description="The entity's version after the change: apply only if newer than what you hold."
     )
-    id: str
+    id: UUID
     school_number: str
     name: str
     school_type: str
@@ -90,7 +92,7 @@ class SchoolData(EventPayload):
     postal_code: str | None = None
     city: str | None = None
     has_school_social_work: bool = False
-    social_work_provider_id: str | None = None
+    social_work_provider_id: UUID | None = None
 
 
 @event_name("registry.school.created", version=1)
@@ -110,7 +112,7 @@ class SchoolDeleted(EventPayload):
     version: int = Field(
         description="The entity's version after the change: apply only if newer than what you hold."
     )
-    id: str
+    id: UUID
     school_number: str
     region: str
 
@@ -121,12 +123,12 @@ class PersonData(EventPayload):
     version: int = Field(
         description="The entity's version after the change: apply only if newer than what you hold."
     )
-    id: str
+    id: UUID
     name: str
     function: str
     email: str | None = None
-    organization_id: str | None = None
-    school_id: str | None = None
+    organization_id: UUID | None = None
+    school_id: UUID | None = None
     region: str | None = None
     public: bool = False
     user_sub: str | None = None
@@ -146,4 +148,4 @@ class PersonUpdated(PersonData):
 class PersonErased(EventPayload):
     """A person's personal data was erased (GDPR); consumers erase theirs. Carries only the id."""
 
-    id: str
+    id: UUID

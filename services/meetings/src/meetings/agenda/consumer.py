@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,17 +16,9 @@ from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
 async def handle_application_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Route a submitted application onto an agenda; take a withdrawn one off."""
     data = event.data
-    try:
-        application_id = uuid.UUID(data.id)
-    except ValueError as exc:
-        raise PermanentEventError(f"application id is not a UUID: {data.id!r}") from exc
-    try:
-        uuid.UUID(data.fund_id)
-    except ValueError as exc:
-        raise PermanentEventError(f"fund id is not a UUID: {data.fund_id!r}") from exc
     await apply_application(session, data)
     if isinstance(data, ApplicationWithdrawn):
-        await service.withdraw_application(session=session, application_id=application_id)
+        await service.withdraw_application(session=session, application_id=data.id)
         return
     try:
         await service.route_submission(session=session, data=data)

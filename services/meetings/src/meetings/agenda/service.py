@@ -56,13 +56,6 @@ class CommitteeOfOtherRegion(Unroutable):
     """A submitted application names a committee of another region than its own."""
 
 
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 async def _announce(session: AsyncSession, item: AgendaItem, meeting: Meeting) -> None:
     await outbox.append(
         session,
@@ -104,10 +97,9 @@ async def route_submission(
 
     A resubmission (a later version) is a new item; the same submission twice changes nothing.
     """
-    committee_id = _uuid(data.deciding_committee_id)
-    application_id = uuid.UUID(data.id)
+    committee_id, application_id = data.deciding_committee_id, data.id
     if committee_id is None:
-        log.info("meetings.agenda.no_deciding_committee", application_id=data.id)
+        log.info("meetings.agenda.no_deciding_committee", application_id=str(application_id))
         return None
     committee = await committees.get_committee(session, committee_id, for_update=True)
     if committee is None:
@@ -127,19 +119,17 @@ async def route_submission(
         region=data.region if data.region != "state" else None,
         application_id=application_id,
         application_version=data.version,
-        fund_id=_uuid(data.fund_id),
+        fund_id=data.fund_id,
         fund_name=data.fund_name,
         requested_cents=data.requested_cents,
-        applicant_organization_id=_uuid(data.applicant_organization_id),
-        partner_organization_ids=[
-            str(p) for p in (_uuid(x) for x in data.partner_organization_ids) if p is not None
-        ],
+        applicant_organization_id=data.applicant_organization_id,
+        partner_organization_ids=[str(p) for p in data.partner_organization_ids],
     )
     meeting = await meetings.next_session(session, committee.id, after=utcnow())
     await _place(session, item, meeting)
     log.info(
         "meetings.agenda.application_routed",
-        application_id=data.id,
+        application_id=str(application_id),
         committee_id=str(committee.id),
         meeting_id=str(meeting.id) if meeting else None,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,19 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meetings.funding import service
 from schulerfolg.events import CloudEvent
 from schulerfolg.events.offers import FundCreated, FundUpdated
-from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
+from schulerfolg.messaging.consumer import ConsumerSpec
 
 
 async def handle_fund_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one fund event to the read model."""
-    data = event.data
-    try:
-        uuid.UUID(data.id)
-        if data.deciding_committee_id:
-            uuid.UUID(data.deciding_committee_id)
-    except ValueError as exc:
-        raise PermanentEventError(f"fund event with an id that is not a UUID: {exc}") from exc
-    await service.apply_fund(session, data)
+    await service.apply_fund(session, event.data)
 
 
 def funds_consumer(_runtime: Any) -> ConsumerSpec:

@@ -21,16 +21,15 @@ log = structlog.get_logger("meetings.funding")
 
 async def apply_fund(session: AsyncSession, data: FundData) -> None:
     """Store a created/changed fund if it is newer than what is held."""
-    committee = data.deciding_committee_id
     await upsert_newer(
         session,
         FundView,
         {
-            "id": uuid.UUID(data.id),
+            "id": data.id,
             "version": data.version,
             "name": data.name,
             "region": data.region,
-            "deciding_committee_id": uuid.UUID(committee) if committee else None,
+            "deciding_committee_id": data.deciding_committee_id,
         },
     )
 
@@ -41,9 +40,9 @@ async def apply_application(session: AsyncSession, data: ApplicationData) -> Non
         session,
         ApplicationView,
         {
-            "id": uuid.UUID(data.id),
+            "id": data.id,
             "version": data.version,
-            "fund_id": uuid.UUID(data.fund_id),
+            "fund_id": data.fund_id,
             "region": data.region,
         },
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,23 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meetings.persons import service
 from schulerfolg.events import CloudEvent
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
-from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
+from schulerfolg.messaging.consumer import ConsumerSpec
 
 
 async def handle_person_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one person event to the read model."""
     data = event.data
     if isinstance(data, PersonErased):
-        try:
-            person_id = uuid.UUID(data.id)
-        except ValueError as exc:
-            raise PermanentEventError(f"person id is not a UUID: {data.id!r}") from exc
-        await service.erase_person(session=session, person_id=person_id)
+        await service.erase_person(session=session, person_id=data.id)
         return
-    try:
-        uuid.UUID(data.id)
-    except ValueError as exc:
-        raise PermanentEventError(f"person id is not a UUID: {data.id!r}") from exc
     await service.apply_person(session=session, data=data)
 
 

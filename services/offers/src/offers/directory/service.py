@@ -1,5 +1,5 @@
 """The read models of schools and organisations (from registry events) and of committees (from
-meetings events).
+meetings events), and the checks applications and funds make against them.
 
 Offers needs to know which schools and organisations exist (to validate an application), in
 which region a school is (state-wide funds, access) and its type (statistics), and which
@@ -11,41 +11,34 @@ redelivery cannot roll a row back.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from offers.directory import repository
 from offers.models import CommitteeView, OrganizationView, SchoolView
-from schulerfolg.db import upsert_newer
-from schulerfolg.events import CloudEvent
-from schulerfolg.events.meetings import CommitteeCreated, CommitteeUpdated
+from schulerfolg.events.meetings import CommitteeData
 from schulerfolg.events.registry import (
-    OrganizationCreated,
+    OrganizationData,
     OrganizationDeleted,
-    OrganizationUpdated,
-    SchoolCreated,
+    SchoolData,
     SchoolDeleted,
-    SchoolUpdated,
 )
 from schulerfolg.http.problems import FieldError, Unprocessable
-from schulerfolg.messaging.consumer import ConsumerSpec
 
 log = structlog.get_logger("offers.directory")
 
-DELETION = ("version", "deleted")  # a deleted entity keeps its name and type (statistics)
 
-
-async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
-    """Bring the read model up to date with one registry event."""
-    data = event.data
-    if isinstance(data, SchoolCreated | SchoolUpdated):
-        await upsert_newer(
+async def apply_registry_event(
+    session: AsyncSession, data: SchoolData | SchoolDeleted | OrganizationData | OrganizationDeleted
+) -> None:
+    """Bring the schools and organisations read model up to date with one registry event."""
+    if isinstance(data, SchoolData):
+        await repository.store(
             session,
             SchoolView,
             {
-                "id": uuid.UUID(data.id),
+                "id": data.id,
                 "version": data.version,
                 "name": data.name,
                 "school_number": data.school_number,
@@ -55,11 +48,11 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
             },
         )
     elif isinstance(data, SchoolDeleted):
-        await upsert_newer(
+        await repository.store(
             session,
             SchoolView,
             {
-                "id": uuid.UUID(data.id),
+                "id": data.id,
                 "version": data.version,
                 "name": "",
                 "school_number": data.school_number,
@@ -67,14 +60,14 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
                 "region": data.region,
                 "deleted": True,
             },
-            only=DELETION,
+            deleted=True,
         )
-    elif isinstance(data, OrganizationCreated | OrganizationUpdated):
-        await upsert_newer(
+    elif isinstance(data, OrganizationData):
+        await repository.store(
             session,
             OrganizationView,
             {
-                "id": uuid.UUID(data.id),
+                "id": data.id,
                 "version": data.version,
                 "name": data.name,
                 "kind": data.kind,
@@ -82,47 +75,29 @@ async def apply_registry_event(session: AsyncSession, event: CloudEvent[Any]) ->
                 "deleted": False,
             },
         )
-    elif isinstance(data, OrganizationDeleted):
-        await upsert_newer(
+    else:
+        await repository.store(
             session,
             OrganizationView,
             {
-                "id": uuid.UUID(data.id),
+                "id": data.id,
                 "version": data.version,
                 "name": "",
                 "kind": "",
                 "region": data.region,
                 "deleted": True,
             },
-            only=DELETION,
+            deleted=True,
         )
 
 
-def registry_consumer(runtime: Any) -> ConsumerSpec:
-    """Offers' consumer of registry schools and organisations."""
-    return ConsumerSpec(
-        name="offers-registry-directory",
-        events=(
-            SchoolCreated,
-            SchoolUpdated,
-            SchoolDeleted,
-            OrganizationCreated,
-            OrganizationUpdated,
-            OrganizationDeleted,
-        ),
-        handler=apply_registry_event,
-        description="Keeps the schools and organisations offers validates applications against.",
-    )
-
-
-async def apply_committee_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
+async def apply_committee(session: AsyncSession, data: CommitteeData) -> None:
     """Bring the committees read model up to date with one meetings event."""
-    data: CommitteeCreated | CommitteeUpdated = event.data
-    await upsert_newer(
+    await repository.store(
         session,
         CommitteeView,
         {
-            "id": uuid.UUID(data.id),
+            "id": data.id,
             "version": data.version,
             "name": data.name,
             "kind": data.kind,
@@ -131,24 +106,11 @@ async def apply_committee_event(session: AsyncSession, event: CloudEvent[Any]) -
     )
 
 
-def committees_consumer(runtime: Any) -> ConsumerSpec:
-    """Offers' consumer of meetings' committees."""
-    return ConsumerSpec(
-        name="offers-meetings-committees",
-        events=(CommitteeCreated, CommitteeUpdated),
-        handler=apply_committee_event,
-        description="Keeps the committees a fund may name as its deciding committee.",
-    )
-
-
 async def known_schools(
     session: AsyncSession, school_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, SchoolView]:
     """The live schools among ``school_ids``; a 422 naming each unknown one."""
-    rows = await session.scalars(
-        select(SchoolView).where(SchoolView.id.in_(school_ids), SchoolView.deleted.is_(False))
-    )
-    found = {row.id: row for row in rows}
+    found = await repository.live_schools(session, school_ids)
     missing = [i for i, school in enumerate(school_ids) if school not in found]
     if missing:
         raise Unprocessable(
@@ -174,12 +136,7 @@ async def check_organizations(session: AsyncSession, fields: dict[str, list[uuid
     wanted = {o for ids in fields.values() for o in ids}
     if not wanted:
         return
-    rows = await session.scalars(
-        select(OrganizationView.id).where(
-            OrganizationView.id.in_(wanted), OrganizationView.deleted.is_(False)
-        )
-    )
-    known = set(rows)
+    known = await repository.live_organization_ids(session, wanted)
     errors = [
         FieldError(
             field=name if len(ids) == 1 and name.endswith("_id") else f"{name}.{i}",
@@ -210,7 +167,7 @@ async def check_deciding_committee(
     would decide this region's money and see its applications on a non-public agenda; a
     state-level committee is run by the state coordination, not by the region's office.
     """
-    committee = await session.get(CommitteeView, committee_id)
+    committee = await repository.get_committee(session, committee_id)
     if committee is None:
         raise Unprocessable(
             f"There is no committee {committee_id} that offers knows of. Use one from "

@@ -4,6 +4,7 @@ when it is newer than what it holds (events may overtake each other on retry).""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +24,7 @@ from notifications.models import (
     Registration,
     Reminder,
 )
-from schulerfolg.db import utcnow
+from schulerfolg.db import upsert_newer, utcnow
 from schulerfolg.events.meetings import MeetingData, MemberData, RegistrationData
 from schulerfolg.events.registry import PersonData
 
@@ -32,6 +33,24 @@ log = structlog.get_logger("notifications.directory")
 OFFICE_STAFF = "network_office_staff"  # registry's person function of network office staff
 RECEIVING_REGISTRATIONS = ("confirmed", "promoted")  # who gets reminders
 ACTIVE_REGISTRATIONS = ("confirmed", "promoted", "waitlisted")  # who hears about changes
+
+
+MEETING_FIELDS = (
+    "version",
+    "kind",
+    "title",
+    "region",
+    "starts_at",
+    "ends_at",
+    "location",
+    "online_url",
+    "status",
+)
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    """An id as this service's read models keep it (text)."""
+    return None if value is None else str(value)
 
 
 def _locked(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
@@ -44,29 +63,30 @@ def _locked(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
 
 async def apply_person(session: AsyncSession, data: PersonData) -> bool:
     """Store a person's created/updated data if newer; never revive an erased person."""
-    held = (
-        await session.scalars(_locked(session, select(Recipient).where(Recipient.id == data.id)))
-    ).first()
-    if held is not None and (held.erased_at is not None or held.version >= data.version):
-        return False
-    recipient = held or Recipient(id=data.id)
-    recipient.version = data.version
-    recipient.name = data.name
-    recipient.email = data.email
-    recipient.user_sub = data.user_sub
-    recipient.function = data.function
-    recipient.organization_id = data.organization_id
-    recipient.school_id = data.school_id
-    recipient.region = data.region
-    recipient.updated_at = utcnow()
-    session.add(recipient)
-    return True
+    return await upsert_newer(
+        session,
+        Recipient,
+        {
+            "id": str(data.id),
+            "version": data.version,
+            "name": data.name,
+            "email": data.email,
+            "user_sub": data.user_sub,
+            "function": data.function,
+            "organization_id": _text(data.organization_id),
+            "school_id": _text(data.school_id),
+            "region": data.region,
+            "updated_at": utcnow(),
+        },
+        unless=Recipient.erased_at.is_not(None),
+    )
 
 
-async def erase_person(session: AsyncSession, person_id: str) -> dict[str, int]:
+async def erase_person(session: AsyncSession, erased: uuid.UUID) -> dict[str, int]:
     """Delete everything held about a person (GDPR): their data, inbox entries, e-mails (pending
     or sent), digest items, registrations, memberships, preferences and reminders to their
     address. Only a tombstone with the id stays, so later events about them change nothing."""
+    person_id = str(erased)
     held = (
         await session.scalars(_locked(session, select(Recipient).where(Recipient.id == person_id)))
     ).first()
@@ -119,11 +139,11 @@ async def erase_person(session: AsyncSession, person_id: str) -> dict[str, int]:
     return counts
 
 
-async def is_erased(session: AsyncSession, person_id: str | None) -> bool:
+async def is_erased(session: AsyncSession, person_id: uuid.UUID | str | None) -> bool:
     """Whether ``person_id`` names an erased person."""
     if person_id is None:
         return False
-    erased = await session.scalar(select(Recipient.erased_at).where(Recipient.id == person_id))
+    erased = await session.scalar(select(Recipient.erased_at).where(Recipient.id == str(person_id)))
     return erased is not None
 
 
@@ -142,9 +162,9 @@ async def office_staff(session: AsyncSession, region: str | None) -> list[Addres
     return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
 
 
-async def school_persons(session: AsyncSession, school_ids: Iterable[str]) -> list[Addressee]:
+async def school_persons(session: AsyncSession, school_ids: Iterable[uuid.UUID]) -> list[Addressee]:
     """Every person attached to one of the schools."""
-    ids = list(school_ids)
+    ids = [str(school_id) for school_id in school_ids]
     if not ids:
         return []
     statement = (
@@ -158,21 +178,20 @@ async def school_persons(session: AsyncSession, school_ids: Iterable[str]) -> li
 
 async def apply_membership(session: AsyncSession, data: MemberData, *, active: bool) -> bool:
     """Add or remove a committee member if the committee version is newer than held."""
-    statement = select(CommitteeMember).where(
-        CommitteeMember.committee_id == data.committee_id,
-        CommitteeMember.person_id == data.person_id,
-    )
-    held = (await session.scalars(_locked(session, statement))).first()
-    if held is not None and held.committee_version >= data.committee_version:
-        return False
     if active and await is_erased(session, data.person_id):
         return False
-    member = held or CommitteeMember(committee_id=data.committee_id, person_id=data.person_id)
-    member.role = data.role
-    member.active = active
-    member.committee_version = data.committee_version
-    session.add(member)
-    return True
+    return await upsert_newer(
+        session,
+        CommitteeMember,
+        {
+            "committee_id": str(data.committee_id),
+            "person_id": str(data.person_id),
+            "role": data.role,
+            "active": active,
+            "committee_version": data.committee_version,
+        },
+        version="committee_version",
+    )
 
 
 async def committee_members(session: AsyncSession, committee_id: str | None) -> list[Addressee]:
@@ -203,47 +222,31 @@ async def get_meeting(session: AsyncSession, meeting_id: str) -> Meeting | None:
 async def apply_meeting(session: AsyncSession, data: MeetingData) -> Meeting | None:
     """Store the meeting if the event is newer than what is held; the stored meeting, or None
     for a stale event."""
-    held = (
-        await session.scalars(_locked(session, select(Meeting).where(Meeting.id == data.id)))
-    ).first()
-    if held is not None and held.version >= data.version:
+    values = {field: getattr(data, field) for field in MEETING_FIELDS}
+    values |= {"id": str(data.id), "committee_id": _text(data.committee_id)}
+    if not await upsert_newer(session, Meeting, values):
         return None
-    meeting = held or Meeting(id=data.id)
-    for field in (
-        "version",
-        "kind",
-        "committee_id",
-        "title",
-        "region",
-        "starts_at",
-        "ends_at",
-        "location",
-        "online_url",
-        "status",
-    ):
-        setattr(meeting, field, getattr(data, field))
-    session.add(meeting)
-    return meeting
+    return await session.get(Meeting, values["id"], populate_existing=True)
 
 
 async def apply_registration(session: AsyncSession, data: RegistrationData) -> bool:
     """Store the registration if newer than held (never for an erased person)."""
-    statement = select(Registration).where(Registration.id == data.id)
-    held = (await session.scalars(_locked(session, statement))).first()
-    if held is not None and held.version >= data.version:
-        return False
     if await is_erased(session, data.person_id):
         return False
-    registration = held or Registration(id=data.id)
-    registration.meeting_id = data.meeting_id
-    registration.version = data.version
-    registration.status = data.status
-    registration.name = data.name
-    registration.email = data.email
-    registration.person_id = data.person_id
-    registration.user_sub = data.user_sub
-    session.add(registration)
-    return True
+    return await upsert_newer(
+        session,
+        Registration,
+        {
+            "id": str(data.id),
+            "meeting_id": str(data.meeting_id),
+            "version": data.version,
+            "status": data.status,
+            "name": data.name,
+            "email": data.email,
+            "person_id": _text(data.person_id),
+            "user_sub": data.user_sub,
+        },
+    )
 
 
 async def registrants(

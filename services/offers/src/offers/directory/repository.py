@@ -1,0 +1,48 @@
+"""Queries of the read models of schools, organisations (registry) and committees (meetings)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from offers.models import CommitteeView, OrganizationView, SchoolView
+from schulerfolg.db import upsert_newer
+
+DELETION = ("version", "deleted")  # a deleted entity keeps its name and type (statistics)
+
+
+async def store(
+    session: AsyncSession, model: Any, values: dict[str, Any], *, deleted: bool = False
+) -> None:
+    """Keep a row if the event is newer; a deletion only marks the row (``DELETION``)."""
+    await upsert_newer(session, model, values, only=DELETION if deleted else ())
+
+
+async def live_schools(
+    session: AsyncSession, school_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, SchoolView]:
+    """The schools among ``school_ids`` that exist and are not deleted, by id."""
+    rows = await session.scalars(
+        select(SchoolView).where(SchoolView.id.in_(school_ids), SchoolView.deleted.is_(False))
+    )
+    return {row.id: row for row in rows}
+
+
+async def live_organization_ids(
+    session: AsyncSession, organization_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The ids among ``organization_ids`` of organisations that exist and are not deleted."""
+    rows = await session.scalars(
+        select(OrganizationView.id).where(
+            OrganizationView.id.in_(organization_ids), OrganizationView.deleted.is_(False)
+        )
+    )
+    return set(rows)
+
+
+async def get_committee(session: AsyncSession, committee_id: uuid.UUID) -> CommitteeView | None:
+    """A committee as meetings announced it."""
+    return await session.get(CommitteeView, committee_id)
