@@ -6,7 +6,7 @@
 It generates a realistic file with the tests' generator (``tests/school_csv.py``), imports it
 into a fresh, migrated SQLite file and — when ``--database-url`` is given — into that database
 too (it is migrated first; use an empty one, or the "first import" finds its schools there
-already). Each import is the whole path of ``schulerfolg import-schools``: decode, parse,
+already). Each import is the whole path of ``python -m registry import-schools``: decode, parse,
 validate, look up existing schools, write schools and outbox events in one transaction. The
 second import of the same file changes nothing (every row unchanged). Prints figures only; it
 asserts nothing about time.
@@ -36,7 +36,7 @@ async def bench(label: str, url: str, data: bytes, rows: int) -> None:
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, url)
     for run in ("first import", "re-import"):
         start = time.perf_counter()
-        report = await import_into_database(database_url=url, data=data)
+        report = await import_into_database(database_url=url, migrations=MIGRATIONS, data=data)
         seconds = time.perf_counter() - start
         print(
             f"{label:<10} {run:<12} {rows:>6} rows in {seconds:6.2f} s = "

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from registry import service
-from registry.api.regions import router as regions_router
 from registry.config import RegistrySettings
 from registry.materials.api import router as materials_router
 from registry.models import metadata, outbox
 from registry.organizations.api import router as organizations_router
 from registry.persons.api import router as persons_router
-from registry.persons.scrub import scrub_consumer
+from registry.persons.consumer import scrub_consumer
+from registry.regions import service as regions
+from registry.regions.api import router as regions_router
 from registry.schools.api import router as schools_router
 from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -23,7 +23,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 async def _load_regions(runtime: Runtime) -> None:
     async with runtime.db.transaction() as session:
-        await service.ensure_regions(session=session)
+        await regions.ensure_regions(session=session)
 
 
 definition = ServiceDefinition(

@@ -20,9 +20,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from registry.common import REGION_SLUGS
 from registry.materials.storage import ReceivedFile
 from registry.models import Material
-from registry.regions import region_slugs
 from schulerfolg.app import API_PREFIX
 from schulerfolg.http.problems import FieldError
 from schulerfolg.http.validation import RequestModel
@@ -63,7 +63,7 @@ def _known_region(value: str | None) -> str | None:
     """A region slug, with empty and ``state`` meaning state-wide (None)."""
     if value is None or value.strip() in ("", STATE):
         return None
-    if value not in region_slugs():
+    if value not in REGION_SLUGS:
         raise PydanticCustomError(
             "region",
             "'{region}' is not a region; use one of the 14 slugs of GET /api/v1/regions, "

@@ -14,7 +14,7 @@ import anyio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.common import apply_changes, get_by_id
+from registry.common import apply_changes, check_region_filter, get_by_id
 from registry.materials import repository
 from registry.materials.schemas import STATE, MaterialUpdate, MaterialUpload, clean_filename
 from registry.materials.storage import (
@@ -24,8 +24,7 @@ from registry.materials.storage import (
     remove_unless_committed,
 )
 from registry.models import Material
-from registry.regions import ensure_may_write, region_slugs
-from schulerfolg.auth import Principal
+from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams, decode_cursor
@@ -35,7 +34,6 @@ from schulerfolg.http.problems import (
     Forbidden,
     NotFound,
     Problem,
-    Unprocessable,
 )
 from schulerfolg.search import search_text
 
@@ -155,7 +153,7 @@ async def create_material(
 ) -> Material:
     """Publish a received upload: file into storage, row into the unit of work."""
     form = upload.form
-    ensure_may_write(principal, form.region)
+    ensure_may_manage_region(principal, form.region)
     ensure_accepted_type(upload.content_type, allowed_types)
     ensure_content_matches(upload.content_type, upload.file, allowed_types)
     material = Material(
@@ -188,15 +186,7 @@ async def list_materials(
     *, session: AsyncSession, page: PageParams, region: str | None = None, q: str | None = None
 ) -> tuple[list[Material], str | None]:
     """Materials, one page; ``region`` is a slug or ``state`` (state-wide only)."""
-    if region is not None and region != STATE and region not in region_slugs():
-        raise Unprocessable(
-            f"'{region}' is not a region; use a slug from GET /api/v1/regions or 'state'.",
-            errors=[
-                FieldError(
-                    field="region", location="query", message="unknown region", type="region"
-                )
-            ],
-        )
+    check_region_filter(region)
     _ensure_cursor_is_ours(page)
     return await repository.list_materials(session, page=page, region=region, q=q)
 
@@ -221,10 +211,10 @@ async def update_material(
 ) -> Material:
     """Change title, description or region; whoever moves it must manage both regions."""
     material = await get_material(session=session, material_id=material_id, for_update=True)
-    ensure_may_write(principal, material.region)
+    ensure_may_manage_region(principal, material.region)
     changes = update.changes()
     if "region" in changes:
-        ensure_may_write(principal, changes["region"])
+        ensure_may_manage_region(principal, changes["region"])
     check_if_match(if_match, material.version)
     if "title" in changes or "description" in changes:
         title = changes.get("title", material.title)
@@ -248,7 +238,7 @@ async def delete_material(
 ) -> None:
     """Soft-delete a material; its file is removed once the deletion has committed."""
     material = await get_material(session=session, material_id=material_id, for_update=True)
-    ensure_may_write(principal, material.region)
+    ensure_may_manage_region(principal, material.region)
     check_if_match(if_match, material.version)
     material.deleted_at = utcnow()
     material.touch()

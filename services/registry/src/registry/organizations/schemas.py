@@ -18,11 +18,8 @@ from pydantic import (
     field_validator,
 )
 
+from registry.common import Phone, Text, reject_null
 from registry.models import Organization
-from registry.regions import check_region, region_slugs
-from registry.schemas import Phone, Text
-from schulerfolg.events.base import STATE
-from schulerfolg.http.problems import FieldError, Unprocessable
 from schulerfolg.http.validation import RequestModel
 
 OrganizationKind = Literal[
@@ -55,33 +52,6 @@ RegionSlug = Annotated[
     StringConstraints(strip_whitespace=True, max_length=64),
     Field(description="A region slug, e.g. boerde; null or 'state' for the state level."),
 ]
-
-
-def reject_null(value: Any) -> Any:
-    """For PATCH bodies: a field that may be left out but never set to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-def normalise_region(region: str | None, *, field: str = "region") -> str | None:
-    """A region from a request body: ``state`` and null mean the state level; else one of the 14."""
-    if region == STATE:
-        return None
-    check_region(region, field=field)
-    return region
-
-
-def check_region_filter(region: str | None) -> None:
-    """A 422 naming the query parameter unless ``region`` is a slug or ``state``."""
-    if region is None or region == STATE or region in region_slugs():
-        return
-    raise Unprocessable(
-        f"'{region}' is not a region. Use one of: {', '.join(sorted(region_slugs()))} or state.",
-        errors=[
-            FieldError(field="region", location="query", message="unknown region", type="region")
-        ],
-    )
 
 
 class OrganizationFields(RequestModel):

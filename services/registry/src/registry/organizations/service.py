@@ -7,20 +7,17 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.common import apply_changes
+from registry.common import apply_changes, check_region_filter, normalise_region, subject_region
 from registry.models import Organization, outbox
 from registry.organizations import repository
 from registry.organizations.schemas import (
     OrganizationCreate,
     OrganizationUpdate,
-    check_region_filter,
-    normalise_region,
     organization_event_data,
     stored_values,
 )
 from registry.persons import service as persons_service
-from registry.regions import ensure_may_write, subject_region
-from schulerfolg.auth import Principal
+from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import (
     OrganizationCreated,
@@ -71,7 +68,7 @@ async def create_organization(
     """Add an organisation; emits ``registry.organization.created``."""
     fields = stored_values(data.model_dump())
     fields["region"] = normalise_region(data.region)
-    ensure_may_write(principal, fields["region"])
+    ensure_may_manage_region(principal, fields["region"])
     organization = Organization(**fields, search_text=search_text(data.name, data.city))
     session.add(organization)
     await session.flush()
@@ -105,13 +102,13 @@ async def update_organization(
     organization = await repository.get_active_organization(session, organization_id, lock="update")
     if organization is None:
         raise OrganizationNotFound(organization_id)
-    ensure_may_write(principal, organization.region)
+    ensure_may_manage_region(principal, organization.region)
     check_if_match(if_match, organization.version)
     values = stored_values(changes.model_dump(exclude_unset=True))
     if "region" in values:
         values["region"] = normalise_region(values["region"])
         if values["region"] != organization.region:
-            ensure_may_write(principal, values["region"])
+            ensure_may_manage_region(principal, values["region"])
     old_region = organization.region
     name = values.get("name", organization.name)
     city = values["city"] if "city" in values else organization.city
@@ -148,7 +145,7 @@ async def delete_organization(
     organization = await repository.get_active_organization(session, organization_id, lock="update")
     if organization is None:
         raise OrganizationNotFound(organization_id)
-    ensure_may_write(principal, organization.region)
+    ensure_may_manage_region(principal, organization.region)
     check_if_match(if_match, organization.version)
     # The row lock above (FOR UPDATE) waits for transactions that are attaching a person to the
     # organisation (they hold FOR SHARE on it), so this count includes those persons.

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from registry.common import Phone, Text, reject_null
 from registry.models import Person
-from registry.organizations.schemas import Email, RegionSlug, reject_null
-from registry.schemas import Phone, Text
+from registry.organizations.schemas import Email, RegionSlug
 from schulerfolg.http.validation import RequestModel
 
 PersonFunction = Literal[

@@ -15,16 +15,21 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.common import apply_changes, get_by_id
-from registry.errors import RegionNotFound
+from registry.common import (
+    REGION_SLUGS,
+    apply_changes,
+    check_region_filter,
+    get_by_id,
+    normalise_region,
+    subject_region,
+)
 from registry.models import Organization, Person, outbox
 from registry.organizations import repository as organization_repository
-from registry.organizations.schemas import check_region_filter, normalise_region
 from registry.persons import repository
 from registry.persons.schemas import FUNCTION_LABELS, ContactEntry, PersonCreate, PersonUpdate
 from registry.persons.schemas import person_event_data as event_data
-from registry.regions import ensure_may_write, region_slugs, subject_region
-from schulerfolg.auth import Principal
+from registry.regions.service import RegionNotFound
+from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
 from schulerfolg.http.etag import check_if_match
@@ -197,7 +202,7 @@ async def create_person(
         region_sent=True,
         current_region=None,
     )
-    ensure_may_write(principal, region)
+    ensure_may_manage_region(principal, region)
     person = Person(
         **data.model_dump(exclude={"region"}), region=region, search_text=search_text(data.name)
     )
@@ -231,7 +236,7 @@ async def update_person(
         raise PersonNotFound(person_id)
     if person.erased_at is not None:
         raise PersonErasedConflict()
-    ensure_may_write(principal, person.region)
+    ensure_may_manage_region(principal, person.region)
     check_if_match(if_match, person.version)
     values = changes.model_dump(exclude_unset=True)
     region_sent = "region" in values
@@ -255,7 +260,7 @@ async def update_person(
         current_region=person.region,
     )
     if values["region"] != person.region:
-        ensure_may_write(principal, values["region"])
+        ensure_may_manage_region(principal, values["region"])
     values["search_text"] = search_text(values.get("name", person.name))
     if not apply_changes(person, values):
         return person  # nothing changed: no new version, no event
@@ -288,7 +293,7 @@ async def erase_person(
     person = await repository.get_person(session, person_id, for_update=True)
     if person is None or not may_see(principal, person):
         raise PersonNotFound(person_id)
-    ensure_may_write(principal, person.region)
+    ensure_may_manage_region(principal, person.region)
     if person.erased_at is not None:
         return
     check_if_match(if_match, person.version)
@@ -347,7 +352,7 @@ async def follow_region(
 
 async def contact_list(*, session: AsyncSession, slug: str) -> list[ContactEntry]:
     """A region's public contact persons with their institution, by function and name."""
-    if slug not in region_slugs():
+    if slug not in REGION_SLUGS:
         raise RegionNotFound(slug)
     return [
         ContactEntry(

@@ -1,6 +1,6 @@
 """CSV import of schools: parse → validate → upsert by school number, all-or-nothing per file.
 
-Used by ``POST /schools/import`` and by ``schulerfolg import-schools``. The file is what office
+Used by ``POST /schools/import`` and by ``python -m registry import-schools``. The file is what office
 staff export from a spreadsheet: UTF-8 with or without BOM, ``;`` (German Excel) or ``,``, a
 header row with the API's field names. Every row passes the same rules as ``POST /schools``
 (``SchoolCreate``) and the caller's region rights; a rejected row is reported with its line
@@ -36,8 +36,9 @@ from registry.models import School, outbox
 from registry.schools import repository
 from registry.schools.schemas import SchoolCreate, school_event_data
 from registry.schools.service import is_school_number_conflict, school_search_text
+from schulerfolg import migrations as schema
 from schulerfolg.auth import Principal
-from schulerfolg.db import utcnow
+from schulerfolg.db import Database, utcnow
 from schulerfolg.events.registry import SchoolCreated, SchoolUpdated
 from schulerfolg.http.problems import Conflict, FieldError, ProblemDetails, Unprocessable
 
@@ -537,23 +538,21 @@ async def _write(session: AsyncSession, rows: list[Row], present: set[str]) -> N
 async def import_into_database(
     *,
     database_url: str,
+    migrations: Path,
     data: bytes,
     partial: bool = False,
     progress: Progress | None = None,
     principal: Principal = COMMAND_LINE,
 ) -> ImportReport:
-    """Import into the registry database at ``database_url`` in one transaction (command line)."""
-    from registry.main import MIGRATIONS
-    from schulerfolg import migrations
-    from schulerfolg.db import Database
-
+    """Import into the registry database at ``database_url`` in one transaction (command line);
+    ``migrations`` are the registry's, which must all have been applied."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         if not await asyncio.to_thread(Path(url.database).exists):
             raise ImportNotReady(f"There is no registry database at {url.database}.")
     db = Database(database_url, pool_size=1)
     try:
-        if await migrations.pending(db.engine, MIGRATIONS):
+        if await schema.pending(db.engine, migrations):
             raise ImportNotReady(
                 "The registry database is not migrated; run `python -m registry migrate` with "
                 "REGISTRY_DATABASE_URL set to it first."

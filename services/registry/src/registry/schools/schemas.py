@@ -21,9 +21,8 @@ from pydantic import (
     field_validator,
 )
 
+from registry.common import REGION_SLUGS, Phone, Text, check_region
 from registry.models import School
-from registry.regions import check_region, region_slugs
-from registry.schemas import Phone, Text
 from schulerfolg.http.problems import Unprocessable
 from schulerfolg.http.validation import RequestModel
 
@@ -92,7 +91,7 @@ RegionSlug = Annotated[
     AfterValidator(_known_region),
     Field(
         description="One of the 14 region slugs, e.g. boerde.",
-        json_schema_extra={"enum": sorted(region_slugs())},
+        json_schema_extra={"enum": sorted(REGION_SLUGS)},
     ),
 ]
 Email = Annotated[EmailStr, Field(max_length=254)]

@@ -9,13 +9,12 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.common import apply_changes
+from registry.common import apply_changes, check_region
 from registry.models import School, outbox
 from registry.organizations import repository as organization_repository
-from registry.regions import ensure_may_write, region_slugs
 from registry.schools import repository
 from registry.schools.schemas import SchoolCreate, SchoolUpdate, school_event_data
-from schulerfolg.auth import Principal
+from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
 from schulerfolg.http.etag import check_if_match
@@ -93,15 +92,7 @@ async def list_schools(
     q: str | None = None,
 ) -> tuple[list[School], str | None]:
     """Schools that are not deleted, filtered, one page; readable by anyone."""
-    if region is not None and region not in region_slugs():
-        raise Unprocessable(
-            f"'{region}' is not a region. Use one of: {', '.join(sorted(region_slugs()))}.",
-            errors=[
-                FieldError(
-                    field="region", location="query", message="unknown region", type="region"
-                )
-            ],
-        )
+    check_region(region, location="query")
     return await repository.list_schools(
         session,
         page=page,
@@ -148,7 +139,7 @@ async def create_school(
     *, session: AsyncSession, principal: Principal, school: SchoolCreate
 ) -> School:
     """Add a school; emits ``registry.school.created``."""
-    ensure_may_write(principal, school.region)
+    ensure_may_manage_region(principal, school.region)
     await ensure_provider_exists(session=session, organization_id=school.social_work_provider_id)
     if await repository.school_number_taken(session, school.school_number):
         raise SchoolNumberTaken(school.school_number)
@@ -178,11 +169,11 @@ async def update_school(
     school = await repository.get_school(session, school_id, for_update=True)
     if school is None:
         raise SchoolNotFound(school_id)
-    ensure_may_write(principal, school.region)
+    ensure_may_manage_region(principal, school.region)
     check_if_match(if_match, school.version)
     values: dict[str, Any] = changes.column_changes()
     if values.get("region", school.region) != school.region:
-        ensure_may_write(principal, values["region"])  # moving a school: both regions
+        ensure_may_manage_region(principal, values["region"])  # moving a school: both regions
     provider = values.get("social_work_provider_id")
     if provider is not None and provider != school.social_work_provider_id:
         await ensure_provider_exists(session=session, organization_id=provider)
@@ -214,7 +205,7 @@ async def delete_school(
     school = await repository.get_school(session, school_id, for_update=True)
     if school is None:
         raise SchoolNotFound(school_id)
-    ensure_may_write(principal, school.region)
+    ensure_may_manage_region(principal, school.region)
     check_if_match(if_match, school.version)
     school.deleted_at = utcnow()
     school.touch()

@@ -1,4 +1,4 @@
-"""Every query of the registry."""
+"""The queries of regions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The registry's domain functions. They change state and append events; they never commit."""
+"""Regions and their offices: loading the 14 from the public data, reading, changing an office.
+
+They change state and append events; they never commit.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,29 @@ from dataclasses import asdict
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry import repository
-from registry.errors import RegionNotFound
 from registry.models import Region, outbox, region_id
-from registry.schemas import OfficeUpdate, office_event_data
-from registry.seed import region_seeds
+from registry.regions import repository
+from registry.regions.schemas import OfficeUpdate, office_event_data
+from registry.regions.seed import region_seeds
 from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import RegionUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
+from schulerfolg.http.problems import NotFound
 
-log = structlog.get_logger("registry.service")
+log = structlog.get_logger("registry.regions")
+
+
+class RegionNotFound(NotFound):
+    """No region has that slug."""
+
+    slug = "region-not-found"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"There is no region '{slug}'. GET /api/v1/regions lists the 14 region slugs."
+        )
 
 
 async def ensure_regions(*, session: AsyncSession) -> int:

@@ -22,7 +22,7 @@ from schulerfolg.events import CloudEvent, EventDecodeError, decode_event
 from schulerfolg.events.registry import PersonErased
 from schulerfolg.messaging.consumer import ConsumerSpec
 
-log = structlog.get_logger("registry.persons.scrub")
+log = structlog.get_logger("registry.persons.consumer")
 
 STREAM = "REGISTRY"
 PERSON_EVENTS = "sfs.*.registry.person.>"
@@ -83,9 +83,7 @@ def scrub_consumer(runtime: Any) -> ConsumerSpec:
 
     return ConsumerSpec(
         name="registry-person-scrub",
-        stream=STREAM,
-        subject="sfs.*.registry.person.erased",
-        handler=handle,
         events=(PersonErased,),
+        handler=handle,
         description="Deletes an erased person's earlier events from the REGISTRY stream.",
     )

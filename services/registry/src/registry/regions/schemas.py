@@ -1,4 +1,4 @@
-"""Request and response bodies of the registry API."""
+"""Request and response bodies of regions and their offices."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
+from registry.common import Phone, Text
 from registry.models import Region
 from schulerfolg.events.registry import OfficeData
 from schulerfolg.http.validation import RequestModel
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Phone = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^\+?[0-9][0-9 ()/.-]{3,}$"),
-]
 
 
 class Address(RequestModel):

@@ -1,4 +1,4 @@
-"""Routes for regions and their network offices: thin, they call ``registry.service``."""
+"""Routes for regions and their network offices: thin, they call ``registry.regions.service``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from registry import service
-from registry.schemas import OfficeUpdate, RegionPublic
+from registry.regions import service
+from registry.regions.schemas import OfficeUpdate, RegionPublic
 from schulerfolg.app import SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.etag import IfMatch, set_etag

@@ -56,7 +56,7 @@ def parse_address(text: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    text = files("registry").joinpath("data", name).read_text(encoding="utf-8-sig")
+    text = files("registry.regions").joinpath("data", name).read_text(encoding="utf-8-sig")
     return list(csv.DictReader(text.splitlines()))
 
 
