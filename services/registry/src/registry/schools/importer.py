@@ -1,8 +1,8 @@
 """CSV import of schools: parse → validate → upsert by school number, all-or-nothing per file.
 
-Used by ``POST /schools/import`` and by ``python -m registry import-schools``. The file is what office
-staff export from a spreadsheet: UTF-8 with or without BOM, ``;`` (German Excel) or ``,``, a
-header row with the API's field names. Every row passes the same rules as ``POST /schools``
+Used by ``POST /schools/import`` and by ``python -m registry import-schools``. The file is what
+office staff export from a spreadsheet: UTF-8 with or without BOM, ``;`` (German Excel) or ``,``,
+a header row with the API's field names. Every row passes the same rules as ``POST /schools``
 (``SchoolCreate``) and the caller's region rights; a rejected row is reported with its line
 number (header = line 1) and reason. Without ``partial`` one rejected row means nothing is
 written; with it the valid rows are written and the others reported.
