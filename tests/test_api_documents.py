@@ -9,15 +9,37 @@ The documents come from the apps in-process; only the iCalendar feed needs a run
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import shutil
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from meetings_support import BERLIN, create_meeting, start_meetings
+from openapi_spec_validator import validate
+
+from schulerfolg.http.asyncapi import asyncapi_document
+from schulerfolg.http.openapi import BEARER, OPTIONAL, REQUIRED
+from schulerfolg.http.problems import PROBLEM_JSON
+from schulerfolg.routes import SERVICES
 
 JS = Path(__file__).resolve().parent / "js"
+KEY = re.compile(r"^[a-zA-Z0-9\.\-_]+$")  # the AsyncAPI specification's pattern for keys
+ORIGIN = "https://portal.schulerfolg.example"
+
+
+def app_of(service: str, tmp_path: Path, **settings: Any) -> Any:
+    """A service's FastAPI app, created but not started (its documents need no database)."""
+    config = importlib.import_module(f"{service}.config")
+    settings_cls = getattr(config, f"{service.capitalize()}Settings")
+    database_url = f"sqlite+aiosqlite:///{tmp_path / service}.db"
+    return importlib.import_module(f"{service}.main").create_app(
+        settings_cls(database_url=database_url, **settings)
+    )
 
 
 def node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,3 +89,106 @@ async def test_ical_js_reads_berlin_noon_as_noon_in_summer_and_winter(
         1: f"{_next(1).isoformat()}T11:00:00Z",
     }
     assert {read[ids[month]]["tzid"] for month in noon} == {"Europe/Berlin"}
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_openapi_document_validates_and_documents_problems_and_the_bearer_scheme(
+    service, tmp_path
+) -> None:
+    document = app_of(service, tmp_path).openapi()
+    validate(document)  # openapi-spec-validator
+
+    text = json.dumps(document)
+    assert "HTTPValidationError" not in text and '"ValidationError"' not in text
+    assert document["components"]["securitySchemes"] == {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": document["components"]["securitySchemes"][BEARER]["description"],
+        }
+    }
+    schemas = document["components"]["schemas"]
+    wrong, ids, secured = [], [], 0
+    for method, path, operation in _operations(document):
+        ids.append(operation["operationId"])
+        security = operation.get("security")
+        assert security in (None, REQUIRED, OPTIONAL), (method, path, security)
+        secured += security is not None
+        if not path.startswith("/api/"):
+            assert security is None, (method, path)  # /healthz, /metrics …: no token
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                content = response.get("content", {})
+                schema = content.get(PROBLEM_JSON, {}).get("schema", {})
+                name = schema.get("$ref", "").rsplit("/", 1)[-1]
+                if list(content) != [PROBLEM_JSON] or name not in schemas:
+                    wrong.append(f"{method} {path} {status}: {content}")
+    assert wrong == []
+    assert secured > 0
+    assert len(ids) == len(set(ids)), "operation ids must be unique"
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+    assert "healthz" in ids
+
+
+def test_operations_name_their_security_as_their_dependencies_say(tmp_path) -> None:
+    registry = {
+        (method, path): operation.get("security")
+        for method, path, operation in _operations(app_of("registry", tmp_path).openapi())
+    }
+    assert registry["post", "/api/v1/schools"] == REQUIRED  # current_principal
+    assert registry["get", "/api/v1/persons"] == OPTIONAL  # optional_principal
+    assert registry["get", "/api/v1/regions"] is None  # reads no token
+
+
+def test_validation_errors_are_documented_as_problems_with_errors(tmp_path) -> None:
+    document = app_of("registry", tmp_path).openapi()
+    response = document["paths"]["/api/v1/schools"]["get"]["responses"]["422"]
+    reference = response["content"][PROBLEM_JSON]["schema"]["$ref"]
+    problem = document["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+    assert "errors" in problem["properties"]
+    assert {"type", "title", "status"} <= set(problem["required"])
+
+
+# --------------------------------------------------------------------------- AsyncAPI
+
+
+def test_asyncapi_documents_pass_the_asyncapi_parser_with_conforming_keys(tmp_path) -> None:
+    files, documents = [], {}
+    for service in SERVICES:
+        document = asyncapi_document(app_of(service, tmp_path).state.runtime)
+        documents[service] = document
+        files.append(tmp_path / f"{service}.asyncapi.json")
+        files[-1].write_text(json.dumps(document))
+
+    result = node("asyncapi.mjs", *map(str, files))
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and len(reports) == len(SERVICES), (result.stdout, result.stderr)
+    assert [r["errors"] for r in reports] == [[]] * len(SERVICES)
+
+    for service, document in documents.items():
+        keys = [key for section in ("channels", "operations") for key in document[section]]
+        keys += [key for entries in document["components"].values() for key in entries]
+        assert [key for key in keys if not KEY.match(key)] == [], service
+        operations = [operation["action"] for operation in document["operations"].values()]
+        assert "receive" in operations, f"{service} documents its consumers"
+        envelopes = {
+            name: schema
+            for name, schema in document["components"]["schemas"].items()
+            if name.endswith("Event")
+        }
+        assert envelopes or service == "notifications", service
+        for name, schema in envelopes.items():
+            required = set(schema["required"])
+            assert {"id", "specversion", "time", "type", "source"} <= required, name

@@ -19,8 +19,9 @@ from urllib.parse import unquote
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.routing import APIRoute
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from schulerfolg.db import Database
 from schulerfolg.housekeeping import Housekeeping, Retention
 from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
+from schulerfolg.http.openapi import document_security, install_openapi, operation_id
 from schulerfolg.http.ops import ops_router
 from schulerfolg.http.problems import (
     BadRequest,
@@ -42,13 +44,24 @@ from schulerfolg.http.validation import has_control_characters
 from schulerfolg.messaging.broker import Messaging, StreamSpec
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.messaging.outbox import Outbox, OutboxRelay
-from schulerfolg.observability import configure_logging, configure_tracing
+from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
 from schulerfolg.settings import ServiceSettings
 from schulerfolg.tables import PlatformTables, platform_tables
 
 log = structlog.get_logger("schulerfolg.app")
 
 API_PREFIX = "/api/v1"
+# What a browser client of another origin may send and read (conditional requests, retries,
+# resuming an event stream; the new resource's address and version).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "Last-Event-ID",
+]
+CORS_RESPONSE_HEADERS = ["ETag", "Location"]
 
 
 @dataclass
@@ -170,7 +183,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    # /docs is Swagger UI with its assets served from here (no CDN: it works offline).
+    app = FastAPIOffline(
         title=definition.title,
         description=definition.description,
         version="1.0.0",
@@ -178,7 +192,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs/assets",
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
     install_problem_handlers(app)
@@ -197,8 +214,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
             CORSMiddleware,
             allow_origins=settings.cors_allowed_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["ETag", "Location"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
         )
 
     # Metrics are labelled with the route template (bounded), never the raw path.
@@ -235,6 +252,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
 
     for router in definition.routers:
         document_body_problems(router)
+        document_security(router)
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops_router)
 
@@ -243,6 +261,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics"
     )
+    # Outside the tracing middleware (which wraps the stack the same way): a request's trace
+    # starts from its own traceparent header or nothing, never from an earlier request.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: FreshContext(build_stack())  # type: ignore[method-assign]
     return app
 
 

@@ -6,6 +6,8 @@
   code must not log personal data in the first place.
 - OpenTelemetry: a tracer provider per process; spans are exported over OTLP only when the
   standard ``OTEL_*`` variables ask for it (off by default).
+- Every HTTP request starts with a clean context (``FreshContext``): no trace and no bound log
+  fields of an earlier request on the same connection.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import sys
 from typing import Any
 
 import structlog
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Phone numbers as written in Germany: +49 …, 0049 …, 0391 / 123-456 …; at least 7 digits.
@@ -138,3 +142,28 @@ def _otlp_requested() -> bool:
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
+
+
+class FreshContext:
+    """ASGI wrapper, outermost: each request runs with an empty OpenTelemetry context and no
+    structlog context variables.
+
+    asyncio may hand a request task the context of the previous request on a kept-alive
+    connection (uvicorn resumes reading inside that request's task, CPython issue 140947);
+    the tracing middleware would then make the new request a child of the old one's span,
+    chaining unrelated requests into one trace.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        structlog.contextvars.clear_contextvars()
+        token = otel_context.attach(otel_context.Context())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)

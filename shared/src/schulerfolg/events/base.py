@@ -107,10 +107,25 @@ def registered_events() -> list[type[EventPayload]]:
     return sorted(_REGISTRY.values(), key=lambda c: (c.event_meta.short_name, c.event_meta.version))
 
 
-class CloudEvent(BaseModel, Generic[P]):
-    """A CloudEvents 1.0 envelope in structured JSON mode."""
+# Always present on the wire (they have defaults only so producers need not set them).
+ALWAYS_SENT = ("specversion", "id", "time")
 
-    model_config = ConfigDict(frozen=True)
+
+def _require_always_sent(schema: dict[str, Any]) -> None:
+    """The envelope's JSON schema requires ``id``, ``specversion`` and ``time`` as CloudEvents
+    does, besides the fields without a default."""
+    required = set(schema.get("required", ())) | set(ALWAYS_SENT)
+    schema["required"] = [name for name in schema["properties"] if name in required]
+
+
+class CloudEvent(BaseModel, Generic[P]):
+    """A CloudEvents 1.0 envelope in structured JSON mode.
+
+    ``CloudEvent[RegionUpdated]`` is named ``RegionUpdatedEvent`` (its schema's key in the
+    AsyncAPI documents, where brackets are not allowed).
+    """
+
+    model_config = ConfigDict(frozen=True, json_schema_extra=_require_always_sent)
 
     specversion: Literal["1.0"] = "1.0"
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
@@ -121,6 +136,14 @@ class CloudEvent(BaseModel, Generic[P]):
     datacontenttype: Literal["application/json"] = "application/json"
     region: str = Field(description="Region slug, or 'state' for state-level data.")
     data: P
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        """``<Payload>Event`` for a payload class; pydantic's default name otherwise."""
+        (payload,) = params
+        if isinstance(payload, type) and issubclass(payload, EventPayload):
+            return f"{payload.__name__}Event"
+        return super().model_parametrized_name(params)
 
     @classmethod
     def wrap(cls, payload: EventPayload, *, entity_id: str, region: str) -> CloudEvent[Any]:

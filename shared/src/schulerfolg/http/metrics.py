@@ -1,9 +1,17 @@
 """Prometheus metrics of a service: request latency, outbox backlog and age, consumer lag,
-dead letters. One registry per service instance (tests run several apps in one process)."""
+dead letters, and the process's own (CPU, memory, open files; Python version). One registry per
+service instance (tests run several apps in one process)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
 
 class ServiceMetrics:
@@ -11,6 +19,8 @@ class ServiceMetrics:
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
         labels = {"service": service}
         self.requests = Histogram(
             "http_request_duration_seconds",

@@ -149,28 +149,39 @@ class Messaging:
         self.started = asyncio.Event()  # … and every consumer running
         self.waiting: set[str] = {spec.name for spec in consumers}
         self._task: asyncio.Task[None] | None = None
-        if stream is not None:
-            self._document_publications(stream, service)
+        # What the AsyncAPI document shows: a broker that is never connected, so the document
+        # is complete before NATS answers and its declarations never consume anything.
+        self.documentation = make_broker(nats_url, service=service)
+        self._document(stream, service)
 
-    def _document_publications(self, stream: StreamSpec, service: str) -> None:
-        """Declare the events this service publishes, for its AsyncAPI document only
-        (the outbox relay publishes them)."""
-        js_stream = JStream(stream.name, declare=False)
-        for cls in registered_events():
-            meta = cls.event_meta
-            if meta.service != service:
-                continue
-            self.broker.publisher(
-                meta.subject_template,
-                stream=js_stream,
-                schema=CloudEvent[cls],  # type: ignore[valid-type]
-                title=meta.cloudevent_type,
-                description=(cls.__doc__ or "").strip(),
+    def _document(self, stream: StreamSpec | None, service: str) -> None:
+        """Declare on the documentation broker the events this service publishes (the outbox
+        relay publishes them) and the durable consumers it reads with (``pull.py``)."""
+        if stream is not None:
+            js_stream = JStream(stream.name, declare=False)
+            for cls in registered_events():
+                meta = cls.event_meta
+                if meta.service != service:
+                    continue
+                self.documentation.publisher(
+                    meta.subject_template,
+                    stream=js_stream,
+                    schema=CloudEvent[cls],  # type: ignore[valid-type]
+                    title=meta.cloudevent_type,
+                    description=(cls.__doc__ or "").strip(),
+                )
+        for spec in self.specs:
+            self.documentation.subscriber(
+                spec.subject,
+                stream=JStream(spec.stream, declare=False),
+                durable=spec.name,
+                pull_sub=PullSub(batch_size=self.fetch_batch, timeout=self.fetch_timeout),
+                title=spec.name,
+                description=spec.description or None,
             )
 
     async def _start_consumer(self, consumer: InboxConsumer) -> None:
-        """Start pulling from a durable consumer (it exists), and document it for AsyncAPI."""
-        spec = consumer.spec
+        """Start pulling from a durable consumer (it exists)."""
         puller = PullConsumer(
             self.broker.config.connection_state.stream,
             consumer,
@@ -179,15 +190,6 @@ class Messaging:
         )
         await puller.start()
         self.pullers.append(puller)
-        # Documentation only (never started): our own loop consumes, see ``pull.py``.
-        self.broker.subscriber(
-            spec.subject,
-            stream=JStream(spec.stream, declare=False),
-            durable=spec.name,
-            pull_sub=PullSub(batch_size=self.fetch_batch, timeout=self.fetch_timeout),
-            title=spec.name,
-            description=spec.description or None,
-        )
 
     @property
     def connected(self) -> bool:
