@@ -40,7 +40,7 @@ async def test_a_submitted_application_mails_the_regions_office_staff_and_the_ap
     subject = "Neuer Antrag eingereicht: Streitschlichtung an der Grundschule Süd"
     link = f"{BASE_URL}/applications/{submitted.id}"
     for address in ("anja.mueller@netzwerk.test", "bjoern.gross@netzwerk.test"):
-        (mail,) = [mail for mail in mailbox.to(address) if submitted.id in text_of(mail)]
+        (mail,) = [mail for mail in mailbox.to(address) if str(submitted.id) in text_of(mail)]
         assert mail["Subject"] == subject
         assert link in text_of(mail) and f'href="{link}"' in html_of(mail)
         assert "2.500,00 €" in text_of(mail)
@@ -54,7 +54,7 @@ async def test_a_submitted_application_mails_the_regions_office_staff_and_the_ap
 
     # Inbox: the staff member by token subject, the applicant by token e-mail.
     staff_token = notifications.auth("network_office", "boerde", sub="sub-anja")
-    (entry,) = [e for e in await inbox(notifications, staff_token) if submitted.id in e["link"]]
+    (entry,) = [e for e in await inbox(notifications, staff_token) if str(submitted.id) in e["link"]]
     assert entry["kind"] == "application_submitted"
     assert entry["title"] == subject
     assert entry["link"] == f"/applications/{submitted.id}"

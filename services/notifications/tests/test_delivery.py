@@ -50,7 +50,7 @@ async def test_while_smtp_is_down_the_mail_is_retried_and_then_delivered_exactly
         # Another round of the sender finds nothing left to send.
         assert await service.app.state.notifications.sender.send_due() == 0
         assert len(mailbox.messages) == 1
-        assert submitted.id in text_of(mail)
+        assert str(submitted.id) in text_of(mail)
     finally:
         mailbox.stop()
 

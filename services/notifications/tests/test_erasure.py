@@ -69,7 +69,7 @@ async def test_an_erased_person_leaves_no_data_and_gets_nothing_afterwards(
     await eventually(erased)
     stored = await everything_stored(notifications)
     assert name not in stored and "sub-petra" not in stored
-    (tombstone,) = await rows(notifications, select(Recipient).where(Recipient.id == petra.id))
+    (tombstone,) = await rows(notifications, select(Recipient).where(Recipient.id == str(petra.id)))
     assert tombstone.Recipient.name is None and tombstone.Recipient.erased_at is not None
     assert await inbox(notifications, token) == []
 
