@@ -9,19 +9,30 @@ The documents come from the apps in-process; only the iCalendar feed needs a run
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from meetings_support import BERLIN, create_meeting, start_meetings
 from openapi_spec_validator import validate
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from schulerfolg import migrations
+from schulerfolg.auth import generate_signing_key, mint_token
 from schulerfolg.http.asyncapi import asyncapi_document
 from schulerfolg.http.openapi import BEARER, OPTIONAL, REQUIRED
 from schulerfolg.http.problems import PROBLEM_JSON
@@ -192,3 +203,134 @@ def test_asyncapi_documents_pass_the_asyncapi_parser_with_conforming_keys(tmp_pa
         for name, schema in envelopes.items():
             required = set(schema["required"])
             assert {"id", "specversion", "time", "type", "source"} <= required, name
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[tuple[str, uvicorn.Server]]:
+    """``app`` behind a real uvicorn (keep-alive, flow control): its base URL and the server."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done(), "uvicorn did not start"
+            await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_requests_on_one_kept_alive_connection_get_their_own_traces(
+    nats_url, tmp_path
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'registry'}.db"
+    await asyncio.to_thread(
+        migrations.upgrade, importlib.import_module("registry.main").MIGRATIONS, database_url
+    )
+    private_key, public_key = generate_signing_key(tmp_path / "auth")
+    app = app_of(
+        "registry", tmp_path, nats_url=nats_url, auth_local_public_key_file=str(public_key)
+    )
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    token = mint_token(private_key, role="state_coordinator")
+    outside = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    async with served(app) as (base, server), httpx.AsyncClient(base_url=base) as client:
+        # A body larger than uvicorn's read buffer makes it pause and resume reading the
+        # connection inside the request's task: the next request used to inherit its context.
+        first = await client.post(
+            "/api/v1/organizations",
+            json={"name": "x" * 200_000},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        second = await client.get("/api/v1/regions")
+        third = await client.get("/api/v1/regions", headers={"traceparent": outside})
+        assert len(server.server_state.connections) == 1  # all three on one connection
+    assert (first.status_code, second.status_code, third.status_code) == (422, 200, 200)
+
+    requests = [
+        span
+        for span in exporter.get_finished_spans()
+        if span.kind == trace.SpanKind.SERVER and span.attributes.get("http.route")
+    ]
+    assert [span.name for span in requests] == [
+        "POST /api/v1/organizations",
+        "GET /api/v1/regions",
+        "GET /api/v1/regions",
+    ]
+    post, get, continued = requests
+    assert post.parent is None and get.parent is None
+    assert post.context.trace_id != get.context.trace_id
+    # A caller's own traceparent is still continued.
+    assert format(continued.context.trace_id, "032x") == outside.split("-")[1]
+
+
+async def test_cors_preflight_allows_the_conditional_retry_and_resume_headers(tmp_path) -> None:
+    app = app_of("meetings", tmp_path, cors_allowed_origins=[ORIGIN])
+    wanted = ["if-match", "if-none-match", "idempotency-key", "last-event-id", "authorization"]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        preflight = await client.options(
+            "/api/v1/meetings",
+            headers={
+                "Origin": ORIGIN,
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": ", ".join(wanted),
+            },
+        )
+        simple = await client.get("/healthz", headers={"Origin": ORIGIN})
+    assert preflight.status_code == 200, preflight.text
+    allowed = {
+        h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")
+    }
+    assert set(wanted) <= allowed
+    exposed = {
+        h.strip().lower() for h in simple.headers["access-control-expose-headers"].split(",")
+    }
+    assert {"etag", "location"} <= exposed
+
+
+class _References(HTMLParser):
+    """Every URL an HTML page loads or links to (src, href) and any absolute URL in scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+    def handle_data(self, data: str) -> None:
+        self.urls += re.findall(r"(?:https?:)?//[\w.-]+[^\s'\"]*", data)
+
+
+async def test_docs_page_loads_nothing_from_another_host(tmp_path) -> None:
+    app = app_of("registry", tmp_path)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        page = await client.get("/docs")
+        assert page.status_code == 200
+        references = _References()
+        references.feed(page.text)
+        assert references.urls, page.text
+        assert [url for url in references.urls if not url.startswith("/")] == []
+        assets = {url: (await client.get(url)).status_code for url in references.urls}
+    assert set(assets.values()) == {200}, assets
+    assert any(url.endswith("swagger-ui-bundle.js") for url in assets)
+
+
+async def test_metrics_include_the_process_metrics(tmp_path) -> None:
+    app = app_of("offers", tmp_path)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    names = {line.split()[2] for line in response.text.splitlines() if line.startswith("# TYPE")}
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes", "python_info"} <= names
