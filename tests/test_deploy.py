@@ -158,6 +158,17 @@ def generated(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def handlers(routes: list[dict[str, Any]], kind: str = "reverse_proxy") -> list[dict[str, Any]]:
+    """Every Caddy handler of ``kind`` in ``routes``, subroutes included."""
+    found = []
+    for route in routes:
+        for handler in route["handle"]:
+            if handler["handler"] == kind:
+                found.append(handler)
+            found += handlers(handler.get("routes", []), kind)
+    return found
+
+
 def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
     """Compose runs the official Caddy image with deploy/caddy/caddy.json, which is exactly what
     schulerfolg.routes makes of the routing table (tests/test_gateway.py runs that configuration
@@ -177,12 +188,7 @@ def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
     config = json.loads(committed)
     server = config["apps"]["http"]["servers"]["gateway"]
     assert server["listen"] == [f":{PORTS['gateway']}"]
-    dialled = {
-        handler["upstreams"][0]["dial"]
-        for route in server["routes"]
-        for handler in route["handle"]
-        if handler["handler"] == "reverse_proxy"
-    }
+    dialled = {handler["upstreams"][0]["dial"] for handler in handlers(server["routes"])}
     listening = {
         f"{service}:{services[service]['environment'][f'{service.upper()}_PORT']}"
         for service in SERVICES

@@ -70,12 +70,20 @@ def test_the_routing_table_covers_every_api_path(openapi_paths) -> None:
 # --------------------------------------------------------------------------- the running gateway
 
 
-def echo_app(service: str, release_stream: asyncio.Event, stream_closed: asyncio.Event) -> Any:
-    """A stand-in service: answers with what it received, so the test can see what arrived."""
+def echo_app(
+    service: str,
+    release_stream: asyncio.Event,
+    stream_closed: asyncio.Event,
+    arrived: list[str] | None = None,
+) -> Any:
+    """A stand-in service: answers with what it received, so the test can see what arrived;
+    notes each request's method and path in ``arrived``."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        if arrived is not None:
+            arrived.append(f"{scope['method']} {scope['raw_path'].decode()}")
         if b"sse=hold" in scope["query_string"]:  # an endless event stream
             await send(
                 {
@@ -164,6 +172,7 @@ class Running:
     pid: int
     release_stream: asyncio.Event
     stream_closed: asyncio.Event
+    arrived: list[str]  # "METHOD /path" of each request a stand-in received
 
 
 @contextlib.asynccontextmanager
@@ -236,17 +245,17 @@ async def gateway_in_front_of_stand_ins(
     tmp_path: Path, names: tuple[str, ...] = SERVICES, **settings: Any
 ) -> AsyncIterator[Running]:
     """Caddy routing to stand-in services (``names``) run by this test."""
-    release, closed = asyncio.Event(), asyncio.Event()
+    release, closed, arrived = asyncio.Event(), asyncio.Event(), []
     async with contextlib.AsyncExitStack() as stack:
         ports = {
-            name: await stack.enter_async_context(serve(echo_app(name, release, closed)))
+            name: await stack.enter_async_context(serve(echo_app(name, release, closed, arrived)))
             for name in names
         }
         upstreams = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         caddy = await asyncio.to_thread(
             stack.enter_context, caddy_process(upstreams, tmp_path, **settings)
         )
-        yield Running(caddy.url, caddy.pid, release, closed)
+        yield Running(caddy.url, caddy.pid, release, closed, arrived)
 
 
 @pytest.fixture
@@ -402,13 +411,15 @@ async def test_bodies_over_the_cap_are_413_problems_uploads_have_their_own(tmp_p
         async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
             ok = await client.post("/api/v1/organizations", content=b"a" * MIB)
             assert ok.status_code == 200 and ok.json()["body_length"] == MIB
-            for content in (b"a" * (MIB + 1), chunks(2 * MIB)):  # declared length, chunked
-                refused = await client.post("/api/v1/organizations", content=content)
-                assert refused.status_code == 413
+            for how, content in (("declared", b"a" * (MIB + 1)), ("chunked", chunks(2 * MIB))):
+                refused = await client.post(f"/api/v1/organizations/{how}", content=content)
+                assert refused.status_code == 413, how
                 assert refused.headers["content-type"] == "application/problem+json"
                 problem = refused.json()
                 assert problem["status"] == 413
                 assert str(MIB) in problem["detail"]
+            # A declared length above the cap is refused before anything reaches the service.
+            assert "POST /api/v1/organizations/declared" not in running.arrived
             for path in ("/api/v1/materials", "/api/v1/schools/import"):
                 upload = await client.post(path, content=chunks(3 * MIB))
                 assert upload.status_code == 200, path

@@ -177,24 +177,41 @@ def service_route(
         method, path = upload.split(" ", 1)
         match = {"method": [method], "path": [path, path + "/"]}
         limit = settings.max_upload_bytes
+    proxy = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": dial}],
+        "flush_interval": -1,  # pass every write on at once (server-sent events)
+        "transport": {
+            "protocol": "http",
+            "dial_timeout": int(settings.connect_timeout * SECOND),
+            "response_header_timeout": int(settings.response_timeout * SECOND),
+        },
+    }
     return {
         "match": [match],
         "handle": [
             {"handler": "vars", "service": service, "max_body_bytes": str(limit)},
-            {"handler": "request_body", "max_size": limit},
             {
-                "handler": "reverse_proxy",
-                "upstreams": [{"dial": dial}],
-                "flush_interval": -1,  # pass every write on at once (server-sent events)
-                "transport": {
-                    "protocol": "http",
-                    "dial_timeout": int(settings.connect_timeout * SECOND),
-                    "response_header_timeout": int(settings.response_timeout * SECOND),
-                },
+                "handler": "subroute",
+                "routes": [
+                    {  # a declared length above the cap: refused before anything is forwarded
+                        "match": [{"expression": declared_length_above(limit)}],
+                        "handle": [{"handler": "error", "status_code": 413}],
+                    },
+                    {  # a streamed body is cut off once it passes the cap
+                        "handle": [{"handler": "request_body", "max_size": limit}, proxy],
+                    },
+                ],
             },
         ],
         "terminal": True,
     }
+
+
+def declared_length_above(limit: int) -> str:
+    """A Caddy expression: the request declares a ``Content-Length`` above ``limit``."""
+    length = "{http.request.header.Content-Length}"
+    return f"{length}.matches('^[0-9]{{1,18}}$') && int({length}) > {limit}"
 
 
 ERRORS: tuple[tuple[int, str, str], ...] = (
