@@ -122,7 +122,7 @@ async def test_a_person_is_created_read_and_changed_with_an_event_for_each(regis
     ]
     assert [type(e.data) for e in events] == [PersonCreated, PersonUpdated]
     assert events[0].type == "de.schulerfolg.registry.person.created.v1"
-    assert events[0].data.model_dump() == {
+    assert events[0].data.model_dump(mode="json") == {
         "id": person_id,
         "version": 1,
         "name": "Bernd Schulze",
