@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from schulerfolg.routes import SERVICES, GatewaySettings
 from schulerfolg.settings import SHARED_FIELDS
+from schulerfolg_dev.routes import SERVICES, GatewaySettings
 
 ROOT = Path(__file__).resolve().parents[1]
 API_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")

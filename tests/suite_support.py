@@ -19,8 +19,8 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from schulerfolg.auth import generate_signing_key, mint_token
-from schulerfolg.processes import free_port
-from schulerfolg.testing.live import LiveService
+from schulerfolg_dev.processes import free_port
+from schulerfolg_dev.testing.live import LiveService
 
 SERVICES = ("registry", "offers", "meetings", "notifications")
 

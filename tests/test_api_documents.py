@@ -36,7 +36,7 @@ from schulerfolg.auth import generate_signing_key, mint_token
 from schulerfolg.http.asyncapi import asyncapi_document
 from schulerfolg.http.openapi import BEARER, OPTIONAL, REQUIRED
 from schulerfolg.http.problems import PROBLEM_JSON
-from schulerfolg.routes import SERVICES
+from schulerfolg_dev.routes import SERVICES
 
 JS = Path(__file__).resolve().parent / "js"
 KEY = re.compile(r"^[a-zA-Z0-9\.\-_]+$")  # the AsyncAPI specification's pattern for keys

@@ -63,7 +63,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def cli(*args: str) -> list[str]:
     """The command line of ``schulerfolg <args>`` with this interpreter."""
-    return [sys.executable, "-m", "schulerfolg.cli", *args]
+    return [sys.executable, "-m", "schulerfolg_dev.cli", *args]
 
 
 # --------------------------------------------------------------------------- /proc

@@ -33,7 +33,7 @@ from deploy_facts import (
 )
 
 from schulerfolg.auth import ROLES
-from schulerfolg.routes import (
+from schulerfolg_dev.routes import (
     API_PREFIX,
     PORTS,
     ROUTES,
@@ -154,7 +154,7 @@ def test_compose_creates_a_database_for_every_service():
 
 
 def generated(document: dict[str, Any]) -> str:
-    """A document as ``python -m schulerfolg.routes`` writes it."""
+    """A document as ``python -m schulerfolg_dev.routes`` writes it."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -171,7 +171,7 @@ def handlers(routes: list[dict[str, Any]], kind: str = "reverse_proxy") -> list[
 
 def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
     """Compose runs the official Caddy image with deploy/caddy/caddy.json, which is exactly what
-    schulerfolg.routes makes of the routing table (tests/test_gateway.py runs that configuration
+    schulerfolg_dev.routes makes of the routing table (tests/test_gateway.py runs that configuration
     with a real Caddy); it dials each service by its compose name where the service listens."""
     services = compose_config()["services"]
     gateway = services["gateway"]
@@ -183,7 +183,7 @@ def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
     assert [p["published"] for p in gateway["ports"]] == [str(PORTS["gateway"])]
     committed = (ROOT / "deploy/caddy/caddy.json").read_text()
     assert committed == generated(compose_caddy_config()), (
-        "deploy/caddy/caddy.json is stale: python -m schulerfolg.routes caddy > deploy/caddy/caddy.json"
+        "deploy/caddy/caddy.json is stale: python -m schulerfolg_dev.routes caddy > deploy/caddy/caddy.json"
     )
     config = json.loads(committed)
     server = config["apps"]["http"]["servers"]["gateway"]
@@ -481,7 +481,7 @@ def test_the_ingress_routes_every_path_to_the_service_that_owns_it(values_file, 
 def test_the_chart_routes_are_the_gateway_routes():
     committed = (CHART / "routes.json").read_text()
     assert committed == generated(ingress_routes()), (
-        "routes.json is stale: python -m schulerfolg.routes ingress > deploy/helm/schulerfolg/routes.json"
+        "routes.json is stale: python -m schulerfolg_dev.routes ingress > deploy/helm/schulerfolg/routes.json"
     )
     from_chart = {
         segment: name

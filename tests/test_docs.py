@@ -9,8 +9,8 @@ import pytest
 from deploy_facts import settings_class
 from pydantic_settings import SettingsConfigDict
 
-from schulerfolg.routes import SERVICES
 from schulerfolg.settings import ServiceSettings, settings_reference
+from schulerfolg_dev.routes import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The gateway (Caddy with the configuration from ``schulerfolg.routes``): every path of the four
+"""The gateway (Caddy with the configuration from ``schulerfolg_dev.routes``): every path of the four
 OpenAPI documents reaches the service that owns it, with headers, bodies, status codes and
 server-sent events passed unchanged; bodies over the caps are refused with a 413 problem without
 Caddy holding them; a service that is down is a 502 problem; other paths show the placeholder
@@ -31,8 +31,8 @@ import pytest
 import uvicorn
 from deploy_facts import concrete, openapi_operations, service_app
 
-from schulerfolg.processes import find_caddy, free_port, log_tail, spawn
-from schulerfolg.routes import (
+from schulerfolg_dev.processes import find_caddy, free_port, log_tail, spawn
+from schulerfolg_dev.routes import (
     API_PREFIX,
     ROUTES,
     SERVICES,
@@ -41,8 +41,8 @@ from schulerfolg.routes import (
     caddy_config,
     owner,
 )
-from schulerfolg.testing.bodies import HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
-from schulerfolg.testing.live import live_service
+from schulerfolg_dev.testing.bodies import HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
+from schulerfolg_dev.testing.live import live_service
 
 ALLOWED_ORIGIN = "https://portal.schulerfolg.example"
 OTHER_ORIGIN = "https://elsewhere.example"

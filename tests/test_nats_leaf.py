@@ -26,7 +26,7 @@ import pytest
 from nats.js import api
 
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
-from schulerfolg.processes import LOCALHOST, find_nats_server, free_port, log_tail, spawn
+from schulerfolg_dev.processes import LOCALHOST, find_nats_server, free_port, log_tail, spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 NATS_DIR = ROOT / "deploy" / "nats"

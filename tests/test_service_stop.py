@@ -13,8 +13,8 @@ import urllib.request
 
 import nats
 
-from schulerfolg.testing.live import LiveService
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.live import LiveService
+from schulerfolg_dev.testing.servers import NatsServer
 
 
 async def _declare_upstream_streams(url: str) -> None:

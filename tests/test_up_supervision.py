@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from schulerfolg.cli import Launcher
-from schulerfolg.processes import RestartPolicy
+from schulerfolg_dev.cli import Launcher
+from schulerfolg_dev.processes import RestartPolicy
 
 CRASHER = "print('kaputt: keine Datenbank', flush=True); raise SystemExit(3)"
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from schulerfolg.events.base import CloudEvent
 from schulerfolg.http.problems import Conflict
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.servers import NatsServer
 
 
 async def publish_raw(url: str, subject: str, body: bytes, msg_id: str) -> None:

@@ -24,9 +24,9 @@ from schulerfolg.http.validation import RequestModel
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.settings import ServiceSettings
 from schulerfolg.tables import platform_tables
-from schulerfolg.testing.bodies import CHUNK, HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
-from schulerfolg.testing.live import LiveService, live_service
-from schulerfolg.testing.plugin import running
+from schulerfolg_dev.testing.bodies import CHUNK, HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
+from schulerfolg_dev.testing.live import LiveService, live_service
+from schulerfolg_dev.testing.plugin import running
 
 PROBLEM = "application/problem+json"
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from schulerfolg import failpoints
 from schulerfolg.messaging.outbox import OutboxRelay
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.servers import NatsServer
 
 
 async def unpublished(service) -> int:

@@ -17,7 +17,7 @@ from platform_support import STREAM, ThingHappened, new_id
 from sqlalchemy import func, select
 
 from schulerfolg.events.base import CloudEvent
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 SUBJECT = "sfs.boerde.testsvc.thing.happened"
 

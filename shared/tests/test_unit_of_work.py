@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from schulerfolg.app import ServiceDefinition, SessionDep, create_app
 from schulerfolg.http.problems import Conflict
 from schulerfolg.settings import ServiceSettings
-from schulerfolg.testing.plugin import eventually, running
+from schulerfolg_dev.testing.plugin import eventually, running
 
 
 def build(url: str, nats_url: str, tmp_path):

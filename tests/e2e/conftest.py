@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from suite_support import Suite, create_databases, drop_databases, running_suite
 
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.servers import NatsServer
 
 
 @pytest.fixture(scope="module")

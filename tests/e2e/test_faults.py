@@ -13,7 +13,7 @@ import pytest
 from e2e.flow import Flow, ok, set_up_network
 from suite_support import Suite
 
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.servers import NatsServer
 
 FLOWS = int(os.environ.get("SCHULERFOLG_FAULT_FLOWS", "8"))
 

@@ -54,14 +54,14 @@ from loadgen import Request, percentile, run_load  # noqa: E402
 from suite_support import Suite, create_databases, drop_databases, running_suite  # noqa: E402
 
 from schulerfolg.events.registry import SchoolCreated  # noqa: E402
-from schulerfolg.processes import free_port, spawn  # noqa: E402
-from schulerfolg.testing.events import collect_events  # noqa: E402
-from schulerfolg.testing.servers import (  # noqa: E402
+from schulerfolg_dev.processes import free_port, spawn  # noqa: E402
+from schulerfolg_dev.testing.events import collect_events  # noqa: E402
+from schulerfolg_dev.testing.servers import (  # noqa: E402
     NatsServer,
     normalise_postgres_url,
     postgres_admin_url_for_tests,
 )
-from schulerfolg.testing.service import publish_events, wrap  # noqa: E402
+from schulerfolg_dev.testing.service import publish_events, wrap  # noqa: E402
 
 
 @dataclass

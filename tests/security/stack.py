@@ -17,9 +17,9 @@ from notifications_support import start_notifications
 from offers_support import start_offers
 from registry_support import start_registry
 
-from schulerfolg.processes import free_port
-from schulerfolg.testing.servers import NatsServer
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.processes import free_port
+from schulerfolg_dev.testing.servers import NatsServer
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 SERVICES = ("registry", "offers", "meetings", "notifications")
 

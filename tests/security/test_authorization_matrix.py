@@ -23,7 +23,7 @@ from offers.config import OffersSettings
 from offers.main import create_app as offers_app
 from registry.config import RegistrySettings
 from registry.main import create_app as registry_app
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 APPS = {
     "registry": (registry_app, RegistrySettings),

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from meetings.models import Person as MeetingsPerson
 from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.auth import DEFAULT_AUDIENCE, LOCAL_ISSUER
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 OWN, OTHER = "boerde", "harz"
 MEMBER_SUB = "sec-member-boerde"  # the user of the Börde steering group's member

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from meetings_support import start_meetings
 
-from schulerfolg.testing.servers import NatsServer
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.servers import NatsServer
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 
 @pytest.fixture

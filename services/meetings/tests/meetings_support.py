@@ -19,9 +19,9 @@ from schulerfolg.events.base import CloudEvent
 from schulerfolg.events.offers import ApplicationSubmitted, Contact, FundCreated, FundUpdated
 from schulerfolg.events.registry import PersonCreated, PersonUpdated
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
-from schulerfolg.testing import service as service_support
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import ServiceUnderTest, wrap
+from schulerfolg_dev.testing import service as service_support
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import ServiceUnderTest, wrap
 
 
 async def migrate(url: str) -> None:

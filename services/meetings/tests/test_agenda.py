@@ -17,9 +17,9 @@ from meetings_support import (
 )
 
 from schulerfolg.events.offers import ApplicationWithdrawn
-from schulerfolg.testing.events import EventTap
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events, wrap
+from schulerfolg_dev.testing.events import EventTap
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events, wrap
 
 
 async def test_a_submission_delivered_three_times_puts_one_item_on_the_next_session(

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from meetings.models import Registration
 from schulerfolg.events.registry import PersonErased
-from schulerfolg.testing.events import EventTap
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events, wrap
+from schulerfolg_dev.testing.events import EventTap
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events, wrap
 
 URL = "/api/v1/committees"
 

@@ -17,8 +17,8 @@ from meetings_support import (
     submitted_event,
 )
 
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import ServiceUnderTest, publish_events
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events
 
 STATE = ("state_coordinator",)
 

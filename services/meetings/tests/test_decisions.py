@@ -16,9 +16,9 @@ from meetings_support import (
     submitted_event,
 )
 
-from schulerfolg.testing.events import EventTap
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events
+from schulerfolg_dev.testing.events import EventTap
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events
 
 APPLICANT = str(uuid.uuid4())
 PARTNER = str(uuid.uuid4())

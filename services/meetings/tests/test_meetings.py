@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from meetings_support import OFFICE, create_committee, create_meeting, create_session, in_days
 
-from schulerfolg.testing.events import EventTap
+from schulerfolg_dev.testing.events import EventTap
 
 URL = "/api/v1/meetings"
 

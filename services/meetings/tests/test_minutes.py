@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetings_support import OFFICE, create_committee, create_meeting, create_session
 
-from schulerfolg.testing.events import EventTap
+from schulerfolg_dev.testing.events import EventTap
 
 
 async def test_published_minutes_cannot_be_changed(meetings, nats_url):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from meetings_support import OFFICE, create_committee, create_meeting, in_days
 
-from schulerfolg.testing.events import EventTap
+from schulerfolg_dev.testing.events import EventTap
 
 
 def registrations_url(meeting_id: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from meetings_support import declare_upstream_streams
 
 from schulerfolg.auth import generate_signing_key, mint_token
-from schulerfolg.testing.live import live_service, run_schemathesis
+from schulerfolg_dev.testing.live import live_service, run_schemathesis
 
 
 @pytest.fixture

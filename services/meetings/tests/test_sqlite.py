@@ -12,8 +12,8 @@ from meetings_support import (
     submitted_event,
 )
 
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events
 
 
 async def test_registrations_routing_and_calendar_work_on_sqlite(meetings_on, nats_url):

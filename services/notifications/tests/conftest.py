@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from notifications_support import Mailbox, start_notifications
 
-from schulerfolg.testing.servers import NatsServer
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.servers import NatsServer
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from schulerfolg.events import offers as o
 from schulerfolg.events import registry as r
 from schulerfolg.events.base import CloudEvent, EventPayload
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
-from schulerfolg.processes import free_port
-from schulerfolg.testing import service as service_support
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import ServiceUnderTest, publish_events, wrap
+from schulerfolg_dev.processes import free_port
+from schulerfolg_dev.testing import service as service_support
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events, wrap
 
 BASE_URL = "https://portal.test"
 PRODUCERS = ("registry", "offers", "meetings")

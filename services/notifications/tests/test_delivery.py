@@ -11,7 +11,7 @@ from notifications.mail import SmtpSender
 from notifications.models import Delivery
 from schulerfolg.db import utcnow
 from schulerfolg.http.pagination import encode_cursor
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 FIGURES = (("failed", 1), ("sent", 1), ("pending", 0))
 

@@ -32,8 +32,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from notifications.models import CommitteeMember, Delivery
 from schulerfolg.auth import generate_signing_key, mint_token
-from schulerfolg.testing.live import LiveService
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.live import LiveService
+from schulerfolg_dev.testing.plugin import eventually
 
 ROUND = 200
 KILLS = 3

@@ -19,7 +19,7 @@ from notifications_support import (
 from sqlalchemy import select
 
 from notifications.models import Recipient, metadata
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 
 async def everything_stored(service) -> str:

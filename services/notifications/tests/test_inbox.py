@@ -13,8 +13,8 @@ import uvicorn
 from notifications_support import application_fields, inbox, o, publish
 
 from schulerfolg.http.pagination import encode_cursor
-from schulerfolg.processes import free_port
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.processes import free_port
+from schulerfolg_dev.testing.plugin import eventually
 
 CONTACT = "joerg.weiss@schule.test"
 

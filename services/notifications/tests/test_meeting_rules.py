@@ -21,7 +21,7 @@ from notifications_support import (
 from sqlalchemy import select
 
 from notifications.models import Reminder
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 
 async def reminders_of(service, meeting_id):

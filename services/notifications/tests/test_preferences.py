@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from notifications.models import DigestItem
 from schulerfolg.db import utcnow
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 
 async def put(service, headers, body, **extra):

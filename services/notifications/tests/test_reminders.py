@@ -20,7 +20,7 @@ from notifications_support import (
 from sqlalchemy import select
 
 from notifications.models import Reminder
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 
 async def test_a_reminder_due_while_the_service_is_down_is_sent_exactly_once_after_restart(

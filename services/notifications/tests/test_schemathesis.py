@@ -9,8 +9,8 @@ import pytest
 from notifications_support import declare_producer_streams
 
 from schulerfolg.auth import generate_signing_key, mint_token
-from schulerfolg.processes import free_port
-from schulerfolg.testing.live import live_service, run_schemathesis
+from schulerfolg_dev.processes import free_port
+from schulerfolg_dev.testing.live import live_service, run_schemathesis
 
 
 @pytest.fixture

@@ -47,12 +47,12 @@ from statistics_data import Generator, insert_dataset  # noqa: E402
 from offers.config import OffersSettings  # noqa: E402
 from offers.main import MIGRATIONS, create_app  # noqa: E402
 from schulerfolg.observability import configure_logging  # noqa: E402
-from schulerfolg.testing.servers import (  # noqa: E402
+from schulerfolg_dev.testing.servers import (  # noqa: E402
     nats_url_for_tests,
     normalise_postgres_url,
     postgres_admin_url_for_tests,
 )
-from schulerfolg.testing.service import ServiceUnderTest, start_service  # noqa: E402
+from schulerfolg_dev.testing.service import ServiceUnderTest, start_service  # noqa: E402
 
 REGION = "boerde"
 CHUNK = 25_000

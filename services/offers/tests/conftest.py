@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from offers_support import start_offers
 
-from schulerfolg.testing.servers import NatsServer
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.servers import NatsServer
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 
 @pytest.fixture

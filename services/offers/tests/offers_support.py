@@ -16,9 +16,9 @@ from offers.main import MIGRATIONS, create_app
 from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.events.meetings import CommitteeCreated
 from schulerfolg.events.registry import OrganizationCreated, SchoolCreated
-from schulerfolg.testing import service as service_support
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import ServiceUnderTest, publish_events, wrap
+from schulerfolg_dev.testing import service as service_support
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events, wrap
 
 
 async def migrate(url: str) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 from offers_support import World
 
-from schulerfolg.testing.events import about, collect_events
+from schulerfolg_dev.testing.events import about, collect_events
 
 
 async def test_the_whole_life_of_an_application(world: World):

@@ -12,9 +12,9 @@ from offers_support import World
 from sqlalchemy import select
 
 from schulerfolg.events.meetings import DecisionRecorded, Votes
-from schulerfolg.testing.events import about, collect_events
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events, wrap
+from schulerfolg_dev.testing.events import about, collect_events
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events, wrap
 
 
 def decision(world: World, app: dict[str, Any], **fields: Any) -> Any:

@@ -9,8 +9,8 @@ from typing import Any
 from offers_support import World, committee_event, feed_directory
 
 from schulerfolg.events.meetings import CommitteeUpdated
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events, wrap
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events, wrap
 
 BODY = {
     "name": "Bildungsbezogene Angebote 2027",

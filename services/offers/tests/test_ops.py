@@ -7,8 +7,8 @@ from pathlib import Path
 
 from offers_support import school_event, start_offers
 
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.service import publish_events
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events
 
 
 async def test_ready_alone_and_consumers_start_when_their_streams_appear(

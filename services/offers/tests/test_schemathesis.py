@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from schulerfolg.auth import generate_signing_key, mint_token
-from schulerfolg.testing.live import live_service, run_schemathesis
+from schulerfolg_dev.testing.live import live_service, run_schemathesis
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ import pytest
 from offers_support import start_offers
 from statistics_data import Dataset, Generator, insert_dataset
 
-from schulerfolg.testing.servers import NatsServer
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.servers import NatsServer
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 APPLICATIONS = 10_000
 REGIONS = (

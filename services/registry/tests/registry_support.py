@@ -9,8 +9,8 @@ from typing import Any
 
 from registry.config import RegistrySettings
 from registry.main import MIGRATIONS, create_app
-from schulerfolg.testing import service as service_support
-from schulerfolg.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing import service as service_support
+from schulerfolg_dev.testing.service import ServiceUnderTest
 
 Registry = ServiceUnderTest
 

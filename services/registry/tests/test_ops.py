@@ -6,8 +6,8 @@ from pathlib import Path
 
 from registry_support import start_registry
 
-from schulerfolg.testing.plugin import eventually
-from schulerfolg.testing.servers import NatsServer
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.servers import NatsServer
 
 
 async def test_healthz_answers(registry):
@@ -86,7 +86,7 @@ async def test_a_service_refuses_to_start_on_an_unmigrated_database(
 
     from registry.config import RegistrySettings
     from registry.main import create_app
-    from schulerfolg.testing.plugin import running
+    from schulerfolg_dev.testing.plugin import running
 
     app = create_app(RegistrySettings(database_url=await new_database("sqlite"), nats_url=nats_url))
     with pytest.raises(RuntimeError, match="python -m registry migrate"):
@@ -99,7 +99,7 @@ async def test_cors_allows_the_configured_origins_only(new_database, nats_url, t
 
     from registry.config import RegistrySettings
     from registry.main import create_app
-    from schulerfolg.testing.plugin import running
+    from schulerfolg_dev.testing.plugin import running
 
     url = await new_database("sqlite")
     await migrate(url)

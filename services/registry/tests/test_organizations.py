@@ -14,7 +14,7 @@ from schulerfolg.events.registry import (
     OrganizationDeleted,
     OrganizationUpdated,
 )
-from schulerfolg.testing.events import about, collect_events
+from schulerfolg_dev.testing.events import about, collect_events
 
 URL = "/api/v1/organizations"
 

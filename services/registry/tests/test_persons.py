@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from registry.models import Person, School
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
-from schulerfolg.testing.events import about, collect_events
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.events import about, collect_events
+from schulerfolg_dev.testing.plugin import eventually
 
 URL = "/api/v1/persons"
 ORGANIZATIONS = "/api/v1/organizations"

@@ -8,7 +8,7 @@ from contract_facts import CONTRACT_REGIONS
 from registry.regions.seed import region_seeds
 from schulerfolg.events.registry import RegionUpdated
 from schulerfolg.regions import REGIONS
-from schulerfolg.testing.events import collect_events
+from schulerfolg_dev.testing.events import collect_events
 
 OFFICE = {
     "name": "Netzwerkstelle Schulerfolg sichern im Landkreis Börde",

@@ -27,7 +27,7 @@ from registry.main import MIGRATIONS
 from registry.models import School
 from registry.schools.importer import import_into_database
 from schulerfolg import migrations
-from schulerfolg.testing.events import EventTap
+from schulerfolg_dev.testing.events import EventTap
 
 GOOD = generate_schools(900)
 NUMBERS = {row["school_number"] for row in GOOD}

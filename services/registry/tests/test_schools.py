@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from registry.models import Organization, School
 from schulerfolg.db import utcnow
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
-from schulerfolg.testing.events import EventTap
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.events import EventTap
+from schulerfolg_dev.testing.plugin import eventually
 
 SCHOOL = {
     "school_number": "150830001",

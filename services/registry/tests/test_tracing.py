@@ -17,7 +17,7 @@ from schulerfolg.messaging.broker import Messaging
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.observability import configure_tracing
 from schulerfolg.tables import platform_tables
-from schulerfolg.testing.plugin import eventually
+from schulerfolg_dev.testing.plugin import eventually
 
 
 async def test_one_trace_id_spans_request_outbox_publish_and_consumer(registry, nats_url, tmp_path):

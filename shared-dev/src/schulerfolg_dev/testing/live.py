@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from schulerfolg.processes import free_port, log_tail, spawn
+from schulerfolg_dev.processes import free_port, log_tail, spawn
 
 
 class LiveService:

