@@ -16,7 +16,11 @@ WORKDIR /src
 COPY pyproject.toml uv.lock README.md ./
 COPY shared ./shared
 COPY services ./services
-# Every service is its own workspace package.
+# The development package (schulerfolg-dev: the schulerfolg command, test servers) is a workspace
+# member, so uv needs its pyproject to check the lockfile; no service depends on it, so nothing of
+# it is installed (tests/test_image_dependencies.py builds each image's environment this way).
+COPY shared-dev/pyproject.toml ./shared-dev/
+# Every service is its own workspace package; the image gets it and the runtime (schulerfolg).
 RUN package="schulerfolg-$SERVICE" \
  && uv sync --locked --no-dev --no-editable --package "$package"
 

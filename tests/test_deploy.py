@@ -253,8 +253,9 @@ def test_the_keycloak_realm_has_every_role_a_user_each_and_the_claims_the_servic
 # --------------------------------------------------------------------------- image
 
 
-def test_the_dockerfile_installs_each_service_from_the_lockfile(tmp_path):
-    """The Dockerfile's install command resolves for every image (uv, dry run, no engine)."""
+def test_the_dockerfile_installs_each_service_from_the_lockfile():
+    """The image's install command takes the lockfile and no development group; the image's
+    environment it builds is checked in tests/test_image_dependencies.py."""
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER 10001", dockerfile, re.MULTILINE)
     assert "HEALTHCHECK" in dockerfile and "schulerfolg.healthcheck" in dockerfile
@@ -269,26 +270,7 @@ def test_the_dockerfile_installs_each_service_from_the_lockfile(tmp_path):
     for copy_line in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.MULTILINE):
         for source in copy_line.split():
             assert source not in ignored, f"{source} is copied but in .dockerignore"
-    packages = {s: f"schulerfolg-{s}" for s in SERVICES}
     assert "gateway" not in re.sub(r"^#.*$", "", dockerfile, flags=re.MULTILINE)  # Caddy's image
-    for image, package in packages.items():
-        command = install.group(0).replace('"$package"', package).split() + ["--dry-run"]
-        result = subprocess.run(
-            command,
-            cwd=ROOT,
-            env={
-                **{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
-                "UV_PROJECT_ENVIRONMENT": str(tmp_path / image),
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        would_install = set(re.findall(r"^ \+ ([\w.-]+)(?:==| @)", result.stderr, re.MULTILINE))
-        assert {package, "uvicorn", "h11"} <= would_install, result.stderr
-        assert "pytest" not in would_install  # no development packages in the image
 
 
 # --------------------------------------------------------------------------- Helm
