@@ -219,8 +219,13 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         )
 
     # Metrics are labelled with the route template (bounded), never the raw path.
-    templates = {id(r): API_PREFIX + r.path for router in definition.routers for r in router.routes}
-    templates |= {id(r): r.path for r in ops_router.routes}
+    templates = {
+        id(r): API_PREFIX + r.path
+        for router in definition.routers
+        for r in router.routes
+        if isinstance(r, APIRoute)
+    }
+    templates |= {id(r): r.path for r in ops_router.routes if isinstance(r, APIRoute)}
 
     @app.middleware("http")
     async def refuse_control_characters(request: Request, call_next: Any) -> Any:
@@ -264,6 +269,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     # Outside the tracing middleware (which wraps the stack the same way): a request's trace
     # starts from its own traceparent header or nothing, never from an earlier request.
     build_stack = app.build_middleware_stack
+    # method-assign: Starlette has no hook around the built stack, so its builder is wrapped.
     app.build_middleware_stack = lambda: FreshContext(build_stack())  # type: ignore[method-assign]
     return app
 
@@ -284,7 +290,8 @@ def document_body_problems(router: APIRouter) -> None:
 
 def get_runtime(request: Request) -> Runtime:
     """The running service (FastAPI dependency)."""
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -400,7 +400,8 @@ def mint_token(
         Path(private_key_path).read_bytes(), password=None
     )
     algorithms = _algorithms_for(private_key)
-    if not algorithms:
+    signing = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    if not algorithms or not isinstance(private_key, signing):
         raise ValueError("the signing key must be an Ed25519, RSA or P-256 private key")
 
     now = datetime.now(UTC).replace(microsecond=0)

@@ -11,11 +11,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, not_, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -113,7 +113,9 @@ def apply_changes(entity: EntityFields, changes: dict[str, Any]) -> list[str]:
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct of the session's dialect (it offers ``on_conflict_do_nothing``)."""
-    return sqlite.insert if session.bind.dialect.name == "sqlite" else postgresql.insert
+    bind = session.bind
+    assert bind is not None, "the service's sessions are bound to its engine"
+    return sqlite.insert if bind.dialect.name == "sqlite" else postgresql.insert
 
 
 async def upsert_newer(
@@ -138,8 +140,13 @@ async def upsert_newer(
         set_={k: statement.excluded[k] for k in (only or values) if k not in keys},
         where=newer if unless is None else and_(newer, not_(unless)),
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(await session.execute(statement)))
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """The number of rows an INSERT, UPDATE or DELETE wrote (SQLAlchemy types ``execute`` as
+    answering a plain ``Result``; for these statements it is a ``CursorResult``)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

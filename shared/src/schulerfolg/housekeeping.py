@@ -16,7 +16,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import delete
 
-from schulerfolg.db import Database, utcnow
+from schulerfolg.db import Database, affected_rows, utcnow
 from schulerfolg.tables import PlatformTables
 from schulerfolg.tasks import cancel_and_wait
 
@@ -69,7 +69,7 @@ class Housekeeping:
             inbox = await session.execute(
                 delete(t.inbox).where(t.inbox.c.processed_at < now - self.retention.inbox)
             )
-        purged = Purged(outbox.rowcount or 0, keys.rowcount or 0, inbox.rowcount or 0)
+        purged = Purged(affected_rows(outbox), affected_rows(keys), affected_rows(inbox))
         if any((purged.outbox, purged.idempotency_keys, purged.inbox)):
             log.info("housekeeping.purged", **purged.__dict__)
         return purged

@@ -25,6 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from starlette.types import ASGIApp, Receive, Scope, Send
+from structlog.typing import EventDict
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Phone numbers as written in Germany: +49 …, 0049 …, 0391 / 123-456 …; at least 7 digits.
@@ -51,7 +52,7 @@ def _mask(value: Any) -> Any:
     return mask_personal_data(value if isinstance(value, str) else str(value))
 
 
-def _redact(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _redact(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
     return {
         (key if key in _SAFE_KEYS else mask_personal_data(str(key))): (
             value if key in _SAFE_KEYS else _mask(value)
@@ -60,7 +61,7 @@ def _redact(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, A
     }
 
 
-def _add_trace(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_trace(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
     span = trace.get_current_span()
     ctx = span.get_span_context()
     if ctx.is_valid:
@@ -72,7 +73,7 @@ def _add_trace(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
     """Route structlog and standard logging through one renderer with trace ids and masking."""
 
-    def add_service(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def add_service(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service", service)
         return event_dict
 

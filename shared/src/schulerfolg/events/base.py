@@ -13,8 +13,10 @@ producer and consumer share them. Schemas only grow; a breaking change is a new 
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -76,7 +78,7 @@ E = TypeVar("E", bound=type[EventPayload])
 _REGISTRY: dict[tuple[str, int], type[EventPayload]] = {}
 
 
-def event_name(name: str, *, version: int = 1, plural: str | None = None):  # noqa: ANN201
+def event_name(name: str, *, version: int = 1, plural: str | None = None) -> Callable[[E], E]:
     """Class decorator: name a payload ``<service>.<entity>.<action>`` and register its version."""
     parts = name.split(".")
     if len(parts) != 3 or not all(_TOKEN.match(p) for p in parts):
@@ -138,7 +140,7 @@ class CloudEvent(BaseModel, Generic[P]):
     data: P
 
     @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
         """``<Payload>Event`` for a payload class; pydantic's default name otherwise."""
         (payload,) = params
         if isinstance(payload, type) and issubclass(payload, EventPayload):
@@ -149,7 +151,7 @@ class CloudEvent(BaseModel, Generic[P]):
     def wrap(cls, payload: EventPayload, *, entity_id: str, region: str) -> CloudEvent[Any]:
         """Put ``payload`` into an envelope for the entity ``entity_id`` in ``region``."""
         meta = payload.event_meta
-        return CloudEvent[type(payload)](  # type: ignore[misc]
+        return envelope_class(builtins.type(payload))(
             source=f"/{meta.service}",
             type=meta.cloudevent_type,
             subject=f"{meta.entity_plural}/{entity_id}",
@@ -162,6 +164,11 @@ class CloudEvent(BaseModel, Generic[P]):
         return self.data.event_meta.nats_subject(self.region)
 
 
+def envelope_class(cls: builtins.type[EventPayload]) -> builtins.type[CloudEvent[Any]]:
+    """``CloudEvent[cls]`` for a payload class known only at run time."""
+    return CloudEvent[cls]  # type: ignore[valid-type]  # a run-time class is no static type
+
+
 class EventDecodeError(ValueError):
     """A message that can never be processed: not JSON, not a CloudEvent, unknown type or version."""
 
@@ -169,6 +176,7 @@ class EventDecodeError(ValueError):
 def decode_event(raw: bytes | str) -> CloudEvent[Any]:
     """Parse a structured-mode CloudEvent and validate its ``data`` with the registered class."""
     try:
+        # type-var: the payload class is known once the type is read; until then data is a dict.
         envelope = CloudEvent[dict[str, Any]].model_validate_json(raw)  # type: ignore[type-var]
     except ValidationError as exc:
         raise EventDecodeError(f"not a CloudEvent: {exc.errors(include_input=False)}") from exc
@@ -181,4 +189,4 @@ def decode_event(raw: bytes | str) -> CloudEvent[Any]:
         raise EventDecodeError(
             f"invalid data for {envelope.type}: {exc.errors(include_input=False)}"
         ) from exc
-    return CloudEvent[cls](**{**envelope.__dict__, "data": data})  # type: ignore[valid-type]
+    return envelope_class(cls)(**{**envelope.__dict__, "data": data})

@@ -48,10 +48,6 @@ def allow_body_bytes(limit: Callable[[Any], int]) -> Any:
     return Depends(raise_cap)
 
 
-def _needs_token(dependant: Dependant) -> bool:
-    return any(sub.call is current_principal or _needs_token(sub) for sub in dependant.dependencies)
-
-
 class BodyGuard:
     """Authenticate before reading, and cap every request body (see the module docstring)."""
 

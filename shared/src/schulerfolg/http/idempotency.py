@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.auth import OptionalPrincipal
-from schulerfolg.db import dialect_insert, utcnow
+from schulerfolg.db import affected_rows, dialect_insert, utcnow
 from schulerfolg.http.problems import Conflict, FieldError, Unprocessable
 from schulerfolg.tables import PlatformTables
 
@@ -92,7 +92,7 @@ async def run_idempotent(
         .values(scope=key.scope, key=key.key, fingerprint=digest, created_at=utcnow())
         .on_conflict_do_nothing()
     )
-    if claimed.rowcount == 0:
+    if affected_rows(claimed) == 0:
         row = (
             await session.execute(
                 select(table).where(table.c.scope == key.scope, table.c.key == key.key)

@@ -28,8 +28,8 @@ SECURITY_SCHEMES = {
         "description": "An access token of the identity provider (locally: `schulerfolg token`).",
     }
 }
-REQUIRED = [{BEARER: []}]
-OPTIONAL = [{}, {BEARER: []}]
+REQUIRED: list[dict[str, list[str]]] = [{BEARER: []}]
+OPTIONAL: list[dict[str, list[str]]] = [{}, {BEARER: []}]
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 _PROBLEM_REF = {"$ref": f"#/components/schemas/{ProblemDetails.__name__}"}
 
@@ -100,4 +100,4 @@ def install_openapi(app: FastAPI) -> None:
             conform(document)
         return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it

@@ -20,7 +20,8 @@ ops_router = APIRouter(tags=["operations"])
 
 
 def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 @ops_router.get("/healthz", summary="Liveness: the process answers")

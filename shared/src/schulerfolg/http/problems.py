@@ -7,6 +7,7 @@ exceptions into ``application/problem+json``. Nothing a client sends may end in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -67,7 +68,7 @@ class Problem(StarletteHTTPException):
         title: str | None = None,
     ) -> None:
         super().__init__(self.status, detail or self.title, headers)
-        self.detail = detail
+        self.detail = detail  # type: ignore[assignment]  # None: no detail in the body (str in HTTPException)
         self.rule = rule
         self.errors = errors
         self.headers = headers or {}
@@ -162,7 +163,7 @@ def problem_responses(
 
 
 def problem_response(
-    problem: ProblemDetails, headers: dict[str, str] | None = None
+    problem: ProblemDetails, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """A JSON response with the problem+json media type."""
     return JSONResponse(

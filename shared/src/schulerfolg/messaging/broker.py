@@ -22,7 +22,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 
 from schulerfolg.db import Database
-from schulerfolg.events.base import SUBJECT_PREFIX, CloudEvent, registered_events
+from schulerfolg.events.base import SUBJECT_PREFIX, envelope_class, registered_events
 from schulerfolg.messaging.consumer import ConsumerSpec, InboxConsumer, RetryPolicy
 from schulerfolg.messaging.pull import PullConsumer
 from schulerfolg.tables import PlatformTables
@@ -166,7 +166,7 @@ class Messaging:
                 self.documentation.publisher(
                     meta.subject_template,
                     stream=js_stream,
-                    schema=CloudEvent[cls],  # type: ignore[valid-type]
+                    schema=envelope_class(cls),
                     title=meta.cloudevent_type,
                     description=(cls.__doc__ or "").strip(),
                 )

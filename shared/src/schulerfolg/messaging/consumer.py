@@ -30,7 +30,7 @@ import structlog
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schulerfolg.db import Database, dialect_insert, utcnow
+from schulerfolg.db import Database, affected_rows, dialect_insert, utcnow
 from schulerfolg.events.base import (
     SUBJECT_PREFIX,
     CloudEvent,
@@ -124,7 +124,7 @@ class RetryPolicy:
 
     def delay(self, delivered: int) -> float:
         """Seconds before the next delivery after ``delivered`` failed ones."""
-        return min(self.backoff_base * 2 ** max(delivered - 1, 0), self.backoff_max)
+        return float(min(self.backoff_base * 2 ** max(delivered - 1, 0), self.backoff_max))
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class InboxConsumer:
                         processed_at=utcnow(),
                     )
                 )
-                if inserted.rowcount == 0:
+                if affected_rows(inserted) == 0:
                     bound.info("consumer.duplicate_skipped")
                     return Decision(Outcome.ACK, note="duplicate")
                 await self.spec.handler(session, event)
@@ -242,7 +242,7 @@ class InboxConsumer:
 
         ``event`` is the decoded event when a single decodable one is parked."""
         now = utcnow()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "consumer": self.spec.name,
                 "event_id": str(event.id) if event else item.delivery.message_id,

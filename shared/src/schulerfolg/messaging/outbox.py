@@ -220,7 +220,7 @@ class OutboxRelay:
             raise RuntimeError(f"publish failed: {failed[0].error}")
         return len(results)
 
-    async def _publish_rows(self, rows: list[Row[Any]]) -> list[_Result]:
+    async def _publish_rows(self, rows: Sequence[Row[Any]]) -> list[_Result]:
         results: list[_Result] = []
         for row in rows:
             carrier = {"traceparent": row.traceparent or "", "tracestate": row.tracestate or ""}
