@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import JSON, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from offers.common import TARGET_GROUPS, TOPICS
 from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
 from offers.statistics.schemas import SCHOOL_TYPES
-from offers.topics import TARGET_GROUPS, TOPICS
 from schulerfolg.regions import REGIONS
 
 REGION_LIST = sorted(REGIONS)

@@ -27,9 +27,8 @@ from offers.applications.schemas import (
     TopicSlug,
     WithdrawBody,
 )
-from offers.common import check_region_filter
+from offers.common import TOPICS, check_region_filter
 from offers.models import Application
-from offers.topics import TOPICS
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.etag import IfMatch, etag, set_etag

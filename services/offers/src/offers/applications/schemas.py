@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
-from offers.common import LongText, Text, reject_null
+from offers.common import TOPICS, LongText, Text, reject_null
 from offers.models import Application, Decision, StatusChange
-from offers.topics import TOPICS
 from schulerfolg.http.validation import RequestModel
 
 Status = Literal[

@@ -25,9 +25,9 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from offers.common import TARGET_GROUPS
 from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
 from offers.statistics.schemas import UNKNOWN_SCHOOL_TYPE, Sums
-from offers.topics import TARGET_GROUPS
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from offers.applications.rules import FUNDED
-from offers.topics import TARGET_GROUPS
+from offers.common import TARGET_GROUPS
 
 STATUSES = (
     "draft",

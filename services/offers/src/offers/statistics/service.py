@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.applications import access
+from offers.common import TARGET_GROUPS, TOPICS
 from offers.funds import service as funds_service
 from offers.models import Fund
 from offers.statistics import repository
@@ -34,7 +35,6 @@ from offers.statistics.schemas import (
     TopicFigures,
     rate,
 )
-from offers.topics import TARGET_GROUPS, TOPICS
 from schulerfolg.auth import Principal
 from schulerfolg.http.problems import FieldError, Forbidden, Unprocessable
 from schulerfolg.regions import REGION_SLUGS, REGIONS, check_region
