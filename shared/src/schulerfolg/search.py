@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -36,7 +37,7 @@ def search_text(*parts: str | None) -> str:
     return " | ".join(sorted(variants))[:2000]
 
 
-def matches(column: ColumnElement[Any], query: str) -> ColumnElement[bool]:
+def matches(column: ColumnElement[Any] | Mapped[Any], query: str) -> ColumnElement[bool]:
     """``column`` contains the folded ``query`` (LIKE with its wildcards escaped)."""
     folded = fold(query)
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

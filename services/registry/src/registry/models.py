@@ -6,14 +6,20 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, text
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
 metadata = make_metadata()
-Base = make_model_base(metadata)
+
+
+class Base(SQLModel, registry=registry(metadata=metadata)):
+    pass
+
+
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
 
@@ -35,7 +41,7 @@ def region_id(slug: str) -> uuid.UUID:
     return uuid.uuid5(REGION_ID_NAMESPACE, f"region:{slug}")
 
 
-class Region(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Region(EntityFields, Base, table=True):
     """One of the 14 regions (11 districts, 3 district-free cities) and its network office."""
 
     __tablename__ = "regions"
@@ -62,7 +68,7 @@ class Region(EntityFields, Base, table=True):  # type: ignore[call-arg]
     office_sources: str | None = Field(default=None, max_length=2000)
 
 
-class Organization(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Organization(EntityFields, Base, table=True):
     """A provider or partner: youth welfare (public or free), municipality, school association…"""
 
     __tablename__ = "organizations"
@@ -81,7 +87,7 @@ class Organization(EntityFields, Base, table=True):  # type: ignore[call-arg]
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class School(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class School(EntityFields, Base, table=True):
     """A school with its official number, type, address, region and school social work."""
 
     __tablename__ = "schools"
@@ -114,7 +120,7 @@ class School(EntityFields, Base, table=True):  # type: ignore[call-arg]
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Person(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Person(EntityFields, Base, table=True):
     """A contact person or staff member; after erasure an anonymous tombstone."""
 
     __tablename__ = "persons"
@@ -135,7 +141,7 @@ class Person(EntityFields, Base, table=True):  # type: ignore[call-arg]
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Material(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Material(EntityFields, Base, table=True):
     """A download (guide, leaflet, contact list, documentation) with its stored file."""
 
     __tablename__ = "materials"

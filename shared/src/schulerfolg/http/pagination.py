@@ -18,6 +18,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 
 from schulerfolg.http.problems import BadRequest, FieldError
@@ -87,7 +88,7 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     *,
-    key: Sequence[ColumnElement[Any]],
+    key: Sequence[ColumnElement[Any] | Mapped[Any]],
     params: PageParams,
     key_of: Any,
 ) -> tuple[list[Any], str | None]:
@@ -107,10 +108,10 @@ async def paginate(
     return rows, next_cursor
 
 
-def _from_cursor(column: ColumnElement[Any], value: Any) -> Any:
+def _from_cursor(column: ColumnElement[Any] | Mapped[Any], value: Any) -> Any:
     """The cursor value as the column's Python type; a 400 problem for anything else."""
     try:
-        python_type = column.type.python_type
+        python_type = column.type.python_type  # type: ignore[union-attr]  # a mapped attribute has its column's type
     except NotImplementedError:
         python_type = str
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.materials.schemas import STATE
 from registry.models import Material
@@ -19,17 +20,17 @@ async def list_materials(
     ``region`` filters by slug; ``"state"`` lists the state-wide ones. ``q`` searches title and
     description, ignoring case and umlaut spelling.
     """
-    statement = select(Material).where(Material.deleted_at.is_(None))
+    statement = select(Material).where(col(Material.deleted_at).is_(None))
     if region == STATE:
-        statement = statement.where(Material.region.is_(None))
+        statement = statement.where(col(Material.region).is_(None))
     elif region is not None:
-        statement = statement.where(Material.region == region)
+        statement = statement.where(col(Material.region) == region)
     if q:
-        statement = statement.where(matches(Material.search_text, q))
+        statement = statement.where(matches(col(Material.search_text), q))
     return await paginate(
         session,
         statement,
-        key=[Material.title, Material.id],
+        key=[col(Material.title), col(Material.id)],
         params=page,
         key_of=lambda m: [m.title, m.id],
     )

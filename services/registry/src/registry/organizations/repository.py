@@ -8,6 +8,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.models import Organization, Person, Region, School
 from schulerfolg.events.base import STATE
@@ -24,19 +25,19 @@ async def list_organizations(
     q: str | None = None,
 ) -> tuple[list[Organization], str | None]:
     """Organisations that are not deleted, by (name, id), one page; ``region="state"`` is null."""
-    statement = select(Organization).where(Organization.deleted_at.is_(None))
+    statement = select(Organization).where(col(Organization.deleted_at).is_(None))
     if region == STATE:
-        statement = statement.where(Organization.region.is_(None))
+        statement = statement.where(col(Organization.region).is_(None))
     elif region is not None:
-        statement = statement.where(Organization.region == region)
+        statement = statement.where(col(Organization.region) == region)
     if kind is not None:
-        statement = statement.where(Organization.kind == kind)
+        statement = statement.where(col(Organization.kind) == kind)
     if q:
-        statement = statement.where(matches(Organization.search_text, q))
+        statement = statement.where(matches(col(Organization.search_text), q))
     return await paginate(
         session,
         statement,
-        key=[Organization.name, Organization.id],
+        key=[col(Organization.name), col(Organization.id)],
         params=page,
         key_of=lambda o: [o.name, o.id],
     )
@@ -56,7 +57,7 @@ async def get_active_organization(
     makes this lookup find nothing.
     """
     statement = select(Organization).where(
-        Organization.id == organization_id, Organization.deleted_at.is_(None)
+        col(Organization.id) == organization_id, col(Organization.deleted_at).is_(None)
     )
     if lock is not None:
         statement = statement.with_for_update(read=lock == "share")
@@ -78,12 +79,14 @@ class Usage:
 async def organization_usage(session: AsyncSession, organization_id: uuid.UUID) -> Usage:
     """How many live schools, non-erased persons and regional offices name the organisation."""
     schools = select(func.count()).where(
-        School.social_work_provider_id == organization_id, School.deleted_at.is_(None)
+        col(School.social_work_provider_id) == organization_id, col(School.deleted_at).is_(None)
     )
     persons = select(func.count()).where(
-        Person.organization_id == organization_id, Person.erased_at.is_(None)
+        col(Person.organization_id) == organization_id, col(Person.erased_at).is_(None)
     )
-    offices = select(func.count()).where(Region.office_provider_organization_id == organization_id)
+    offices = select(func.count()).where(
+        col(Region.office_provider_organization_id) == organization_id
+    )
     return Usage(
         schools=await session.scalar(schools) or 0,
         persons=await session.scalar(persons) or 0,

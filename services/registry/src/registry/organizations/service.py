@@ -164,7 +164,7 @@ async def delete_organization(
     await outbox.append(
         session,
         OrganizationDeleted(
-            id=str(organization.id), region=organization.region, version=organization.version
+            id=organization.id, region=organization.region, version=organization.version
         ),
         entity_id=str(organization.id),
         region=subject_region(organization.region),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.models import Organization, Person, School, platform
 from schulerfolg.events.base import STATE
@@ -41,30 +42,30 @@ async def list_persons(
     A reader sees public persons, plus every person of ``readable_regions``, or everyone with
     ``see_all``. ``region="state"`` selects state-level persons.
     """
-    statement = select(Person).where(Person.erased_at.is_(None))
+    statement = select(Person).where(col(Person.erased_at).is_(None))
     if not see_all:
-        visible = [Person.public.is_(True)]
+        visible = [col(Person.public).is_(True)]
         if readable_regions:
-            visible.append(Person.region.in_(sorted(readable_regions)))
+            visible.append(col(Person.region).in_(sorted(readable_regions)))
         statement = statement.where(or_(*visible))
     if region == STATE:
-        statement = statement.where(Person.region.is_(None))
+        statement = statement.where(col(Person.region).is_(None))
     elif region is not None:
-        statement = statement.where(Person.region == region)
+        statement = statement.where(col(Person.region) == region)
     if function is not None:
-        statement = statement.where(Person.function == function)
+        statement = statement.where(col(Person.function) == function)
     if organization_id is not None:
-        statement = statement.where(Person.organization_id == organization_id)
+        statement = statement.where(col(Person.organization_id) == organization_id)
     if school_id is not None:
-        statement = statement.where(Person.school_id == school_id)
+        statement = statement.where(col(Person.school_id) == school_id)
     if public is not None:
-        statement = statement.where(Person.public.is_(public))
+        statement = statement.where(col(Person.public).is_(public))
     if q:
-        statement = statement.where(matches(Person.search_text, q))
+        statement = statement.where(matches(col(Person.search_text), q))
     return await paginate(
         session,
         statement,
-        key=[Person.name, Person.id],
+        key=[col(Person.name), col(Person.id)],
         params=page,
         key_of=lambda p: [p.name, p.id],
     )
@@ -74,7 +75,7 @@ async def get_person(
     session: AsyncSession, person_id: uuid.UUID, *, for_update: bool = False
 ) -> Person | None:
     """A person (erased ones too) by id, locked for a change when asked."""
-    statement = select(Person).where(Person.id == person_id)
+    statement = select(Person).where(col(Person.id) == person_id)
     if for_update:
         statement = statement.with_for_update()
     return (await session.scalars(statement)).one_or_none()
@@ -88,9 +89,9 @@ async def get_school(
     ``lock`` takes a shared row lock (``FOR SHARE``), so a concurrent deletion of the school
     waits for the person being attached to it, as with ``get_active_organization``.
     """
-    statement = select(School).where(School.id == school_id)
+    statement = select(School).where(col(School.id) == school_id)
     if active:
-        statement = statement.where(School.deleted_at.is_(None))
+        statement = statement.where(col(School.deleted_at).is_(None))
     if lock:
         statement = statement.with_for_update(read=True)
     return (await session.scalars(statement)).one_or_none()
@@ -104,16 +105,16 @@ async def persons_deriving_region_from(
 ) -> list[Person]:
     """Non-erased persons whose region comes from the school, or from the organisation (when
     they have no school), locked for the change."""
-    statement = select(Person).where(Person.erased_at.is_(None))
+    statement = select(Person).where(col(Person.erased_at).is_(None))
     if school_id is not None:
-        statement = statement.where(Person.school_id == school_id)
+        statement = statement.where(col(Person.school_id) == school_id)
     elif organization_id is not None:
         statement = statement.where(
-            Person.organization_id == organization_id, Person.school_id.is_(None)
+            col(Person.organization_id) == organization_id, col(Person.school_id).is_(None)
         )
     else:
         return []
-    return list((await session.scalars(statement.order_by(Person.id).with_for_update())).all())
+    return list((await session.scalars(statement.order_by(col(Person.id)).with_for_update())).all())
 
 
 async def delete_personal_outbox_rows(session: AsyncSession, person_id: uuid.UUID) -> int:
@@ -146,18 +147,25 @@ async def contact_list(session: AsyncSession, region: str) -> list[tuple[Person,
     """A region's public, non-erased persons with their school's or organisation's name, by
     function and name."""
     institution = (
-        select(School.name)
-        .where(School.id == Person.school_id, School.deleted_at.is_(None))
+        select(col(School.name))
+        .where(col(School.id) == col(Person.school_id), col(School.deleted_at).is_(None))
         .scalar_subquery()
     )
     organization = (
-        select(Organization.name)
-        .where(Organization.id == Person.organization_id, Organization.deleted_at.is_(None))
+        select(col(Organization.name))
+        .where(
+            col(Organization.id) == col(Person.organization_id),
+            col(Organization.deleted_at).is_(None),
+        )
         .scalar_subquery()
     )
     statement = (
         select(Person, func.coalesce(institution, organization))
-        .where(Person.region == region, Person.public.is_(True), Person.erased_at.is_(None))
-        .order_by(Person.function, Person.name, Person.id)
+        .where(
+            col(Person.region) == region,
+            col(Person.public).is_(True),
+            col(Person.erased_at).is_(None),
+        )
+        .order_by(col(Person.function), col(Person.name), col(Person.id))
     )
     return [(row[0], row[1]) for row in (await session.execute(statement)).all()]

@@ -98,7 +98,7 @@ class PersonPublic(BaseModel):
         return cls(
             id=person.id,
             name=person.name or "",
-            function=person.function,  # type: ignore[arg-type]
+            function=person.function,  # type: ignore[arg-type]  # a text column; written only from the Literal
             email=person.email,
             phone=person.phone,
             organization_id=person.organization_id,

@@ -9,6 +9,7 @@ name, e-mail address or phone number.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -140,7 +141,7 @@ async def _resolve_region(
     *,
     school_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
-    attached: set[str],
+    attached: AbstractSet[str],
     region: str | None,
     region_sent: bool,
     current_region: str | None,
@@ -310,7 +311,7 @@ async def erase_person(
     stored_responses = await repository.delete_person_idempotency_records(session, person.id)
     await outbox.append(
         session,
-        PersonErased(id=str(person.id)),
+        PersonErased(id=person.id),
         entity_id=str(person.id),
         region=subject_region(person.region),
     )
@@ -358,7 +359,7 @@ async def contact_list(*, session: AsyncSession, slug: str) -> list[ContactEntry
         ContactEntry(
             id=person.id,
             name=person.name or "",
-            function=person.function,  # type: ignore[arg-type]
+            function=person.function,  # type: ignore[arg-type]  # a text column; written only from the Literal
             function_label=FUNCTION_LABELS.get(person.function, person.function),
             email=person.email,
             phone=person.phone,

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.models import Region
-from schulerfolg.db import dialect_insert
+from schulerfolg.db import affected_rows, dialect_insert
 from schulerfolg.http.pagination import PageParams, paginate
 
 
@@ -18,9 +19,9 @@ async def list_regions(
     """Regions ordered by slug, one page."""
     statement = select(Region)
     if kind is not None:
-        statement = statement.where(Region.kind == kind)
+        statement = statement.where(col(Region.kind) == kind)
     return await paginate(
-        session, statement, key=[Region.slug], params=page, key_of=lambda r: [r.slug]
+        session, statement, key=[col(Region.slug)], params=page, key_of=lambda r: [r.slug]
     )
 
 
@@ -28,7 +29,7 @@ async def get_region(
     session: AsyncSession, slug: str, *, for_update: bool = False
 ) -> Region | None:
     """One region by slug (locked for an update when asked)."""
-    statement = select(Region).where(Region.slug == slug)
+    statement = select(Region).where(col(Region.slug) == slug)
     if for_update:
         statement = statement.with_for_update()
     return (await session.scalars(statement)).one_or_none()
@@ -39,5 +40,4 @@ async def insert_missing_regions(session: AsyncSession, rows: list[dict[str, Any
     statement = (
         dialect_insert(session)(Region).values(rows).on_conflict_do_nothing(index_elements=["slug"])
     )
-    result = await session.execute(statement)
-    return result.rowcount or 0
+    return affected_rows(await session.execute(statement))

@@ -63,7 +63,7 @@ class RegionPublic(BaseModel):
             slug=region.slug,
             name=region.name,
             name_official=region.name_official,
-            kind=region.kind,  # type: ignore[arg-type]
+            kind=region.kind,  # type: ignore[arg-type]  # a text column; written only from the Literal
             district_key=region.district_key,
             nuts3=region.nuts3,
             population=region.population,
@@ -92,7 +92,7 @@ def office_public(region: Region) -> OfficePublic:
     return OfficePublic(
         name=region.office_name,
         provider_name=region.office_provider_name,
-        provider_kind=region.office_provider_kind,  # type: ignore[arg-type]
+        provider_kind=region.office_provider_kind,  # type: ignore[arg-type]  # a text column; the seed writes only the Literal values
         provider_organization_id=region.office_provider_organization_id,
         address=Address(
             street=region.office_street,

@@ -86,7 +86,7 @@ def region_seeds() -> tuple[RegionSeed, ...]:
                 office_street=street,
                 office_postal_code=postal_code,
                 office_city=city,
-                office_data_status=(office["status"].split() or [None])[0],
+                office_data_status=next(iter(office["status"].split()), None),
                 office_sources=office["sources"] or None,
             )
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -205,7 +205,7 @@ async def read_csv_upload(request: Request) -> bytes:
     if not multipart:
         return bytes(body)
 
-    async def replay() -> dict:
+    async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": bytes(body), "more_body": False}
 
     # The body is read (and capped) already; the form parser reads it again from memory.

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.models import Organization, School
 from schulerfolg.http.pagination import PageParams, paginate
@@ -27,19 +28,19 @@ async def list_schools(
     q: str | None = None,
 ) -> tuple[list[School], str | None]:
     """Schools that are not deleted, ordered by name (then id), one page."""
-    statement = select(School).where(School.deleted_at.is_(None))
+    statement = select(School).where(col(School.deleted_at).is_(None))
     if region is not None:
-        statement = statement.where(School.region == region)
+        statement = statement.where(col(School.region) == region)
     if school_type is not None:
-        statement = statement.where(School.school_type == school_type)
+        statement = statement.where(col(School.school_type) == school_type)
     if has_school_social_work is not None:
-        statement = statement.where(School.has_school_social_work == has_school_social_work)
+        statement = statement.where(col(School.has_school_social_work) == has_school_social_work)
     if q:
-        statement = statement.where(matches(School.search_text, q))
+        statement = statement.where(matches(col(School.search_text), q))
     return await paginate(
         session,
         statement,
-        key=[School.name, School.id],
+        key=[col(School.name), col(School.id)],
         params=page,
         key_of=lambda s: [s.name, s.id],
     )
@@ -49,7 +50,7 @@ async def get_school(
     session: AsyncSession, school_id: uuid.UUID, *, for_update: bool = False
 ) -> School | None:
     """A school that is not deleted (locked for an update when asked)."""
-    statement = select(School).where(School.id == school_id, School.deleted_at.is_(None))
+    statement = select(School).where(col(School.id) == school_id, col(School.deleted_at).is_(None))
     if for_update:
         statement = statement.with_for_update()
     return (await session.scalars(statement)).one_or_none()
@@ -59,11 +60,11 @@ async def school_number_taken(
     session: AsyncSession, school_number: str, *, except_id: uuid.UUID | None = None
 ) -> bool:
     """Whether another school that is not deleted has ``school_number``."""
-    statement = select(School.id).where(
-        School.school_number == school_number, School.deleted_at.is_(None)
+    statement = select(col(School.id)).where(
+        col(School.school_number) == school_number, col(School.deleted_at).is_(None)
     )
     if except_id is not None:
-        statement = statement.where(School.id != except_id)
+        statement = statement.where(col(School.id) != except_id)
     return (await session.scalar(statement.limit(1))) is not None
 
 
@@ -77,10 +78,10 @@ async def schools_by_number(
         statement = (
             select(School)
             .where(
-                School.school_number.in_(numbers[start : start + IN_CHUNK]),
-                School.deleted_at.is_(None),
+                col(School.school_number).in_(numbers[start : start + IN_CHUNK]),
+                col(School.deleted_at).is_(None),
             )
-            .order_by(School.school_number)
+            .order_by(col(School.school_number))
         )
         if for_update:
             statement = statement.with_for_update()
@@ -93,7 +94,7 @@ async def insert_schools(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     # Core, not the ORM's bulk insert: that splits the rows into groups by which values are
     # None (email, phone, …) and ends up sending most of them one by one.
     if rows:
-        await session.execute(insert(School.__table__), rows)
+        await session.execute(insert(School.__table__), rows)  # type: ignore[attr-defined]  # SQLModel sets __table__ at class creation
 
 
 async def active_organization_ids(
@@ -108,12 +109,12 @@ async def active_organization_ids(
     found: set[uuid.UUID] = set()
     for start in range(0, len(ids), IN_CHUNK):
         statement = (
-            select(Organization.id)
+            select(col(Organization.id))
             .where(
-                Organization.id.in_(ids[start : start + IN_CHUNK]),
-                Organization.deleted_at.is_(None),
+                col(Organization.id).in_(ids[start : start + IN_CHUNK]),
+                col(Organization.deleted_at).is_(None),
             )
-            .order_by(Organization.id)
+            .order_by(col(Organization.id))
             .with_for_update(read=True)
         )
         found.update(await session.scalars(statement))

@@ -212,7 +212,7 @@ async def delete_school(
     await outbox.append(
         session,
         SchoolDeleted(
-            id=str(school.id),
+            id=school.id,
             school_number=school.school_number,
             region=school.region,
             version=school.version,
