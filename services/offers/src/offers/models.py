@@ -9,14 +9,20 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base, utcnow
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, utcnow
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
 metadata = make_metadata()
-Base = make_model_base(metadata)
+
+
+class Base(SQLModel, registry=registry(metadata=metadata)):
+    pass
+
+
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
 
@@ -26,7 +32,7 @@ def money(*, nullable: bool = False, default: int | None = 0) -> Any:
     return Field(default=default, sa_type=BigInteger, nullable=nullable)
 
 
-class Fund(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Fund(EntityFields, Base, table=True):
     """A pot of money for school projects or a youth fund, per region (or state-wide) and period."""
 
     __tablename__ = "funds"
@@ -46,7 +52,7 @@ class Fund(EntityFields, Base, table=True):  # type: ignore[call-arg]
     approved_cents: int = money()  # kept with every decision, under the fund's row lock
 
 
-class Application(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Application(EntityFields, Base, table=True):
     """An application for a school project (bildungsbezogenes Angebot) through its whole life."""
 
     __tablename__ = "applications"
@@ -130,7 +136,7 @@ class Application(EntityFields, Base, table=True):  # type: ignore[call-arg]
     search_text: str = Field(default="", max_length=1000)
 
 
-class ApplicationSchool(Base, table=True):  # type: ignore[call-arg]
+class ApplicationSchool(Base, table=True):
     """An application's schools (for the per-school cap, filters and access)."""
 
     __tablename__ = "application_schools"
@@ -141,7 +147,7 @@ class ApplicationSchool(Base, table=True):  # type: ignore[call-arg]
     school_id: uuid.UUID = Field(primary_key=True, index=True)
 
 
-class ApplicationOrganization(Base, table=True):  # type: ignore[call-arg]
+class ApplicationOrganization(Base, table=True):
     """An organisation taking part in an application, as applicant or partner (for access)."""
 
     __tablename__ = "application_organizations"
@@ -152,7 +158,7 @@ class ApplicationOrganization(Base, table=True):  # type: ignore[call-arg]
     organization_id: uuid.UUID = Field(primary_key=True, index=True)
 
 
-class ApplicationTopic(Base, table=True):  # type: ignore[call-arg]
+class ApplicationTopic(Base, table=True):
     """A topic of an application (for the topic filter and statistics)."""
 
     __tablename__ = "application_topics"
@@ -163,7 +169,7 @@ class ApplicationTopic(Base, table=True):  # type: ignore[call-arg]
     topic: str = Field(primary_key=True, max_length=64, index=True)
 
 
-class StatusChange(Base, table=True):  # type: ignore[call-arg]
+class StatusChange(Base, table=True):
     """One step of an application's history: who moved it from which status to which, and why."""
 
     __tablename__ = "application_history"
@@ -181,7 +187,7 @@ class StatusChange(Base, table=True):  # type: ignore[call-arg]
     reason: str | None = Field(default=None, max_length=4000)
 
 
-class Decision(Base, table=True):  # type: ignore[call-arg]
+class Decision(Base, table=True):
     """A decision taken on an application, by the office or a committee — applied or refused."""
 
     __tablename__ = "decisions"
@@ -210,7 +216,7 @@ class Decision(Base, table=True):  # type: ignore[call-arg]
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SchoolView(Base, table=True):  # type: ignore[call-arg]
+class SchoolView(Base, table=True):
     """A school as the registry last described it (from ``registry.school.*`` events)."""
 
     __tablename__ = "schools"
@@ -224,7 +230,7 @@ class SchoolView(Base, table=True):  # type: ignore[call-arg]
     deleted: bool = False
 
 
-class OrganizationView(Base, table=True):  # type: ignore[call-arg]
+class OrganizationView(Base, table=True):
     """An organisation as the registry last described it (from ``registry.organization.*``)."""
 
     __tablename__ = "organizations"
@@ -237,7 +243,7 @@ class OrganizationView(Base, table=True):  # type: ignore[call-arg]
     deleted: bool = False
 
 
-class CommitteeView(Base, table=True):  # type: ignore[call-arg]
+class CommitteeView(Base, table=True):
     """A committee as meetings last described it (from ``meetings.committee.*``): a fund's
     deciding committee must be one of these, of the fund's region."""
 

@@ -16,6 +16,7 @@ import uuid
 
 from sqlalchemy import exists, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from offers.models import Application, ApplicationOrganization, ApplicationSchool, Fund
 from schulerfolg.auth import Principal
@@ -106,18 +107,18 @@ def ensure_may_create(
 def visible_to(principal: Principal) -> ColumnElement[bool]:
     """The SQL condition for the applications the caller may see (for lists and statistics)."""
     if principal.has_role("state_coordinator"):
-        return Application.id.is_not(None)
+        return col(Application.id).is_not(None)
     conditions: list[ColumnElement[bool]] = []
     regions = sorted(principal.regions)
     if principal.has_role("network_office") and regions:
-        conditions.append(Application.region.in_(regions))
+        conditions.append(col(Application.region).in_(regions))
     if principal.has_role("steering_member") and regions:
-        decided_by_committee = select(Fund.id).where(
-            Fund.id == Application.fund_id, Fund.deciding_committee_id.is_not(None)
+        decided_by_committee = select(col(Fund.id)).where(
+            col(Fund.id) == col(Application.fund_id), col(Fund.deciding_committee_id).is_not(None)
         )
         conditions.append(
-            Application.region.in_(regions)
-            & (Application.status != "draft")
+            col(Application.region).in_(regions)
+            & (col(Application.status) != "draft")
             & exists(decided_by_committee)
         )
     if principal.has_role("school") and principal.school_id:
@@ -128,8 +129,8 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
         if school is not None:
             conditions.append(
                 exists().where(
-                    ApplicationSchool.application_id == Application.id,
-                    ApplicationSchool.school_id == school,
+                    col(ApplicationSchool.application_id) == col(Application.id),
+                    col(ApplicationSchool.school_id) == school,
                 )
             )
     if principal.has_role("partner") and principal.organization_id:
@@ -140,8 +141,8 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
         if org is not None:
             conditions.append(
                 exists().where(
-                    ApplicationOrganization.application_id == Application.id,
-                    ApplicationOrganization.organization_id == org,
+                    col(ApplicationOrganization.application_id) == col(Application.id),
+                    col(ApplicationOrganization.organization_id) == org,
                 )
             )
     return or_(*conditions) if conditions else false()

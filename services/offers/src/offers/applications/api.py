@@ -66,7 +66,7 @@ async def list_applications(
     region: Annotated[str | None, Query(max_length=64)] = None,
     status: Status | None = None,
     school_id: uuid.UUID | None = None,
-    topic: TopicSlug | None = None,  # type: ignore[valid-type]
+    topic: TopicSlug | None = None,  # type: ignore[valid-type]  # TopicSlug is built at run time
     q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
 ) -> Page[ApplicationPublic]:
     """The applications the caller may see (by role and region), oldest first."""
@@ -246,7 +246,7 @@ async def decide(
         application_id=application_id,
         body=body,
         if_match=if_match,
-        report_due_weeks=runtime.settings.report_due_weeks,  # type: ignore[attr-defined]
+        report_due_weeks=runtime.settings.report_due_weeks,  # type: ignore[attr-defined]  # the runtime holds OffersSettings
     )
     return _answer(app, response)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, exists, extract, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import SQLModel, col
 
 from offers.applications.rules import FUNDED
 from offers.models import (
@@ -44,30 +46,31 @@ async def list_applications(
     """The applications the caller may see, oldest first, one page, filtered."""
     statement = select(Application).where(visible)
     if fund_id is not None:
-        statement = statement.where(Application.fund_id == fund_id)
+        statement = statement.where(col(Application.fund_id) == fund_id)
     if region is not None:
-        statement = statement.where(Application.region == region)
+        statement = statement.where(col(Application.region) == region)
     if status is not None:
-        statement = statement.where(Application.status == status)
+        statement = statement.where(col(Application.status) == status)
     if school_id is not None:
         statement = statement.where(
             exists().where(
-                ApplicationSchool.application_id == Application.id,
-                ApplicationSchool.school_id == school_id,
+                col(ApplicationSchool.application_id) == col(Application.id),
+                col(ApplicationSchool.school_id) == school_id,
             )
         )
     if topic is not None:
         statement = statement.where(
             exists().where(
-                ApplicationTopic.application_id == Application.id, ApplicationTopic.topic == topic
+                col(ApplicationTopic.application_id) == col(Application.id),
+                col(ApplicationTopic.topic) == topic,
             )
         )
     if q:
-        statement = statement.where(matches(Application.search_text, q))
+        statement = statement.where(matches(col(Application.search_text), q))
     return await paginate(
         session,
         statement,
-        key=[Application.created_at, Application.id],
+        key=[col(Application.created_at), col(Application.id)],
         params=page,
         key_of=lambda a: [a.created_at.isoformat(), a.id],
     )
@@ -76,12 +79,12 @@ async def list_applications(
 async def replace_links(session: AsyncSession, app: Application) -> None:
     """Rewrite the schools, organisations and topics tables from the application's lists."""
     for table in (ApplicationSchool, ApplicationOrganization, ApplicationTopic):
-        await session.execute(delete(table).where(table.application_id == app.id))
+        await session.execute(delete(table).where(col(table.application_id) == app.id))
     orgs = {
         *app.partner_organization_ids,
         *([str(app.applicant_organization_id)] if app.applicant_organization_id else []),
     }
-    rows = [
+    rows: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
         (
             ApplicationSchool,
             [{"application_id": app.id, "school_id": uuid.UUID(s)} for s in app.school_ids],
@@ -92,9 +95,9 @@ async def replace_links(session: AsyncSession, app: Application) -> None:
         ),
         (ApplicationTopic, [{"application_id": app.id, "topic": t} for t in app.topics]),
     ]
-    for table, values in rows:
+    for model, values in rows:
         if values:
-            await session.execute(insert(table), values)
+            await session.execute(insert(model), values)
 
 
 async def funded_in_year(
@@ -107,14 +110,14 @@ async def funded_in_year(
 ) -> list[tuple[int, list[str]]]:
     """(approved cents, school ids) of the fund's funded applications in ``year`` that share a
     school with ``school_ids`` (the application being decided excluded)."""
-    statement = select(Application.approved_cents, Application.school_ids).where(
-        Application.fund_id == fund_id,
-        Application.status.in_(FUNDED),
-        Application.id != excluding,
-        extract("year", Application.start_date) == year,
+    statement = select(col(Application.approved_cents), col(Application.school_ids)).where(
+        col(Application.fund_id) == fund_id,
+        col(Application.status).in_(FUNDED),
+        col(Application.id) != excluding,
+        extract("year", col(Application.start_date)) == year,
         exists().where(
-            ApplicationSchool.application_id == Application.id,
-            ApplicationSchool.school_id.in_([uuid.UUID(s) for s in school_ids]),
+            col(ApplicationSchool.application_id) == col(Application.id),
+            col(ApplicationSchool.school_id).in_([uuid.UUID(s) for s in school_ids]),
         ),
     )
     return [
@@ -148,8 +151,8 @@ async def history(session: AsyncSession, application_id: uuid.UUID) -> list[Stat
     """Every status change, oldest first."""
     statement = (
         select(StatusChange)
-        .where(StatusChange.application_id == application_id)
-        .order_by(StatusChange.at, StatusChange.id)
+        .where(col(StatusChange.application_id) == application_id)
+        .order_by(col(StatusChange.at), col(StatusChange.id))
     )
     return list((await session.scalars(statement)).all())
 
@@ -158,15 +161,15 @@ async def decisions(session: AsyncSession, application_id: uuid.UUID) -> list[De
     """Every decision taken on the application, applied or refused, oldest first."""
     statement = (
         select(Decision)
-        .where(Decision.application_id == application_id)
-        .order_by(Decision.at, Decision.id)
+        .where(col(Decision.application_id) == application_id)
+        .order_by(col(Decision.at), col(Decision.id))
     )
     return list((await session.scalars(statement)).all())
 
 
 async def committee_decision_seen(session: AsyncSession, decision_id: uuid.UUID) -> bool:
     """Whether a committee decision was handled before (applied or refused)."""
-    statement = select(Decision.id).where(Decision.committee_decision_id == decision_id)
+    statement = select(col(Decision.id)).where(col(Decision.committee_decision_id) == decision_id)
     return (await session.scalar(statement)) is not None
 
 

@@ -16,7 +16,7 @@ Status = Literal[
     "draft", "submitted", "returned", "approved", "rejected", "reported", "completed", "withdrawn"
 ]
 TargetGroup = Literal["pupils", "parents", "teachers"]
-TopicSlug = Literal[tuple(TOPICS)]  # type: ignore[valid-type]
+TopicSlug = Literal[tuple(TOPICS)]  # type: ignore[valid-type]  # a Literal built from the vocabulary at run time
 Outcome = Literal["approved", "rejected", "returned"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -66,7 +66,7 @@ class ApplicationFields(RequestModel):
     title: Title
     summary: LongText | None = None
     goals: LongText | None = None
-    topics: list[TopicSlug] = Field(default_factory=list, max_length=len(TOPICS))  # type: ignore[valid-type]
+    topics: list[TopicSlug] = Field(default_factory=list, max_length=len(TOPICS))  # type: ignore[valid-type]  # TopicSlug is built at run time
     target_groups: list[TargetGroup] = Field(default_factory=list, max_length=3)
     planned_participants: Participants = Participants()
     start_date: date | None = None
@@ -94,7 +94,7 @@ class ApplicationUpdate(RequestModel):
     title: Title | None = None
     summary: LongText | None = None
     goals: LongText | None = None
-    topics: list[TopicSlug] | None = Field(None, max_length=len(TOPICS))  # type: ignore[valid-type]
+    topics: list[TopicSlug] | None = Field(None, max_length=len(TOPICS))  # type: ignore[valid-type]  # TopicSlug is built at run time
     target_groups: list[TargetGroup] | None = Field(None, max_length=3)
     planned_participants: Participants | None = None
     start_date: date | None = None
@@ -224,7 +224,7 @@ class ApplicationPublic(BaseModel):
             version=app.version,
             fund_id=app.fund_id,
             region=app.region,
-            status=app.status,  # type: ignore[arg-type]
+            status=app.status,  # type: ignore[arg-type]  # a text column; written only from the Literal
             school_ids=[uuid.UUID(s) for s in app.school_ids],
             applicant_organization_id=app.applicant_organization_id,
             partner_organization_ids=[uuid.UUID(o) for o in app.partner_organization_ids],
@@ -268,7 +268,7 @@ class ApplicationPublic(BaseModel):
 
 def target_groups_of(app: Application) -> list[TargetGroup]:
     """The application's target groups, in their fixed order."""
-    return [g for g in ("pupils", "parents", "teachers") if getattr(app, f"for_{g}")]  # type: ignore[misc]
+    return [g for g in ("pupils", "parents", "teachers") if getattr(app, f"for_{g}")]
 
 
 class HistoryEntry(BaseModel):

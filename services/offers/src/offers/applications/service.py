@@ -543,6 +543,7 @@ async def apply_ruling(
     }
     if ruling.outcome == "approved":
         assert app.end_date is not None
+        assert amount is not None
         await _emit(
             session,
             ApplicationApproved(

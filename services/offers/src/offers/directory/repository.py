@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.db import upsert_newer
@@ -26,7 +27,9 @@ async def live_schools(
 ) -> dict[uuid.UUID, SchoolView]:
     """The schools among ``school_ids`` that exist and are not deleted, by id."""
     rows = await session.scalars(
-        select(SchoolView).where(SchoolView.id.in_(school_ids), SchoolView.deleted.is_(False))
+        select(SchoolView).where(
+            col(SchoolView.id).in_(school_ids), col(SchoolView.deleted).is_(False)
+        )
     )
     return {row.id: row for row in rows}
 
@@ -36,8 +39,8 @@ async def live_organization_ids(
 ) -> set[uuid.UUID]:
     """The ids among ``organization_ids`` of organisations that exist and are not deleted."""
     rows = await session.scalars(
-        select(OrganizationView.id).where(
-            OrganizationView.id.in_(organization_ids), OrganizationView.deleted.is_(False)
+        select(col(OrganizationView.id)).where(
+            col(OrganizationView.id).in_(organization_ids), col(OrganizationView.deleted).is_(False)
         )
     )
     return set(rows)

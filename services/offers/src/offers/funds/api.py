@@ -63,7 +63,7 @@ async def create_fund(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     """For the state coordination (any fund) and a network office (its region's funds)."""
-    settings: OffersSettings = runtime.settings  # type: ignore[assignment]
+    settings: OffersSettings = runtime.settings  # type: ignore[assignment]  # the runtime holds this service's settings
 
     async def create() -> Created:
         fund = await service.create_fund(

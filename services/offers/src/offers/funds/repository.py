@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from offers.models import Fund
 from schulerfolg.events.base import STATE
@@ -23,15 +24,21 @@ async def list_funds(
     """Funds by (period_start desc is not keyset-friendly, so) name and id, one page."""
     statement = select(Fund)
     if region == STATE:
-        statement = statement.where(Fund.region.is_(None))
+        statement = statement.where(col(Fund.region).is_(None))
     elif region is not None:
-        statement = statement.where(Fund.region == region)
+        statement = statement.where(col(Fund.region) == region)
     if kind is not None:
-        statement = statement.where(Fund.kind == kind)
+        statement = statement.where(col(Fund.kind) == kind)
     if active_on is not None:
-        statement = statement.where(Fund.period_start <= active_on, Fund.period_end >= active_on)
+        statement = statement.where(
+            col(Fund.period_start) <= active_on, col(Fund.period_end) >= active_on
+        )
     return await paginate(
-        session, statement, key=[Fund.name, Fund.id], params=page, key_of=lambda f: [f.name, f.id]
+        session,
+        statement,
+        key=[col(Fund.name), col(Fund.id)],
+        params=page,
+        key_of=lambda f: [f.name, f.id],
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -112,7 +112,7 @@ class FundPublic(BaseModel):
         )
 
 
-def fund_event_data(fund: Fund) -> dict[str, object]:
+def fund_event_data(fund: Fund) -> dict[str, Any]:
     """The payload fields of ``offers.fund.*``."""
     return {
         "version": fund.version,

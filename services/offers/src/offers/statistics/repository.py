@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from offers.common import TARGET_GROUPS
 from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
@@ -43,13 +44,13 @@ class Selection:
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions = [self.visible]
         if self.region is not None:
-            conditions.append(Application.region == self.region)
+            conditions.append(col(Application.region) == self.region)
         if self.fund_id is not None:
-            conditions.append(Application.fund_id == self.fund_id)
+            conditions.append(col(Application.fund_id) == self.fund_id)
         if self.start is not None:
-            conditions.append(Application.start_date >= self.start)
+            conditions.append(col(Application.start_date) >= self.start)
         if self.end is not None:
-            conditions.append(Application.start_date <= self.end)
+            conditions.append(col(Application.start_date) <= self.end)
         return conditions
 
 
@@ -70,7 +71,7 @@ def measure_columns(source: Any = None) -> list[Any]:
 
     ``source`` is the column collection the ``MEASURED`` columns come from (default: the
     applications table)."""
-    c = source if source is not None else Application.__table__.c  # type: ignore[attr-defined]
+    c = source if source is not None else Application.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ at class creation
     columns: list[Any] = [
         c.status.label("status"),
         func.count().label("applications"),
@@ -106,9 +107,11 @@ async def parts(session: AsyncSession, selection: Selection) -> list[PartRow]:
     most)."""
     flags = [getattr(Application, f"for_{g}") for g in TARGET_GROUPS]
     statement = (
-        select(Application.region, Application.fund_id, *flags, *measure_columns())
+        select(col(Application.region), col(Application.fund_id), *flags, *measure_columns())
         .where(*selection.conditions())
-        .group_by(Application.region, Application.fund_id, *flags, Application.status)
+        .group_by(
+            col(Application.region), col(Application.fund_id), *flags, col(Application.status)
+        )
     )
     rows = (await session.execute(statement)).mappings().all()
     return [
@@ -125,11 +128,11 @@ async def parts(session: AsyncSession, selection: Selection) -> list[PartRow]:
 async def by_topic(session: AsyncSession, selection: Selection) -> dict[str, Sums]:
     """Figures per topic (an application counts once for each of its topics)."""
     statement = (
-        select(ApplicationTopic.topic.label("key"), *measure_columns())
+        select(col(ApplicationTopic.topic).label("key"), *measure_columns())
         .select_from(Application)
-        .join(ApplicationTopic, ApplicationTopic.application_id == Application.id)
+        .join(ApplicationTopic, col(ApplicationTopic.application_id) == col(Application.id))
         .where(*selection.conditions())
-        .group_by(ApplicationTopic.topic, Application.status)
+        .group_by(col(ApplicationTopic.topic), col(Application.status))
     )
     return await _keyed(session, statement)
 
@@ -139,13 +142,13 @@ async def by_school_type(session: AsyncSession, selection: Selection) -> dict[st
     for it. A school the registry has not told about counts as ``unknown``."""
     # Distinct (application, school type) pairs, each carrying the application's measured
     # columns (they depend on the application alone), so no second pass over applications.
-    school_type = func.coalesce(SchoolView.school_type, literal(UNKNOWN_SCHOOL_TYPE))
-    table = Application.__table__.c  # type: ignore[attr-defined]
+    school_type = func.coalesce(col(SchoolView.school_type), literal(UNKNOWN_SCHOOL_TYPE))
+    table = Application.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ at class creation
     pairs = (
-        select(Application.id, school_type.label("key"), *(table[name] for name in MEASURED))
+        select(col(Application.id), school_type.label("key"), *(table[name] for name in MEASURED))
         .select_from(Application)
-        .join(ApplicationSchool, ApplicationSchool.application_id == Application.id)
-        .outerjoin(SchoolView, SchoolView.id == ApplicationSchool.school_id)
+        .join(ApplicationSchool, col(ApplicationSchool.application_id) == col(Application.id))
+        .outerjoin(SchoolView, col(SchoolView.id) == col(ApplicationSchool.school_id))
         .where(*selection.conditions())
         .distinct()
         .subquery("application_school_types")
@@ -165,5 +168,7 @@ async def funds(session: AsyncSession, fund_ids: Sequence[uuid.UUID]) -> list[Fu
     """The funds with these ids, by name."""
     if not fund_ids:
         return []
-    statement = select(Fund).where(Fund.id.in_(list(fund_ids))).order_by(Fund.name, Fund.id)
+    statement = (
+        select(Fund).where(col(Fund.id).in_(list(fund_ids))).order_by(col(Fund.name), col(Fund.id))
+    )
     return list((await session.scalars(statement)).all())

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,7 +93,7 @@ class Sums:
     reached: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_GROUPS, 0))
 
     @classmethod
-    def of_status_row(cls, row: Mapping[str, Any]) -> Sums:
+    def of_status_row(cls, row: Mapping[Any, Any]) -> Sums:
         """The figures of an aggregate row of applications in one status (labels as
         ``repository.measure_columns`` names them): each sum counts only where it belongs."""
         status = row["status"]
@@ -183,7 +183,7 @@ class Measures(BaseModel):
         }
 
     @classmethod
-    def of(cls, sums: Sums, **keys: Any) -> Any:
+    def of(cls, sums: Sums, **keys: Any) -> Self:
         return cls(**keys, **cls.values_of(sums))
 
 
