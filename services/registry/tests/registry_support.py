@@ -1,40 +1,55 @@
-"""Helpers for the registry's tests: a migrated database, the running app, tokens."""
+"""Helpers for the registry's tests: the registry as the shared tests see it, a migrated
+database, the running app, tokens."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
+import asyncio
+import uuid
 
 from registry.config import RegistrySettings
-from registry.main import MIGRATIONS, create_app
-from schulerfolg_dev.testing import service as service_support
+from registry.main import definition
+from registry.models import Organization
+from schulerfolg.db import utcnow
+from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.service_suite import ServiceCase
 
 Registry = ServiceUnderTest
 
+REGISTRY = ServiceCase(
+    definition=definition,
+    settings_cls=RegistrySettings,
+    read_path="/api/v1/regions",
+    callers=(
+        {"role": "state_coordinator"},
+        {"role": "network_office", "regions": ["boerde"]},
+    ),
+    live_env=lambda tmp: {"REGISTRY_MATERIALS_DIR": str(tmp / "materials")},
+)
 
-async def migrate(url: str) -> None:
-    """Apply the registry's migrations."""
-    await service_support.migrate(MIGRATIONS, url)
-
-
-@asynccontextmanager
-async def start_registry(
-    database_url: str, nats_url: str, key_dir: Path, **overrides: Any
-) -> AsyncIterator[Registry]:
-    """Migrate the database and run the registry app in-process; ``overrides`` are settings."""
-    async with service_support.start_service(
-        create_app=create_app,
-        settings_cls=RegistrySettings,
-        migrations_dir=MIGRATIONS,
-        database_url=database_url,
-        nats_url=nats_url,
-        key_dir=key_dir,
-        **overrides,
-    ) as running_registry:
-        yield running_registry
+migrate = REGISTRY.migrate
+start_registry = REGISTRY.start
 
 
-RegistryFactory = Callable[[str], Awaitable[Registry]]
+async def all_published(registry) -> None:
+    """Wait until the relay has published every row of the outbox to NATS."""
+
+    async def drained() -> bool:
+        backlog, _age = await registry.app.state.runtime.relay.backlog()
+        return backlog == 0
+
+    await eventually(drained, timeout=60)
+    await asyncio.sleep(0.05)  # let the relay go back to waiting
+
+
+async def add_organization(registry, *, deleted: bool = False) -> uuid.UUID:
+    """An organisation row written straight to the database (its API is not under test here)."""
+    organization = Organization(
+        name="AWO Kreisverband Börde e.V.",
+        kind="free_youth_welfare",
+        region="boerde",
+        deleted_at=utcnow() if deleted else None,
+    )
+    async with registry.app.state.runtime.db.transaction() as session:
+        session.add(organization)
+    return organization.id

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_support import migrate
+from registry_support import add_organization, all_published, migrate
 from school_csv import REQUIRED_HEADER, generate_schools, to_csv
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_schools import add_organization, all_published
 
 from registry.__main__ import main as registry_command
 from registry.main import MIGRATIONS

@@ -7,13 +7,12 @@ import uuid
 from typing import Any
 
 import pytest
+from registry_support import add_organization
 from sqlalchemy import func, select
 
-from registry.models import Organization, School
-from schulerfolg.db import utcnow
+from registry.models import School
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
 from schulerfolg_dev.testing.events import EventTap
-from schulerfolg_dev.testing.plugin import eventually
 
 SCHOOL = {
     "school_number": "150830001",
@@ -39,17 +38,6 @@ HARZ_SCHOOL = SCHOOL | {
 }
 
 
-async def all_published(registry) -> None:
-    """Wait until the relay has published every row of the outbox to NATS."""
-
-    async def drained() -> bool:
-        backlog, _age = await registry.app.state.runtime.relay.backlog()
-        return backlog == 0
-
-    await eventually(drained, timeout=60)
-    await asyncio.sleep(0.05)  # let the relay go back to waiting
-
-
 async def create(registry, body: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
     """Create a school as the state coordination; the created school's JSON."""
     response = await registry.client.post(
@@ -68,19 +56,6 @@ async def count(registry, table: Any) -> int:
 
 async def outbox_rows(registry) -> int:
     return await count(registry, registry.app.state.runtime.tables.outbox)
-
-
-async def add_organization(registry, *, deleted: bool = False) -> uuid.UUID:
-    """An organisation row written straight to the database (its API is not under test here)."""
-    organization = Organization(
-        name="AWO Kreisverband Börde e.V.",
-        kind="free_youth_welfare",
-        region="boerde",
-        deleted_at=utcnow() if deleted else None,
-    )
-    async with registry.app.state.runtime.db.transaction() as session:
-        session.add(organization)
-    return organization.id
 
 
 # --------------------------------------------------------------------------- create and read

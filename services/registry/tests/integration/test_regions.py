@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from contract_facts import CONTRACT_REGIONS
 
-from registry.regions.seed import region_seeds
 from schulerfolg.events.registry import RegionUpdated
-from schulerfolg.regions import REGIONS
 from schulerfolg_dev.testing.events import collect_events
 
 OFFICE = {
@@ -249,7 +247,3 @@ async def test_a_crafted_cursor_is_a_400_problem_not_a_500(registry, values):
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert encode_cursor(["boerde"])  # the real encoder still round-trips
-
-
-def test_the_seed_has_the_regions_the_shared_library_validates_with():
-    assert {seed.slug: seed.district_key for seed in region_seeds()} == REGIONS == CONTRACT_REGIONS
