@@ -134,7 +134,7 @@ async def test_quorum_recusal_and_exactly_one_recorded_decision(meetings, nats_u
         )
     assert len(recorded) == 1
     data = recorded[0][0].data
-    assert data.id == decision["id"]
+    assert str(data.id) == decision["id"]
     assert str(data.application_id) == str(event.data.id)
     assert (data.outcome, data.approved_cents, data.conditions) == (
         "approved",

@@ -7,7 +7,6 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from meetings.access import ViewerDep
 from meetings.agenda import service
 from meetings.agenda.schemas import (
     AgendaItemCreate,
@@ -15,6 +14,7 @@ from meetings.agenda.schemas import (
     DecisionCreate,
     DecisionPublic,
 )
+from meetings.common import ViewerDep
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.http.etag import etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent

@@ -14,13 +14,12 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import Viewer
 from meetings.agenda import repository
 from meetings.agenda.schemas import AgendaItemCreate, DecisionCreate
 from meetings.committees import repository as committees
 from meetings.committees.schemas import default_quorum
 from meetings.committees.service import CommitteeNotFound, get_committee
-from meetings.common import subject_region
+from meetings.common import Viewer, subject_region
 from meetings.funding.service import ensure_decides
 from meetings.models import AgendaItem, Committee, Decision, Meeting, outbox
 from meetings.schedule import repository as meetings

@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from meetings.access import ViewerDep
 from meetings.calendar.ics import calendar_of
-from meetings.common import check_region_filter
+from meetings.common import ViewerDep, check_region_filter
 from meetings.schedule import lookup, repository
 from meetings.schedule.service import visibility
 from schulerfolg.app import SessionDep

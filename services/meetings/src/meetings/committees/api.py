@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from meetings.access import ViewerDep
 from meetings.committees import service
 from meetings.committees.schemas import (
     CommitteeCreate,
@@ -18,6 +17,7 @@ from meetings.committees.schemas import (
     MemberCreate,
     MemberPublic,
 )
+from meetings.common import ViewerDep
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent

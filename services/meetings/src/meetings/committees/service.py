@@ -8,7 +8,6 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import Viewer
 from meetings.committees import repository
 from meetings.committees.schemas import (
     CommitteeCreate,
@@ -16,7 +15,13 @@ from meetings.committees.schemas import (
     MemberCreate,
     default_quorum,
 )
-from meetings.common import apply_changes, check_region_filter, normalise_region, subject_region
+from meetings.common import (
+    Viewer,
+    apply_changes,
+    check_region_filter,
+    normalise_region,
+    subject_region,
+)
 from meetings.models import Committee, CommitteeMember, Person, outbox
 from meetings.persons import repository as persons
 from schulerfolg.events.meetings import (

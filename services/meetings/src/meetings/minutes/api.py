@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from meetings.access import ViewerDep
+from meetings.common import ViewerDep
 from meetings.minutes import service
 from meetings.minutes.schemas import MinutesPublic, MinutesWrite
 from meetings.models import Minutes

@@ -8,8 +8,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import Viewer
-from meetings.common import subject_region
+from meetings.common import Viewer, subject_region
 from meetings.models import Meeting, Minutes, outbox
 from meetings.schedule.lookup import get_meeting, managed_meeting
 from schulerfolg.db import utcnow

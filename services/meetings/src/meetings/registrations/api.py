@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from meetings.access import ViewerDep
+from meetings.common import ViewerDep
 from meetings.registrations import service
 from meetings.registrations.schemas import (
     RegistrationCreate,

@@ -13,8 +13,7 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import Viewer
-from meetings.common import subject_region
+from meetings.common import Viewer, subject_region
 from meetings.models import Meeting, Registration, outbox
 from meetings.persons import repository as persons
 from meetings.registrations import repository

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import ViewerDep
+from meetings.common import ViewerDep
 from meetings.models import Meeting
 from meetings.schedule import lookup, service
 from meetings.schedule.schemas import (

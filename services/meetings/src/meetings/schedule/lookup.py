@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.access import Viewer
+from meetings.common import Viewer
 from meetings.models import Meeting
 from meetings.schedule import repository
 from schulerfolg.http.problems import NotFound

@@ -11,10 +11,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from meetings.access import Viewer
 from meetings.agenda import service as agenda
 from meetings.committees.service import CommitteeNotFound, load_committee
 from meetings.common import (
+    Viewer,
     apply_changes,
     check_region_filter,
     invalid,
