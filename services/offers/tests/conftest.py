@@ -1,16 +1,15 @@
-"""Fixtures of the offers service's tests."""
+"""Fixtures of the offers service's tests: ``offers`` (on PostgreSQL with a real NATS server),
+``offers_on`` (``await offers_on("sqlite", **settings)``) and ``world``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
-
 import pytest
-from offers_support import start_offers
+from offers_support import OFFERS, make_world
 
 from schulerfolg_dev.testing.servers import NatsServer
-from schulerfolg_dev.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.service_suite import service_fixtures
+
+offers, offers_on = service_fixtures(OFFERS)
 
 
 @pytest.fixture
@@ -21,30 +20,6 @@ def nats_url(nats_server: NatsServer) -> str:
 
 
 @pytest.fixture
-async def offers(new_database, nats_url: str, tmp_path: Path) -> AsyncIterator[ServiceUnderTest]:
-    """The offers service on PostgreSQL with a real NATS server."""
-    url = await new_database("postgresql")
-    async with start_offers(url, nats_url, tmp_path / "auth") as service:
-        yield service
-
-
-@pytest.fixture
-async def offers_on(new_database, nats_url: str, tmp_path: Path) -> AsyncIterator:
-    """Start the service on a database kind: ``await offers_on("sqlite")``."""
-    async with AsyncExitStack() as stack:
-
-        async def start(kind: str, **overrides) -> ServiceUnderTest:
-            url = await new_database(kind)
-            return await stack.enter_async_context(
-                start_offers(url, nats_url, tmp_path / "auth", **overrides)
-            )
-
-        yield start
-
-
-@pytest.fixture
 async def world(offers, nats_url: str):
     """Offers on PostgreSQL with schools and partners in Börde and Harz."""
-    from offers_support import make_world
-
     return await make_world(offers, nats_url)

@@ -1,46 +1,35 @@
-"""Helpers for the offers service's tests: a migrated database, the running app, tokens."""
+"""Helpers for the offers service's tests: the service as the shared tests see it, a migrated
+database, the running app, tokens, scenarios."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from offers.config import OffersSettings
-from offers.main import MIGRATIONS, create_app
+from offers.main import definition
 from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.events.meetings import CommitteeCreated
 from schulerfolg.events.registry import OrganizationCreated, SchoolCreated
-from schulerfolg_dev.testing import service as service_support
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events, wrap
+from schulerfolg_dev.testing.service_suite import ServiceCase
 
+OFFERS = ServiceCase(
+    definition=definition,
+    settings_cls=OffersSettings,
+    read_path="/api/v1/topics",
+    callers=(
+        {"role": "state_coordinator"},
+        {"role": "school", "school_id": str(uuid.uuid4())},
+    ),
+)
 
-async def migrate(url: str) -> None:
-    """Apply the service's migrations."""
-    await service_support.migrate(MIGRATIONS, url)
-
-
-@asynccontextmanager
-async def start_offers(
-    database_url: str, nats_url: str, key_dir: Path, **overrides: Any
-) -> AsyncIterator[ServiceUnderTest]:
-    """Migrate the database and run the app in-process; ``overrides`` are settings."""
-    async with service_support.start_service(
-        create_app=create_app,
-        settings_cls=OffersSettings,
-        migrations_dir=MIGRATIONS,
-        database_url=database_url,
-        nats_url=nats_url,
-        key_dir=key_dir,
-        **overrides,
-    ) as service:
-        yield service
+migrate = OFFERS.migrate
+start_offers = OFFERS.start
 
 
 # --------------------------------------------------------------------------- scenario helpers

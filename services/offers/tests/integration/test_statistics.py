@@ -498,7 +498,7 @@ async def _check_sqlite(service: ServiceUnderTest, data: Dataset) -> None:
 
 
 def test_the_benchmark_runs_in_quick_mode(postgres_admin_url):
-    script = Path(__file__).resolve().parents[1] / "bench" / "bench_statistics.py"
+    script = Path(__file__).resolve().parents[2] / "bench" / "bench_statistics.py"
     result = subprocess.run(
         [sys.executable, str(script), "--quick", "--admin-url", postgres_admin_url],
         capture_output=True,
