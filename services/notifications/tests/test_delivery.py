@@ -6,8 +6,8 @@ from __future__ import annotations
 from notifications_support import Mailbox, application_fields, o, publish, text_of
 
 from notifications.config import NotificationsSettings
-from notifications.dispatch import Notifier
-from notifications.mail import SmtpSender
+from notifications.deliveries.service import SmtpSender
+from notifications.dispatch.service import Notifier
 from notifications.models import Delivery
 from schulerfolg.db import utcnow
 from schulerfolg.http.pagination import encode_cursor

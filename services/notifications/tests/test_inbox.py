@@ -65,7 +65,7 @@ async def test_the_inbox_lists_reads_and_counts_only_the_callers_notifications(
 
 
 async def _seen(service, headers, application_id):
-    return any(application_id in i["link"] for i in await inbox(service, headers))
+    return any(str(application_id) in i["link"] for i in await inbox(service, headers))
 
 
 async def test_the_stream_pushes_new_notifications_only(notifications, nats_url):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from notifications_support import (
     application_fields,
     inbox,
+    new_id,
     o,
     person,
     publish,
@@ -78,7 +79,7 @@ async def test_channels_and_kinds_are_respected(notifications, mailbox, nats_url
     refused = o.ApplicationDecisionRefused(
         application_id=submitted.id,
         region="boerde",
-        decision_id="d1",
+        decision_id=new_id(),
         outcome="approved",
         rule="fund-budget-exceeded",
         detail="Kein Geld mehr.",

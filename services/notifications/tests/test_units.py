@@ -8,16 +8,15 @@ from email import policy
 
 import pytest
 
+from notifications.common import KINDS
 from notifications.config import NotificationsSettings
-from notifications.dispatch import Addressee, next_digest_at, unique_addressees
-from notifications.german import format_cents, format_datetime
-from notifications.kinds import KINDS
-from notifications.mail import WIRE_POLICY, build_message
+from notifications.deliveries.service import WIRE_POLICY, build_message
+from notifications.dispatch.service import Addressee, next_digest_at, unique_addressees
+from notifications.messages.service import TEMPLATES, Renderer, format_cents, format_datetime
 from notifications.models import Delivery
-from notifications.rendering import TEMPLATES, Renderer
 from schulerfolg.settings import settings_reference
 
-README = TEMPLATES.parents[2] / "README.md"
+README = TEMPLATES.parents[3] / "README.md"  # services/notifications/README.md
 
 
 def test_smtp_settings_are_read_unprefixed_and_the_prefixed_ones_win(monkeypatch):

@@ -11,16 +11,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from notifications.applications.consumer import offers_consumer
+from notifications.common import Loop
 from notifications.config import NotificationsSettings
-from notifications.consumers import consumer_specs
-from notifications.dispatch import Notifier
+from notifications.deliveries.service import DeliveryGauges, DeliverySender, SmtpSender
+from notifications.directory.consumer import registry_consumer
+from notifications.dispatch.service import Notifier
 from notifications.inbox.api import router as inbox_router
-from notifications.mail import SmtpSender
+from notifications.meetings.consumer import meetings_consumer
 from notifications.models import metadata, outbox
 from notifications.operations.api import router as operations_router
 from notifications.preferences.api import router as preferences_router
-from notifications.rules import Rules
-from notifications.workers import DeliveryGauges, DeliverySender, Loop, Scheduler
+from notifications.reminders.service import Scheduler
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 
@@ -56,9 +58,11 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     """The notifications service's FastAPI application."""
     settings = settings or NotificationsSettings()
     notifier = Notifier(settings)
-    rules = Rules(notifier)
+    # One consumer per producing service's stream: persons from registry, applications from
+    # offers, committee members, meetings and registrations from meetings.
+    consumers = [registry_consumer(), offers_consumer(notifier), meetings_consumer(notifier)]
     app = create_service_app(
-        dataclasses.replace(definition, consumers=lambda _runtime: consumer_specs(rules)),
+        dataclasses.replace(definition, consumers=lambda _runtime: consumers),
         settings,
     )
     runtime = app.state.runtime

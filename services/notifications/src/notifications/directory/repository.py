@@ -12,7 +12,8 @@ import structlog
 from sqlalchemy import Select, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.dispatch import Addressee, normalize_email
+from notifications.common import normalize_email
+from notifications.dispatch.service import Addressee
 from notifications.models import (
     CommitteeMember,
     Delivery,

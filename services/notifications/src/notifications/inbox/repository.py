@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.dispatch import normalize_email
-from notifications.keyset import page_by_created
+from notifications.common import normalize_email, page_by_created
 from notifications.models import Notification, Recipient
 from schulerfolg.auth import Principal
 from schulerfolg.http.pagination import PageParams

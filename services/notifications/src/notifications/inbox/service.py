@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.common import Signal
 from notifications.inbox import repository
 from notifications.inbox.schemas import NotificationPublic
 from notifications.models import Notification
-from notifications.signals import Signal
 from schulerfolg.auth import Principal
 from schulerfolg.db import Database, utcnow
 from schulerfolg.http.pagination import PageParams

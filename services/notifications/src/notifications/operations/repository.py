@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.keyset import page_by_created
+from notifications.common import page_by_created
 from notifications.models import Delivery
 from schulerfolg.http.pagination import PageParams, decode_cursor, encode_cursor
 from schulerfolg.http.problems import BadRequest, FieldError

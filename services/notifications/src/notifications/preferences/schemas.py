@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from notifications.kinds import KINDS, NotificationKind
+from notifications.common import KINDS, NotificationKind
 from notifications.models import Preference
 from schulerfolg.http.validation import RequestModel
 

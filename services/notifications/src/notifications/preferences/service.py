@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.dispatch import normalize_email
+from notifications.common import normalize_email
 from notifications.models import Preference
 from notifications.preferences import repository
 from notifications.preferences.schemas import PreferencesUpdate

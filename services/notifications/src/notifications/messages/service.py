@@ -1,20 +1,71 @@
-"""Jinja2 templates: per kind a plain-text template (blocks ``subject``, ``summary``, ``body``)
-and an HTML template (autoescaped), both in German."""
+"""The German texts of each notification kind: Jinja2 templates (in ``templates/``), per kind a
+plain-text template (blocks ``subject``, ``summary``, ``body``) and an HTML template
+(autoescaped); dates, times and money as German readers expect them (times in Berlin time)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications import german
+from notifications.common import BERLIN
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SUBJECT = 200  # a subject line stays readable (and unfolded on the wire)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def format_date(value: date | datetime | str) -> str:
+    """``1. Dezember 2026``."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(BERLIN).date()
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_datetime(value: datetime | str) -> str:
+    """``Dienstag, 1. Dezember 2026, 14:00 Uhr`` in Berlin time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(BERLIN)
+    return f"{WEEKDAYS[local.weekday()]}, {format_date(local.date())}, {local:%H:%M} Uhr"
+
+
+def format_time(value: datetime | str) -> str:
+    """``16:30 Uhr`` in Berlin time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value.astimezone(BERLIN):%H:%M} Uhr"
+
+
+def format_cents(cents: int | None) -> str:
+    """``1.234,50 €``."""
+    if cents is None:
+        return "–"
+    euros, rest = divmod(abs(int(cents)), 100)
+    sign = "-" if int(cents) < 0 else ""
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"
 
 
 @dataclass(frozen=True)
@@ -40,10 +91,10 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=False,
         )
-        self.env.filters["date"] = german.format_date
-        self.env.filters["datetime"] = german.format_datetime
-        self.env.filters["time"] = german.format_time
-        self.env.filters["cents"] = german.format_cents
+        self.env.filters["date"] = format_date
+        self.env.filters["datetime"] = format_datetime
+        self.env.filters["time"] = format_time
+        self.env.filters["cents"] = format_cents
 
     def url(self, link: str) -> str:
         """The absolute URL of a resource path such as ``/applications/<id>``."""

@@ -1,4 +1,5 @@
-"""Reminders stored with their due time: 7 and 1 days before a meeting, and the report due.
+"""Reminders stored with their due time: 7 and 1 days before a meeting, and the report due;
+the scheduler that fires due reminders and sends due digests.
 
 Due reminders are claimed in one transaction that creates their notifications and marks them
 ``done`` (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so replicas never fire one twice).
@@ -11,27 +12,21 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.common import BERLIN, normalize_email
+from notifications.deliveries.service import send_digests
 from notifications.directory import repository as directory
-from notifications.dispatch import Addressee, Notifier, normalize_email
-from notifications.german import BERLIN
+from notifications.dispatch.service import Addressee, Notifier
 from notifications.models import Meeting, Reminder
-from schulerfolg.db import utcnow
+from notifications.reminders import repository
+from schulerfolg.db import Database, utcnow
 
 log = structlog.get_logger("notifications.reminders")
 
 MEETING_REMINDERS = {"meeting_7d": 7, "meeting_1d": 1}
 REPORT_DUE = "report_due"
 REPORT_REMINDER_HOUR = 8  # Berlin time
-
-
-async def _held(session: AsyncSession, kind: str, subject_id: str) -> Reminder | None:
-    statement = select(Reminder).where(Reminder.kind == kind, Reminder.subject_id == subject_id)
-    if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    return (await session.scalars(statement)).first()
 
 
 async def _put(
@@ -45,7 +40,7 @@ async def _put(
 ) -> None:
     """Store a pending reminder, or move a held one to ``due_at`` (a moved reminder fires
     again even if it fired for the old time)."""
-    held = await _held(session, kind, subject_id)
+    held = await repository.held(session, kind, subject_id)
     reminder = held or Reminder(kind=kind, subject_id=subject_id, due_at=due_at)
     if held is not None and held.due_at == due_at and held.status != "cancelled":
         if data is not None:
@@ -64,15 +59,7 @@ async def _put(
 
 async def cancel(session: AsyncSession, *, kinds: tuple[str, ...], subject_id: str) -> None:
     """Drop the pending reminders of ``kinds`` about ``subject_id``."""
-    await session.execute(
-        update(Reminder)
-        .where(
-            Reminder.kind.in_(kinds),
-            Reminder.subject_id == subject_id,
-            Reminder.status == "pending",
-        )
-        .values(status="cancelled", updated_at=utcnow())
-    )
+    await repository.cancel(session, kinds=kinds, subject_id=subject_id)
 
 
 async def schedule_meeting(session: AsyncSession, meeting: Meeting, *, now: datetime) -> None:
@@ -114,15 +101,7 @@ async def schedule_report(
 async def fire_due(session: AsyncSession, notifier: Notifier, *, now: datetime, limit: int) -> int:
     """Claim the reminders due at ``now``, create their notifications and mark them done;
     return how many were claimed."""
-    statement = (
-        select(Reminder)
-        .where(Reminder.status == "pending", Reminder.due_at <= now)
-        .order_by(Reminder.due_at, Reminder.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    due = list((await session.scalars(statement)).all())
+    due = await repository.claim_due(session, now=now, limit=limit)
     for reminder in due:
         await _fire(session, notifier, reminder, now=now)
         reminder.status = "done"
@@ -163,3 +142,21 @@ async def _fire(
         m=meeting,
         days=MEETING_REMINDERS[reminder.kind],
     )
+
+
+class Scheduler:
+    """Fires due reminders and sends due digests, each in one transaction with its claim."""
+
+    def __init__(self, db: Database, notifier: Notifier, *, batch_size: int = 100) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.batch_size = batch_size
+
+    async def run_due(self) -> int:
+        """Fire one batch of due reminders and due digests; return how many were handled."""
+        now = self.notifier.signals.now()
+        async with self.db.transaction() as session:
+            fired = await fire_due(session, self.notifier, now=now, limit=self.batch_size)
+        async with self.db.transaction() as session:
+            digests = await send_digests(session, self.notifier, now=now, limit=self.batch_size)
+        return fired + digests

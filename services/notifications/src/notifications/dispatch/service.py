@@ -18,23 +18,18 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.common import BERLIN, Signals, normalize_email
 from notifications.config import NotificationsSettings
-from notifications.german import BERLIN
+from notifications.dispatch import repository
+from notifications.messages.service import Renderer
 from notifications.models import Delivery, DigestItem, Notification, Preference, Recipient
 from notifications.preferences import repository as preferences
-from notifications.rendering import Renderer
-from notifications.signals import Signals
-from schulerfolg.db import after_commit, dialect_insert, utcnow
+from schulerfolg.db import after_commit, utcnow
 from schulerfolg.events.meetings import RegistrationData
 
 log = structlog.get_logger("notifications.dispatch")
 
 _HOOKED = "notifications.hooked"
-
-
-def normalize_email(email: str | None) -> str | None:
-    """An address as compared and stored for ownership (trimmed, lower case)."""
-    return email.strip().lower() if email and email.strip() else None
 
 
 @dataclass(frozen=True)
@@ -220,9 +215,7 @@ class Notifier:
                     | common
                 )
         for model, rows in ((Notification, inbox), (Delivery, mails), (DigestItem, digest)):
-            if rows:
-                insert = dialect_insert(session)(model.__table__)  # type: ignore[attr-defined]
-                await session.execute(insert.on_conflict_do_nothing().values(rows))
+            await repository.insert_new(session, model, rows)
         self.hook(session)
         log.info(
             "notifications.created",
