@@ -28,6 +28,7 @@ from schulerfolg.http.problems import Unauthorized
 from schulerfolg_dev.testing.oidc import OidcProvider, oidc_provider
 
 REDIRECT_URI = "http://127.0.0.1:9/auth/callback"  # never called
+AFTER_LOGOUT_URI = "http://127.0.0.1:9/"  # never called
 ACCESS_TOKEN_TTL = 120
 ACCOUNTS = {
     "schule-boerde": {
@@ -51,7 +52,12 @@ ACCOUNTS = {
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[OidcProvider]:
-    with oidc_provider([REDIRECT_URI], ACCOUNTS, access_token_ttl=ACCESS_TOKEN_TTL) as running:
+    with oidc_provider(
+        [REDIRECT_URI],
+        ACCOUNTS,
+        post_logout_redirect_uris=[AFTER_LOGOUT_URI],
+        access_token_ttl=ACCESS_TOKEN_TTL,
+    ) as running:
         yield running
 
 
@@ -75,9 +81,11 @@ class _Forms(HTMLParser):
         values = dict(attrs)
         if tag == "form":
             self.forms.append({"action": values.get("action"), "method": values.get("method")})
-            self.forms[-1]["inputs"] = []
+            self.forms[-1] |= {"inputs": [], "hidden": {}}
         elif tag == "input" and self.forms:
             self.forms[-1]["inputs"].append(values.get("name"))
+            if values.get("type") == "hidden":
+                self.forms[-1]["hidden"][values.get("name")] = values.get("value")
 
 
 def _forms(html: str) -> list[dict[str, Any]]:
@@ -317,3 +325,43 @@ def test_wrong_password_or_unknown_login_is_refused_in_german(
     assert re.search(r'role="alert"[^>]*>Benutzername oder Passwort ist falsch\.<', response.text)
     # The form is shown again, so the person can try once more.
     assert {"login", "password"} <= set(_forms(response.text)[0]["inputs"])
+
+
+def test_sign_out_at_the_end_session_endpoint_returns_to_the_client(provider, client) -> None:
+    authorization = authorize(client, provider, "schule-boerde", "geheim-1")
+    tokens = exchange(client, provider, authorization.callback["code"], authorization.verifier)
+    discovery = client.get(provider.discovery_url).json()
+
+    page = client.get(
+        discovery["end_session_endpoint"],
+        params={
+            "id_token_hint": tokens.json()["id_token"],
+            "post_logout_redirect_uri": AFTER_LOGOUT_URI,
+        },
+    )
+    assert page.status_code == 200, page.text
+    assert re.search(r'<button[^>]*name="logout"[^>]*>Abmelden</button>', page.text)
+    (form,) = _forms(page.text)
+    response = client.post(
+        urljoin(str(page.url), form["action"]), data={**form["hidden"], "logout": "yes"}
+    )
+    assert response.is_redirect
+    assert response.headers["location"] == AFTER_LOGOUT_URI
+
+    # Signed out at the provider: the next authorization asks for the password again.
+    again = _follow(
+        client,
+        client.get(
+            discovery["authorization_endpoint"],
+            params={
+                "response_type": "code",
+                "client_id": provider.client_id,
+                "redirect_uri": REDIRECT_URI,
+                "scope": "openid",
+                "code_challenge": _pkce_pair()[1],
+                "code_challenge_method": "S256",
+            },
+        ),
+    )
+    assert again.status_code == 200
+    assert "password" in _forms(again.text)[0]["inputs"]
