@@ -1,0 +1,157 @@
+"""The suite with its web service, and a real Chromium driven by Playwright, for the page tests.
+
+``running_web`` starts the web service (``python -m web``) beside the four services of
+``suite_support.running_suite``; ``browser`` launches Debian's Chromium (``/usr/bin/chromium``,
+or ``CHROMIUM_PATH``) headless. ``sign_in`` uses the development sign-in of one machine;
+``check_accessibility`` runs axe-core on a page and fails on serious or critical violations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from suite_support import Suite
+
+from schulerfolg.auth import PUBLIC_KEY_FILE
+from schulerfolg_dev.testing.live import LiveService
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``.ci/run`` installs it when missing)."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise RuntimeError(
+            "Chromium is missing: install Debian's package (apt-get install chromium) "
+            "or set CHROMIUM_PATH; .ci/run installs it on a fresh machine"
+        )
+    return path
+
+
+@dataclass
+class Web:
+    """The running web service in front of a running suite."""
+
+    service: LiveService
+    suite: Suite
+
+    @property
+    def url(self) -> str:
+        return self.service.url
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """A plain HTTP client for the pages (no browser), following no redirects."""
+        return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
+
+
+def web_env(suite: Suite, database_url: str, **extra: str) -> dict[str, str]:
+    """The web service's settings against ``suite``."""
+    return {
+        "WEB_DATABASE_URL": database_url,
+        "WEB_REGISTRY_URL": suite.url("registry"),
+        "WEB_OFFERS_URL": suite.url("offers"),
+        "WEB_MEETINGS_URL": suite.url("meetings"),
+        "WEB_NOTIFICATIONS_URL": suite.url("notifications"),
+        "WEB_SECRET_KEY": "test-secret-key-for-csrf-and-sign-in-state",
+        "WEB_AUTH_LOCAL_PRIVATE_KEY_FILE": str(suite.private_key),
+        "AUTH_LOCAL_PUBLIC_KEY_FILE": str(suite.private_key.parent / PUBLIC_KEY_FILE),
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+@contextmanager
+def running_web(suite: Suite, tmp_path: Path, **extra: str) -> Iterator[Web]:
+    """Migrate and start the web service; its public base URL is its own address."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
+    service = LiveService("web", env=web_env(suite, database_url, **extra), log_dir=tmp_path)
+    service.env["PUBLIC_BASE_URL"] = extra.get("PUBLIC_BASE_URL", service.url)
+    service.migrate()
+    service.start()
+    try:
+        yield Web(service=service, suite=suite)
+    finally:
+        service.stop()
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    """A headless Chromium (Playwright's async API)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def sign_in(
+    page: Any,
+    web: Web,
+    *,
+    role: str,
+    region: str = "",
+    school: str = "",
+    organization: str = "",
+    name: str = "",
+    email: str = "",
+) -> None:
+    """Sign in through the development sign-in form at ``/anmelden``."""
+    await page.goto(f"{web.url}/anmelden")
+    await page.get_by_label("Rolle").select_option(role)
+    for label, value in (
+        ("Region", region),
+        ("Schule", school),
+        ("Organisation", organization),
+        ("Name", name),
+        ("E-Mail", email),
+    ):
+        if value:
+            await page.get_by_label(label, exact=True).fill(value)
+    await page.get_by_role("button", name="Anmelden", exact=True).click()
+    await page.wait_for_load_state()
+
+
+async def check_accessibility(page: Any) -> list[dict[str, Any]]:
+    """axe-core on the page as it is now: its serious and critical violations (expected: none)."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    violations = results.response.get("violations", [])
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    found = CSRF_INPUT.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
