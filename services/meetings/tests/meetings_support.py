@@ -1,49 +1,52 @@
-"""Helpers for the meetings service's tests: a migrated database, the running app, tokens."""
+"""Helpers for the meetings service's tests: the service as the shared tests see it, a migrated
+database, the running app, tokens, test data."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import nats
 
 from meetings.config import MeetingsSettings
-from meetings.main import MIGRATIONS, create_app
+from meetings.main import definition
 from meetings.models import Person
 from schulerfolg.events.base import CloudEvent
 from schulerfolg.events.offers import ApplicationSubmitted, Contact, FundCreated, FundUpdated
 from schulerfolg.events.registry import PersonCreated, PersonUpdated
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
-from schulerfolg_dev.testing import service as service_support
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import ServiceUnderTest, wrap
+from schulerfolg_dev.testing.service_suite import ServiceCase
 
 
-async def migrate(url: str) -> None:
-    """Apply the service's migrations."""
-    await service_support.migrate(MIGRATIONS, url)
+async def declare_upstream_streams(nats_url: str) -> None:
+    """Declare the REGISTRY and OFFERS streams (as their producers would) so the consumers start."""
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        for producer in ("registry", "offers"):
+            await declare_stream(js, StreamSpec.for_service(producer))
+    finally:
+        await connection.close()
 
 
-@asynccontextmanager
-async def start_meetings(
-    database_url: str, nats_url: str, key_dir: Path, **overrides: Any
-) -> AsyncIterator[ServiceUnderTest]:
-    """Migrate the database and run the app in-process; ``overrides`` are settings."""
-    async with service_support.start_service(
-        create_app=create_app,
-        settings_cls=MeetingsSettings,
-        migrations_dir=MIGRATIONS,
-        database_url=database_url,
-        nats_url=nats_url,
-        key_dir=key_dir,
-        **overrides,
-    ) as service:
-        yield service
+MEETINGS = ServiceCase(
+    definition=definition,
+    settings_cls=MeetingsSettings,
+    read_path="/api/v1/meetings",
+    callers=(
+        {"role": "network_office", "regions": ["boerde"]},
+        {"role": "state_coordinator"},
+    ),
+    max_examples=6,
+    upstream=declare_upstream_streams,
+)
+
+migrate = MEETINGS.migrate
+start_meetings = MEETINGS.start
 
 
 # ----------------------------------------------------------------------------- test data
@@ -233,14 +236,3 @@ async def pending(
     )
     assert response.status_code == 200, response.text
     return response.json()["items"]
-
-
-async def declare_upstream_streams(nats_url: str) -> None:
-    """Declare the REGISTRY and OFFERS streams (as their producers would) so the consumers start."""
-    connection = await nats.connect(nats_url)
-    try:
-        js = connection.jetstream()
-        for producer in ("registry", "offers"):
-            await declare_stream(js, StreamSpec.for_service(producer))
-    finally:
-        await connection.close()
