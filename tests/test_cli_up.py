@@ -250,9 +250,16 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
         unknown = client.get("/api/v1/no-such-resource")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
-        page = client.get("/")  # the web service's place: Caddy's placeholder until it exists
-        assert "Die Weboberfläche ist in Arbeit" in page.text
-        assert f'href="{base}/docs"' in page.text
+        page = client.get("/")  # the web service's start page, through the gateway
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Schulerfolg sichern" in page.text
+        assert "Börde" in page.text  # the regions, from the registry
+        sign_in = client.get("/anmelden")  # one machine, no issuer: the development sign-in
+        assert sign_in.status_code == 200
+        assert "Entwicklungsanmeldung" in sign_in.text
+        assert "frame-ancestors 'none'" in sign_in.headers["content-security-policy"]
+        assert client.get("/static/site.css").status_code == 200  # built by up (npm) when missing
         too_big = client.post("/api/v1/organizations", content=b"a" * (1024 * 1024 + 1))
         assert too_big.status_code == 413
         assert too_big.headers["content-type"] == "application/problem+json"

@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -70,7 +71,9 @@ SERVICES = (
     ServiceSpec("offers", 8002, "OFFERS_"),
     ServiceSpec("meetings", 8003, "MEETINGS_"),
     ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
+    ServiceSpec("web", 8005, "WEB_"),  # last: it calls the others
 )
+WEB_UPSTREAMS = ("registry", "offers", "meetings", "notifications")
 
 
 GATEWAY = ServiceSpec("gateway", 8000, "GATEWAY_")
@@ -357,9 +360,47 @@ class Launcher:
             defaults["AUTH_LOCAL_PUBLIC_KEY_FILE"] = str(key_file)
         if self.smtp is not None:
             defaults["SMTP_HOST"], defaults["SMTP_PORT"] = self.smtp
+        # Links in e-mails and pages point at the one origin, the gateway.
+        gateway_port = self.environ.get(f"{GATEWAY.prefix}PORT") or str(GATEWAY.port)
+        defaults["PUBLIC_BASE_URL"] = f"http://{LOCALHOST}:{gateway_port}"
+        if spec.name == "web":
+            defaults |= self.web_defaults(spec)
         for key, value in defaults.items():
             env.setdefault(key, value)
         return env
+
+    def web_defaults(self, spec: ServiceSpec) -> dict[str, str]:
+        """The web service's settings: where the services it calls run, the local signing key
+        for the development sign-in (no issuer), a secret kept under DIR/auth."""
+        defaults = {
+            f"{spec.prefix}{other.name.upper()}_URL": f"http://{LOCALHOST}:{port}"
+            for other, port in self.started
+            if other.name in WEB_UPSTREAMS
+        }
+        if not oidc_issuer(self.environ, spec.prefix):
+            key = self.data_dir / "auth" / "signing-key.pem"
+            defaults[f"{spec.prefix}AUTH_LOCAL_PRIVATE_KEY_FILE"] = str(key)
+        secret = self.data_dir / "auth" / "web-secret"
+        if not secret.exists():
+            secret.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        defaults[f"{spec.prefix}SECRET_KEY"] = secret.read_text().strip()
+        return defaults
+
+    def build_web_assets(self) -> None:
+        """Build the web pages' styles and scripts (KERN UX, npm) once, when they are missing
+        (``python -m web build-assets``, which does nothing when they are built)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "web", "build-assets"],
+            capture_output=True,
+            text=True,
+            env=self.environ,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise StartupError((result.stderr or result.stdout).strip()[-4000:])
 
     def service_port(self, spec: ServiceSpec) -> int:
         """The service's HTTP port (``<PREFIX>PORT``), checked to be free right now."""
@@ -445,6 +486,8 @@ class Launcher:
             generate_signing_key(self.data_dir / "auth")
         self.start_smtp()
         self.start_nats()
+        if any(spec.name == "web" for spec in services):
+            self.build_web_assets()
         for spec in services:
             say(f"Starting {spec.name} …")
             self.start_service(spec)
@@ -539,10 +582,12 @@ def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tup
         rows.append(("mail", f"SMTP {launcher.environ['SMTP_HOST']} (from SMTP_HOST)"))
     if launcher.gateway_port is not None:
         url = f"http://{LOCALHOST}:{launcher.gateway_port}"
+        if any(spec.name == "web" for spec, _ in launcher.started):
+            rows.append(("pages", f"{url}/  (the web interface)"))
         rows.append(("gateway", f"{url}/api/v1/…  (every service on one origin)"))
     for spec, port in launcher.started:
         url = f"http://{LOCALHOST}:{port}"
-        rows.append((spec.name, f"{url}  (docs {url}/docs)"))
+        rows.append((spec.name, f"{url}  ({'pages' if spec.name == 'web' else f'docs {url}/docs'})"))
     if missing:
         rows.append(("not installed", ", ".join(spec.name for spec in missing)))
     rows.append(("logs", str(launcher.logs)))
