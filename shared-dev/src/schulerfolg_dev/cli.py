@@ -587,7 +587,9 @@ def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tup
         rows.append(("gateway", f"{url}/api/v1/…  (every service on one origin)"))
     for spec, port in launcher.started:
         url = f"http://{LOCALHOST}:{port}"
-        rows.append((spec.name, f"{url}  ({'pages' if spec.name == 'web' else f'docs {url}/docs'})"))
+        rows.append(
+            (spec.name, f"{url}  ({'pages' if spec.name == 'web' else f'docs {url}/docs'})")
+        )
     if missing:
         rows.append(("not installed", ", ".join(spec.name for spec in missing)))
     rows.append(("logs", str(launcher.logs)))
