@@ -218,6 +218,7 @@
 
   function start() {
     all(document, "[data-rows]").forEach(enhanceRows);
+    if (document.querySelector("[data-unread-count]")) setUnread(currentUnread());
     var live = document.querySelector("[data-unread-source]");
     if (live) listenForUnread(live);
     var summary = document.querySelector("[data-error-summary]");
