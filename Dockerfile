@@ -28,7 +28,7 @@ RUN package="schulerfolg-$SERVICE" \
 
 # The web pages' front-end assets (services/web/ASSETS.md): npm ci + npm run build. Only the
 # web image takes them (below); Node.js stays in this stage.
-FROM node:20-slim AS web-assets
+FROM node:22-slim AS web-assets
 WORKDIR /web
 COPY services/web/package.json services/web/package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
