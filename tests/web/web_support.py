@@ -8,9 +8,14 @@ or ``CHROMIUM_PATH``) headless. ``sign_in`` uses the development sign-in of one 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -52,10 +57,16 @@ class Web:
 
     service: LiveService
     suite: Suite
+    database: Path
 
     @property
     def url(self) -> str:
         return self.service.url
+
+    def access_tokens(self) -> list[str]:
+        """The access tokens the web service keeps for its sessions (to show none leaks)."""
+        with sqlite3.connect(self.database) as connection:
+            return [row[0] for row in connection.execute("SELECT access_token FROM web_sessions")]
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         """A plain HTTP client for the pages (no browser), following no redirects."""
@@ -78,16 +89,39 @@ def web_env(suite: Suite, database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def ensure_assets() -> None:
+    """Build the pages' styles and scripts once (``python -m web build-assets``; parallel test
+    workers take turns through a lock file, the first one builds)."""
+    lock_path = Path(tempfile.gettempdir()) / "schulerfolg-web-assets.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [sys.executable, "-m", "web", "build-assets"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+
+
 @contextmanager
-def running_web(suite: Suite, tmp_path: Path, **extra: str) -> Iterator[Web]:
-    """Migrate and start the web service; its public base URL is its own address."""
+def running_web(
+    suite: Suite, tmp_path: Path, *, port: int | None = None, **extra: str
+) -> Iterator[Web]:
+    """Migrate and start the web service (on ``port`` when given, e.g. one an OIDC provider
+    already redirects to); its public base URL is its own address."""
+    ensure_assets()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
     service = LiveService("web", env=web_env(suite, database_url, **extra), log_dir=tmp_path)
+    if port is not None:
+        service.port = port
+        service.env["WEB_PORT"] = str(port)
     service.env["PUBLIC_BASE_URL"] = extra.get("PUBLIC_BASE_URL", service.url)
     service.migrate()
     service.start()
     try:
-        yield Web(service=service, suite=suite)
+        yield Web(service=service, suite=suite, database=tmp_path / "web.db")
     finally:
         service.stop()
 
