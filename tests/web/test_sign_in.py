@@ -84,6 +84,8 @@ def web(
 
 async def sign_in_at_provider(page: Any, web: Web, next_path: str = "/antraege") -> None:
     await page.goto(f"{web.url}/anmelden?weiter={next_path}")
+    if page.url.startswith(web.url):  # still signed in at the provider: straight back
+        return
     await page.locator(SIGN_IN_SELECTORS["login"]).fill("beraterin")
     await page.locator(SIGN_IN_SELECTORS["password"]).fill("geheim-1")
     await page.locator(SIGN_IN_SELECTORS["submit"]).click()

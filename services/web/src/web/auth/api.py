@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from schulerfolg.auth import ROLES
+from schulerfolg.regions import REGION_SLUGS
 from web.auth.oidc import SignInFailed
 from web.auth.service import Sessions, safe_next
 from web.site.client import Api, ApiError
@@ -162,7 +163,8 @@ async def dev_sign_in(request: Request, form: CheckedForm) -> Response:
     choices = await _choices(_api(request))
     region = None
     if values["region"]:
-        region = _resolve_region(values["region"], choices["regions"])
+        known = choices["regions"] or [(slug, slug) for slug in sorted(REGION_SLUGS)]
+        region = _resolve_region(values["region"], known)
         if region is None:
             errors.append(
                 {

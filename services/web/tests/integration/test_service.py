@@ -1,0 +1,114 @@
+"""The web service's own parts without the rest of the suite: migrations on SQLite and
+PostgreSQL, the operational endpoints, CSRF on every form route, headers, error pages."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from schulerfolg import migrations
+from schulerfolg.auth import generate_signing_key
+from web.config import WebSettings
+from web.main import MIGRATIONS, ROUTERS, create_app
+from web.site.security import checked_form
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, new_database) -> str:  # type: ignore[no-untyped-def]
+    return await new_database(request.param)
+
+
+@pytest.fixture
+async def client(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    private, public = generate_signing_key(tmp_path / "auth")
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, database_url)
+    settings = WebSettings(
+        database_url=database_url,
+        auth_local_private_key_file=str(private),
+        auth_local_public_key_file=str(public),
+        registry_url="http://127.0.0.1:9",  # nothing listens: the services are not needed here
+        offers_url="http://127.0.0.1:9",
+        meetings_url="http://127.0.0.1:9",
+        notifications_url="http://127.0.0.1:9",
+        secret_key="a-test-secret",  # type: ignore[arg-type]
+        log_json=False,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://web.test") as c:
+            yield c
+
+
+def test_every_form_route_checks_its_csrf_token() -> None:
+    unchecked = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+                calls = {d.call for d in route.dependant.dependencies}
+                if checked_form not in calls:
+                    unchecked.append(route.path)
+    assert unchecked == []
+
+
+async def test_operational_endpoints(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+    metrics = await client.get("/metrics")
+    assert "http_request_duration_seconds" in metrics.text
+    assert "process_cpu_seconds_total" in metrics.text
+
+
+async def test_development_sign_in_opens_a_session_and_refuses_bad_input(
+    client: httpx.AsyncClient,
+) -> None:
+    form = await client.get("/anmelden")
+    assert form.status_code == 200
+    assert "Entwicklungsanmeldung" in form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    refused = await client.post(
+        "/anmelden", data={"csrf_token": token.group(1), "rolle": "network_office"}
+    )
+    assert refused.status_code == 422
+    assert 'role="alert"' in refused.text
+    assert 'href="#feld-region"' in refused.text
+    assert "Wählen Sie die Region aus" in refused.text
+    done = await client.post(
+        "/anmelden",
+        data={"csrf_token": token.group(1), "rolle": "network_office", "region": "boerde"},
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/antraege"
+    cookie = done.headers["set-cookie"]
+    assert "sf_sitzung=" in cookie and "HttpOnly" in cookie and "Secure" in cookie
+    assert "samesite=lax" in cookie.lower()
+
+
+async def test_a_form_without_its_token_is_refused_in_german(client: httpx.AsyncClient) -> None:
+    response = await client.post("/anmelden", data={"rolle": "school"})
+    assert response.status_code == 403
+    assert "Formular abgelaufen" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_unknown_pages_answer_with_a_german_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/gibt-es-nicht")
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in response.text
+    assert '<html lang="de"' in response.text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_a_service_that_does_not_answer_is_a_page_not_a_crash(
+    client: httpx.AsyncClient,
+) -> None:
+    form = await client.get("/anmelden")  # the lists to choose from are missing, the form is not
+    assert form.status_code == 200
