@@ -57,7 +57,25 @@ def shared_env_sources(
     return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
 
 
-class ServiceSettings(BaseSettings):
+class PrefixedSettings(BaseSettings):
+    """Settings read from ``<PREFIX><FIELD>``, the ``SHARED_FIELDS`` also from the unprefixed
+    variable; subclasses set ``model_config`` with their ``env_prefix``."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return shared_env_sources(
+            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        )
+
+
+class ServiceSettings(PrefixedSettings):
     """What every service needs; subclasses set ``model_config`` with their ``env_prefix``."""
 
     database_url: str = Field(
@@ -136,19 +154,6 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return shared_env_sources(
-            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-        )
 
     @model_validator(mode="after")
     def _inbox_outlives_stream(self) -> ServiceSettings:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from schulerfolg.settings import shared_env_sources
+from schulerfolg.settings import PrefixedSettings
 
 
-class WebSettings(BaseSettings):
+class WebSettings(PrefixedSettings):
     """Web settings; the shared ones (``AUTH_ISSUER``, ``PUBLIC_BASE_URL``, logging) may also be
     given without the prefix, as for every service."""
 
@@ -78,19 +78,6 @@ class WebSettings(BaseSettings):
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(True, description="JSON logs (false: readable console lines).")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return shared_env_sources(
-            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-        )
 
     @property
     def dev_sign_in(self) -> bool:
