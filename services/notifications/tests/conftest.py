@@ -1,17 +1,20 @@
 """Fixtures of the notifications service's tests: each test gets its own NATS server (the
-durable consumers keep their position per server), its own database and its own SMTP server."""
+durable consumers keep their position per server), its own database and its own SMTP server:
+``notifications`` (on PostgreSQL, sending to ``mailbox``), ``notifications_on``
+(``await notifications_on("sqlite", smtp_port=…)``) and ``mailbox``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-from notifications_support import Mailbox, start_notifications
+from notifications_support import NOTIFICATIONS, Mailbox
 
 from schulerfolg_dev.testing.servers import NatsServer
 from schulerfolg_dev.testing.service import ServiceUnderTest
+from schulerfolg_dev.testing.service_suite import service_fixtures
+
+notifications_on = service_fixtures(NOTIFICATIONS)[1]
 
 
 @pytest.fixture
@@ -30,26 +33,6 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-async def notifications(
-    new_database, nats_url: str, tmp_path: Path, mailbox: Mailbox
-) -> AsyncIterator[ServiceUnderTest]:
+async def notifications(notifications_on, mailbox: Mailbox) -> ServiceUnderTest:
     """The notifications service on PostgreSQL with a real NATS server and SMTP server."""
-    url = await new_database("postgresql")
-    async with start_notifications(
-        url, nats_url, tmp_path / "auth", smtp_port=mailbox.port
-    ) as service:
-        yield service
-
-
-@pytest.fixture
-async def notifications_on(new_database, nats_url: str, tmp_path: Path) -> AsyncIterator:
-    """Start the service on a database kind: ``await notifications_on("sqlite", smtp_port=…)``."""
-    async with AsyncExitStack() as stack:
-
-        async def start(kind: str, **overrides) -> ServiceUnderTest:
-            url = await new_database(kind)
-            return await stack.enter_async_context(
-                start_notifications(url, nats_url, tmp_path / "auth", **overrides)
-            )
-
-        yield start
+    return await notifications_on("postgresql", smtp_port=mailbox.port)

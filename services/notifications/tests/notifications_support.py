@@ -1,17 +1,15 @@
-"""Helpers for the notifications service's tests: a migrated database, the running app, tokens,
-a real SMTP server (aiosmtpd) counting what arrives, and the events other services publish."""
+"""Helpers for the notifications service's tests: the service as the shared tests see it, a
+migrated database, the running app, tokens, a real SMTP server (aiosmtpd) counting what arrives,
+and the events other services publish."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -19,24 +17,19 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from notifications.config import NotificationsSettings
-from notifications.main import MIGRATIONS, create_app
+from notifications.main import create_app, definition
 from schulerfolg.events import meetings as m
 from schulerfolg.events import offers as o
 from schulerfolg.events import registry as r
 from schulerfolg.events.base import CloudEvent, EventPayload
 from schulerfolg.messaging.broker import StreamSpec, declare_stream
 from schulerfolg_dev.processes import free_port
-from schulerfolg_dev.testing import service as service_support
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events, wrap
+from schulerfolg_dev.testing.service_suite import ServiceCase
 
 BASE_URL = "https://portal.test"
 PRODUCERS = ("registry", "offers", "meetings")
-
-
-async def migrate(url: str) -> None:
-    """Apply the service's migrations."""
-    await service_support.migrate(MIGRATIONS, url)
 
 
 async def declare_producer_streams(nats_url: str) -> None:
@@ -63,24 +56,29 @@ TEST_SETTINGS: dict[str, Any] = {
     "log_level": "WARNING",
 }
 
+NOTIFICATIONS = ServiceCase(
+    definition=definition,
+    settings_cls=NotificationsSettings,
+    # No GET is public: the deliveries list, read by the state coordination.
+    read_path="/api/v1/deliveries",
+    reader={"role": "state_coordinator"},
+    # An admin who also has an inbox.
+    callers=({"role": "admin", "email": "nutzer@schule.test", "sub": "sub-nutzer"},),
+    live_env=lambda _tmp: {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(free_port()),  # nobody listens: mails wait, nothing breaks
+        "NOTIFICATIONS_SSE_MAX_SECONDS": "0.5",  # the live stream ends soon for each example
+    },
+    upstream=declare_producer_streams,  # the consumers (and /readyz) wait for them
+    create_app=create_app,  # the sender and the scheduler beside the shared runtime
+    test_settings=TEST_SETTINGS,
+    consumers_ready=True,
+)
 
-@asynccontextmanager
-async def start_notifications(
-    database_url: str, nats_url: str, key_dir: Path, **overrides: Any
-) -> AsyncIterator[ServiceUnderTest]:
-    """Migrate the database and run the app in-process; ``overrides`` are settings."""
-    await declare_producer_streams(nats_url)
-    async with service_support.start_service(
-        create_app=create_app,
-        settings_cls=NotificationsSettings,
-        migrations_dir=MIGRATIONS,
-        database_url=database_url,
-        nats_url=nats_url,
-        key_dir=key_dir,
-        **(TEST_SETTINGS | overrides),
-    ) as service:
-        await asyncio.wait_for(service.runtime.messaging.started.wait(), 30)
-        yield service
+migrate = NOTIFICATIONS.migrate
+# Declares the producers' streams, migrates, runs the app in-process and returns once every
+# consumer runs; ``overrides`` are settings (over TEST_SETTINGS).
+start_notifications = NOTIFICATIONS.start
 
 
 # --------------------------------------------------------------------------- SMTP

@@ -1,7 +1,7 @@
 """The tests every service shares, written once and handed each service's definition.
 
 A service describes itself for its tests in a ``ServiceCase`` (its ``ServiceDefinition``, its
-settings class, a path anyone may read, the callers schemathesis plays) and gets:
+settings class, a path to read and who reads it, the callers schemathesis plays) and gets:
 
 - ``case.start(...)`` / ``case.migrate(url)``: the service migrated and running in-process;
 - ``service_fixtures(case)``: the ``<name>`` and ``<name>_on`` fixtures of its conftest;
@@ -14,12 +14,14 @@ settings class, a path anyone may read, the callers schemathesis plays) and gets
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -42,8 +44,10 @@ class ServiceCase:
 
     definition: ServiceDefinition
     settings_cls: type[ServiceSettings]
-    # An anonymous GET that answers 200 without NATS (no path parameters: it is the metrics route).
+    # A GET that answers 200 without NATS (no path parameters: it is the metrics route) …
     read_path: str
+    # … read with a token of these claims (None: anonymously, for services with a public GET).
+    reader: Mapping[str, Any] | None = None
     # Token claims schemathesis calls with, besides anonymously.
     callers: Sequence[Mapping[str, Any]] = ({"role": "state_coordinator"},)
     max_examples: int = 10
@@ -51,6 +55,13 @@ class ServiceCase:
     live_env: Callable[[Path], Mapping[str, str]] = field(default=lambda _tmp: {})
     # Declares the streams the service waits for before it is ready, given the NATS URL.
     upstream: Callable[[str], Awaitable[None]] | None = None
+    # Builds the app from its settings; None: the shared create_app over the definition (a
+    # service with work of its own beside the shared runtime hands its main.create_app).
+    create_app: Callable[[Any], Any] | None = None
+    # Settings of the in-process service in tests (a test's own overrides win).
+    test_settings: Mapping[str, Any] = field(default_factory=dict)
+    # start() declares the upstream streams first and returns once every consumer runs.
+    consumers_ready: bool = False
 
     @property
     def name(self) -> str:
@@ -65,19 +76,41 @@ class ServiceCase:
         """Apply the service's migrations."""
         await service_support.migrate(self.migrations, url)
 
-    def start(
+    def app(self, settings: ServiceSettings) -> Any:
+        """The service's FastAPI app for ``settings`` (created, not started)."""
+        if self.create_app is not None:
+            return self.create_app(settings)
+        return create_app(self.definition, settings)
+
+    @asynccontextmanager
+    async def start(
         self, database_url: str, nats_url: str, key_dir: Path, **overrides: Any
-    ) -> AbstractAsyncContextManager[ServiceUnderTest]:
+    ) -> AsyncIterator[ServiceUnderTest]:
         """Migrate the database and run the service in-process; ``overrides`` are settings."""
-        return service_support.start_service(
-            create_app=lambda settings: create_app(self.definition, settings),
+        if self.consumers_ready:
+            await self.declare_upstream(nats_url)
+        async with service_support.start_service(
+            create_app=self.app,
             settings_cls=self.settings_cls,
             migrations_dir=self.migrations,
             database_url=database_url,
             nats_url=nats_url,
             key_dir=key_dir,
-            **overrides,
-        )
+            **(dict(self.test_settings) | overrides),
+        ) as service:
+            if self.consumers_ready:
+                await asyncio.wait_for(service.runtime.messaging.started.wait(), 30)
+            yield service
+
+    async def read(
+        self, service: ServiceUnderTest, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """GET ``read_path`` as the reader (with ``headers`` besides)."""
+        sent = dict(headers or {})
+        if self.reader is not None:
+            token = mint_token(service.private_key, **self.reader)
+            sent["Authorization"] = f"Bearer {token}"
+        return await service.client.get(self.read_path, headers=sent)
 
     async def declare_upstream(self, nats_url: str) -> None:
         if self.upstream is not None:
@@ -163,7 +196,7 @@ class CommonServiceTests:
         settings = self.case.settings_cls(
             database_url=await new_database("sqlite"), nats_url=nats_url
         )
-        app = create_app(self.case.definition, settings)
+        app = self.case.app(settings)
         with pytest.raises(RuntimeError, match=f"python -m {self.case.name} migrate"):
             async with running(app):
                 pass
@@ -231,7 +264,7 @@ class CommonServiceTests:
             assert down.json()["checks"]["nats"] == "unavailable"
             assert down.json()["checks"]["database"] == "ok"
             # Reading still works without NATS.
-            assert (await service.client.get(self.case.read_path)).status_code == 200
+            assert (await self.case.read(service)).status_code == 200
             nats_server.start()
             await eventually(lambda: _status(service, 200), timeout=30)
 
@@ -240,7 +273,7 @@ class CommonServiceTests:
     ) -> None:
         path = self.case.read_path
         async with _started(self.case, new_database, nats_url, tmp_path) as service:
-            assert (await service.client.get(path)).status_code == 200
+            assert (await self.case.read(service)).status_code == 200
             text = (await service.client.get("/metrics")).text
 
         assert (
@@ -292,7 +325,7 @@ class CommonServiceTests:
             other = await service.client.options(
                 path, headers={"Origin": "https://evil.example"} | preflight
             )
-            simple = await service.client.get(path, headers={"Origin": "https://app.example"})
+            simple = await self.case.read(service, {"Origin": "https://app.example"})
 
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "https://app.example"

@@ -14,9 +14,6 @@ from notifications.deliveries.service import WIRE_POLICY, build_message
 from notifications.dispatch.service import Addressee, next_digest_at, unique_addressees
 from notifications.messages.service import TEMPLATES, Renderer, format_cents, format_datetime
 from notifications.models import Delivery
-from schulerfolg.settings import settings_reference
-
-README = TEMPLATES.parents[3] / "README.md"  # services/notifications/README.md
 
 
 def test_smtp_settings_are_read_unprefixed_and_the_prefixed_ones_win(monkeypatch):
@@ -30,12 +27,6 @@ def test_smtp_settings_are_read_unprefixed_and_the_prefixed_ones_win(monkeypatch
         587,
         "starttls",
     )
-
-
-def test_the_readme_documents_every_setting():
-    readme = README.read_text(encoding="utf-8")
-    missing = [v for v, _, _ in settings_reference(NotificationsSettings) if f"`{v}`" not in readme]
-    assert missing == []
 
 
 @pytest.mark.parametrize(

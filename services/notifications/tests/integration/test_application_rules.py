@@ -54,7 +54,9 @@ async def test_a_submitted_application_mails_the_regions_office_staff_and_the_ap
 
     # Inbox: the staff member by token subject, the applicant by token e-mail.
     staff_token = notifications.auth("network_office", "boerde", sub="sub-anja")
-    (entry,) = [e for e in await inbox(notifications, staff_token) if str(submitted.id) in e["link"]]
+    (entry,) = [
+        e for e in await inbox(notifications, staff_token) if str(submitted.id) in e["link"]
+    ]
     assert entry["kind"] == "application_submitted"
     assert entry["title"] == subject
     assert entry["link"] == f"/applications/{submitted.id}"
