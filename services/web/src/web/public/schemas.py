@@ -1,0 +1,111 @@
+"""What the public pages show: German labels for the services' values, and the shapes the
+templates get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+REGION_KINDS = {"district": "Landkreis", "city": "Kreisfreie Stadt"}
+
+MEETING_KINDS = {
+    "committee_session": "Gremiensitzung",
+    "expert_exchange": "Fachaustausch",
+    "network_meeting": "Vernetzungstreffen",
+    "regional_group_meeting": "Regionalgruppentreffen",
+    "training": "Fortbildung",
+    "conference": "Fachtagung",
+    "case_consultation": "Kollegiale Fallberatung",
+    "jury_session": "Sitzung der Jugendjury",
+}
+
+# Media types of materials as people name them („PDF, 1,2 MB“).
+FILE_TYPES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word-Dokument",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel-Tabelle",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint-Präsentation",
+    "application/vnd.oasis.opendocument.text": "OpenDocument-Text",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument-Tabelle",
+    "application/vnd.oasis.opendocument.presentation": "OpenDocument-Präsentation",
+    "image/png": "PNG-Bild",
+    "image/jpeg": "JPEG-Bild",
+    "text/plain": "Textdatei",
+    "text/csv": "CSV-Tabelle",
+}
+
+# Applications that are projects the public may hear of: approved, and later reported or done.
+PROJECT_STATUSES = ("approved", "reported", "completed")
+PROJECT_STATUS_LABELS = {
+    "approved": "Bewilligt",
+    "reported": "Durchgeführt, Bericht liegt vor",
+    "completed": "Abgeschlossen",
+}
+
+# The registration form's fields, with meetings' names (``RegistrationCreate``).
+REGISTRATION_FIELDS = ("name", "email", "organization")
+
+# Refusals of meetings' registration API (rule slugs and invalid fields) in plain German.
+REGISTRATION_RULES = {
+    "already-registered": (
+        "email",
+        "Mit dieser E-Mail-Adresse ist bereits jemand für diese Veranstaltung angemeldet. "
+        "Eine zweite Anmeldung ist nicht nötig.",
+    ),
+    "registration-closed": (
+        None,
+        "Die Veranstaltung hat bereits begonnen. Eine Anmeldung ist nicht mehr möglich.",
+    ),
+    "registration-deadline-passed": (
+        None,
+        "Die Anmeldefrist ist abgelaufen. Eine Anmeldung ist nicht mehr möglich.",
+    ),
+    "meeting-cancelled": (
+        None,
+        "Die Veranstaltung ist abgesagt. Eine Anmeldung ist nicht möglich.",
+    ),
+}
+REGISTRATION_FIELD_ERRORS = {
+    "name": "Geben Sie Ihren Namen ein (höchstens 200 Zeichen).",
+    "email": "Geben Sie eine E-Mail-Adresse wie name@beispiel.de ein.",
+    "organization": "Der Name der Einrichtung darf höchstens 300 Zeichen lang sein.",
+}
+
+
+@dataclass(frozen=True)
+class Material:
+    """A download: what it is, and where the file is (the registry's public download)."""
+
+    title: str
+    description: str | None
+    url: str
+    kind: str
+    size: str
+
+    @property
+    def label(self) -> str:
+        """„PDF, 1,2 MB“."""
+        return f"{self.kind}, {self.size}"
+
+
+@dataclass(frozen=True)
+class RegionPage:
+    """Everything the region page shows."""
+
+    region: dict[str, Any]
+    contacts: list[dict[str, Any]]
+    materials: list[Material]
+    state_materials: list[Material]
+    events: list[dict[str, Any]]
+    projects: list[dict[str, Any]] | None = field(
+        default=None, metadata={"doc": "None: offers does not show projects to the public."}
+    )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Meetings' answer to a registration."""
+
+    status: str
+    email: str
+    waitlist_position: int | None
