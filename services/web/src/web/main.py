@@ -27,15 +27,12 @@ from schulerfolg.db import Database
 from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
-from web.applications.api import router as applications_router
 from web.assets.service import dist_dir
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
-from web.inbox.api import router as inbox_router
 from web.public.api import router as public_router
-from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
 from web.site.templates import render
@@ -46,7 +43,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SESSION_CLEANUP_SECONDS = 600.0
 
 # Every page router, in one place.
-ROUTERS: list[APIRouter] = [auth_router, links_router, inbox_router, public_router, applications_router]
+ROUTERS: list[APIRouter] = [auth_router, public_router]
 
 
 def _error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:
