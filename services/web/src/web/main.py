@@ -27,6 +27,7 @@ from schulerfolg.db import Database
 from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
+from web.applications.api import router as applications_router
 from web.assets.service import dist_dir
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
@@ -43,7 +44,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SESSION_CLEANUP_SECONDS = 600.0
 
 # Every page router, in one place.
-ROUTERS: list[APIRouter] = [auth_router, public_router]
+ROUTERS: list[APIRouter] = [auth_router, public_router, applications_router]
 
 
 def _error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:

@@ -1,0 +1,279 @@
+"""What the application pages ask the services (always with the signed-in person's token) and how
+their answers are shaped for the templates: the lists, one application with its history and the
+committee session that will decide it, the form's choices, and the changes.
+
+Which committee session decides a submitted application: meetings puts it on the next session of
+the fund's deciding committee; we find it by reading that committee's sessions and their agendas.
+Meetings lets the offices and the committee's members read agendas — applicants see no date until
+meetings offers them a way (see the module's report in the repository history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from web.auth.schemas import User
+from web.site.client import Api, ApiError, Reply
+from web.site.formatting import datum_kurz
+
+SESSION_LOOKBACK = timedelta(days=90)
+"""Sessions older than this are not searched for an open agenda item."""
+
+GROUPS = ("pupils", "parents", "teachers")
+
+
+def is_id(value: str) -> bool:
+    """Whether a path segment is a UUID (anything else is a page that does not exist)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+async def _quietly(call: Any, default: Any = None) -> Any:
+    """An answer the page can do without (a name, a date): refusals and outages give
+    ``default``; an expired sign-in still goes to the sign-in page."""
+    try:
+        return await call
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return default
+
+
+# --------------------------------------------------------------------------- names
+
+
+async def funds_by_id(api: Api, user: User) -> dict[str, dict[str, Any]]:
+    """Every fund the person can read, by id."""
+    return {f["id"]: f for f in await api.all_items("offers", "/funds", token=user.token)}
+
+
+async def topics(api: Api) -> list[tuple[str, str]]:
+    """The topic vocabulary: (slug, German name)."""
+    answer = await api.get("offers", "/topics")
+    return [(t["slug"], t["name"]) for t in answer.get("items", [])]
+
+
+async def _named(api: Api, path: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Registry records by id (schools or organisations); unknown ones are left out."""
+    wanted = sorted(set(ids))
+    found = await asyncio.gather(*(_quietly(api.get("registry", f"{path}/{i}")) for i in wanted))
+    return {i: record for i, record in zip(wanted, found, strict=True) if record}
+
+
+async def schools_in(api: Api, regions: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The schools of some regions, by id."""
+    lists = await asyncio.gather(
+        *(api.all_items("registry", "/schools", params={"region": r}) for r in sorted(set(regions)))
+    )
+    return {s["id"]: s for found in lists for s in found}
+
+
+async def region_of(api: Api, user: User) -> str | None:
+    """The region a person applies in: their school's, their organisation's, or their office's."""
+    if user.school_id:
+        school = await _quietly(api.get("registry", f"/schools/{user.school_id}"))
+        if school:
+            return str(school["region"])
+    if user.organization_id:
+        org = await _quietly(api.get("registry", f"/organizations/{user.organization_id}"))
+        if org and org.get("region"):
+            return str(org["region"])
+    return next((r for r in user.regions if r != "state"), None)
+
+
+# --------------------------------------------------------------------------- committee sessions
+
+
+async def _sessions_of(api: Api, user: User, committee_id: str) -> list[dict[str, Any]]:
+    since = (datetime.now(UTC) - SESSION_LOOKBACK).isoformat()
+    meetings = await _quietly(
+        api.all_items(
+            "meetings",
+            "/meetings",
+            token=user.token,
+            params={"committee_id": committee_id, "status": "scheduled", "starts_after": since},
+            max_pages=2,
+        ),
+        [],
+    )
+    agendas = await asyncio.gather(
+        *(
+            _quietly(api.all_items("meetings", f"/meetings/{m['id']}/agenda", token=user.token), [])
+            for m in meetings
+        )
+    )
+    return [
+        {**item, "meeting": meeting}
+        for meeting, items in zip(meetings, agendas, strict=True)
+        for item in items
+    ]
+
+
+async def deciding_sessions(
+    api: Api, user: User, apps: list[dict[str, Any]], funds: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Submitted application id → the meeting whose agenda holds it (open item), where the
+    person may read that agenda."""
+    waiting = {a["id"] for a in apps if a["status"] == "submitted"}
+    committees = {
+        str(funds[a["fund_id"]]["deciding_committee_id"])
+        for a in apps
+        if a["id"] in waiting and (funds.get(a["fund_id"]) or {}).get("deciding_committee_id")
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for items in await asyncio.gather(*(_sessions_of(api, user, c) for c in sorted(committees))):
+        for item in items:
+            app_id = str(item.get("application_id") or "")
+            if app_id in waiting and item.get("status") == "open":
+                found[app_id] = item["meeting"]
+    return found
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@dataclass
+class Listing:
+    """The applications a person sees, with what the table shows of each."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    worklist: bool = False
+
+
+async def listing(api: Api, user: User, *, status: str | None) -> Listing:
+    """„Meine Anträge“ (applicants) or the office's worklist of its regions (with a status
+    filter)."""
+    params = {"status": status} if status else {}
+    apps, funds = await asyncio.gather(
+        api.all_items("offers", "/applications", token=user.token, params=params),
+        funds_by_id(api, user),
+    )
+    schools, sessions = await asyncio.gather(
+        _quietly(schools_in(api, {a["region"] for a in apps}), {}),
+        deciding_sessions(api, user, apps, funds),
+    )
+    rows = [
+        {
+            **app,
+            "fund": funds.get(app["fund_id"]),
+            "schools": [
+                schools.get(s) or {"id": s, "name": "Unbekannte Schule"} for s in app["school_ids"]
+            ],
+            "session": sessions.get(app["id"]),
+        }
+        for app in sorted(apps, key=lambda a: a["updated_at"], reverse=True)
+    ]
+    return Listing(rows=rows, worklist=user.is_office)
+
+
+# --------------------------------------------------------------------------- one application
+
+
+async def application(api: Api, user: User, app_id: str) -> tuple[dict[str, Any], str | None]:
+    """The application (404/403 as the API answers) and its ETag."""
+    reply = await api.call("GET", "offers", f"/applications/{app_id}", token=user.token)
+    return reply.body, reply.etag
+
+
+async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
+    """Everything the detail page shows: the application, its fund, schools, organisations,
+    topics, history and deciding session."""
+    app, _ = await application(api, user, app_id)
+    fund, history, vocabulary, schools, orgs = await asyncio.gather(
+        _quietly(api.get("offers", f"/funds/{app['fund_id']}", token=user.token)),
+        api.get("offers", f"/applications/{app_id}/history", token=user.token),
+        topics(api),
+        _named(api, "/schools", app["school_ids"]),
+        _named(
+            api,
+            "/organizations",
+            [*app["partner_organization_ids"], *filter(None, [app["applicant_organization_id"]])],
+        ),
+    )
+    sessions = await deciding_sessions(api, user, [app], {app["fund_id"]: fund} if fund else {})
+    return {
+        "app": app,
+        "fund": fund,
+        "history": history.get("items", []),
+        "topic_names": dict(vocabulary),
+        "schools": schools,
+        "organizations": orgs,
+        "session": sessions.get(app["id"]),
+    }
+
+
+async def office_of(api: Api, region: str | None) -> dict[str, Any] | None:
+    """The network office of a region (name, phone, e-mail), for the advice hint."""
+    if not region or region == "state":
+        return None
+    found = await _quietly(api.get("registry", f"/regions/{region}"))
+    return found.get("office") if found else None
+
+
+# --------------------------------------------------------------------------- the form's choices
+
+
+async def form_choices(api: Api, user: User, region: str | None) -> dict[str, Any]:
+    """Funds (of the region and state-wide), schools and organisations of the region, topics."""
+    params = {"region": region} if region else {}
+    funds, schools, orgs, vocabulary = await asyncio.gather(
+        api.all_items("offers", "/funds", token=user.token),
+        api.all_items("registry", "/schools", params=params),
+        api.all_items("registry", "/organizations", params=params),
+        topics(api),
+    )
+    return {
+        "funds": [
+            (
+                f["id"],
+                f"{f['name']} ({datum_kurz(f['period_start'])} bis {datum_kurz(f['period_end'])})",
+            )
+            for f in funds
+            if region is None or f["region"] in (region, None)
+        ],
+        "schools": [
+            (s["id"], f"{s['name']} ({s['city']})" if s.get("city") else s["name"]) for s in schools
+        ],
+        "organizations": [(o["id"], o["name"]) for o in orgs],
+        "topics": vocabulary,
+    }
+
+
+# --------------------------------------------------------------------------- changes
+
+
+async def create(api: Api, user: User, body: dict[str, Any], key: str) -> dict[str, Any]:
+    """A new draft (the form's key makes a repeated send create nothing new)."""
+    headers = {"Idempotency-Key": key} if key else {}
+    reply = await api.call(
+        "POST", "offers", "/applications", token=user.token, json=body, headers=headers
+    )
+    result: dict[str, Any] = reply.body
+    return result
+
+
+async def change(
+    api: Api,
+    user: User,
+    app_id: str,
+    action: str | None,
+    *,
+    body: dict[str, Any] | None = None,
+    if_match: dict[str, str] | None = None,
+) -> Reply:
+    """PATCH the draft (``action`` None) or a move: submit, withdraw, consultation, decision,
+    report, close — with the version the page was shown with."""
+    method, path = ("PATCH", f"/applications/{app_id}")
+    if action:
+        method, path = "POST", f"/applications/{app_id}/{action}"
+    return await api.call(
+        method, "offers", path, token=user.token, json=body, headers=if_match or {}
+    )
