@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -34,6 +35,7 @@ from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
 from web.public.api import router as public_router
+from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
 from web.site.templates import render
@@ -44,7 +46,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SESSION_CLEANUP_SECONDS = 600.0
 
 # Every page router, in one place.
-ROUTERS: list[APIRouter] = [auth_router, public_router, applications_router]
+ROUTERS: list[APIRouter] = [
+    auth_router,
+    links_router,
+    inbox_router,
+    public_router,
+    applications_router,
+]
 
 
 def _error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:
@@ -176,6 +184,24 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             exc.status_code,
             "Das hat nicht geklappt",
             "Die Anfrage konnte nicht bearbeitet werden.",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # A malformed id in the address is a page that does not exist; a malformed query is
+        # a bad link.
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return _error_page(
+                request,
+                404,
+                "Seite nicht gefunden",
+                "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der Startseite.",
+            )
+        return _error_page(
+            request,
+            400,
+            "Ungültige Adresse",
+            "Die Adresse enthält Angaben, die so nicht gehen. Bitte folgen Sie einem Link auf den Seiten.",
         )
 
     @app.exception_handler(Exception)

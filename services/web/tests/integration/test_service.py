@@ -112,3 +112,15 @@ async def test_a_service_that_does_not_answer_is_a_page_not_a_crash(
 ) -> None:
     form = await client.get("/anmelden")  # the lists to choose from are missing, the form is not
     assert form.status_code == 200
+
+
+async def test_the_services_resource_links_lead_to_the_pages(client: httpx.AsyncClient) -> None:
+    # E-mails and inbox entries carry the services' resource paths.
+    some_id = "0b9f3c1e-6f1a-4a57-9d1e-2f7c1d3e4a5b"
+    application = await client.get(f"/applications/{some_id}")
+    assert application.status_code == 301
+    assert application.headers["location"] == f"/antraege/{some_id}"
+    meeting = await client.get(f"/meetings/{some_id}")
+    assert meeting.headers["location"] == f"/veranstaltungen/{some_id}"
+    malformed = await client.get("/applications/not-an-id")
+    assert malformed.status_code == 404 and "Seite nicht gefunden" in malformed.text
