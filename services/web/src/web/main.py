@@ -49,7 +49,6 @@ SESSION_CLEANUP_SECONDS = 600.0
 ROUTERS: list[APIRouter] = [
     auth_router,
     links_router,
-    inbox_router,
     public_router,
     applications_router,
 ]
