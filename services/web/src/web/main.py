@@ -34,6 +34,7 @@ from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
+from web.inbox.api import router as inbox_router
 from web.public.api import router as public_router
 from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
@@ -49,6 +50,7 @@ SESSION_CLEANUP_SECONDS = 600.0
 ROUTERS: list[APIRouter] = [
     auth_router,
     links_router,
+    inbox_router,
     public_router,
     applications_router,
 ]

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from web.inbox.service import unread_count_context
 from web.site.formatting import FILTERS
 from web.site.security import VISITOR_COOKIE, csrf_token
 
@@ -31,6 +32,7 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 templates.context_processors.append(_context)
+templates.context_processors.append(unread_count_context)
 
 
 def render(

@@ -1,0 +1,2 @@
+"""The inbox (``/posteingang``, with its live relay) and the notification preferences
+(``/einstellungen``), over notifications' API."""
