@@ -155,15 +155,15 @@ async def sign_in(
     """Sign in through the development sign-in form at ``/anmelden``."""
     await page.goto(f"{web.url}/anmelden")
     await page.get_by_label("Rolle").select_option(role)
-    for label, value in (
-        ("Region", region),
-        ("Schule", school),
-        ("Organisation", organization),
-        ("Name", name),
-        ("E-Mail", email),
+    for field, value in (
+        ("region", region),
+        ("schule", school),
+        ("organisation", organization),
+        ("name", name),
+        ("email", email),
     ):
-        if value:
-            await page.get_by_label(label, exact=True).fill(value)
+        if value:  # by id: the optional fields' labels end in „(optional)“
+            await page.locator(f"#feld-{field}").fill(value)
     await page.get_by_role("button", name="Anmelden", exact=True).click()
     await page.wait_for_load_state()
 
