@@ -17,6 +17,8 @@ import pytest
 from suite_support import Suite
 from web_support import Web, check_accessibility
 
+from web.public.service import download_header, file_size
+
 OFFICE = {
     "name": "Netzwerkstelle Schulerfolg sichern im Landkreis Börde",
     "provider_name": "Arbeiterwohlfahrt Kreisverband Börde e. V.",
@@ -365,3 +367,13 @@ async def test_the_registration_form_works_by_keyboard_alone(
     answer = await page.get_by_role("status").inner_text()
     assert "Sie sind angemeldet" in answer
     assert "karla.tastatur@schule.example" in answer
+
+
+def test_sizes_and_file_names_are_german() -> None:
+    assert file_size(830) == "830 Byte"
+    assert file_size(12 * 1024 + 100) == "12 kB"
+    assert file_size(1_258_291) == "1,2 MB"
+    assert download_header("Kontaktliste Börde.csv") == (
+        'attachment; filename="Kontaktliste-Boerde.csv"; '
+        "filename*=UTF-8''Kontaktliste%20B%C3%B6rde.csv"
+    )

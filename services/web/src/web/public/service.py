@@ -188,16 +188,12 @@ async def contact_list_csv(api: Api, slug: str) -> tuple[str, str]:
     return str(reply.body or ""), contact_list_filename(region, "csv")
 
 
-def _refuse_fetching(url: str, headers: Any = None) -> Any:
-    # The PDF template needs nothing from anywhere: no URL in it is ever fetched.
-    raise ValueError(f"not fetched: {url}")
-
-
 def render_pdf(html: str) -> bytes:
     """HTML → PDF with WeasyPrint (CPU-bound: call it in a thread)."""
     # Imported here: WeasyPrint loads Pango through cffi, which only this page needs.
     import weasyprint
 
+    # The template needs nothing from anywhere: no URL in it is ever fetched.
     fetcher = weasyprint.URLFetcher(allowed_protocols=())
     pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     return pdf
