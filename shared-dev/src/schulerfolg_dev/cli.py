@@ -94,7 +94,8 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
     """Whether a GET of a 127.0.0.1 URL answers 200."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local only
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
@@ -576,8 +577,8 @@ def summary_rows(launcher: Launcher, missing: Sequence[ServiceSpec]) -> list[tup
     origin = "started here" if launcher.nats_monitor_url else "from NATS_URL"
     rows = [("data dir", str(launcher.data_dir)), ("NATS", f"{launcher.nats_url} ({origin})")]
     if launcher.smtp is not None:
-        host, port = launcher.smtp
-        rows.append(("mail", f"SMTP {host}:{port}, stored as {launcher.mail_dir}/*.eml"))
+        smtp_host, smtp_port = launcher.smtp
+        rows.append(("mail", f"SMTP {smtp_host}:{smtp_port}, stored as {launcher.mail_dir}/*.eml"))
     else:
         rows.append(("mail", f"SMTP {launcher.environ['SMTP_HOST']} (from SMTP_HOST)"))
     if launcher.gateway_port is not None:

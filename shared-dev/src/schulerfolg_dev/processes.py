@@ -183,4 +183,5 @@ class RestartPolicy:
         if uptime >= self.stable:
             self.failures = 0
         self.failures += 1
-        return min(self.cap, self.initial * 2 ** min(self.failures - 1, 32))
+        delay: float = self.initial * 2 ** min(self.failures - 1, 32)
+        return min(self.cap, delay)

@@ -88,7 +88,8 @@ class LiveService:
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310 - local
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except OSError:
         return False
 

@@ -62,7 +62,8 @@ POSTGRES_IMAGE = os.environ.get("SCHULERFOLG_TEST_POSTGRES_IMAGE", "postgres:15-
 def docker_available() -> bool:
     """Return True if a Docker engine answers a ping within 3 s (cached per process)."""
     try:
-        import docker
+        # docker ships no type hints (types-docker is no dependency); from_env and ping only.
+        import docker  # type: ignore[import-untyped]
 
         client = docker.from_env(timeout=3)
         try:
@@ -241,7 +242,8 @@ class NatsServer:
         url = f"{self.monitor_url}/healthz?js-enabled-only=true"
         try:
             with urllib.request.urlopen(url, timeout=0.5) as resp:  # noqa: S310 - 127.0.0.1 only
-                return resp.status == 200
+                status: int = resp.status
+                return status == 200
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
