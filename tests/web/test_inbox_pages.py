@@ -245,3 +245,22 @@ async def test_the_live_relay_answers_401_when_signed_out(web: Web) -> None:
         response = await client.get("/posteingang/live")
     assert response.status_code == 401
     assert "location" not in response.headers
+
+
+async def test_saving_over_a_newer_save_explains_it_in_german(page: Any, web: Web) -> None:
+    await _sign_in(page, web, _address())
+    await page.goto(f"{web.url}/einstellungen")
+    other = await page.context.new_page()  # the same person, in a second tab
+    await other.goto(f"{web.url}/einstellungen")
+    await other.get_by_label("Einmal am Tag gesammelt").check()
+    await other.get_by_role("button", name="Speichern").click()
+    await expect(other.get_by_role("status")).to_contain_text("gespeichert")
+
+    await page.get_by_label("Einmal in der Woche gesammelt").check()
+    async with page.expect_response(f"{web.url}/einstellungen") as answer:
+        await page.get_by_role("button", name="Speichern").click()
+    assert (await answer.value).status == 409
+    summary = page.get_by_role("alert")
+    await expect(summary).to_contain_text("inzwischen an anderer Stelle geändert")
+    await expect(page.get_by_label("Einmal am Tag gesammelt")).to_be_checked()  # the newer save
+    assert await check_accessibility(page) == []
