@@ -173,8 +173,8 @@ async def test_region_page_shows_office_contacts_materials_events_and_projects(
     assert "Fachaustausch Schulabsentismus" in await events.inner_text()
     assert "Internes Vernetzungstreffen" not in main
 
-    # offers answers applications to signed-in callers only: the section says so.
-    assert "öffentliche Übersicht der bewilligten Projekte ist noch nicht verfügbar" in main
+    # No application is funded in this suite yet (the applicant journey's tests show one).
+    assert "In dieser Region sind noch keine Projekte bewilligt." in main
     assert await check_accessibility(page) == []
 
 

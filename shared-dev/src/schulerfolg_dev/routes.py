@@ -48,6 +48,7 @@ ROUTES: dict[str, str] = {
     "applications": "offers",
     "topics": "offers",
     "statistics": "offers",
+    "projects": "offers",
     "committees": "meetings",
     "meetings": "meetings",
     "meetings.ics": "meetings",

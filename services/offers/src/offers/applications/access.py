@@ -146,3 +146,11 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
                 )
             )
     return or_(*conditions) if conditions else false()
+
+
+FUNDED = ("approved", "reported", "completed")
+
+
+def funded() -> ColumnElement[bool]:
+    """The SQL condition for the applications anyone may see as funded projects."""
+    return col(Application.status).in_(FUNDED)

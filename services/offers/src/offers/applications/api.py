@@ -20,6 +20,7 @@ from offers.applications.schemas import (
     Decisions,
     History,
     HistoryEntry,
+    ProjectPublic,
     ReportBody,
     Status,
     TopicPublic,
@@ -83,6 +84,37 @@ async def list_applications(
         q=q,
     )
     return Page(items=[ApplicationPublic.of(a) for a in apps], next_cursor=next_cursor)
+
+
+@router.get(
+    "/projects",
+    response_model=Page[ProjectPublic],
+    responses=problem_responses(400, 422),
+    summary="Funded projects",
+    tags=["projects"],
+)
+async def list_projects(
+    session: SessionDep,
+    page: PageDep,
+    fund_id: uuid.UUID | None = None,
+    region: Annotated[str | None, Query(max_length=64)] = None,
+    school_id: uuid.UUID | None = None,
+    topic: TopicSlug | None = None,  # type: ignore[valid-type]  # TopicSlug is built at run time
+    q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+) -> Page[ProjectPublic]:
+    """Approved, reported and completed applications as anyone may see them (no contact, no
+    budget lines, no reasons), oldest first; for the regions' public pages."""
+    check_region_filter(region)
+    apps, next_cursor = await service.list_projects(
+        session=session,
+        page=page,
+        fund_id=fund_id,
+        region=region,
+        school_id=school_id,
+        topic=topic,
+        q=q,
+    )
+    return Page(items=[ProjectPublic.of(a) for a in apps], next_cursor=next_cursor)
 
 
 @router.post(

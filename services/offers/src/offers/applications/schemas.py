@@ -324,3 +324,40 @@ class TopicPublic(BaseModel):
 
 class Topics(BaseModel):
     items: list[TopicPublic]
+
+
+class ProjectPublic(BaseModel):
+    """A funded project as anyone may see it: what is done where with how much money; no
+    contact, no budget lines, no reasons, no organisations' internal figures."""
+
+    id: uuid.UUID
+    fund_id: uuid.UUID
+    region: str
+    status: Literal["approved", "reported", "completed"]
+    school_ids: list[uuid.UUID]
+    title: str
+    summary: str | None
+    topics: list[str]
+    target_groups: list[TargetGroup]
+    start_date: date | None
+    end_date: date | None
+    approved_cents: int | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, app: Application) -> ProjectPublic:
+        return cls(
+            id=app.id,
+            fund_id=app.fund_id,
+            region=app.region,
+            status=app.status,  # type: ignore[arg-type]  # only funded statuses are listed
+            school_ids=[uuid.UUID(s) for s in app.school_ids],
+            title=app.title,
+            summary=app.summary,
+            topics=list(app.topics),
+            target_groups=target_groups_of(app),
+            start_date=app.start_date,
+            end_date=app.end_date,
+            approved_cents=app.approved_cents,
+            decided_at=app.decided_at,
+        )

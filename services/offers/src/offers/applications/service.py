@@ -98,6 +98,15 @@ async def list_applications(
     )
 
 
+async def list_projects(
+    *, session: AsyncSession, page: PageParams, **filters: Any
+) -> tuple[list[Application], str | None]:
+    """Funded projects (approved, reported, completed), for anyone, one page."""
+    return await repository.list_applications(
+        session, page=page, visible=access.funded(), **filters
+    )
+
+
 async def history(
     *, session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> list[StatusChange]:

@@ -97,9 +97,7 @@ class RegionPage:
     materials: list[Material]
     state_materials: list[Material]
     events: list[dict[str, Any]]
-    projects: list[dict[str, Any]] | None = field(
-        default=None, metadata={"doc": "None: offers does not show projects to the public."}
-    )
+    projects: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

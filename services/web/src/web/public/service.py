@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException
 
 from web.public.schemas import (
     FILE_TYPES,
-    PROJECT_STATUSES,
     REGISTRATION_FIELD_ERRORS,
     REGISTRATION_FIELDS,
     REGISTRATION_RULES,
@@ -117,25 +116,11 @@ async def _events(api: Api, slug: str) -> list[dict[str, Any]]:
     return [event for event in page.get("items", []) if event.get("public")]
 
 
-async def _projects(api: Api, slug: str) -> list[dict[str, Any]] | None:
-    """The region's approved (and later reported or completed) projects, newest decision first;
-    None while offers does not let anonymous callers read them."""
-    try:
-        pages = await asyncio.gather(
-            *(
-                api.get(
-                    "offers",
-                    "/applications",
-                    params={"region": slug, "status": status, "limit": PROJECTS_SHOWN},
-                )
-                for status in PROJECT_STATUSES
-            )
-        )
-    except ApiError as exc:
-        if exc.status in (401, 403):
-            return None
-        raise
-    projects = [item for page in pages for item in page.get("items", [])]
+async def _projects(api: Api, slug: str) -> list[dict[str, Any]]:
+    """The region's funded projects (approved, reported, completed; offers' public list
+    without personal data), newest decision first."""
+    page = await api.get("offers", "/projects", params={"region": slug, "limit": PROJECTS_SHOWN})
+    projects: list[dict[str, Any]] = page.get("items", [])
     return sorted(projects, key=lambda p: p.get("decided_at") or "", reverse=True)
 
 
