@@ -10,7 +10,13 @@ import os
 import sys
 import urllib.request
 
-DEFAULT_PORTS = {"registry": 8001, "offers": 8002, "meetings": 8003, "notifications": 8004}
+DEFAULT_PORTS = {
+    "registry": 8001,
+    "offers": 8002,
+    "meetings": 8003,
+    "notifications": 8004,
+    "web": 8005,
+}
 
 
 def main() -> int:
