@@ -119,6 +119,7 @@ def running_suite(
             "SMTP_PORT": str(mail.port),
             "LOG_LEVEL": "INFO",
             "PUBLIC_BASE_URL": "https://schulerfolg.example",
+            "REGISTRY_MATERIALS_DIR": str(tmp_path / "materials"),
             **extra_env,
         }
         services = {
