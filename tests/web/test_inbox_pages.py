@@ -19,6 +19,8 @@ from playwright.async_api import expect
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
 
+from web.inbox.service import PAGE_SIZE
+
 REGION = "boerde"
 LIVE_WAIT_MS = 60_000
 
@@ -136,6 +138,9 @@ async def test_marking_read_works_without_javascript(browser: Any, web: Web) -> 
         await expect(newest).to_contain_text("Gelesen")
         await expect(newest.get_by_role("button")).to_have_count(0)
         assert await page.locator("[data-unread-badge] [data-unread-count]").inner_text() == "1"
+        await page.goto(f"{web.url}/einstellungen")  # the header counts on every page
+        assert await page.locator("[data-unread-badge] [data-unread-count]").inner_text() == "1"
+        await page.goto(f"{web.url}/posteingang")
 
         await page.get_by_role("button", name="Alle als gelesen markieren").click()
         await expect(page.get_by_text("Ungelesen: 0")).to_be_visible()
@@ -264,3 +269,23 @@ async def test_saving_over_a_newer_save_explains_it_in_german(page: Any, web: We
     await expect(summary).to_contain_text("inzwischen an anderer Stelle geändert")
     await expect(page.get_by_label("Einmal am Tag gesammelt")).to_be_checked()  # the newer save
     assert await check_accessibility(page) == []
+
+
+async def test_older_notifications_are_a_link_away(page: Any, web: Web) -> None:
+    suite = web.suite
+    address = _address()
+    titles = [f"Themenabend {n}" for n in range(PAGE_SIZE + 1)]
+    for title in titles:
+        await _register(suite, title, address)
+    await _inbox(suite, address, len(titles))
+    await _sign_in(page, web, address)
+    await page.goto(f"{web.url}/posteingang")
+    await expect(page.locator("[data-notification-id]")).to_have_count(PAGE_SIZE)
+    await page.get_by_role("link", name="Weitere laden").click()
+    await expect(page.locator("[data-notification-id]")).to_have_count(1)
+    await expect(page.locator("[data-notification-id]")).to_contain_text("Themenabend 0")
+    await expect(page.get_by_role("link", name="Weitere laden")).to_have_count(0)
+    await page.get_by_role("link", name="Zu den neuesten Benachrichtigungen").click()
+    await expect(page.locator("[data-notification-id]").first).to_contain_text(
+        f"Themenabend {PAGE_SIZE}"
+    )
