@@ -23,6 +23,7 @@ from web.applications.forms import (
     decision_body,
     version_header,
 )
+from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.site.catalogue import (
     APPLICATION_CHANGED,
@@ -34,7 +35,7 @@ from web.site.catalogue import (
     errors_of,
 )
 from web.site.client import Api, ApiError
-from web.site.formatting import BERLIN, datum_kurz, parse_euro
+from web.site.formatting import BERLIN, datum_kurz
 from web.site.security import CheckedForm
 from web.site.templates import render
 
@@ -73,7 +74,7 @@ def _to(app_id: str, page: str = "", notice: str | None = None) -> RedirectRespo
     return RedirectResponse(url + (f"?erfolg={notice}" if notice else ""), status_code=303)
 
 
-def _may_apply(user: Any) -> bool:
+def _may_apply(user: User) -> bool:
     return bool(user.is_applicant or user.is_office)
 
 
@@ -86,7 +87,9 @@ async def applications(
 ) -> Response:
     wanted = status if status in STATUSES else None
     found = await service.listing(api, user, status=wanted)
-    title = "Anträge der Region" if found.worklist else "Meine Anträge"
+    title = "Meine Anträge"
+    if found.worklist:
+        title = "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
     return render(
         request,
         "applications/list.html",
@@ -106,7 +109,7 @@ async def applications(
 async def _form_page(
     request: Request,
     api: Api,
-    user: Any,
+    user: User,
     form: ApplicationForm,
     *,
     app: dict[str, Any] | None = None,
@@ -117,12 +120,6 @@ async def _form_page(
     region = app["region"] if app else await service.region_of(api, user)
     choices = await service.form_choices(api, user, region)
     office = await service.office_of(api, region) if app and not app.get("consultation") else None
-    total = 0
-    for line in form.lines:
-        try:
-            total += parse_euro(line["amount"])
-        except ValueError:
-            continue
     return render(
         request,
         "applications/form.html",
@@ -135,7 +132,7 @@ async def _form_page(
             "notice": notice,
             "choices": choices,
             "office": office,
-            "total": total,
+            "total": form.total,
             "action": f"/antraege/{app['id']}/bearbeiten" if app else "/antraege/neu",
         },
         status_code=status,
@@ -143,7 +140,7 @@ async def _form_page(
 
 
 async def _posted_form(
-    request: Request, api: Api, user: Any, form: CheckedForm, app: dict[str, Any] | None
+    request: Request, api: Api, user: User, form: CheckedForm, app: dict[str, Any] | None
 ) -> Response:
     """Add or remove a budget line (the form comes back), or save the draft and go on to the
     check page."""
@@ -209,7 +206,7 @@ async def post_new_application(
     return await _posted_form(request, api, user, form, None)
 
 
-async def _editable(api: Api, user: Any, application_id: str) -> dict[str, Any] | None:
+async def _editable(api: Api, user: User, application_id: str) -> dict[str, Any] | None:
     """The application when it can be changed; None when its status no longer allows it."""
     app, _ = await service.application(api, user, _checked_id(application_id))
     return app if app["status"] in EDITABLE and _may_apply(user) else None
@@ -241,7 +238,7 @@ async def post_edit_application(
 async def _check_page(
     request: Request,
     api: Api,
-    user: Any,
+    user: User,
     application_id: str,
     *,
     errors: list[dict[str, Any]] | None = None,
@@ -270,31 +267,18 @@ async def submit_application(
     request: Request, application_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
     app_id = _checked_id(application_id)
-    try:
-        await service.change(
-            api, user, app_id, "submit", if_match=version_header(str(form.get("version") or ""))
-        )
-    except ApiError as exc:
-        if exc.status == 412:
-            errors = [{"field": None, "message": APPLICATION_CHANGED}]
-            return await _check_page(request, api, user, app_id, errors=errors, status=409)
-        if exc.status not in (409, 422):
-            raise
-        app, _ = await service.application(api, user, app_id)
-        if app["status"] not in EDITABLE:
-            return await _detail_page(
-                request, api, user, app_id, errors=errors_of(exc), status=exc.status
-            )
-        return await _form_page(
-            request,
-            api,
-            user,
-            ApplicationForm.of_application(app),
-            app=app,
-            errors=errors_of(exc),
-            status=exc.status,
-        )
-    return _to(app_id, notice="eingereicht")
+    version = version_header(str(form.get("version") or ""))
+    refused = await service.attempt(api, user, app_id, "submit", if_match=version)
+    if refused is None:
+        return _to(app_id, notice="eingereicht")
+    status, errors = refused
+    app, _ = await service.application(api, user, app_id)
+    if status == 412:
+        return await _check_page(request, api, user, app_id, errors=errors, status=status)
+    if app["status"] not in EDITABLE:
+        return await _detail_page(request, api, user, app_id, errors=errors, status=status)
+    form_shown = ApplicationForm.of_application(app)
+    return await _form_page(request, api, user, form_shown, app=app, errors=errors, status=status)
 
 
 # --------------------------------------------------------------------------- details and moves
@@ -303,7 +287,7 @@ async def submit_application(
 async def _detail_page(
     request: Request,
     api: Api,
-    user: Any,
+    user: User,
     application_id: str,
     *,
     errors: list[dict[str, Any]] | None = None,
@@ -352,7 +336,7 @@ async def application_detail(
 async def _move(
     request: Request,
     api: Api,
-    user: Any,
+    user: User,
     application_id: str,
     action: str,
     body: dict[str, Any] | None,
@@ -367,20 +351,18 @@ async def _move(
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     status = 422
     if not errors:
-        try:
-            await service.change(
-                api, user, app_id, action, body=body, if_match=version_header(values.get("version"))
-            )
+        refused = await service.attempt(
+            api,
+            user,
+            app_id,
+            action,
+            body=body,
+            if_match=version_header(values.get("version")),
+            renames=renames,
+        )
+        if refused is None:
             return _to(app_id, notice=notice)
-        except ApiError as exc:
-            if exc.status not in (409, 412, 422):
-                raise
-            status = 409 if exc.status == 412 else exc.status
-            errors = (
-                [{"field": None, "message": APPLICATION_CHANGED}]
-                if exc.status == 412
-                else errors_of(exc, renames=renames)
-            )
+        status, errors = refused
     return await _detail_page(
         request, api, user, app_id, errors=errors, values=values, status=status
     )
@@ -498,23 +480,19 @@ async def post_report(
     report = ReportForm.read(form)
     app, _ = await service.application(api, user, app_id)
     body, errors = report.body(app["target_groups"])
+    status = 422
     if not errors:
-        try:
-            await service.change(
-                api,
-                user,
-                app_id,
-                "report",
-                body=body,
-                if_match=version_header(report.values["version"]),
-            )
+        refused = await service.attempt(
+            api,
+            user,
+            app_id,
+            "report",
+            body=body,
+            if_match=version_header(report.values["version"]),
+            renames={"summary": "summary_report"},
+        )
+        if refused is None:
             return _to(app_id, notice="bericht")
-        except ApiError as exc:
-            if exc.status == 412:
-                errors = [{"field": None, "message": APPLICATION_CHANGED}]
-                report.values["version"] = str(app["version"])
-            elif exc.status in (409, 422):
-                errors = errors_of(exc, renames={"summary": "summary_report"})
-            else:
-                raise
-    return await _report_page(request, app, report, errors, status=422)
+        status, errors = refused
+        report.values["version"] = str(app["version"])  # read in this request, so current
+    return await _report_page(request, app, report, errors, status=status)

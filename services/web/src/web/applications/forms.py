@@ -137,6 +137,17 @@ class ApplicationForm:
         """The lines to show: the typed ones, or one empty line to start with."""
         return self.lines or [{"category": "", "description": "", "amount": ""}]
 
+    @property
+    def total(self) -> int:
+        """The sum of the amounts typed so far, in cents (amounts that are none count 0)."""
+        total = 0
+        for line in self.lines:
+            try:
+                total += parse_euro(line["amount"])
+            except ValueError:
+                continue
+        return total
+
     def add_line(self) -> None:
         self.lines = [*self.shown_lines, {"category": "", "description": "", "amount": ""}]
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from web.auth.schemas import User
+from web.site.catalogue import APPLICATION_CHANGED, errors_of
 from web.site.client import Api, ApiError, Reply
 from web.site.formatting import datum_kurz
 
@@ -277,3 +278,27 @@ async def change(
     return await api.call(
         method, "offers", path, token=user.token, json=body, headers=if_match or {}
     )
+
+
+async def attempt(
+    api: Api,
+    user: User,
+    app_id: str,
+    action: str | None,
+    *,
+    body: dict[str, Any] | None = None,
+    if_match: dict[str, str] | None = None,
+    renames: dict[str, str] | None = None,
+) -> tuple[int, list[dict[str, Any]]] | None:
+    """``change``, with a refusal turned into its status and German errors (None when done):
+    a stale version (412) says that the application has changed meanwhile, 409 and 422 say
+    which rule or field; anything else is the error page's business."""
+    try:
+        await change(api, user, app_id, action, body=body, if_match=if_match)
+    except ApiError as exc:
+        if exc.status == 412:
+            return 412, [{"field": None, "message": APPLICATION_CHANGED}]
+        if exc.status in (409, 422):
+            return exc.status, errors_of(exc, renames=renames)
+        raise
+    return None

@@ -26,6 +26,9 @@ GENERAL = (
 )
 """For a refusal whose rule the catalogue does not know."""
 
+NOT_FOUND = "Das Gesuchte gibt es nicht (mehr), oder es ist für Sie nicht freigegeben."
+"""For a refusal naming something that is not there (``…-not-found``)."""
+
 FIELD_GENERAL = "Bitte prüfen Sie diese Angabe."
 """For an invalid field the catalogue has no sentence for."""
 
@@ -411,26 +414,34 @@ def field_error(
     return {"field": None, "message": exact or FIELD_GENERAL}
 
 
+def rule_error(rule: str | None, status: int = 400) -> dict[str, Any]:
+    """The page error for a refused rule: its German sentence and field (a general sentence,
+    no field, when the catalogue does not know the rule)."""
+    if status == 412:
+        rule = "precondition-failed"
+    if rule in RULES:
+        message, field = RULES[rule]
+        return {"field": field, "message": message}
+    if status == 404 or (rule or "").endswith("-not-found"):
+        return {"field": None, "message": NOT_FOUND}
+    return {"field": None, "message": GENERAL}
+
+
 def rule_message(rule: str | None) -> str:
     """The German sentence for a rule slug (a general one when the catalogue does not know it)."""
-    return RULES.get(rule or "", (GENERAL, None))[0]
+    message: str = rule_error(rule)["message"]
+    return message
 
 
 def errors_of(exc: ApiError, *, renames: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """A refusal as page errors: one per invalid field, else one for the refused rule."""
     errors: list[dict[str, Any]] = []
     for item in exc.field_errors:
-        location = str(item.get("field") or "")
-        if item.get("location") == "header" and item.get("type") in RULES:
-            errors.append({"field": None, "message": RULES[str(item["type"])][0]})
-            continue
-        found = field_error(location, str(item.get("type") or ""), renames=renames)
+        kind = str(item.get("type") or "")
+        if item.get("location") == "header":
+            found = rule_error(kind)
+        else:
+            found = field_error(str(item.get("field") or ""), kind, renames=renames)
         if found not in errors:
             errors.append(found)
-    if errors:
-        return errors
-    rule = exc.rule
-    if exc.status == 412:
-        rule = "precondition-failed"
-    message, field = RULES.get(rule or "", (GENERAL, None))
-    return [{"field": field, "message": message}]
+    return errors or [rule_error(exc.rule, exc.status)]
