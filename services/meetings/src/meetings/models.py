@@ -6,19 +6,25 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base, utcnow
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, utcnow
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
 metadata = make_metadata()
-Base = make_model_base(metadata)
+
+
+class Base(SQLModel, registry=registry(metadata=metadata)):
+    pass
+
+
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
 
 
-class Person(Base, table=True):  # type: ignore[call-arg]
+class Person(Base, table=True):
     """Read model of a registry person (from ``registry.person.*``); erased: a bare tombstone."""
 
     __tablename__ = "persons"
@@ -34,7 +40,7 @@ class Person(Base, table=True):  # type: ignore[call-arg]
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Committee(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Committee(EntityFields, Base, table=True):
     """A standing body: steering group, working group, youth jury, …"""
 
     __tablename__ = "committees"
@@ -45,7 +51,7 @@ class Committee(EntityFields, Base, table=True):  # type: ignore[call-arg]
     quorum: int | None = Field(default=None)  # None: more than half of the voting members
 
 
-class CommitteeMember(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class CommitteeMember(EntityFields, Base, table=True):
     """A registry person's seat in a committee."""
 
     __tablename__ = "committee_members"
@@ -57,7 +63,7 @@ class CommitteeMember(EntityFields, Base, table=True):  # type: ignore[call-arg]
     voting: bool = Field(default=True)
 
 
-class Meeting(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Meeting(EntityFields, Base, table=True):
     """A committee session or an event (training, conference, network meeting, …)."""
 
     __tablename__ = "meetings"
@@ -81,7 +87,7 @@ class Meeting(EntityFields, Base, table=True):  # type: ignore[call-arg]
     registration_seq: int = Field(default=0, sa_type=BigInteger)
 
 
-class Registration(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Registration(EntityFields, Base, table=True):
     """A registration for a meeting: confirmed, waitlisted or cancelled; ``seq`` is arrival order."""
 
     __tablename__ = "registrations"
@@ -102,7 +108,7 @@ class Registration(EntityFields, Base, table=True):  # type: ignore[call-arg]
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Attendance(Base, table=True):  # type: ignore[call-arg]
+class Attendance(Base, table=True):
     """A person present at a meeting (replaced as a whole by the organiser)."""
 
     __tablename__ = "attendances"
@@ -111,7 +117,7 @@ class Attendance(Base, table=True):  # type: ignore[call-arg]
     person_id: uuid.UUID = Field(primary_key=True)
 
 
-class AgendaItem(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class AgendaItem(EntityFields, Base, table=True):
     """An item on a meeting's agenda, or waiting for a committee's next session (no meeting)."""
 
     __tablename__ = "agenda_items"
@@ -147,7 +153,7 @@ class AgendaItem(EntityFields, Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class Decision(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Decision(EntityFields, Base, table=True):
     """A committee's decision on an agenda item (one per item)."""
 
     __tablename__ = "decisions"
@@ -171,7 +177,7 @@ class Decision(EntityFields, Base, table=True):  # type: ignore[call-arg]
     decided_by: str = Field(max_length=255)
 
 
-class Minutes(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Minutes(EntityFields, Base, table=True):
     """A meeting's minutes in Markdown; read-only once published."""
 
     __tablename__ = "minutes"
@@ -181,7 +187,7 @@ class Minutes(EntityFields, Base, table=True):  # type: ignore[call-arg]
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class FundView(Base, table=True):  # type: ignore[call-arg]
+class FundView(Base, table=True):
     """Read model of an offers fund (from ``offers.fund.*``): who decides its applications."""
 
     __tablename__ = "funds"
@@ -193,7 +199,7 @@ class FundView(Base, table=True):  # type: ignore[call-arg]
     deciding_committee_id: uuid.UUID | None = Field(default=None)
 
 
-class ApplicationView(Base, table=True):  # type: ignore[call-arg]
+class ApplicationView(Base, table=True):
     """Read model of a submitted offers application (from ``offers.application.*``): its fund."""
 
     __tablename__ = "applications"

@@ -12,14 +12,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, make_model_base, utcnow
+from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, utcnow
 from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.tables import platform_tables
 
 metadata = make_metadata()
-Base = make_model_base(metadata)
+
+
+class Base(SQLModel, registry=registry(metadata=metadata)):
+    pass
+
+
 platform = platform_tables(metadata)
 outbox = Outbox(platform)
 
@@ -27,7 +33,7 @@ DELIVERY_STATUSES = ("pending", "sent", "failed")
 REMINDER_STATUSES = ("pending", "done", "cancelled")
 
 
-class Recipient(Base, table=True):  # type: ignore[call-arg]
+class Recipient(Base, table=True):
     """A registry person as far as notifications need them; after an erasure only the id stays
     (a tombstone, so a late ``created``/``updated`` event cannot bring the data back)."""
 
@@ -48,7 +54,7 @@ class Recipient(Base, table=True):  # type: ignore[call-arg]
     __table_args__ = (Index("ix_recipients_region_function", "region", "function"),)
 
 
-class CommitteeMember(Base, table=True):  # type: ignore[call-arg]
+class CommitteeMember(Base, table=True):
     """A committee membership; a removal keeps the row inactive, so an older ``member_added``
     that arrives late is recognised as stale by the committee version."""
 
@@ -61,7 +67,7 @@ class CommitteeMember(Base, table=True):  # type: ignore[call-arg]
     committee_version: int = 0
 
 
-class Meeting(Base, table=True):  # type: ignore[call-arg]
+class Meeting(Base, table=True):
     """A meeting as far as e-mails and reminders need it."""
 
     __tablename__ = "meetings"
@@ -79,7 +85,7 @@ class Meeting(Base, table=True):  # type: ignore[call-arg]
     status: str = Field(max_length=16)
 
 
-class Registration(Base, table=True):  # type: ignore[call-arg]
+class Registration(Base, table=True):
     """A registration for a meeting, with the registrant's contact."""
 
     __tablename__ = "registrations"
@@ -94,7 +100,7 @@ class Registration(Base, table=True):  # type: ignore[call-arg]
     user_sub: str | None = Field(default=None, max_length=255)
 
 
-class Notification(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Notification(EntityFields, Base, table=True):
     """An in-app inbox entry of one recipient.
 
     It belongs to the user whose token ``sub`` is ``user_sub`` (or the ``user_sub`` of the
@@ -120,7 +126,7 @@ class Notification(EntityFields, Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class Delivery(EntityFields, Base, table=True):  # type: ignore[call-arg]
+class Delivery(EntityFields, Base, table=True):
     """One e-mail to one address: ``pending`` → ``sending`` (claimed; ``next_attempt_at`` is the
     end of the claim) → ``sent`` or ``failed`` (or ``pending`` again to retry)."""
 
@@ -150,7 +156,7 @@ class Delivery(EntityFields, Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class DigestItem(Base, table=True):  # type: ignore[call-arg]
+class DigestItem(Base, table=True):
     """What would have been e-mailed, kept for the recipient's next digest."""
 
     __tablename__ = "digest_items"
@@ -174,7 +180,7 @@ class DigestItem(Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class Reminder(Base, table=True):  # type: ignore[call-arg]
+class Reminder(Base, table=True):
     """A notification due at a time: 7 and 1 days before a meeting, or a report coming due.
 
     The scheduler claims due reminders in the transaction that creates their notifications and
@@ -200,7 +206,7 @@ class Reminder(Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class Preference(Base, table=True):  # type: ignore[call-arg]
+class Preference(Base, table=True):
     """A user's choices: channels on/off, per-kind opt-outs, the e-mail digest."""
 
     __tablename__ = "preferences"

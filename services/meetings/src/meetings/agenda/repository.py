@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from meetings.models import AgendaItem, Attendance, Decision
 from schulerfolg.http.pagination import PageParams, paginate
@@ -15,7 +16,7 @@ from schulerfolg.http.pagination import PageParams, paginate
 async def next_position(session: AsyncSession, meeting_id: uuid.UUID) -> int:
     """The position after the meeting's last item (call with the meeting locked)."""
     last = await session.scalar(
-        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)
+        select(func.max(col(AgendaItem.position))).where(col(AgendaItem.meeting_id) == meeting_id)
     )
     return (last or 0) + 1
 
@@ -25,8 +26,8 @@ async def submission_exists(
 ) -> bool:
     """Whether this submission of the application already has its item."""
     statement = select(func.count()).where(
-        AgendaItem.application_id == application_id,
-        AgendaItem.application_version == application_version,
+        col(AgendaItem.application_id) == application_id,
+        col(AgendaItem.application_version) == application_version,
     )
     return bool(await session.scalar(statement))
 
@@ -36,11 +37,11 @@ async def pending_items(session: AsyncSession, committee_id: uuid.UUID) -> list[
     statement = (
         select(AgendaItem)
         .where(
-            AgendaItem.committee_id == committee_id,
-            AgendaItem.meeting_id.is_(None),
-            AgendaItem.status == "open",
+            col(AgendaItem.committee_id) == committee_id,
+            col(AgendaItem.meeting_id).is_(None),
+            col(AgendaItem.status) == "open",
         )
-        .order_by(AgendaItem.created_at, AgendaItem.id)
+        .order_by(col(AgendaItem.created_at), col(AgendaItem.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -52,11 +53,11 @@ async def open_items_of_meeting(session: AsyncSession, meeting_id: uuid.UUID) ->
     statement = (
         select(AgendaItem)
         .where(
-            AgendaItem.meeting_id == meeting_id,
-            AgendaItem.status == "open",
-            AgendaItem.application_id.is_not(None),
+            col(AgendaItem.meeting_id) == meeting_id,
+            col(AgendaItem.status) == "open",
+            col(AgendaItem.application_id).is_not(None),
         )
-        .order_by(AgendaItem.position, AgendaItem.id)
+        .order_by(col(AgendaItem.position), col(AgendaItem.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -69,7 +70,7 @@ async def open_items_of_application(
     """The application's undecided items, locked."""
     statement = (
         select(AgendaItem)
-        .where(AgendaItem.application_id == application_id, AgendaItem.status == "open")
+        .where(col(AgendaItem.application_id) == application_id, col(AgendaItem.status) == "open")
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -82,8 +83,8 @@ async def list_agenda(
     """A meeting's agenda in order, one page."""
     return await paginate(
         session,
-        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id),
-        key=[AgendaItem.position, AgendaItem.id],
+        select(AgendaItem).where(col(AgendaItem.meeting_id) == meeting_id),
+        key=[col(AgendaItem.position), col(AgendaItem.id)],
         params=page,
         key_of=lambda i: [i.position, i.id],
     )
@@ -94,14 +95,14 @@ async def list_pending(
 ) -> tuple[list[AgendaItem], str | None]:
     """A committee's items waiting for its next session, oldest first, one page."""
     statement = select(AgendaItem).where(
-        AgendaItem.committee_id == committee_id,
-        AgendaItem.meeting_id.is_(None),
-        AgendaItem.status == "open",
+        col(AgendaItem.committee_id) == committee_id,
+        col(AgendaItem.meeting_id).is_(None),
+        col(AgendaItem.status) == "open",
     )
     return await paginate(
         session,
         statement,
-        key=[AgendaItem.created_at, AgendaItem.id],
+        key=[col(AgendaItem.created_at), col(AgendaItem.id)],
         params=page,
         key_of=lambda i: [i.created_at.isoformat(), i.id],
     )
@@ -126,7 +127,7 @@ async def decisions_for(
     if not item_ids:
         return {}
     rows = await session.scalars(
-        select(Decision).where(Decision.agenda_item_id.in_(list(item_ids)))
+        select(Decision).where(col(Decision.agenda_item_id).in_(list(item_ids)))
     )
     return {decision.agenda_item_id: decision for decision in rows}
 
@@ -134,6 +135,6 @@ async def decisions_for(
 async def attendees(session: AsyncSession, meeting_id: uuid.UUID) -> set[uuid.UUID]:
     """The persons recorded as present at a meeting."""
     rows = await session.scalars(
-        select(Attendance.person_id).where(Attendance.meeting_id == meeting_id)
+        select(col(Attendance.person_id)).where(col(Attendance.meeting_id) == meeting_id)
     )
     return set(rows.all())

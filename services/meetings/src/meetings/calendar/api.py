@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -21,7 +21,7 @@ router = APIRouter(tags=["calendar"])
 ICS = "text/calendar; charset=utf-8"
 FEED_PAST = timedelta(days=180)  # a feed shows meetings from half a year ago on
 FEED_LIMIT = 1000
-ICS_RESPONSE = {
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/calendar": {"schema": {"type": "string"}}},
         "description": "iCalendar (RFC 5545).",

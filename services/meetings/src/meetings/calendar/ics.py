@@ -104,4 +104,5 @@ def calendar_of(meetings: Iterable[Meeting], *, name: str) -> bytes:
     calendar.add_component(berlin_timezone())
     for meeting in meetings:
         calendar.add_component(meeting_event(meeting))
-    return calendar.to_ical()
+    document: bytes = calendar.to_ical()
+    return document

@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from meetings.models import Committee, CommitteeMember, Person
 from schulerfolg.events.base import STATE
@@ -26,20 +27,20 @@ async def list_committees(
     """Committees the caller reads (all, or in ``regions``, or ``committee_ids``), by name."""
     statement = select(Committee)
     if not everything:
-        visible = [Committee.region.in_(list(regions)) if regions else false()]
+        visible = [col(Committee.region).in_(list(regions)) if regions else false()]
         if committee_ids:
-            visible.append(Committee.id.in_(list(committee_ids)))
+            visible.append(col(Committee.id).in_(list(committee_ids)))
         statement = statement.where(or_(*visible))
     if region == STATE:
-        statement = statement.where(Committee.region.is_(None))
+        statement = statement.where(col(Committee.region).is_(None))
     elif region is not None:
-        statement = statement.where(Committee.region == region)
+        statement = statement.where(col(Committee.region) == region)
     if kind is not None:
-        statement = statement.where(Committee.kind == kind)
+        statement = statement.where(col(Committee.kind) == kind)
     return await paginate(
         session,
         statement,
-        key=[Committee.name, Committee.id],
+        key=[col(Committee.name), col(Committee.id)],
         params=page,
         key_of=lambda c: [c.name, c.id],
     )
@@ -61,11 +62,12 @@ async def voting_counts(
     if not committee_ids:
         return {}
     rows = await session.execute(
-        select(CommitteeMember.committee_id, func.count())
+        select(col(CommitteeMember.committee_id), func.count())
         .where(
-            CommitteeMember.committee_id.in_(list(committee_ids)), CommitteeMember.voting.is_(True)
+            col(CommitteeMember.committee_id).in_(list(committee_ids)),
+            col(CommitteeMember.voting).is_(True),
         )
-        .group_by(CommitteeMember.committee_id)
+        .group_by(col(CommitteeMember.committee_id))
     )
     return {committee_id: count for committee_id, count in rows}
 
@@ -76,8 +78,8 @@ async def list_members(
     """A committee's members in the order they joined."""
     return await paginate(
         session,
-        select(CommitteeMember).where(CommitteeMember.committee_id == committee_id),
-        key=[CommitteeMember.created_at, CommitteeMember.id],
+        select(CommitteeMember).where(col(CommitteeMember.committee_id) == committee_id),
+        key=[col(CommitteeMember.created_at), col(CommitteeMember.id)],
         params=page,
         key_of=lambda m: [m.created_at.isoformat(), m.id],
     )
@@ -89,9 +91,9 @@ async def all_members(
     """Every member of a committee with what the read model knows of the person."""
     rows = await session.execute(
         select(CommitteeMember, Person)
-        .outerjoin(Person, Person.id == CommitteeMember.person_id)
-        .where(CommitteeMember.committee_id == committee_id)
-        .order_by(CommitteeMember.created_at, CommitteeMember.id)
+        .outerjoin(Person, col(Person.id) == col(CommitteeMember.person_id))
+        .where(col(CommitteeMember.committee_id) == committee_id)
+        .order_by(col(CommitteeMember.created_at), col(CommitteeMember.id))
     )
     return [(member, person) for member, person in rows]
 
@@ -101,6 +103,7 @@ async def get_member(
 ) -> CommitteeMember | None:
     """A membership by committee and person."""
     statement = select(CommitteeMember).where(
-        CommitteeMember.committee_id == committee_id, CommitteeMember.person_id == person_id
+        col(CommitteeMember.committee_id) == committee_id,
+        col(CommitteeMember.person_id) == person_id,
     )
     return (await session.scalars(statement)).one_or_none()

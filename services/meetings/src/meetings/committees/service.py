@@ -4,6 +4,7 @@ commit."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,7 +65,7 @@ class MemberNotFound(NotFound):
         super().__init__(f"The person {person_id} is not a member of this committee.")
 
 
-async def _event_data(session: AsyncSession, committee: Committee) -> dict[str, object]:
+async def _event_data(session: AsyncSession, committee: Committee) -> dict[str, Any]:
     voting = (await repository.voting_counts(session, [committee.id])).get(committee.id, 0)
     return {
         "id": str(committee.id),
@@ -89,9 +90,9 @@ async def _membership_changed(
     await outbox.append(
         session,
         event(
-            committee_id=str(committee.id),
+            committee_id=committee.id,
             committee_version=committee.version,
-            person_id=str(member.person_id),
+            person_id=member.person_id,
             role=member.role,
             voting=member.voting,
             region=committee.region,

@@ -7,6 +7,7 @@ import uuid
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from meetings.common import Viewer, subject_region
 from meetings.models import Meeting, Minutes, outbox
@@ -31,7 +32,7 @@ class MinutesNotFound(NotFound):
 async def _minutes_of(
     session: AsyncSession, meeting: Meeting, *, for_update: bool = False
 ) -> Minutes | None:
-    statement = select(Minutes).where(Minutes.meeting_id == meeting.id)
+    statement = select(Minutes).where(col(Minutes.meeting_id) == meeting.id)
     if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
@@ -94,8 +95,8 @@ async def publish_minutes(
     await outbox.append(
         session,
         MinutesPublished(
-            meeting_id=str(meeting.id),
-            committee_id=str(meeting.committee_id) if meeting.committee_id else None,
+            meeting_id=meeting.id,
+            committee_id=meeting.committee_id,
             region=meeting.region,
             title=meeting.title,
             published_at=minutes.published_at,

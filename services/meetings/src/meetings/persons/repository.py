@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from meetings.models import CommitteeMember, Person, Registration, platform
+from schulerfolg.db import affected_rows, upsert_newer, utcnow
+from schulerfolg.events.registry import PersonData
 
 ERASED_NAME = "Gelöschte Person"
 
@@ -23,21 +26,41 @@ async def get_person(
     )
 
 
+async def store_person(session: AsyncSession, data: PersonData) -> bool:
+    """Keep a created/updated person if the event is newer than what is held; an erased person
+    (a tombstone) stays erased. Whether the row was written."""
+    return await upsert_newer(
+        session,
+        Person,
+        {
+            "id": data.id,
+            "version": data.version,
+            "name": data.name,
+            "email": data.email,
+            "organization_id": data.organization_id,
+            "region": data.region,
+            "user_sub": data.user_sub,
+            "updated_at": utcnow(),
+        },
+        unless=col(Person.erased_at).is_not(None),
+    )
+
+
 async def persons_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
     """The read model's persons among ``ids``."""
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = await session.scalars(select(Person).where(Person.id.in_(wanted)))
+    rows = await session.scalars(select(Person).where(col(Person.id).in_(wanted)))
     return {person.id: person for person in rows}
 
 
 async def committee_ids_of_user(session: AsyncSession, user_sub: str) -> set[uuid.UUID]:
     """The committees in which the person signed in as ``user_sub`` has a seat."""
     statement = (
-        select(CommitteeMember.committee_id)
-        .join(Person, Person.id == CommitteeMember.person_id)
-        .where(Person.user_sub == user_sub, Person.erased_at.is_(None))
+        select(col(CommitteeMember.committee_id))
+        .join(Person, col(Person.id) == col(CommitteeMember.person_id))
+        .where(col(Person.user_sub) == user_sub, col(Person.erased_at).is_(None))
     )
     return set((await session.scalars(statement)).all())
 
@@ -45,9 +68,9 @@ async def committee_ids_of_user(session: AsyncSession, user_sub: str) -> set[uui
 async def person_id_of_user(session: AsyncSession, user_sub: str) -> uuid.UUID | None:
     """The registry person signed in as ``user_sub`` (if the read model knows one)."""
     statement = (
-        select(Person.id)
-        .where(Person.user_sub == user_sub, Person.erased_at.is_(None))
-        .order_by(Person.id)
+        select(col(Person.id))
+        .where(col(Person.user_sub) == user_sub, col(Person.erased_at).is_(None))
+        .order_by(col(Person.id))
         .limit(1)
     )
     return (await session.scalars(statement)).first()
@@ -57,10 +80,10 @@ async def anonymise_registrations(session: AsyncSession, person_id: uuid.UUID) -
     """Blank the personal data of a person's registrations; return how many."""
     result = await session.execute(
         update(Registration)
-        .where(Registration.person_id == person_id)
+        .where(col(Registration.person_id) == person_id)
         .values(name=ERASED_NAME, email="", organization=None, user_sub=None)
     )
-    return result.rowcount or 0
+    return affected_rows(result) or 0
 
 
 async def delete_personal_records(session: AsyncSession, person_id: uuid.UUID) -> int:

@@ -18,21 +18,9 @@ log = structlog.get_logger("meetings.persons")
 async def apply_person(*, session: AsyncSession, data: PersonData) -> bool:
     """Store a created/updated person if it is newer than what is held; never revive an erased one."""
     person_id = data.id
-    person = await repository.get_person(session, person_id, for_update=True)
-    if person is None:
-        person = Person(id=person_id)
-    elif person.erased_at is not None or person.version >= data.version:
+    if not await repository.store_person(session, data):
         log.info("meetings.person.stale_ignored", person_id=str(person_id), version=data.version)
         return False
-    person.version = data.version
-    person.name = data.name
-    person.email = data.email
-    person.organization_id = data.organization_id
-    person.region = data.region
-    person.user_sub = data.user_sub
-    person.updated_at = utcnow()
-    session.add(person)
-    await session.flush()
     log.info("meetings.person.applied", person_id=str(person_id), version=data.version)
     return True
 

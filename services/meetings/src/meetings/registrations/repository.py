@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from meetings.models import Registration
 from schulerfolg.http.pagination import PageParams, paginate
@@ -14,7 +15,7 @@ from schulerfolg.http.pagination import PageParams, paginate
 async def count_with_status(session: AsyncSession, meeting_id: uuid.UUID, status: str) -> int:
     """How many of a meeting's registrations have ``status``."""
     statement = select(func.count()).where(
-        Registration.meeting_id == meeting_id, Registration.status == status
+        col(Registration.meeting_id) == meeting_id, col(Registration.status) == status
     )
     return await session.scalar(statement) or 0
 
@@ -22,9 +23,9 @@ async def count_with_status(session: AsyncSession, meeting_id: uuid.UUID, status
 async def waitlist_position(session: AsyncSession, registration: Registration) -> int:
     """The 1-based place of a waitlisted registration on its meeting's waiting list."""
     statement = select(func.count()).where(
-        Registration.meeting_id == registration.meeting_id,
-        Registration.status == "waitlisted",
-        Registration.seq < registration.seq,
+        col(Registration.meeting_id) == registration.meeting_id,
+        col(Registration.status) == "waitlisted",
+        col(Registration.seq) < registration.seq,
     )
     return (await session.scalar(statement) or 0) + 1
 
@@ -32,9 +33,9 @@ async def waitlist_position(session: AsyncSession, registration: Registration) -
 async def active_with_email(session: AsyncSession, meeting_id: uuid.UUID, email: str) -> bool:
     """Whether an uncancelled registration with this e-mail address exists for the meeting."""
     statement = select(func.count()).where(
-        Registration.meeting_id == meeting_id,
-        Registration.status != "cancelled",
-        func.lower(Registration.email) == email.lower(),
+        col(Registration.meeting_id) == meeting_id,
+        col(Registration.status) != "cancelled",
+        func.lower(col(Registration.email)) == email.lower(),
     )
     return bool(await session.scalar(statement))
 
@@ -45,8 +46,8 @@ async def first_waitlisted(
     """The first ``limit`` waitlisted registrations (all when None), in arrival order, locked."""
     statement = (
         select(Registration)
-        .where(Registration.meeting_id == meeting_id, Registration.status == "waitlisted")
-        .order_by(Registration.seq)
+        .where(col(Registration.meeting_id) == meeting_id, col(Registration.status) == "waitlisted")
+        .order_by(col(Registration.seq))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -75,9 +76,9 @@ async def list_registrations(
     session: AsyncSession, meeting_id: uuid.UUID, *, page: PageParams, status: str | None = None
 ) -> tuple[list[Registration], str | None]:
     """A meeting's registrations in arrival order, one page."""
-    statement = select(Registration).where(Registration.meeting_id == meeting_id)
+    statement = select(Registration).where(col(Registration.meeting_id) == meeting_id)
     if status is not None:
-        statement = statement.where(Registration.status == status)
+        statement = statement.where(col(Registration.status) == status)
     return await paginate(
-        session, statement, key=[Registration.seq], params=page, key_of=lambda r: [r.seq]
+        session, statement, key=[col(Registration.seq)], params=page, key_of=lambda r: [r.seq]
     )

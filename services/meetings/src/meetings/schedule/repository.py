@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, false, func, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from meetings.models import Attendance, Meeting, Registration
 from meetings.schedule.schemas import SESSION_KINDS
@@ -23,11 +24,11 @@ def visible(
     """Meetings a caller sees: public ones, those of readable regions, those of own committees."""
     if everything:
         return true()
-    conditions: list[ColumnElement[bool]] = [Meeting.public.is_(True)]
+    conditions: list[ColumnElement[bool]] = [col(Meeting.public).is_(True)]
     if regions:
-        conditions.append(Meeting.region.in_(list(regions)))
+        conditions.append(col(Meeting.region).in_(list(regions)))
     if committee_ids:
-        conditions.append(Meeting.committee_id.in_(list(committee_ids)))
+        conditions.append(col(Meeting.committee_id).in_(list(committee_ids)))
     return or_(false(), *conditions)
 
 
@@ -42,19 +43,19 @@ def _filtered(
     starts_before: datetime | None = None,
 ) -> Any:
     if region == STATE:
-        statement = statement.where(Meeting.region.is_(None))
+        statement = statement.where(col(Meeting.region).is_(None))
     elif region is not None:
-        statement = statement.where(Meeting.region == region)
+        statement = statement.where(col(Meeting.region) == region)
     if committee_id is not None:
-        statement = statement.where(Meeting.committee_id == committee_id)
+        statement = statement.where(col(Meeting.committee_id) == committee_id)
     if kind is not None:
-        statement = statement.where(Meeting.kind == kind)
+        statement = statement.where(col(Meeting.kind) == kind)
     if status is not None:
-        statement = statement.where(Meeting.status == status)
+        statement = statement.where(col(Meeting.status) == status)
     if starts_after is not None:
-        statement = statement.where(Meeting.starts_at >= starts_after)
+        statement = statement.where(col(Meeting.starts_at) >= starts_after)
     if starts_before is not None:
-        statement = statement.where(Meeting.starts_at < starts_before)
+        statement = statement.where(col(Meeting.starts_at) < starts_before)
     return statement
 
 
@@ -70,7 +71,7 @@ async def list_meetings(
     return await paginate(
         session,
         statement,
-        key=[Meeting.starts_at, Meeting.id],
+        key=[col(Meeting.starts_at), col(Meeting.id)],
         params=page,
         key_of=lambda m: [m.starts_at.isoformat(), m.id],
     )
@@ -92,7 +93,9 @@ async def calendar_meetings(
         committee_id=committee_id,
         starts_after=since,
     )
-    rows = await session.scalars(statement.order_by(Meeting.starts_at, Meeting.id).limit(limit))
+    rows = await session.scalars(
+        statement.order_by(col(Meeting.starts_at), col(Meeting.id)).limit(limit)
+    )
     return list(rows.all())
 
 
@@ -114,15 +117,15 @@ async def next_session(
 ) -> Meeting | None:
     """The committee's next scheduled session starting after ``after`` (locked for update)."""
     statement = select(Meeting).where(
-        Meeting.committee_id == committee_id,
-        Meeting.kind.in_(SESSION_KINDS),
-        Meeting.status == "scheduled",
-        Meeting.starts_at > after,
+        col(Meeting.committee_id) == committee_id,
+        col(Meeting.kind).in_(SESSION_KINDS),
+        col(Meeting.status) == "scheduled",
+        col(Meeting.starts_at) > after,
     )
     if exclude is not None:
-        statement = statement.where(Meeting.id != exclude)
+        statement = statement.where(col(Meeting.id) != exclude)
     statement = (
-        statement.order_by(Meeting.starts_at, Meeting.id)
+        statement.order_by(col(Meeting.starts_at), col(Meeting.id))
         .limit(1)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -137,12 +140,12 @@ async def registration_counts(
     if not meeting_ids:
         return {}
     rows = await session.execute(
-        select(Registration.meeting_id, Registration.status, func.count())
+        select(col(Registration.meeting_id), col(Registration.status), func.count())
         .where(
-            Registration.meeting_id.in_(list(meeting_ids)),
-            Registration.status.in_(("confirmed", "waitlisted")),
+            col(Registration.meeting_id).in_(list(meeting_ids)),
+            col(Registration.status).in_(("confirmed", "waitlisted")),
         )
-        .group_by(Registration.meeting_id, Registration.status)
+        .group_by(col(Registration.meeting_id), col(Registration.status))
     )
     counts: dict[uuid.UUID, list[int]] = {}
     for meeting_id, status, count in rows:
@@ -154,7 +157,7 @@ async def replace_attendance(
     session: AsyncSession, meeting_id: uuid.UUID, person_ids: Collection[uuid.UUID]
 ) -> None:
     """Replace who attended a meeting."""
-    await session.execute(delete(Attendance).where(Attendance.meeting_id == meeting_id))
+    await session.execute(delete(Attendance).where(col(Attendance.meeting_id) == meeting_id))
     if person_ids:
         await session.execute(
             insert(Attendance), [{"meeting_id": meeting_id, "person_id": p} for p in person_ids]
@@ -164,8 +167,8 @@ async def replace_attendance(
 async def attendance(session: AsyncSession, meeting_id: uuid.UUID) -> list[uuid.UUID]:
     """The persons recorded as present, by id."""
     rows = await session.scalars(
-        select(Attendance.person_id)
-        .where(Attendance.meeting_id == meeting_id)
-        .order_by(Attendance.person_id)
+        select(col(Attendance.person_id))
+        .where(col(Attendance.meeting_id) == meeting_id)
+        .order_by(col(Attendance.person_id))
     )
     return list(rows.all())

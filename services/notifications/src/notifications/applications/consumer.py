@@ -10,9 +10,10 @@ from notifications.applications import service
 from notifications.dispatch.service import Notifier
 from schulerfolg.events import CloudEvent
 from schulerfolg.events import offers as o
+from schulerfolg.events.base import EventPayload
 from schulerfolg.messaging.consumer import ConsumerSpec
 
-OFFERS_EVENTS = (
+OFFERS_EVENTS: tuple[type[EventPayload], ...] = (
     o.ApplicationSubmitted,
     o.ApplicationDecisionRefused,
     *service.DECISIONS,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from notifications.models import Delivery, DigestItem
 from schulerfolg.db import utcnow
@@ -20,23 +21,23 @@ async def claim_next(session: AsyncSession, *, now: datetime, lease: timedelta) 
     status ``sending``, one attempt more; on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so replicas
     never take the same one."""
     due = (
-        select(Delivery.id)
-        .where(Delivery.status.in_(UNSENT), Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        select(col(Delivery.id))
+        .where(col(Delivery.status).in_(UNSENT), col(Delivery.next_attempt_at) <= now)
+        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(1)
         .with_for_update(skip_locked=True)  # SQLite (one process) has no FOR UPDATE
         .scalar_subquery()
     )
-    in_doubt = case((Delivery.status == "sending", 1), else_=0)
+    in_doubt = case((col(Delivery.status) == "sending", 1), else_=0)
     claim = (
         update(Delivery)
-        .where(Delivery.id == due)
+        .where(col(Delivery.id) == due)
         .values(
             status="sending",
             next_attempt_at=now + lease,
-            attempts=Delivery.attempts + 1,
-            in_doubt_resends=Delivery.in_doubt_resends + in_doubt,
-            version=Delivery.version + 1,
+            attempts=col(Delivery.attempts) + 1,
+            in_doubt_resends=col(Delivery.in_doubt_resends) + in_doubt,
+            version=col(Delivery.version) + 1,
             updated_at=utcnow(),
         )
         .returning(Delivery)
@@ -49,7 +50,7 @@ async def mark(session: AsyncSession, delivery: Delivery, values: dict[str, Any]
     """Record the outcome of sending a claimed e-mail (left alone if no longer ``sending``)."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == "sending")
+        .where(col(Delivery.id) == delivery.id, col(Delivery.status) == "sending")
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -57,26 +58,31 @@ async def mark(session: AsyncSession, delivery: Delivery, values: dict[str, Any]
 
 async def counts_by_status(session: AsyncSession) -> dict[str, int]:
     """How many deliveries there are per status."""
-    rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    rows = await session.execute(
+        select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+    )
     return {status: count for status, count in rows.all()}
 
 
 async def oldest_unsent_at(session: AsyncSession) -> datetime | None:
     """When the oldest e-mail not yet sent was created."""
     return await session.scalar(
-        select(func.min(Delivery.created_at)).where(Delivery.status.in_(UNSENT))
+        select(func.min(col(Delivery.created_at))).where(col(Delivery.status).in_(UNSENT))
     )
 
 
 async def in_doubt_resends(session: AsyncSession) -> int:
     """How often e-mails were sent again after their sender crashed before marking them."""
-    return await session.scalar(select(func.sum(Delivery.in_doubt_resends))) or 0
+    return await session.scalar(select(func.sum(col(Delivery.in_doubt_resends)))) or 0
 
 
 async def digest_recipients_due(session: AsyncSession, *, now: datetime, limit: int) -> list[str]:
     """Up to ``limit`` recipients with digest items due at ``now``."""
     statement = (
-        select(DigestItem.recipient_key).where(DigestItem.due_at <= now).distinct().limit(limit)
+        select(col(DigestItem.recipient_key))
+        .where(col(DigestItem.due_at) <= now)
+        .distinct()
+        .limit(limit)
     )
     return list((await session.scalars(statement)).all())
 
@@ -88,10 +94,10 @@ async def digest_items_due(
     replica holds)."""
     statement = (
         select(DigestItem)
-        .where(DigestItem.recipient_key == recipient_key, DigestItem.due_at <= now)
-        .order_by(DigestItem.created_at, DigestItem.id)
+        .where(col(DigestItem.recipient_key) == recipient_key, col(DigestItem.due_at) <= now)
+        .order_by(col(DigestItem.created_at), col(DigestItem.id))
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     return (await session.scalars(statement)).all()
 
@@ -100,6 +106,6 @@ async def delete_digest_items(session: AsyncSession, items: Sequence[DigestItem]
     """Forget digest items once their digest is stored."""
     await session.execute(
         delete(DigestItem)
-        .where(DigestItem.id.in_([i.id for i in items]))
+        .where(col(DigestItem.id).in_([i.id for i in items]))
         .execution_options(synchronize_session=False)
     )

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Select, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from notifications.common import normalize_email
 from notifications.dispatch.service import Addressee
@@ -25,7 +26,7 @@ from notifications.models import (
     Registration,
     Reminder,
 )
-from schulerfolg.db import upsert_newer, utcnow
+from schulerfolg.db import affected_rows, upsert_newer, utcnow
 from schulerfolg.events.meetings import MeetingData, MemberData, RegistrationData
 from schulerfolg.events.registry import PersonData
 
@@ -56,7 +57,11 @@ def _text(value: uuid.UUID | None) -> str | None:
 
 def _locked(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
     """``statement`` locking its rows on PostgreSQL (SQLite serialises writers anyway)."""
-    return statement.with_for_update() if session.bind.dialect.name == "postgresql" else statement
+    return (
+        statement.with_for_update()
+        if session.get_bind().dialect.name == "postgresql"
+        else statement
+    )
 
 
 # --------------------------------------------------------------------------- persons
@@ -79,7 +84,7 @@ async def apply_person(session: AsyncSession, data: PersonData) -> bool:
             "region": data.region,
             "updated_at": utcnow(),
         },
-        unless=Recipient.erased_at.is_not(None),
+        unless=col(Recipient.erased_at).is_not(None),
     )
 
 
@@ -89,16 +94,20 @@ async def erase_person(session: AsyncSession, erased: uuid.UUID) -> dict[str, in
     address. Only a tombstone with the id stays, so later events about them change nothing."""
     person_id = str(erased)
     held = (
-        await session.scalars(_locked(session, select(Recipient).where(Recipient.id == person_id)))
+        await session.scalars(
+            _locked(session, select(Recipient).where(col(Recipient.id) == person_id))
+        )
     ).first()
     emails = {e for e in [normalize_email(held.email if held else None)] if e}
     subs = {held.user_sub} if held is not None and held.user_sub else set()
     registrations = await session.execute(
-        select(Registration.email, Registration.user_sub).where(Registration.person_id == person_id)
+        select(col(Registration.email), col(Registration.user_sub)).where(
+            col(Registration.person_id) == person_id
+        )
     )
     for email, sub in registrations.all():
-        if normalize_email(email):
-            emails.add(normalize_email(email))  # type: ignore[arg-type]
+        if normalized := normalize_email(email):
+            emails.add(normalized)
         if sub:
             subs.add(sub)
 
@@ -116,21 +125,25 @@ async def erase_person(session: AsyncSession, erased: uuid.UUID) -> dict[str, in
     counts = {}
     statements = {
         "notifications": delete(Notification).where(
-            about(Notification.email, Notification.person_id, Notification.user_sub)
+            about(col(Notification.email), col(Notification.person_id), col(Notification.user_sub))
         ),
-        "deliveries": delete(Delivery).where(about(Delivery.to_address, Delivery.person_id)),
+        "deliveries": delete(Delivery).where(
+            about(col(Delivery.to_address), col(Delivery.person_id))
+        ),
         "digest_items": delete(DigestItem).where(
-            about(DigestItem.to_address, DigestItem.person_id)
+            about(col(DigestItem.to_address), col(DigestItem.person_id))
         ),
         "registrations": delete(Registration).where(
-            about(Registration.email, Registration.person_id)
+            about(col(Registration.email), col(Registration.person_id))
         ),
-        "memberships": delete(CommitteeMember).where(about(person=CommitteeMember.person_id)),
-        "preferences": delete(Preference).where(about(Preference.email, sub=Preference.sub)),
-        "reminders": delete(Reminder).where(about(Reminder.contact_email)),
+        "memberships": delete(CommitteeMember).where(about(person=col(CommitteeMember.person_id))),
+        "preferences": delete(Preference).where(
+            about(col(Preference.email), sub=col(Preference.sub))
+        ),
+        "reminders": delete(Reminder).where(about(col(Reminder.contact_email))),
     }
     for name, statement in statements.items():
-        counts[name] = (await session.execute(statement)).rowcount
+        counts[name] = affected_rows(await session.execute(statement))
     tombstone = held or Recipient(id=person_id)
     tombstone.name = tombstone.email = tombstone.user_sub = None
     tombstone.function = tombstone.organization_id = tombstone.school_id = tombstone.region = None
@@ -144,21 +157,23 @@ async def is_erased(session: AsyncSession, person_id: uuid.UUID | str | None) ->
     """Whether ``person_id`` names an erased person."""
     if person_id is None:
         return False
-    erased = await session.scalar(select(Recipient.erased_at).where(Recipient.id == str(person_id)))
+    erased = await session.scalar(
+        select(col(Recipient.erased_at)).where(col(Recipient.id) == str(person_id))
+    )
     return erased is not None
 
 
 def _current() -> Any:
     """Persons not erased."""
-    return Recipient.erased_at.is_(None)
+    return col(Recipient.erased_at).is_(None)
 
 
 async def office_staff(session: AsyncSession, region: str | None) -> list[Addressee]:
     """The network office staff of ``region``."""
     statement = (
         select(Recipient)
-        .where(_current(), Recipient.function == OFFICE_STAFF, Recipient.region == region)
-        .order_by(Recipient.id)
+        .where(_current(), col(Recipient.function) == OFFICE_STAFF, col(Recipient.region) == region)
+        .order_by(col(Recipient.id))
     )
     return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
 
@@ -169,7 +184,9 @@ async def school_persons(session: AsyncSession, school_ids: Iterable[uuid.UUID])
     if not ids:
         return []
     statement = (
-        select(Recipient).where(_current(), Recipient.school_id.in_(ids)).order_by(Recipient.id)
+        select(Recipient)
+        .where(_current(), col(Recipient.school_id).in_(ids))
+        .order_by(col(Recipient.id))
     )
     return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
 
@@ -201,13 +218,13 @@ async def committee_members(session: AsyncSession, committee_id: str | None) -> 
         return []
     statement = (
         select(Recipient)
-        .join(CommitteeMember, CommitteeMember.person_id == Recipient.id)
+        .join(CommitteeMember, col(CommitteeMember.person_id) == col(Recipient.id))
         .where(
-            CommitteeMember.committee_id == committee_id,
-            CommitteeMember.active.is_(True),
+            col(CommitteeMember.committee_id) == committee_id,
+            col(CommitteeMember.active).is_(True),
             _current(),
         )
-        .order_by(Recipient.id)
+        .order_by(col(Recipient.id))
     )
     return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
 
@@ -256,8 +273,8 @@ async def registrants(
     """The registrants of a meeting with one of ``statuses``."""
     statement = (
         select(Registration)
-        .where(Registration.meeting_id == meeting_id, Registration.status.in_(statuses))
-        .order_by(Registration.id)
+        .where(col(Registration.meeting_id) == meeting_id, col(Registration.status).in_(statuses))
+        .order_by(col(Registration.id))
     )
     return [
         Addressee(r.name, r.email, r.person_id, r.user_sub)

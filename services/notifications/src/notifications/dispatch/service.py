@@ -58,7 +58,10 @@ class Addressee:
         """A registrant, as a registration event names them."""
         person = registration.person_id
         return cls(
-            registration.name, registration.email, person and str(person), registration.user_sub
+            registration.name,
+            registration.email,
+            str(person) if person is not None else None,
+            registration.user_sub,
         )
 
 
@@ -185,7 +188,7 @@ class Notifier:
                     common
                     | {
                         "id": uuid.uuid4(),
-                        "to_address": addressee.email.strip(),  # type: ignore[union-attr]
+                        "to_address": addressee.email.strip(),  # type: ignore[union-attr]  # wants_mail: the address is set
                         "to_name": addressee.name,
                         "kind": kind,
                         "title": text.subject,
@@ -205,7 +208,7 @@ class Notifier:
                 mails.append(
                     self.delivery_row(
                         kind=kind,
-                        to_address=addressee.email.strip(),  # type: ignore[union-attr]
+                        to_address=addressee.email.strip(),  # type: ignore[union-attr]  # wants_mail: the address is set
                         to_name=addressee.name,
                         subject=text.subject,
                         text=text.text,

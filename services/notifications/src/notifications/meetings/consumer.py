@@ -11,9 +11,10 @@ from notifications.dispatch.service import Notifier
 from notifications.meetings import service
 from schulerfolg.events import CloudEvent
 from schulerfolg.events import meetings as m
+from schulerfolg.events.base import EventPayload
 from schulerfolg.messaging.consumer import ConsumerSpec
 
-MEETINGS_EVENTS = (
+MEETINGS_EVENTS: tuple[type[EventPayload], ...] = (
     m.CommitteeMemberAdded,
     m.CommitteeMemberRemoved,
     *service.MEETING_CHANGES,

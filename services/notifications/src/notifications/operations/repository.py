@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from notifications.common import page_by_created
 from notifications.models import Delivery
@@ -19,7 +20,7 @@ async def deliveries(
     """E-mail deliveries, oldest first, optionally of one status."""
     statement = select(Delivery)
     if status is not None:
-        statement = statement.where(Delivery.status == status)
+        statement = statement.where(col(Delivery.status) == status)
     return await page_by_created(session, statement, Delivery, params, newest_first=False)
 
 

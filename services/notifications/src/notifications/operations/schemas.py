@@ -40,7 +40,7 @@ class DeliveryPublic(BaseModel):
             kind=delivery.kind,
             to=delivery.to_address,
             subject=delivery.subject,
-            status=delivery.status,  # type: ignore[arg-type]
+            status=delivery.status,  # type: ignore[arg-type]  # a text column; the sender writes only these
             attempts=delivery.attempts,
             in_doubt_resends=delivery.in_doubt_resends,
             last_error=delivery.last_error,

@@ -6,14 +6,15 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from notifications.models import Preference
 
 
 async def get(session: AsyncSession, sub: str, *, for_update: bool = False) -> Preference | None:
     """The preferences of the user ``sub``, if they ever saved any."""
-    statement = select(Preference).where(Preference.sub == sub)
-    if for_update and session.bind.dialect.name == "postgresql":
+    statement = select(Preference).where(col(Preference.sub) == sub)
+    if for_update and session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     return (await session.scalars(statement)).first()
 
@@ -25,9 +26,9 @@ async def for_subs_or_emails(
     subs, emails = list(set(subs)), list(set(emails))
     conditions = []
     if subs:
-        conditions.append(Preference.sub.in_(subs))
+        conditions.append(col(Preference.sub).in_(subs))
     if emails:
-        conditions.append(func.lower(Preference.email).in_(emails))
+        conditions.append(func.lower(col(Preference.email)).in_(emails))
     if not conditions:
         return []
     return list((await session.scalars(select(Preference).where(or_(*conditions)))).all())

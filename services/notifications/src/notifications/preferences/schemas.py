@@ -61,7 +61,7 @@ class PreferencesPublic(BaseModel):
         return cls(
             channels=Channels(email=preference.email_enabled, inbox=preference.inbox_enabled),
             kinds={kind: Channels(**saved.get(kind, {})) for kind in KINDS},
-            digest=preference.digest,  # type: ignore[arg-type]
+            digest=preference.digest,  # type: ignore[arg-type]  # a text column; written only from the Literal
             version=preference.version,
             created_at=preference.created_at,
             updated_at=preference.updated_at,

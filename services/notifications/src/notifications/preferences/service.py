@@ -3,6 +3,8 @@ kept with them, so notifications to that address follow them too)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.common import normalize_email
@@ -30,7 +32,7 @@ async def put_preferences(
     held = await repository.get(session, principal.sub, for_update=True)
     check_if_match(if_match, held.version if held else 0)
     preference = held or Preference(sub=principal.sub, version=0)
-    kinds = {
+    kinds: dict[str, Any] = {
         kind: channels.model_dump()
         for kind, channels in data.kinds.items()
         if not (channels.email and channels.inbox)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from notifications.models import Reminder
 from schulerfolg.db import utcnow
@@ -13,8 +14,10 @@ from schulerfolg.db import utcnow
 
 async def held(session: AsyncSession, kind: str, subject_id: str) -> Reminder | None:
     """The reminder of ``kind`` about ``subject_id`` (locked on PostgreSQL), if one is stored."""
-    statement = select(Reminder).where(Reminder.kind == kind, Reminder.subject_id == subject_id)
-    if session.bind.dialect.name == "postgresql":
+    statement = select(Reminder).where(
+        col(Reminder.kind) == kind, col(Reminder.subject_id) == subject_id
+    )
+    if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     return (await session.scalars(statement)).first()
 
@@ -24,9 +27,9 @@ async def cancel(session: AsyncSession, *, kinds: tuple[str, ...], subject_id: s
     await session.execute(
         update(Reminder)
         .where(
-            Reminder.kind.in_(kinds),
-            Reminder.subject_id == subject_id,
-            Reminder.status == "pending",
+            col(Reminder.kind).in_(kinds),
+            col(Reminder.subject_id) == subject_id,
+            col(Reminder.status) == "pending",
         )
         .values(status="cancelled", updated_at=utcnow())
     )
@@ -37,10 +40,10 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
     skipping those another replica holds)."""
     statement = (
         select(Reminder)
-        .where(Reminder.status == "pending", Reminder.due_at <= now)
-        .order_by(Reminder.due_at, Reminder.id)
+        .where(col(Reminder.status) == "pending", col(Reminder.due_at) <= now)
+        .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     return list((await session.scalars(statement)).all())
