@@ -189,7 +189,13 @@ async def test_a_school_is_refused_before_the_advice_and_submits_after_it(
     assert session_day in await deciding.inner_text()
     journey["session_day"] = session_day
 
-    # the office decides by hand; the school sees it and reports after the project
+    # the office decides by hand (a rejection needs its reason); the school reports afterwards
+    await office.get_by_label("Abgelehnt", exact=True).check()
+    await office.get_by_role("button", name="Entscheidung erfassen").click()
+    refused = office.get_by_role("alert")
+    assert "Bitte begründen Sie die Ablehnung oder Rückgabe" in await refused.inner_text()
+    assert await refused.get_by_role("link").get_attribute("href") == "#feld-decision_reason"
+    await accessible(office)
     await office.get_by_label("Bewilligt", exact=True).check()
     await office.get_by_label("Bewilligter Betrag in Euro").fill("1.200,00")
     await office.get_by_label("Auflagen").fill("Fotodokumentation beifügen")
@@ -262,7 +268,9 @@ async def test_the_journey_by_keyboard_only(page: Any, web: Web, net: Network) -
         name="Kim Tast",
         email="kim.tast@schule.example",
     )
-    await page.goto(f"{web.url}/antraege/neu")
+    await tab_to(page, "Neuen Antrag stellen")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
     await type_into(page, "feld-fund_id", net.fund["name"][:12])
     assert await page.locator("#feld-fund_id").input_value() == net.fund["id"]
     await tab_to(page, net.provider["name"])

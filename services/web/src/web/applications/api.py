@@ -89,7 +89,9 @@ async def applications(
     found = await service.listing(api, user, status=wanted)
     title = "Meine Anträge"
     if found.worklist:
-        title = "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
+        title = (
+            "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
+        )
     return render(
         request,
         "applications/list.html",
@@ -192,6 +194,7 @@ async def new_application(request: Request, user: CurrentUser, api: ApiDep) -> R
             "contact_name": user.name or "",
             "contact_email": user.email or "",
             "school_ids": [user.school_id] if user.school_id else [],
+            "applicant_organization_id": user.organization_id if user.has_role("partner") else "",
         }
     )
     return await _form_page(request, api, user, form)
@@ -343,7 +346,6 @@ async def _move(
     errors: list[dict[str, Any]],
     form: CheckedForm,
     notice: str,
-    renames: dict[str, str] | None = None,
 ) -> Response:
     """An office or applicant action from the detail page; refusals show the detail page again
     with the German errors and what was typed."""
@@ -358,7 +360,6 @@ async def _move(
             action,
             body=body,
             if_match=version_header(values.get("version")),
-            renames=renames,
         )
         if refused is None:
             return _to(app_id, notice=notice)
@@ -403,6 +404,27 @@ async def close_application(
     return await _move(request, api, user, application_id, "close", None, [], form, "abgeschlossen")
 
 
+async def _withdraw_page(
+    request: Request,
+    app: dict[str, Any],
+    values: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "applications/withdraw.html",
+        {
+            **COMMON,
+            "title": "Antrag zurückziehen",
+            "app": app,
+            "values": values or {},
+            "errors": errors or [],
+        },
+        status_code=status,
+    )
+
+
 @router.get("/antraege/{application_id}/zurueckziehen")
 async def withdraw_page(
     request: Request, application_id: str, user: CurrentUser, api: ApiDep
@@ -410,30 +432,30 @@ async def withdraw_page(
     app, _ = await service.application(api, user, _checked_id(application_id))
     if app["status"] not in WITHDRAWABLE or not _may_apply(user):
         return _to(application_id)
-    return render(
-        request,
-        "applications/withdraw.html",
-        {**COMMON, "title": "Antrag zurückziehen", "app": app, "errors": []},
-    )
+    return await _withdraw_page(request, app)
 
 
 @router.post("/antraege/{application_id}/zurueckziehen")
 async def withdraw_application(
     request: Request, application_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
+    """Withdraw after the confirmation page; a refusal shows that page again."""
+    app_id = _checked_id(application_id)
     reason = str(form.get("withdraw_reason") or "").strip()
-    return await _move(
-        request,
+    refused = await service.attempt(
         api,
         user,
-        application_id,
+        app_id,
         "withdraw",
-        {"reason": reason} if reason else None,
-        [],
-        form,
-        "zurueckgezogen",
+        body={"reason": reason} if reason else None,
+        if_match=version_header(str(form.get("version") or "")),
         renames={"reason": "withdraw_reason"},
     )
+    if refused is None:
+        return _to(app_id, notice="zurueckgezogen")
+    status, errors = refused
+    app, _ = await service.application(api, user, app_id)
+    return await _withdraw_page(request, app, {"withdraw_reason": reason}, errors, status)
 
 
 async def _report_page(
