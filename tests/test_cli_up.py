@@ -26,7 +26,7 @@ RESTART_TIMEOUT = 30.0  # a killed service answers again within this
 
 
 # Variables of the user's environment that would change what `up` starts or where it connects.
-SERVICE_NAMES = ("registry", "offers", "meetings", "notifications")
+SERVICE_NAMES = ("registry", "offers", "meetings", "notifications", "web")
 _SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
 _SHARED_VARS += ("AUTH_LOCAL_PUBLIC_KEY_FILE", "DATABASE_URL")
 _PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_", "GATEWAY_")
@@ -196,7 +196,8 @@ def test_up_serves_registry_and_stops_cleanly(launcher: Launcher) -> None:
     smtp_port = launcher.port_after("SMTP 127.0.0.1:")
     assert f"{base}/docs" in launcher.output
     for name, port in launcher.ports.items():
-        assert f"http://127.0.0.1:{port}/docs" in launcher.output, name
+        shown = f"http://127.0.0.1:{port}" + ("  (pages)" if name == "web" else "/docs")
+        assert shown in launcher.output, name
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200, name
     assert "sync_interval: always" in (launcher.data_dir / "nats.conf").read_text()
 
