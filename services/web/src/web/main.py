@@ -217,7 +217,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # ------------------------------------------------------------------ every request
 
-    templates = {}
+    templates: dict[int, str] = {}
 
     @app.middleware("http")
     async def load_session(request: Request, call_next: Any) -> Any:

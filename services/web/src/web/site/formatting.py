@@ -59,28 +59,28 @@ def datum(value: date | datetime | str | None) -> str:
     """„3. Dezember 2026“ (a date-time is taken in Europe/Berlin)."""
     if value in (None, ""):
         return ""
-    return format_date(_as_date(value), format="long", locale=LOCALE)  # type: ignore[arg-type]  # None handled above
+    return format_date(_as_date(value), format="long", locale=LOCALE)
 
 
 def datum_kurz(value: date | datetime | str | None) -> str:
     """„03.12.2026“."""
     if value in (None, ""):
         return ""
-    return format_date(_as_date(value), format="dd.MM.yyyy", locale=LOCALE)  # type: ignore[arg-type]  # None handled above
+    return format_date(_as_date(value), format="dd.MM.yyyy", locale=LOCALE)
 
 
 def zeit(value: datetime | str | None) -> str:
     """„14:30 Uhr“ in Europe/Berlin."""
     if value in (None, ""):
         return ""
-    return format_time(_as_datetime(value), "HH:mm 'Uhr'", locale=LOCALE)  # type: ignore[arg-type]  # None handled above
+    return format_time(_as_datetime(value), "HH:mm 'Uhr'", locale=LOCALE)
 
 
 def datum_zeit(value: datetime | str | None) -> str:
     """„3. Dezember 2026, 14:30 Uhr“ in Europe/Berlin."""
     if value in (None, ""):
         return ""
-    moment = _as_datetime(value)  # type: ignore[arg-type]  # None handled above
+    moment = _as_datetime(value)
     return format_datetime(moment, "d. MMMM y, HH:mm 'Uhr'", tzinfo=BERLIN, locale=LOCALE)
 
 
@@ -88,7 +88,7 @@ def iso_datetime(value: datetime | str | None) -> str:
     """A machine-readable date-time for ``<time datetime>``."""
     if value in (None, ""):
         return ""
-    return _as_datetime(value).isoformat()  # type: ignore[arg-type]  # None handled above
+    return _as_datetime(value).isoformat()
 
 
 FILTERS = {
