@@ -45,32 +45,6 @@ PROJECT_STATUS_LABELS = {
 # The registration form's fields, with meetings' names (``RegistrationCreate``).
 REGISTRATION_FIELDS = ("name", "email", "organization")
 
-# Refusals of meetings' registration API (rule slugs and invalid fields) in plain German.
-REGISTRATION_RULES = {
-    "already-registered": (
-        "email",
-        "Mit dieser E-Mail-Adresse ist bereits jemand für diese Veranstaltung angemeldet. "
-        "Eine zweite Anmeldung ist nicht nötig.",
-    ),
-    "registration-closed": (
-        None,
-        "Die Veranstaltung hat bereits begonnen. Eine Anmeldung ist nicht mehr möglich.",
-    ),
-    "registration-deadline-passed": (
-        None,
-        "Die Anmeldefrist ist abgelaufen. Eine Anmeldung ist nicht mehr möglich.",
-    ),
-    "meeting-cancelled": (
-        None,
-        "Die Veranstaltung ist abgesagt. Eine Anmeldung ist nicht möglich.",
-    ),
-}
-REGISTRATION_FIELD_ERRORS = {
-    "name": "Geben Sie Ihren Namen ein (höchstens 200 Zeichen).",
-    "email": "Geben Sie eine E-Mail-Adresse wie name@beispiel.de ein.",
-    "organization": "Der Name der Einrichtung darf höchstens 300 Zeichen lang sein.",
-}
-
 
 @dataclass(frozen=True)
 class Material:

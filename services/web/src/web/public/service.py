@@ -18,13 +18,12 @@ from starlette.exceptions import HTTPException
 
 from web.public.schemas import (
     FILE_TYPES,
-    REGISTRATION_FIELD_ERRORS,
     REGISTRATION_FIELDS,
-    REGISTRATION_RULES,
     Material,
     RegionPage,
     Registration,
 )
+from web.site.catalogue import REGISTRATION_FIELD_ERRORS, REGISTRATION_RULES, registration_errors
 from web.site.client import Api, ApiError
 from web.site.formatting import LOCALE, datum_zeit
 from web.site.templates import templates
@@ -268,25 +267,6 @@ def check_registration(values: dict[str, str]) -> Errors:
             {"field": "organization", "message": REGISTRATION_FIELD_ERRORS["organization"]}
         )
     return errors
-
-
-def registration_errors(exc: ApiError) -> Errors:
-    """Meetings' refusal of a registration as German sentences for the error summary."""
-    rule = exc.rule
-    if rule in REGISTRATION_RULES:
-        field, message = REGISTRATION_RULES[rule]
-        return [{"field": field, "message": message}]
-    errors: Errors = []
-    for error in exc.field_errors:
-        name = str(error.get("field") or "").rsplit(".", 1)[-1]
-        if name in REGISTRATION_FIELD_ERRORS:
-            errors.append({"field": name, "message": REGISTRATION_FIELD_ERRORS[name]})
-    return errors or [
-        {
-            "field": None,
-            "message": "Die Anmeldung wurde nicht angenommen. Bitte prüfen Sie Ihre Angaben.",
-        }
-    ]
 
 
 async def register(

@@ -445,3 +445,50 @@ def errors_of(exc: ApiError, *, renames: Mapping[str, str] | None = None) -> lis
         if found not in errors:
             errors.append(found)
     return errors or [rule_error(exc.rule, exc.status)]
+
+
+# Refusals of an event registration (meetings' rule slugs and invalid fields), for the public
+# event page: plain German for people who are not in the network.
+REGISTRATION_RULES = {
+    "already-registered": (
+        "email",
+        "Mit dieser E-Mail-Adresse ist bereits jemand für diese Veranstaltung angemeldet. "
+        "Eine zweite Anmeldung ist nicht nötig.",
+    ),
+    "registration-closed": (
+        None,
+        "Die Veranstaltung hat bereits begonnen. Eine Anmeldung ist nicht mehr möglich.",
+    ),
+    "registration-deadline-passed": (
+        None,
+        "Die Anmeldefrist ist abgelaufen. Eine Anmeldung ist nicht mehr möglich.",
+    ),
+    "meeting-cancelled": (
+        None,
+        "Die Veranstaltung ist abgesagt. Eine Anmeldung ist nicht möglich.",
+    ),
+}
+REGISTRATION_FIELD_ERRORS = {
+    "name": "Geben Sie Ihren Namen ein (höchstens 200 Zeichen).",
+    "email": "Geben Sie eine E-Mail-Adresse wie name@beispiel.de ein.",
+    "organization": "Der Name der Einrichtung darf höchstens 300 Zeichen lang sein.",
+}
+
+
+def registration_errors(exc: ApiError) -> list[dict[str, Any]]:
+    """Meetings' refusal of a registration as German sentences for the error summary."""
+    rule = exc.rule
+    if rule in REGISTRATION_RULES:
+        field, message = REGISTRATION_RULES[rule]
+        return [{"field": field, "message": message}]
+    errors: list[dict[str, Any]] = []
+    for error in exc.field_errors:
+        name = str(error.get("field") or "").rsplit(".", 1)[-1]
+        if name in REGISTRATION_FIELD_ERRORS:
+            errors.append({"field": name, "message": REGISTRATION_FIELD_ERRORS[name]})
+    return errors or [
+        {
+            "field": None,
+            "message": "Die Anmeldung wurde nicht angenommen. Bitte prüfen Sie Ihre Angaben.",
+        }
+    ]
