@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from offers.applications.api import router as applications_router
 from offers.applications.consumer import decision_consumer
 from offers.config import OffersSettings
-from offers.directory.consumer import committees_consumer, registry_consumer
+from offers.directory.consumer import committees_consumer, registry_consumer, sessions_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
 from offers.statistics.api import router as statistics_router
@@ -29,6 +29,7 @@ definition = ServiceDefinition(
     consumers=lambda runtime: [
         registry_consumer(runtime),
         committees_consumer(runtime),
+        sessions_consumer(runtime),
         decision_consumer(runtime),
     ],
 )

@@ -1,6 +1,6 @@
 """The offers service's tables: funds, applications with their history and decisions, the read
-models of schools and organisations kept from registry events, and of committees kept from
-meetings events."""
+models of schools and organisations kept from registry events, and of committees, their sessions
+and the sessions that decide applications kept from meetings events."""
 
 from __future__ import annotations
 
@@ -254,3 +254,33 @@ class CommitteeView(Base, table=True):
     name: str = Field(max_length=300)
     kind: str = Field(max_length=32)
     region: str | None = Field(default=None, max_length=64)  # None: state level
+
+
+class CommitteeSessionView(Base, table=True):
+    """A committee's session as meetings last described it (from ``meetings.meeting.*``; meetings
+    without a committee are not kept): the date an application shows for the session that
+    decides it."""
+
+    __tablename__ = "committee_sessions"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    committee_id: uuid.UUID
+    title: str = Field(max_length=300)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    location: str | None = Field(default=None, max_length=500)
+    status: str = Field(max_length=16)  # scheduled | cancelled
+
+
+class DecidingItemView(Base, table=True):
+    """Which session's agenda holds an application's decision item (from
+    ``meetings.agenda.item_added``): the latest placement wins — a resubmission's new item, or
+    the item moved on from a cancelled session."""
+
+    __tablename__ = "deciding_items"
+
+    application_id: uuid.UUID = Field(primary_key=True)
+    placed_at: datetime = Field(sa_type=UTCDateTime)  # the event's time: a later one wins
+    meeting_id: uuid.UUID
+    agenda_item_id: uuid.UUID

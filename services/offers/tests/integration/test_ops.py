@@ -25,6 +25,7 @@ async def test_ready_alone_and_consumers_start_when_their_streams_appear(
         assert response.json()["consumers_waiting"] == [
             "offers-committee-decisions",
             "offers-meetings-committees",
+            "offers-meetings-sessions",
             "offers-registry-directory",
         ]
         await publish_events(nats_server.url, [school_event("boerde")])
@@ -34,6 +35,7 @@ async def test_ready_alone_and_consumers_start_when_their_streams_appear(
             return body["consumers_waiting"] == [
                 "offers-committee-decisions",
                 "offers-meetings-committees",
+                "offers-meetings-sessions",
             ]
 
         await eventually(registry_consumer_started, timeout=20)

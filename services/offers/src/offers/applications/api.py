@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.applications import service
 from offers.applications.schemas import (
@@ -42,9 +43,15 @@ router = APIRouter(tags=["applications"])
 TRANSITION_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
 
 
-def _answer(app: Application, response: Response) -> ApplicationPublic:
+async def _public(session: AsyncSession, apps: list[Application]) -> list[ApplicationPublic]:
+    """The applications as readers see them, each with the session that decides it."""
+    sessions = await service.deciding_sessions(session=session, apps=apps)
+    return [ApplicationPublic.of(app, sessions.get(app.id)) for app in apps]
+
+
+async def _answer(session: AsyncSession, app: Application, response: Response) -> ApplicationPublic:
     set_etag(response, app.version)
-    return ApplicationPublic.of(app)
+    return (await _public(session, [app]))[0]
 
 
 @router.get("/topics", response_model=Topics, summary="Topics of school projects", tags=["topics"])
@@ -83,7 +90,7 @@ async def list_applications(
         topic=topic,
         q=q,
     )
-    return Page(items=[ApplicationPublic.of(a) for a in apps], next_cursor=next_cursor)
+    return Page(items=await _public(session, apps), next_cursor=next_cursor)
 
 
 @router.get(
@@ -137,7 +144,7 @@ async def create_application(
     async def create() -> Created:
         app = await service.create_application(session=session, principal=principal, data=data)
         return Created(
-            ApplicationPublic.of(app),
+            ApplicationPublic.of(app, None),  # a new draft is on no agenda
             headers={"Location": f"/api/v1/applications/{app.id}", "ETag": etag(app.version)},
         )
 
@@ -157,7 +164,7 @@ async def get_application(
     app = await service.get_visible(
         session=session, principal=principal, application_id=application_id
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.patch(
@@ -182,7 +189,7 @@ async def update_application(
         changes=changes,
         if_match=if_match,
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -207,7 +214,7 @@ async def record_consultation(
         body=body,
         if_match=if_match,
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -227,7 +234,7 @@ async def submit(
     app = await service.submit(
         session=session, principal=principal, application_id=application_id, if_match=if_match
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -252,7 +259,7 @@ async def withdraw(
         reason=body.reason if body else None,
         if_match=if_match,
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -280,7 +287,7 @@ async def decide(
         if_match=if_match,
         report_due_weeks=runtime.settings.report_due_weeks,  # type: ignore[attr-defined]  # the runtime holds OffersSettings
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -305,7 +312,7 @@ async def report(
         body=body,
         if_match=if_match,
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.post(
@@ -330,7 +337,7 @@ async def close(
         reason=body.reason if body else None,
         if_match=if_match,
     )
-    return _answer(app, response)
+    return await _answer(session, app, response)
 
 
 @router.get(

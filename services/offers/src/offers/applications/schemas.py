@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from offers.common import TOPICS, LongText, Text, reject_null
-from offers.models import Application, Decision, StatusChange
+from offers.models import Application, CommitteeSessionView, Decision, StatusChange
 from schulerfolg.http.validation import RequestModel
 
 Status = Literal[
@@ -182,6 +182,32 @@ class ReportPublic(BaseModel):
     reported_at: datetime | None
 
 
+class DecidingSession(BaseModel):
+    """The committee session whose agenda holds the application's decision item."""
+
+    meeting_id: uuid.UUID = Field(description="The meeting's id in the meetings service.")
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    status: Literal["scheduled", "cancelled"] = Field(
+        description="`cancelled`: the session will not take place. Meetings moves the "
+        "application on to the committee's next session when there is one (then this names "
+        "that session), else the application waits for the next session scheduled."
+    )
+
+    @classmethod
+    def of(cls, meeting: CommitteeSessionView) -> DecidingSession:
+        return cls(
+            meeting_id=meeting.id,
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            location=meeting.location,
+            status=meeting.status,  # type: ignore[arg-type]  # a text column; meetings sends only these two
+        )
+
+
 class ApplicationPublic(BaseModel):
     """An application as its readers see it."""
 
@@ -213,9 +239,20 @@ class ApplicationPublic(BaseModel):
     conditions: str | None
     decision_reason: str | None
     report: ReportPublic | None
+    deciding_session: DecidingSession | None = Field(
+        description="The committee session that decides the application (or decided it): the "
+        "session of the fund's deciding committee whose agenda meetings put its latest "
+        "submission on, with date, place and status, as offers learnt it from meetings' events "
+        "(`meetings.meeting.*`, `meetings.agenda.item_added`) — so the applicant side sees it "
+        "too. Null until meetings has placed the application (a fund without a deciding "
+        "committee, no session scheduled yet, or within seconds of the submission) and for a "
+        "withdrawn application (meetings takes it off the agenda)."
+    )
 
     @classmethod
-    def of(cls, app: Application) -> ApplicationPublic:
+    def of(
+        cls, app: Application, deciding_session: CommitteeSessionView | None
+    ) -> ApplicationPublic:
         groups = target_groups_of(app)
         return cls(
             id=app.id,
@@ -263,6 +300,7 @@ class ApplicationPublic(BaseModel):
             )
             if app.reported_at
             else None,
+            deciding_session=DecidingSession.of(deciding_session) if deciding_session else None,
         )
 
 

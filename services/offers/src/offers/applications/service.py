@@ -24,10 +24,18 @@ from offers.applications.schemas import (
     ReportBody,
 )
 from offers.common import subject_region
+from offers.directory import service as directory
 from offers.directory.service import check_organizations, known_schools
 from offers.funds import service as funds
 from offers.funds.service import publish_fund_updated
-from offers.models import Application, Decision, Fund, StatusChange, outbox
+from offers.models import (
+    Application,
+    CommitteeSessionView,
+    Decision,
+    Fund,
+    StatusChange,
+    outbox,
+)
 from schulerfolg.auth import Principal
 from schulerfolg.db import apply_changes, utcnow
 from schulerfolg.events.meetings import DecisionRecorded
@@ -104,6 +112,16 @@ async def list_projects(
     """Funded projects (approved, reported, completed), for anyone, one page."""
     return await repository.list_applications(
         session, page=page, visible=access.funded(), **filters
+    )
+
+
+async def deciding_sessions(
+    *, session: AsyncSession, apps: list[Application]
+) -> dict[uuid.UUID, CommitteeSessionView]:
+    """Application id → the committee session that decides it (or decided it), as meetings
+    placed it; none for a withdrawn application (meetings takes it off the agenda)."""
+    return await directory.deciding_sessions(
+        session, [app.id for app in apps if app.status != "withdrawn"]
     )
 
 

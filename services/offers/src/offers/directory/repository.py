@@ -1,4 +1,5 @@
-"""Queries of the read models of schools, organisations (registry) and committees (meetings)."""
+"""Queries of the read models of schools, organisations (registry) and of committees, their
+sessions and the sessions deciding applications (meetings)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from offers.models import CommitteeView, OrganizationView, SchoolView
+from offers.models import (
+    CommitteeSessionView,
+    CommitteeView,
+    DecidingItemView,
+    OrganizationView,
+    SchoolView,
+)
 from schulerfolg.db import upsert_newer
 
 DELETION = ("version", "deleted")  # a deleted entity keeps its name and type (statistics)
@@ -49,3 +56,25 @@ async def live_organization_ids(
 async def get_committee(session: AsyncSession, committee_id: uuid.UUID) -> CommitteeView | None:
     """A committee as meetings announced it."""
     return await session.get(CommitteeView, committee_id)
+
+
+async def store_placement(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Keep where an application's decision item is, unless a later placement is stored."""
+    await upsert_newer(session, DecidingItemView, values, version="placed_at")
+
+
+async def deciding_sessions(
+    session: AsyncSession, application_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, CommitteeSessionView]:
+    """Application id → the session whose agenda holds its decision item (as far as known)."""
+    if not application_ids:
+        return {}
+    rows = await session.execute(
+        select(col(DecidingItemView.application_id), CommitteeSessionView)
+        .join(
+            CommitteeSessionView,
+            col(CommitteeSessionView.id) == col(DecidingItemView.meeting_id),
+        )
+        .where(col(DecidingItemView.application_id).in_(application_ids))
+    )
+    return {application_id: meeting for application_id, meeting in rows}

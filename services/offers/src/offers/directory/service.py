@@ -1,23 +1,26 @@
-"""The read models of schools and organisations (from registry events) and of committees (from
-meetings events), and the checks applications and funds make against them.
+"""The read models of schools and organisations (from registry events) and of committees and
+their sessions (from meetings events), and the checks applications and funds make against them.
 
 Offers needs to know which schools and organisations exist (to validate an application), in
-which region a school is (state-wide funds, access) and its type (statistics), and which
-committees exist in which region (a fund's deciding committee). Each event carries the entity's
-version; an older event than the row holds is ignored, so events that overtake each other on
-redelivery cannot roll a row back.
+which region a school is (state-wide funds, access) and its type (statistics), which
+committees exist in which region (a fund's deciding committee), and which committee session
+decides a submitted application, with its date, place and status (shown on the application).
+Each entity event carries the entity's version; an older event than the row holds is ignored,
+so events that overtake each other on redelivery cannot roll a row back. Agenda items carry no
+version: the event's time orders the placements of one application's decision item.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.directory import repository
-from offers.models import CommitteeView, OrganizationView, SchoolView
-from schulerfolg.events.meetings import CommitteeData
+from offers.models import CommitteeSessionView, CommitteeView, OrganizationView, SchoolView
+from schulerfolg.events.meetings import AgendaItemAdded, CommitteeData, MeetingData
 from schulerfolg.events.registry import (
     OrganizationData,
     OrganizationDeleted,
@@ -104,6 +107,62 @@ async def apply_committee(session: AsyncSession, data: CommitteeData) -> None:
             "region": data.region,
         },
     )
+
+
+async def apply_meeting(session: AsyncSession, data: MeetingData) -> None:
+    """Bring a committee's session up to date with one meetings event (scheduled, updated or
+    cancelled — a cancelled session stays, so an application can say its session was
+    cancelled); meetings without a committee decide nothing and are not kept."""
+    if data.committee_id is None:
+        return
+    await repository.store(
+        session,
+        CommitteeSessionView,
+        {
+            "id": data.id,
+            "version": data.version,
+            "committee_id": data.committee_id,
+            "title": data.title,
+            "starts_at": data.starts_at,
+            "ends_at": data.ends_at,
+            "location": data.location,
+            "status": data.status,
+        },
+    )
+
+
+async def apply_agenda_item(
+    session: AsyncSession, data: AgendaItemAdded, *, placed_at: datetime
+) -> None:
+    """Note the session whose agenda took an application's decision item, unless a later
+    placement is known (``placed_at``: the event's time). Meetings puts a submitted application
+    on its committee's next session, and moves it on (a new event) when that one is cancelled;
+    other items are not kept."""
+    if data.application_id is None or data.kind != "decision":
+        return
+    await repository.store_placement(
+        session,
+        {
+            "application_id": data.application_id,
+            "placed_at": placed_at,
+            "meeting_id": data.meeting_id,
+            "agenda_item_id": data.id,
+        },
+    )
+    log.info(
+        "offers.directory.deciding_session",
+        application_id=str(data.application_id),
+        meeting_id=str(data.meeting_id),
+    )
+
+
+async def deciding_sessions(
+    session: AsyncSession, application_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, CommitteeSessionView]:
+    """Application id → the committee session whose agenda holds its decision item; an
+    application meetings has not placed yet (or whose session offers has not heard of) is
+    left out."""
+    return await repository.deciding_sessions(session, application_ids)
 
 
 async def known_schools(
