@@ -4,7 +4,8 @@ A school drafts an application through the guided form (budget lines added and r
 refused at submit before the network office's advice (German error summary whose link focuses
 the field), the office records the advice on the application's page, the school submits and
 sees „Eingereicht“; the office's pages show the committee session once meetings has put the
-application on an agenda; the office decides and the school reports. The same draft-to-submit
+application on an agenda; the office decides and the school reports. A school sees the date of
+the session that decides its application on its own pages. The same draft-to-submit
 journey by keyboard only, and once with JavaScript switched off. axe-core on every page. An
 application of another region answers „not found“ without a word of its content.
 """
@@ -19,18 +20,15 @@ from typing import Any
 
 import pytest
 from applications_support import application_of_other_region, ready_network, record_advice
-from e2e.flow import Network
+from e2e.flow import Flow, Network
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
 
-from web.site.formatting import datum
+from web.site.formatting import datum, zeit
 
 CONTACT = "juergen.weiss@schule-wanzleben.example"
 TITLE = f"Zirkusprojekt „Manege frei“ für die Klassen 5 und 6 ({uuid.uuid4().hex[:6]})"
 APPLICATION_PATH = re.compile(r"/antraege/([0-9a-f-]{36})(/pruefen)?(\?.*)?$")
-
-journey: dict[str, Any] = {}
-"""What the first journey leaves for the tests that read its result."""
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +122,6 @@ async def test_a_school_is_refused_before_the_advice_and_submits_after_it(
     await school.get_by_role("button", name="Entwurf speichern").click()
     await school.wait_for_url(re.compile(r"/pruefen$"))
     app_id = application_id(school)
-    journey["id"] = app_id
     checked = await main_text(school)
     for shown in ("1.200,00 €", "99,00 €", "1.299,00 €", "Busfahrt zur Manege", "Honorare"):
         assert shown in checked
@@ -187,7 +184,6 @@ async def test_a_school_is_refused_before_the_advice_and_submits_after_it(
     await office.goto(f"{web.url}/antraege/{app_id}")
     deciding = office.locator(".kern-description-list-item", has_text="Sitzung, die entscheidet")
     assert session_day in await deciding.inner_text()
-    journey["session_day"] = session_day
 
     # the office decides by hand (a rejection needs its reason); the school reports afterwards
     await office.get_by_label("Abgelehnt", exact=True).check()
@@ -220,17 +216,29 @@ async def test_a_school_is_refused_before_the_advice_and_submits_after_it(
     await office.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="meetings lets only offices and committee members read agendas; the school needs an "
-    "API that tells the applicant side which session decides its application",
-)
 async def test_the_school_sees_the_session_that_decides(page: Any, web: Web, net: Network) -> None:
-    if not journey.get("session_day"):
-        pytest.skip("the journey above did not reach the committee's agenda")
-    await sign_in(page, web, role="school", school=net.schools[0]["id"])
-    await page.goto(f"{web.url}/antraege")
-    assert journey["session_day"] in await main_text(page)
+    """Once meetings has put a submitted application on its committee's next session, the
+    school's own pages show its status and that session's date, time and place (the school
+    reads no agenda: offers names the session with the application)."""
+    flow = Flow(net, school=1)
+    async with net.suite.client("offers") as offers:
+        await flow.draft_and_submit(offers)
+    title = flow.app["title"]
+    starts_at = net.session["starts_at"]
+    await sign_in(page, web, role="school", school=net.schools[1]["id"])
+    await reload_until(page, f"{web.url}/antraege", datum(starts_at))
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=title, exact=True))
+    shown = re.sub(r"\s+", " ", await row.inner_text())
+    assert "Eingereicht" in shown and f"{datum(starts_at)}, {zeit(starts_at)}" in shown, shown
+    await accessible(page)
+    await row.get_by_role("link", name=title, exact=True).click()
+    await page.wait_for_url(f"**/antraege/{flow.app['id']}")
+    assert "Status: Eingereicht" in await main_text(page)
+    deciding = page.locator(".kern-description-list-item", has_text="Sitzung, die entscheidet")
+    text = re.sub(r"\s+", " ", await deciding.inner_text())
+    assert f"{datum(starts_at)}, {zeit(starts_at)}" in text, text
+    assert net.session["location"] in text and "abgesagt" not in text
+    await accessible(page)
 
 
 async def focused(page: Any) -> dict[str, str]:

@@ -3,9 +3,9 @@ their answers are shaped for the templates: the lists, one application with its 
 committee session that will decide it, the form's choices, and the changes.
 
 Which committee session decides a submitted application: meetings puts it on the next session of
-the fund's deciding committee; we find it by reading that committee's sessions and their agendas.
-Meetings lets the offices and the committee's members read agendas — applicants see no date until
-meetings offers them a way (see the module's report in the repository history).
+the fund's deciding committee, and offers, which learns that from meetings' events, names it in
+the application's ``deciding_session`` (date, place, whether cancelled) — for every reader, the
+applicant side included.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from web.auth.schemas import User
 from web.site.catalogue import APPLICATION_CHANGED, errors_of
 from web.site.client import Api, ApiError, Reply
 from web.site.formatting import datum_kurz
-
-SESSION_LOOKBACK = timedelta(days=90)
-"""Sessions older than this are not searched for an open agenda item."""
 
 GROUPS = ("pupils", "parents", "teachers")
 
@@ -90,54 +86,6 @@ async def region_of(api: Api, user: User) -> str | None:
     return next((r for r in user.regions if r != "state"), None)
 
 
-# --------------------------------------------------------------------------- committee sessions
-
-
-async def _sessions_of(api: Api, user: User, committee_id: str) -> list[dict[str, Any]]:
-    since = (datetime.now(UTC) - SESSION_LOOKBACK).isoformat()
-    meetings = await _quietly(
-        api.all_items(
-            "meetings",
-            "/meetings",
-            token=user.token,
-            params={"committee_id": committee_id, "status": "scheduled", "starts_after": since},
-            max_pages=2,
-        ),
-        [],
-    )
-    agendas = await asyncio.gather(
-        *(
-            _quietly(api.all_items("meetings", f"/meetings/{m['id']}/agenda", token=user.token), [])
-            for m in meetings
-        )
-    )
-    return [
-        {**item, "meeting": meeting}
-        for meeting, items in zip(meetings, agendas, strict=True)
-        for item in items
-    ]
-
-
-async def deciding_sessions(
-    api: Api, user: User, apps: list[dict[str, Any]], funds: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """Submitted application id → the meeting whose agenda holds it (open item), where the
-    person may read that agenda."""
-    waiting = {a["id"] for a in apps if a["status"] == "submitted"}
-    committees = {
-        str(funds[a["fund_id"]]["deciding_committee_id"])
-        for a in apps
-        if a["id"] in waiting and (funds.get(a["fund_id"]) or {}).get("deciding_committee_id")
-    }
-    found: dict[str, dict[str, Any]] = {}
-    for items in await asyncio.gather(*(_sessions_of(api, user, c) for c in sorted(committees))):
-        for item in items:
-            app_id = str(item.get("application_id") or "")
-            if app_id in waiting and item.get("status") == "open":
-                found[app_id] = item["meeting"]
-    return found
-
-
 # --------------------------------------------------------------------------- lists
 
 
@@ -157,10 +105,7 @@ async def listing(api: Api, user: User, *, status: str | None) -> Listing:
         api.all_items("offers", "/applications", token=user.token, params=params),
         funds_by_id(api, user),
     )
-    schools, sessions = await asyncio.gather(
-        _quietly(schools_in(api, {a["region"] for a in apps}), {}),
-        deciding_sessions(api, user, apps, funds),
-    )
+    schools = await _quietly(schools_in(api, {a["region"] for a in apps}), {})
     rows = [
         {
             **app,
@@ -168,7 +113,6 @@ async def listing(api: Api, user: User, *, status: str | None) -> Listing:
             "schools": [
                 schools.get(s) or {"id": s, "name": "Unbekannte Schule"} for s in app["school_ids"]
             ],
-            "session": sessions.get(app["id"]),
         }
         for app in sorted(apps, key=lambda a: a["updated_at"], reverse=True)
     ]
@@ -186,7 +130,7 @@ async def application(api: Api, user: User, app_id: str) -> tuple[dict[str, Any]
 
 async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
     """Everything the detail page shows: the application, its fund, schools, organisations,
-    topics, history and deciding session."""
+    topics and history (the deciding session comes with the application)."""
     app, _ = await application(api, user, app_id)
     fund, history, vocabulary, schools, orgs = await asyncio.gather(
         _quietly(api.get("offers", f"/funds/{app['fund_id']}", token=user.token)),
@@ -199,7 +143,6 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
             [*app["partner_organization_ids"], *filter(None, [app["applicant_organization_id"]])],
         ),
     )
-    sessions = await deciding_sessions(api, user, [app], {app["fund_id"]: fund} if fund else {})
     return {
         "app": app,
         "fund": fund,
@@ -207,7 +150,6 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
         "topic_names": dict(vocabulary),
         "schools": schools,
         "organizations": orgs,
-        "session": sessions.get(app["id"]),
     }
 
 

@@ -1,0 +1,2 @@
+"""The application pages (``/antraege``): the applicant's journey from draft to report and the
+office's advice and decision, over offers' API."""
