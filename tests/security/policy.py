@@ -266,6 +266,7 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     (OF, "GET", f"{V}/funds/{{fund_id}}"): {"": signed_in("as GET /funds")},
     (OF, "PATCH", f"{V}/funds/{{fund_id}}"): {"": manage()},
     (OF, "GET", f"{V}/topics"): {"": public()},
+    (OF, "GET", f"{V}/projects"): {"": public()},
     (OF, "GET", f"{V}/applications"): {
         "": signed_in(
             "by role and region: a list for everyone signed in, holding only what they may read",

@@ -676,6 +676,7 @@ OF = "offers"
 simple(OF, "GET", f"{V}/funds", lambda w: f"{V}/funds")
 simple(OF, "GET", f"{V}/funds/{{fund_id}}", lambda w: f"{V}/funds/{w.fund['id']}")
 simple(OF, "GET", f"{V}/topics", lambda w: f"{V}/topics")
+simple(OF, "GET", f"{V}/projects", lambda w: f"{V}/projects?region=boerde")
 simple(
     OF,
     "GET",
