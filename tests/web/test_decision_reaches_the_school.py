@@ -132,3 +132,35 @@ async def test_the_decision_reaches_the_open_inbox_and_every_mail_link_leads_to_
     assert CONTACT not in await anonymous.content()
     for page in (school, office, anonymous):
         await page.context.close()
+
+
+async def test_a_members_session_link_opens_for_the_member_and_nobody_else(
+    browser: Any, web: Web, net: Network
+) -> None:
+    member = net.members[0]
+
+    async def invitation() -> str | None:
+        for mail in net.suite.mail.to(member["email"]):
+            for part in mail.walk():
+                if part.get_content_type() == "text/plain":
+                    for path in LINK.findall(part.get_content()):
+                        if path.startswith("/meetings/"):
+                            return str(path)
+        return None
+
+    path = await until(invitation, timeout=90, interval=1)
+    assert path == f"/meetings/{net.session['id']}"
+    anonymous = await (await browser.new_context(locale="de-DE")).new_page()
+    response = await anonymous.goto(f"{web.url}{path}")
+    assert response is not None and response.status == 404  # a committee's session is not public
+    signed_in = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(signed_in, web, role="steering_member", region="boerde", email=member["email"])
+    response = await signed_in.goto(f"{web.url}{path}")
+    assert response is not None and response.status == 200
+    main = await signed_in.locator("main").inner_text()
+    assert net.session["title"] in main and "Haldensleben" in main
+    assert "eine Anmeldung ist nicht nötig" in main
+    assert await signed_in.get_by_role("button", name="Zur Veranstaltung anmelden").count() == 0
+    assert await check_accessibility(signed_in) == []
+    for page in (anonymous, signed_in):
+        await page.context.close()

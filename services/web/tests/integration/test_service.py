@@ -124,3 +124,27 @@ async def test_the_services_resource_links_lead_to_the_pages(client: httpx.Async
     assert meeting.headers["location"] == f"/veranstaltungen/{some_id}"
     malformed = await client.get("/applications/not-an-id")
     assert malformed.status_code == 404 and "Seite nicht gefunden" in malformed.text
+
+
+async def test_signed_in_only_the_sessions_own_csrf_token_counts(
+    client: httpx.AsyncClient,
+) -> None:
+    form = await client.get("/anmelden")
+    visitor = client.cookies["sf_besuch"]
+    visitor_token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert visitor_token
+    done = await client.post(
+        "/anmelden",
+        data={"csrf_token": visitor_token.group(1), "rolle": "state_coordinator"},
+    )
+    assert done.status_code == 303
+    assert "sf_besuch" not in client.cookies  # dropped at sign-in
+    # A visitor cookie planted before (or after) sign-in carries no form into the session.
+    client.cookies.set("sf_besuch", visitor, domain="web.test")
+    refused = await client.post("/abmelden", data={"csrf_token": visitor_token.group(1)})
+    assert refused.status_code == 403
+    page = await client.get("/abmelden")
+    session_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert session_token and session_token.group(1) != visitor_token.group(1)
+    signed_out = await client.post("/abmelden", data={"csrf_token": session_token.group(1)})
+    assert signed_out.status_code == 303

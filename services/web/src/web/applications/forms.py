@@ -80,6 +80,9 @@ class ApplicationForm:
 
     values: dict[str, Any] = field(default_factory=dict)
     lines: list[dict[str, str]] = field(default_factory=list)
+    # The row number each kept line was posted with (``lines-<n>-…``): a remove button names
+    # that number, which differs from the line's place once an empty row was dropped.
+    numbers: list[int] = field(default_factory=list)
 
     @classmethod
     def read(cls, form: FormData) -> ApplicationForm:
@@ -92,12 +95,9 @@ class ApplicationForm:
             found = _LINE.match(key)
             if found:
                 rows.setdefault(int(found.group(1)), {})[found.group(2)] = _text(form, key)
-        lines = [
-            {"category": "", "description": "", "amount": ""} | rows[n]
-            for n in sorted(rows)
-            if any(rows[n].values())
-        ]
-        return cls(values, lines)
+        numbers = [n for n in sorted(rows) if any(rows[n].values())]
+        lines = [{"category": "", "description": "", "amount": ""} | rows[n] for n in numbers]
+        return cls(values, lines, numbers)
 
     @classmethod
     def of_application(cls, app: dict[str, Any]) -> ApplicationForm:
@@ -151,9 +151,13 @@ class ApplicationForm:
     def add_line(self) -> None:
         self.lines = [*self.shown_lines, {"category": "", "description": "", "amount": ""}]
 
-    def remove_line(self, index: str) -> None:
-        if index.isdigit() and int(index) < len(self.lines):
-            del self.lines[int(index)]
+    def remove_line(self, number: str) -> None:
+        """Remove the line posted as row ``number`` (nothing when no kept line has it)."""
+        numbers = self.numbers or list(range(len(self.lines)))
+        if number.isdigit() and int(number) in numbers:
+            place = numbers.index(int(number))
+            del self.lines[place]
+            self.numbers = numbers[:place] + numbers[place + 1 :]
 
     def body(self, *, creating: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The API body, and the errors found before asking the API (amounts, numbers, dates).

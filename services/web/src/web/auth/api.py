@@ -15,7 +15,7 @@ from schulerfolg.regions import REGION_SLUGS
 from web.auth.oidc import SignInFailed
 from web.auth.service import Sessions, safe_next
 from web.site.client import Api, ApiError
-from web.site.security import SESSION_COOKIE, CheckedForm
+from web.site.security import SESSION_COOKIE, VISITOR_COOKIE, CheckedForm
 from web.site.templates import render
 
 log = structlog.get_logger("web.auth")
@@ -58,6 +58,7 @@ def signed_in_response(request: Request, cookie: str, target: str) -> Response:
         max_age=int(request.app.state.settings.session_max_hours * 3600),
     )
     response.delete_cookie(PENDING_COOKIE, path="/anmelden")
+    response.delete_cookie(VISITOR_COOKIE, path="/")
     return response
 
 

@@ -12,7 +12,7 @@ class User:
 
     session_id: str
     sub: str
-    token: str
+    token: str = field(repr=False)  # never in a log line or an error report
     name: str | None = None
     email: str | None = None
     roles: tuple[str, ...] = ()

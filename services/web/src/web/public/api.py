@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from web.common import ApiDep
+from web.common import ApiDep, OptionalUser
 from web.public import service
 from web.public.schemas import MEETING_KINDS, PROJECT_STATUS_LABELS, REGION_KINDS, Registration
 from web.site.client import Api
@@ -99,8 +99,8 @@ async def _event_page(
 
 
 @router.get("/veranstaltungen/{meeting_id}")
-async def event(request: Request, meeting_id: str, api: ApiDep) -> Response:
-    meeting = await service.public_event(api, meeting_id)
+async def event(request: Request, meeting_id: str, api: ApiDep, user: OptionalUser) -> Response:
+    meeting = await service.event_for(api, meeting_id, user)
     return await _event_page(request, api, meeting)
 
 

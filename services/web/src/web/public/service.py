@@ -16,6 +16,7 @@ from urllib.parse import quote
 from babel.numbers import format_decimal
 from starlette.exceptions import HTTPException
 
+from web.auth.schemas import User
 from web.public.schemas import (
     FILE_TYPES,
     REGISTRATION_FIELDS,
@@ -211,6 +212,26 @@ async def public_event(api: Api, meeting_id: str) -> dict[str, Any]:
         raise
     if not meeting.get("public"):
         raise PageNotFound()
+    return meeting
+
+
+async def event_for(api: Api, meeting_id: str, user: User | None) -> dict[str, Any]:
+    """The event page's meeting: a public one for everyone; a committee's session, which the
+    e-mails to its members link, for those who may read it with their token (shown without
+    the registration form); anything else is „nicht gefunden“."""
+    try:
+        return await public_event(api, meeting_id)
+    except PageNotFound:
+        if user is None:
+            raise
+    try:
+        meeting: dict[str, Any] = await api.get(
+            "meetings", f"/meetings/{_checked_id(meeting_id)}", token=user.token
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404, 422):
+            raise PageNotFound() from exc
+        raise
     return meeting
 
 

@@ -114,19 +114,17 @@ def csrf_valid(request: Request, sent: Any) -> bool:
     """Whether ``sent`` is this browser's token."""
     if not isinstance(sent, str) or not sent:
         return False
-    candidates = []
+    # Signed in, only the session's own token counts: a visitor cookie planted by someone else
+    # must not carry a form into a session.
     session = request.cookies.get(SESSION_COOKIE)
     if session and getattr(request.state, "session_valid", False):
-        candidates.append(session)
-    visitor = request.cookies.get(VISITOR_COOKIE)
-    if visitor:
-        candidates.append(visitor)
-    return any(
-        hmac.compare_digest(
-            hmac.new(_key(request), value.encode(), hashlib.sha256).hexdigest(), sent
-        )
-        for value in candidates
-    )
+        bound_to = session
+    else:
+        bound_to = request.cookies.get(VISITOR_COOKIE) or ""
+    if not bound_to:
+        return False
+    expected = hmac.new(_key(request), bound_to.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, sent)
 
 
 async def checked_form(request: Request) -> FormData:
