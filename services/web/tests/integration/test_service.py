@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from web_support import ensure_assets
 
 from schulerfolg import migrations
 from schulerfolg.auth import generate_signing_key
@@ -148,3 +149,12 @@ async def test_signed_in_only_the_sessions_own_csrf_token_counts(
     assert session_token and session_token.group(1) != visitor_token.group(1)
     signed_out = await client.post("/abmelden", data={"csrf_token": session_token.group(1)})
     assert signed_out.status_code == 303
+
+
+async def test_pages_name_their_assets_by_content(client: httpx.AsyncClient) -> None:
+    await asyncio.to_thread(ensure_assets)  # built once per run (npm), as the page tests do
+    page = await client.get("/anmelden")
+    found = re.search(r'href="(/static/site\.css\?v=[0-9a-f]+)"', page.text)
+    assert found, "the stylesheet's address carries its build's hash"
+    assert re.search(r'src="/static/site\.js\?v=[0-9a-f]+"', page.text)
+    assert (await client.get(found.group(1))).status_code == 200

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from web.assets.service import dist_dir
 from web.inbox.service import unread_count_context
 from web.site.formatting import FILTERS
 from web.site.security import VISITOR_COOKIE, csrf_token
@@ -19,6 +21,32 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters.update(FILTERS)
 templates.env.globals["csrf_field_name"] = "csrf_token"
+
+
+_versions: dict[str, str] = {}
+
+
+def _asset_versions() -> dict[str, str]:
+    """The built assets' content hashes (``manifest.json`` of the build), read once found."""
+    if not _versions:
+        try:
+            manifest = json.loads((dist_dir() / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        files = manifest.get("files")
+        if isinstance(files, dict):
+            _versions.update({str(k): str(v) for k, v in files.items()})
+    return _versions
+
+
+def asset_url(name: str) -> str:
+    """``/static/site.css?v=<hash>``: a new build is a new address, so browsers never keep an
+    old stylesheet or script after a deployment."""
+    version = _asset_versions().get(name)
+    return f"/static/{name}?v={version}" if version else f"/static/{name}"
+
+
+templates.env.globals["asset_url"] = asset_url
 
 
 def _context(request: Request) -> dict[str, Any]:
