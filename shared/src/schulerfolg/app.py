@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg import migrations
@@ -45,8 +45,11 @@ from schulerfolg.messaging.broker import Messaging, StreamSpec
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.messaging.outbox import Outbox, OutboxRelay
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
+from schulerfolg.privacy.audit import audit_router
+from schulerfolg.privacy.own_data import OwnDataCollector, own_data_router
+from schulerfolg.privacy.retention import RetentionTask
 from schulerfolg.settings import ServiceSettings
-from schulerfolg.tables import PlatformTables, platform_tables
+from schulerfolg.tables import PlatformTables, audit_table, platform_tables
 
 log = structlog.get_logger("schulerfolg.app")
 
@@ -78,11 +81,28 @@ class ServiceDefinition:
     consumers: Callable[[Runtime], list[ConsumerSpec]] = field(default=lambda _runtime: [])
     publishes: bool = True
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+    # What the service holds about the caller, for ``GET /me/data`` (CONTRACT.md, "privacy").
+    own_data: OwnDataCollector | None = None
+    # How personal data is anonymised when its retention ends (run by the housekeeping).
+    retention: Callable[[Runtime], list[RetentionTask]] = field(default=lambda _runtime: [])
 
     @property
     def tables(self) -> PlatformTables:
         """The outbox, inbox, dead-letter and idempotency tables of this service."""
         return platform_tables(self.metadata)
+
+    @property
+    def audit(self) -> Table:
+        """The service's audit log (``schulerfolg.privacy.audit``)."""
+        return audit_table(self.metadata)
+
+    @property
+    def all_routers(self) -> list[APIRouter]:
+        """The service's routers and the shared privacy endpoints (audit, own data)."""
+        routers = [*self.routers, audit_router()]
+        if self.own_data is not None:
+            routers.append(own_data_router(self.own_data))
+        return routers
 
 
 class Runtime:
@@ -92,6 +112,7 @@ class Runtime:
         self.definition = definition
         self.settings = settings
         self.tables = definition.tables
+        self.audit = definition.audit
         self.db = Database(settings.database_url, pool_size=settings.database_pool_size)
         self.outbox = definition.outbox
         self.stream = (
@@ -131,8 +152,11 @@ class Runtime:
                 outbox=timedelta(days=settings.outbox_retention_days),
                 idempotency_keys=timedelta(hours=settings.idempotency_key_ttl_hours),
                 inbox=timedelta(days=settings.inbox_retention_days),
+                dead_letters=timedelta(days=settings.dead_letter_retention_days),
+                clock_offset=timedelta(days=settings.retention_clock_offset_days),
             ),
             interval=settings.housekeeping_interval,
+            tasks=definition.retention(self),
         )
         self.verifier = TokenVerifier.from_settings(settings)
         self.metrics = ServiceMetrics(definition.name)
@@ -219,9 +243,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         )
 
     # Metrics are labelled with the route template (bounded), never the raw path.
+    routers = definition.all_routers
     templates = {
         id(r): API_PREFIX + r.path
-        for router in definition.routers
+        for router in routers
         for r in router.routes
         if isinstance(r, APIRoute)
     }
@@ -255,7 +280,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
                 time.perf_counter() - start,
             )
 
-    for router in definition.routers:
+    for router in routers:
         document_body_problems(router)
         document_security(router)
         app.include_router(router, prefix=API_PREFIX)

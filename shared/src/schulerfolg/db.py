@@ -173,6 +173,9 @@ def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed in the file, so erased personal data does
+        # not linger in free space (see ``Database.checkpoint`` for the WAL).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -230,6 +233,26 @@ class Database:
             hooks: list[Callable[[], None]] = session.info.pop(SESSION_INFO_AFTER_COMMIT, [])
         for hook in hooks:
             hook()
+
+    async def checkpoint(self) -> bool:
+        """After an erasure: move the WAL into the database file and truncate it (SQLite).
+
+        With ``secure_delete`` the database file then holds only zeros where erased data was, and
+        the WAL, which kept the old page images, is empty. Returns whether the WAL was emptied
+        (it cannot be while a reader still holds an older snapshot; the next call catches up).
+        PostgreSQL needs nothing here: deleted or overwritten rows are dead tuples until VACUUM
+        reuses their space (see the README, "Personal data").
+        """
+        if not self.is_sqlite:
+            return True
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log_frames, _checkpointed = await cursor.fetchone()
+            await cursor.close()
+        return not busy
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

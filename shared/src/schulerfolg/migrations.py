@@ -96,6 +96,18 @@ def create_platform_tables() -> None:
     metadata.create_all(op.get_bind())
 
 
+def create_audit_table() -> None:
+    """In a migration: create the audit log (``schulerfolg.tables.audit_table``)."""
+    from alembic import op
+
+    from schulerfolg.db import make_metadata
+    from schulerfolg.tables import audit_table
+
+    metadata = make_metadata()
+    audit_table(metadata)
+    metadata.create_all(op.get_bind())
+
+
 def drop_platform_tables() -> None:
     """In a migration's downgrade: drop the platform tables."""
     from alembic import op

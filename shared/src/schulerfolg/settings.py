@@ -110,6 +110,16 @@ class ServiceSettings(PrefixedSettings):
         description="Processed-event ids are kept this long (longer than the stream keeps events).",
     )
     housekeeping_interval: float = Field(600, gt=0, description="Seconds between clean-up rounds.")
+    dead_letter_retention_days: float = Field(
+        90,
+        gt=0,
+        description="Dead letters are kept this long for an operator to look at, then deleted.",
+    )
+    retention_clock_offset_days: float = Field(
+        0,
+        ge=0,
+        description="For tests and drills only: retention runs as if this many days had passed.",
+    )
     consumer_max_attempts: int = Field(
         20,
         ge=1,

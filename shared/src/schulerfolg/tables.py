@@ -92,3 +92,25 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
     )
     Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
     return PlatformTables(outbox, inbox, dead_letters, idempotency_keys)
+
+
+def audit_table(metadata: MetaData) -> Table:
+    """Define (once per metadata) and return the audit log (``schulerfolg.privacy.audit``).
+
+    Kept apart from the platform tables because services gained it later: each adds it with a
+    migration of its own (``schulerfolg.migrations.create_audit_table``).
+    """
+    if "audit_log" in metadata.tables:
+        return metadata.tables["audit_log"]
+    audit_log = Table(
+        "audit_log",
+        metadata,
+        Column("id", BigIntPK, primary_key=True, autoincrement=True),
+        Column("at", UTCDateTime, nullable=False),
+        Column("actor", String(255), nullable=False),
+        Column("action", String(64), nullable=False),
+        Column("resource", String(255), nullable=False),
+    )
+    Index("ix_audit_log_resource", audit_log.c.resource, audit_log.c.id)
+    Index("ix_audit_log_at", audit_log.c.at)
+    return audit_log

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from schulerfolg.db import EntityFields, UTCDateTime, make_metadata, utcnow
 from schulerfolg.messaging.outbox import Outbox
-from schulerfolg.tables import platform_tables
+from schulerfolg.tables import audit_table, platform_tables
 
 metadata = make_metadata()
 
@@ -24,6 +24,7 @@ class Base(SQLModel, registry=registry(metadata=metadata)):
 
 
 platform = platform_tables(metadata)
+audit_log = audit_table(metadata)
 outbox = Outbox(platform)
 
 

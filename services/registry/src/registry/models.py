@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from schulerfolg.db import EntityFields, UTCDateTime, make_metadata
 from schulerfolg.messaging.outbox import Outbox
-from schulerfolg.tables import platform_tables
+from schulerfolg.tables import audit_table, platform_tables
 
 metadata = make_metadata()
 
@@ -21,6 +21,7 @@ class Base(SQLModel, registry=registry(metadata=metadata)):
 
 
 platform = platform_tables(metadata)
+audit_log = audit_table(metadata)
 outbox = Outbox(platform)
 
 REGION_ID_NAMESPACE = uuid.UUID("8a0c3f42-3d8e-5c51-9b4e-6f1d2a7c0e15")

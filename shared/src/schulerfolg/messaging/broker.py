@@ -200,6 +200,11 @@ class Messaging:
             return False
         return bool(connection is not None and connection.is_connected)
 
+    @property
+    def jetstream(self) -> Any:
+        """The JetStream context of the broker's connection (for stream maintenance)."""
+        return self.broker.config.connection_state.stream
+
     async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         """Publish to the service's stream and wait for JetStream's ack (used by the relay)."""
         if not (self.publishing.is_set() and self.connected):

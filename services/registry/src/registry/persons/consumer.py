@@ -9,18 +9,15 @@ them in the same state.
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from typing import Any
 
 import structlog
-from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js import api
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.events import CloudEvent, EventDecodeError, decode_event
 from schulerfolg.events.registry import PersonErased
 from schulerfolg.messaging.consumer import ConsumerSpec
+from schulerfolg.privacy.erasure import erase_stream_messages
 
 log = structlog.get_logger("registry.persons.consumer")
 
@@ -29,40 +26,14 @@ PERSON_EVENTS = "sfs.*.registry.person.>"
 
 
 async def scrub_person_events(js: Any, person_id: str) -> int:
-    """Delete the stream's earlier messages about ``person_id`` except the erasure; return how many."""
+    """Erase the stream's earlier messages about ``person_id`` except the erasure; return how many."""
     subject = f"persons/{person_id}"
-    name = f"scrub-{uuid.uuid4().hex[:12]}"
-    await js.add_consumer(
+    return await erase_stream_messages(
+        js,
         STREAM,
-        config=api.ConsumerConfig(
-            name=name,
-            filter_subject=PERSON_EVENTS,
-            deliver_policy=api.DeliverPolicy.ALL,
-            ack_policy=api.AckPolicy.EXPLICIT,
-            inactive_threshold=60,  # a throw-away reader: the server removes it if we cannot
-        ),
+        filter_subject=PERSON_EVENTS,
+        matches=lambda data: _is_earlier_event_about(data, subject),
     )
-    sub = await js.pull_subscribe_bind(stream=STREAM, name=name)
-    deleted = 0
-    try:
-        while True:
-            try:
-                messages = await sub.fetch(200, timeout=1)
-            except (NatsTimeoutError, TimeoutError):
-                break  # read to the end
-            for message in messages:
-                await message.ack()
-                if _is_earlier_event_about(message.data, subject):
-                    await js.delete_msg(STREAM, message.metadata.sequence.stream)
-                    deleted += 1
-            if messages and messages[-1].metadata.num_pending == 0:
-                break
-    finally:
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-        with contextlib.suppress(Exception):
-            await js.delete_consumer(STREAM, name)
-    return deleted
 
 
 def _is_earlier_event_about(data: bytes, subject: str) -> bool:
@@ -77,7 +48,7 @@ def scrub_consumer(runtime: Any) -> ConsumerSpec:
     """The registry's consumer of its own erasures."""
 
     async def handle(session: AsyncSession, event: CloudEvent[Any]) -> None:
-        js = runtime.messaging.broker.config.connection_state.stream
+        js = runtime.messaging.jetstream
         deleted = await scrub_person_events(js, event.data.id)
         log.info("registry.person.events_scrubbed", person_id=event.data.id, deleted=deleted)
 

@@ -1,0 +1,25 @@
+"""The audit log (who changed or read what, never the data itself).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from schulerfolg.migrations import create_audit_table
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_audit_table()
+
+
+def downgrade() -> None:
+    op.drop_table("audit_log")
