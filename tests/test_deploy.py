@@ -43,6 +43,7 @@ from schulerfolg_dev.routes import (
     WEB,
     compose_caddy_config,
     ingress_routes,
+    per_service,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -524,7 +525,9 @@ def test_the_ingress_routes_every_path_to_the_service_that_owns_it(values_file, 
     wrong = []
     for service in enabled(values_file):
         for _method, template in openapi_paths.get(service, []):  # web: no OpenAPI document
-            if template.startswith(API_PREFIX + "/"):
+            if per_service(template):  # /audit, /me/data: asked at each service's address
+                assert services.get(ingress_backend(ingress, concrete(template))) in (WEB, None)
+            elif template.startswith(API_PREFIX + "/"):
                 backend = ingress_backend(ingress, concrete(template))
                 if services.get(backend) != service:
                     wrong.append(f"{template} of {service} → {backend}")

@@ -41,6 +41,7 @@ from schulerfolg_dev.routes import (
     GatewaySettings,
     caddy_config,
     owner,
+    per_service,
 )
 from schulerfolg_dev.testing.bodies import HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
 from schulerfolg_dev.testing.live import live_service
@@ -59,7 +60,9 @@ def test_the_routing_table_covers_every_api_path(openapi_paths) -> None:
     wrong = []
     for service, operations in openapi_paths.items():
         for _method, path in operations:
-            if path.startswith(API_PREFIX + "/"):
+            if per_service(path):  # /audit, /me/data: every service's own, asked directly
+                assert owner(concrete(path)) is None, path
+            elif path.startswith(API_PREFIX + "/"):
                 if owner(concrete(path)) != service:
                     wrong.append(f"{path} of {service} → {owner(concrete(path))}")
             else:  # /healthz, /metrics …: each service's own, never behind the gateway
@@ -277,7 +280,7 @@ async def test_the_gateway_forwards_every_operation_to_its_owner(gateway, openap
     async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
         for service, operations in openapi_paths.items():
             for method, template in operations:
-                if not template.startswith(API_PREFIX + "/"):
+                if not template.startswith(API_PREFIX + "/") or per_service(template):
                     continue
                 path = concrete(template)
                 response = await client.request(method.upper(), path, params={"limit": "5"})
@@ -291,6 +294,15 @@ async def test_the_gateway_forwards_every_operation_to_its_owner(gateway, openap
                     path,
                 ), template
                 assert seen["query"] == "limit=5"
+
+
+async def test_what_every_service_answers_about_itself_is_not_routed(gateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
+        for path in (f"{API_PREFIX}/me/data", f"{API_PREFIX}/audit"):
+            response = await client.get(path)
+            assert response.status_code == 404, path
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert "own address" in response.json()["detail"]
 
 
 async def test_the_gateway_passes_headers_bodies_and_status_codes(gateway) -> None:

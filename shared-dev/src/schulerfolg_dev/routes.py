@@ -56,7 +56,12 @@ ROUTES: dict[str, str] = {
     "preferences": "notifications",
     "deliveries": "notifications",
     "dead-letters": "notifications",
+    "erasure-requests": "registry",
 }
+# Served by every service about itself (the shared privacy endpoints ``/audit`` and ``/me/data``):
+# reached at each service's own address, where the web pages collect them, never through the
+# gateway, which could not tell whose answer is meant.
+PER_SERVICE: frozenset[str] = frozenset({"audit", "me"})
 SERVICES: tuple[str, ...] = ("registry", "offers", "meetings", "notifications")
 # The web service (services/web) gets every path outside /api/v1. The deployment files route
 # to it (WEB_LIVE); a gateway without it among its upstreams serves a placeholder page.
@@ -120,8 +125,17 @@ def owner(path: str) -> str | None:
     """The service that serves ``path`` (decoded), or None when no service does."""
     if not path.startswith(API_PREFIX + "/"):
         return None
-    segment = path[len(API_PREFIX) + 1 :].split("/", 1)[0]
-    return ROUTES.get(segment)
+    return ROUTES.get(segment_of(path))
+
+
+def segment_of(path: str) -> str:
+    """The first path segment under ``/api/v1``."""
+    return path[len(API_PREFIX) + 1 :].split("/", 1)[0]
+
+
+def per_service(path: str) -> bool:
+    """Whether every service serves ``path`` about itself (never routed by the gateway)."""
+    return path.startswith(API_PREFIX + "/") and segment_of(path) in PER_SERVICE
 
 
 def segments(service: str) -> list[str]:
@@ -281,6 +295,23 @@ def caddy_config(
         for service in SERVICES
         if service in upstreams
     ]
+    routes.append(
+        {
+            "match": [
+                {"path": [f"{API_PREFIX}/{segment}", f"{API_PREFIX}/{segment}/*"]}
+                for segment in sorted(PER_SERVICE)
+            ],
+            "handle": [
+                problem(
+                    404,
+                    "Not found",
+                    "Every service answers this about itself; ask the service at its own "
+                    "address, or use the web pages (Meine Daten, Protokoll), which collect them.",
+                )
+            ],
+            "terminal": True,
+        }
+    )
     routes.append(
         {
             "match": [{"path": [API_PREFIX, f"{API_PREFIX}/*"]}],
