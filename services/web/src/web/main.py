@@ -35,6 +35,7 @@ from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
 from web.inbox.api import router as inbox_router
+from web.privacy.api import router as privacy_router
 from web.public.api import router as public_router
 from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
@@ -53,6 +54,7 @@ ROUTERS: list[APIRouter] = [
     inbox_router,
     public_router,
     applications_router,
+    privacy_router,
 ]
 
 
@@ -175,6 +177,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 404,
                 "Seite nicht gefunden",
                 "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der Startseite.",
+            )
+        if exc.status_code == 403:
+            return _error_page(
+                request,
+                403,
+                "Kein Zugriff",
+                "Diese Seite ist für Ihre Rolle oder Region nicht freigegeben.",
             )
         if exc.status_code == 405:
             return _error_page(

@@ -6,17 +6,22 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select, update
 from web_support import ensure_assets
 
 from schulerfolg import migrations
 from schulerfolg.auth import generate_signing_key
+from schulerfolg.db import Database
+from web.auth.service import Sessions
 from web.config import WebSettings
 from web.main import MIGRATIONS, ROUTERS, create_app
+from web.models import WebSession
 from web.site.security import checked_form
 
 
@@ -158,3 +163,105 @@ async def test_pages_name_their_assets_by_content(client: httpx.AsyncClient) -> 
     assert found, "the stylesheet's address carries its build's hash"
     assert re.search(r'src="/static/site\.js\?v=[0-9a-f]+"', page.text)
     assert (await client.get(found.group(1))).status_code == 200
+
+
+async def _signed_in(client: httpx.AsyncClient, **fields: str) -> None:
+    form = await client.get("/anmelden")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    done = await client.post(
+        "/anmelden",
+        data={
+            "csrf_token": token.group(1),
+            "rolle": "state_coordinator",
+            "name": "Lena Landesstelle",
+            "email": "lena@land.example",
+            **fields,
+        },
+    )
+    assert done.status_code == 303
+
+
+async def _session_rows(db: Database) -> list[tuple[str, str | None, str | None]]:
+    async with db.transaction(readonly=True) as session:
+        rows = await session.execute(select(WebSession.id, WebSession.name, WebSession.email))  # type: ignore[call-overload]  # SQLModel columns
+        return [tuple(row) for row in rows.all()]
+
+
+async def test_sessions_keep_name_and_address_only_while_signed_in(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    db = Database(database_url)
+    try:
+        await _signed_in(client)
+        rows = await _session_rows(db)
+        assert [(name, email) for _, name, email in rows] == [
+            ("Lena Landesstelle", "lena@land.example")
+        ]
+        page = await client.get("/abmelden")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        assert (
+            await client.post("/abmelden", data={"csrf_token": token.group(1)})
+        ).status_code == 303
+        assert await _session_rows(db) == []  # signing out deletes the row
+
+        # The cleanup deletes sessions past their end and sessions left idle, and keeps the rest.
+        for _ in range(3):
+            client.cookies.clear()
+            await _signed_in(client)
+        ended, idle, active = [row[0] for row in await _session_rows(db)]
+        long_ago = datetime.now(UTC) - timedelta(days=2)
+        async with db.transaction() as session:
+            await session.execute(
+                update(WebSession).where(WebSession.id == ended).values(expires_at=long_ago)  # type: ignore[arg-type]  # SQLModel column
+            )
+            await session.execute(
+                update(WebSession).where(WebSession.id == idle).values(last_seen_at=long_ago)  # type: ignore[arg-type]  # SQLModel column
+            )
+        settings = WebSettings(database_url=database_url, log_json=False)
+        removed = await Sessions(settings, db, b"secret").remove_expired()
+        assert removed == 2
+        assert [row[0] for row in await _session_rows(db)] == [active]
+    finally:
+        await db.dispose()
+
+
+async def test_privacy_pages_name_the_services_that_do_not_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    await _signed_in(client)  # nothing listens at the services' addresses
+    page = await client.get("/meine-daten")
+    assert page.status_code == 200
+    assert page.text.count("Nicht erreichbar</span>") == 4
+    assert "Lena Landesstelle" in page.text and "lena@land.example" in page.text
+    assert 'href="/meine-daten.json"' in page.text
+    assert 'href="/protokoll"' in page.text and 'href="/datenschutz/loeschauftraege"' in page.text
+    download = await client.get("/meine-daten.json")
+    assert download.headers["cache-control"] == "no-store"
+    assert download.headers["content-disposition"].startswith('attachment; filename="meine-daten-')
+    exported = download.json()
+    assert exported["unreachable"] == ["registry", "offers", "meetings", "notifications"]
+    assert exported["services"]["offers"] == {"service": "offers", "status": "nicht erreichbar"}
+    web = exported["services"]["web"]["data"]["sessions"][0]
+    assert (web["name"], web["email"], web["roles"]) == (
+        "Lena Landesstelle",
+        "lena@land.example",
+        ["state_coordinator"],
+    )
+    assert web["signed_in_at"] and "token" not in download.text
+    audit = await client.get("/protokoll", params={"ressource": "applications/x"})
+    assert audit.status_code == 200
+    assert (
+        "Nicht erreichbar: Verzeichnis" in audit.text
+        and "Keine Einträge zu diesem Filter" in audit.text
+    )
+    assert (await client.get("/datenschutz/loeschauftraege")).status_code == 503
+
+
+async def test_privacy_officer_pages_refuse_everyone_else(client: httpx.AsyncClient) -> None:
+    await _signed_in(client, rolle="partner", organisation="traeger-1")
+    for path in ("/protokoll", "/datenschutz/loeschauftraege"):
+        refused = await client.get(path)
+        assert refused.status_code == 403 and "Kein Zugriff" in refused.text, path
+    assert 'href="/protokoll"' not in (await client.get("/meine-daten")).text

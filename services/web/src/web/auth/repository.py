@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from web.models import WebSession
@@ -47,6 +47,14 @@ async def replace_tokens(
     )
 
 
-async def remove_expired(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(delete(WebSession).where(WebSession.expires_at < now))  # type: ignore[arg-type]  # SQLModel column
+async def remove_expired(session: AsyncSession, now: datetime, idle: timedelta) -> int:
+    """Delete the sessions that ended (``expires_at``) or were idle for ``idle``."""
+    result = await session.execute(
+        delete(WebSession).where(
+            or_(
+                WebSession.expires_at <= now,  # type: ignore[arg-type]  # SQLModel column
+                WebSession.last_seen_at <= now - idle,  # type: ignore[arg-type]  # SQLModel column
+            )
+        )
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult of a DELETE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class User:
     school_id: str | None = None
     organization_id: str | None = None
     development: bool = False
+    signed_in_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def has_role(self, *roles: str) -> bool:

@@ -138,6 +138,7 @@ class Sessions:
             school_id=record.school_id,
             organization_id=record.organization_id,
             development=record.development,
+            signed_in_at=record.created_at,
         )
 
     async def _renew(self, record: WebSession) -> WebSession | None:
@@ -170,8 +171,11 @@ class Sessions:
         return record
 
     async def remove_expired(self) -> int:
+        """Delete every session past its end or idle too long (with the name and e-mail
+        address it held)."""
+        idle = timedelta(minutes=self.settings.session_idle_minutes)
         async with self.db.transaction() as session:
-            return await repository.remove_expired(session, now())
+            return await repository.remove_expired(session, now(), idle)
 
     # ------------------------------------------------------------------ the provider's round trip
 

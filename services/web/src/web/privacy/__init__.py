@@ -1,0 +1,1 @@
+"""Privacy pages: own data, erasure requests, the audit log."""
