@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from schulerfolg.app import Runtime
+from schulerfolg.events.privacy import ERASURE_COMPLETED
 from schulerfolg.settings import ServiceSettings
 
 DEFAULT_MATERIAL_TYPES = (
@@ -22,6 +24,9 @@ DEFAULT_MATERIAL_TYPES = (
     "text/plain",
     "text/csv",
 )
+
+# The services that hold personal data and answer an erasure request, in the order shown.
+DEFAULT_ERASURE_SERVICES = ("registry", "offers", "meetings", "notifications")
 
 
 class RegistrySettings(ServiceSettings):
@@ -45,9 +50,32 @@ class RegistrySettings(ServiceSettings):
         description="Media types accepted for materials, comma-separated.",
     )
 
-    @field_validator("materials_allowed_types", mode="before")
+    erasure_services: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ERASURE_SERVICES),
+        description=(
+            "Services that answer an erasure request, comma-separated; a request is completed "
+            "once each has answered."
+        ),
+    )
+
+    @field_validator("materials_allowed_types", "erasure_services", mode="before")
     @classmethod
     def _split_types(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [t.strip() for t in value.split(",") if t.strip()]
         return value
+
+    @field_validator("erasure_services")
+    @classmethod
+    def _known_services(cls, value: list[str]) -> list[str]:
+        unknown = [service for service in value if service not in ERASURE_COMPLETED]
+        if unknown or not value:
+            raise ValueError(
+                f"name one or more of {', '.join(ERASURE_COMPLETED)}; unknown: {', '.join(unknown)}"
+            )
+        return list(dict.fromkeys(value))
+
+
+def settings_of(runtime: Runtime) -> RegistrySettings:
+    """The running registry's settings."""
+    return cast(RegistrySettings, runtime.settings)

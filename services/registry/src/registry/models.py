@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Index, text
+from sqlalchemy import JSON, BigInteger, Index, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -157,3 +158,33 @@ class Material(EntityFields, Base, table=True):
     storage_key: str = Field(max_length=100, unique=True)
     search_text: str = Field(default="", max_length=2000)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ErasureRequest(EntityFields, Base, table=True):
+    """A request to erase what every service holds for an e-mail address.
+
+    ``email`` is kept only while the request is pending (the services need it); once every
+    service has answered it is set to NULL and only ``email_hint`` stays.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    status: str = Field(default="pending", max_length=16, index=True)
+    email: str | None = Field(default=None, max_length=320)
+    email_hint: str = Field(max_length=330)
+    reason: str = Field(max_length=500)
+    origin: str = Field(max_length=16)
+    requested_by: str = Field(max_length=255)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ErasureAnswer(Base, table=True):
+    """One service's part of an erasure request: pending until it answered, then its counts."""
+
+    __tablename__ = "erasure_answers"
+
+    request_id: uuid.UUID = Field(foreign_key="erasure_requests.id", primary_key=True)
+    service: str = Field(max_length=32, primary_key=True)
+    position: int = Field(default=0)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    counts: dict[str, Any] | None = Field(default=None, sa_type=JSON)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
@@ -22,7 +22,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from registry.config import DEFAULT_MATERIAL_TYPES, RegistrySettings
+from registry.config import DEFAULT_MATERIAL_TYPES, settings_of
 from registry.materials import service
 from registry.materials.schemas import (
     MaterialForm,
@@ -87,17 +87,13 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _settings(runtime: Runtime) -> RegistrySettings:
-    return cast(RegistrySettings, runtime.settings)
-
-
 def _allowed_types(runtime: Runtime) -> list[str]:
-    return [media_type.lower() for media_type in _settings(runtime).materials_allowed_types]
+    return [media_type.lower() for media_type in settings_of(runtime).materials_allowed_types]
 
 
 def get_storage(runtime: RuntimeDep) -> MaterialStorage:
     """The material file storage configured for this service (FastAPI dependency)."""
-    settings = _settings(runtime)
+    settings = settings_of(runtime)
     return MaterialStorage(settings.materials_dir, max_bytes=settings.materials_max_bytes)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from registry.config import settings_of
 from registry.persons import service
 from registry.persons.schemas import (
     CONTACT_LIST_HEADER,
@@ -45,6 +46,7 @@ def _location(person_id: uuid.UUID) -> str:
 )
 async def list_persons(
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: OptionalPrincipal,
     page: PageDep,
     region: Annotated[
@@ -69,6 +71,7 @@ async def list_persons(
         public=public,
         q=q,
     )
+    await service.audit_listing(runtime.db, principal, persons, region=region)
     return Page(
         items=[PersonPublic.of(p, show_user_sub=service.may_manage(principal, p)) for p in persons],
         next_cursor=next_cursor,
@@ -108,10 +111,16 @@ async def create_person(
     summary="One person",
 )
 async def get_person(
-    person_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
+    person_id: uuid.UUID,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    response: Response,
 ) -> PersonPublic:
-    """A public person for anyone, any other for those who manage its region; 410 if erased."""
+    """A public person for anyone, any other for those who manage its region (an audited
+    read); 410 if erased."""
     person = await service.get_person(session=session, principal=principal, person_id=person_id)
+    await service.audit_read(runtime.db, principal, person)
     set_etag(response, person.version)
     return PersonPublic.of(person, show_user_sub=service.may_manage(principal, person))
 
@@ -151,12 +160,19 @@ async def update_person(
 async def erase_person(
     person_id: uuid.UUID,
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> Response:
-    """Leaves an anonymous tombstone and tells the other services; repeating it is harmless."""
+    """Leaves an anonymous tombstone and tells the other services; a person with an e-mail
+    address also gets an erasure request for it, so every service erases what it holds for the
+    address. Repeating it is harmless."""
     await service.erase_person(
-        session=session, principal=principal, person_id=person_id, if_match=if_match
+        session=session,
+        principal=principal,
+        person_id=person_id,
+        erasure_services=settings_of(runtime).erasure_services,
+        if_match=if_match,
     )
     return Response(status_code=204)
 

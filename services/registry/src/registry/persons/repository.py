@@ -81,6 +81,30 @@ async def get_person(
     return (await session.scalars(statement)).one_or_none()
 
 
+async def persons_with_email(session: AsyncSession, email: str) -> list[Person]:
+    """Non-erased persons with the (lower-cased) address, locked for their erasure."""
+    statement = (
+        select(Person)
+        .where(col(Person.erased_at).is_(None), func.lower(col(Person.email)) == email)
+        .order_by(col(Person.id))
+        .with_for_update()
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def own_persons(session: AsyncSession, *, sub: str, email: str | None) -> list[Person]:
+    """The non-erased persons that are the caller: by ``user_sub``, or by e-mail address."""
+    mine = [col(Person.user_sub) == sub]
+    if email:
+        mine.append(func.lower(col(Person.email)) == email)
+    statement = (
+        select(Person)
+        .where(col(Person.erased_at).is_(None), or_(*mine))
+        .order_by(col(Person.created_at), col(Person.id))
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def get_school(
     session: AsyncSession, school_id: uuid.UUID, *, active: bool = True, lock: bool = False
 ) -> School | None:

@@ -9,8 +9,10 @@ name, e-mail address or phone number.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -24,23 +26,28 @@ from registry.common import (
     normalise_region,
     subject_region,
 )
-from registry.models import Organization, Person, outbox
+from registry.erasure import service as erasure
+from registry.models import Organization, Person, audit_log, outbox
 from registry.organizations import repository as organization_repository
 from registry.persons import repository
 from registry.persons.schemas import FUNCTION_LABELS, ContactEntry, PersonCreate, PersonUpdate
 from registry.persons.schemas import person_event_data as event_data
 from registry.regions.service import RegionNotFound
 from schulerfolg.auth import Principal, ensure_may_manage_region
-from schulerfolg.db import utcnow
+from schulerfolg.db import Database, utcnow
 from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Problem, Unprocessable
+from schulerfolg.privacy import audit
+from schulerfolg.privacy.erasure import normalise_email
 from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.persons")
 
 BERLIN = ZoneInfo("Europe/Berlin")
+RESOURCE = "persons"
+ERASED_REASON = "Person im Register gelöscht"
 
 
 class PersonNotFound(NotFound):
@@ -125,6 +132,44 @@ async def get_person(
     if person.erased_at is not None:
         raise PersonGone(person.erased_at)
     return person
+
+
+async def audit_read(db: Database, principal: Principal | None, person: Person) -> None:
+    """Record a read of a non-public person (``person.read``); public persons are not audited."""
+    if not person.public:
+        await audit.record_read(
+            db,
+            audit_log,
+            actor=principal,
+            action="person.read",
+            resource=audit.resource_of(RESOURCE, person.id),
+        )
+
+
+async def audit_listing(
+    db: Database, principal: Principal | None, persons: Sequence[Person], *, region: str | None
+) -> None:
+    """Record one ``persons.listed`` entry when a page shows non-public persons."""
+    if any(not person.public for person in persons):
+        await audit.record_read(
+            db,
+            audit_log,
+            actor=principal,
+            action="persons.listed",
+            resource=f"{RESOURCE}?region={region or 'all'}",
+        )
+
+
+async def _audit_change(
+    session: AsyncSession, actor: Principal | str, action: str, person: Person
+) -> None:
+    await audit.record(
+        session,
+        audit_log,
+        actor=actor,
+        action=action,
+        resource=audit.resource_of(RESOURCE, person.id),
+    )
 
 
 def _unknown_reference(field: str, what: str, entity_id: uuid.UUID) -> Unprocessable:
@@ -215,6 +260,7 @@ async def create_person(
         entity_id=str(person.id),
         region=subject_region(person.region),
     )
+    await _audit_change(session, principal, "person.created", person)
     log.info("registry.person.created", person_id=str(person.id), region=subject_region(region))
     return person
 
@@ -272,6 +318,7 @@ async def update_person(
         entity_id=str(person.id),
         region=subject_region(person.region),
     )
+    await _audit_change(session, principal, "person.updated", person)
     log.info("registry.person.updated", person_id=str(person.id), version=person.version)
     return person
 
@@ -281,6 +328,7 @@ async def erase_person(
     session: AsyncSession,
     principal: Principal,
     person_id: uuid.UUID,
+    erasure_services: Sequence[str],
     if_match: str | None = None,
 ) -> None:
     """Erase a person's personal data (GDPR); emits ``registry.person.erased`` with the id only.
@@ -288,8 +336,10 @@ async def erase_person(
     What stays is an anonymous tombstone: id, function, region, organisation and school, so
     references elsewhere still resolve to "someone who was here". The person's earlier
     events still waiting in (or kept in) the outbox and the stored responses of the POST that
-    created them hold the data too; they are deleted in the same transaction. Erasing again
-    changes nothing and emits nothing.
+    created them hold the data too; they are deleted in the same transaction. A person with an
+    e-mail address also gets an erasure request for it (origin ``person_erased``), so every
+    service erases what it holds for the address. Erasing again changes nothing and emits
+    nothing.
     """
     person = await repository.get_person(session, person_id, for_update=True)
     if person is None or not may_see(principal, person):
@@ -298,6 +348,30 @@ async def erase_person(
     if person.erased_at is not None:
         return
     check_if_match(if_match, person.version)
+    email = person.email
+    await _erase(session, person, actor=principal)
+    if email:
+        await erasure.file_request(
+            session,
+            requested_by=principal,
+            email=email,
+            reason=ERASED_REASON,
+            origin="person_erased",
+            services=erasure_services,
+        )
+
+
+async def erase_by_email(session: AsyncSession, email: str) -> dict[str, int]:
+    """Erase every non-erased person with the (normalised) address, as ``DELETE /persons/{id}``
+    does, for an erasure request; files no new request (that one is being answered)."""
+    persons = await repository.persons_with_email(session, email)
+    for person in persons:
+        await _erase(session, person, actor=audit.SYSTEM)
+    return {"persons": len(persons)}
+
+
+async def _erase(session: AsyncSession, person: Person, *, actor: Principal | str) -> None:
+    """Wipe a person's personal data and its copies; emit ``registry.person.erased``."""
     person.name = None
     person.email = None
     person.phone = None
@@ -315,6 +389,7 @@ async def erase_person(
         entity_id=str(person.id),
         region=subject_region(person.region),
     )
+    await _audit_change(session, actor, "person.erased", person)
     log.info(
         "registry.person.erased",
         person_id=str(person.id),
@@ -367,3 +442,29 @@ async def contact_list(*, session: AsyncSession, slug: str) -> list[ContactEntry
         )
         for person, institution in await repository.contact_list(session, slug)
     ]
+
+
+async def own_data(session: AsyncSession, principal: Principal) -> dict[str, list[dict[str, Any]]]:
+    """``GET /me/data``: the caller's own person records (by ``user_sub``, or by the token's
+    e-mail address), never anyone else's."""
+    email = normalise_email(principal.email) if principal.email else None
+    persons = await repository.own_persons(session, sub=principal.sub, email=email)
+    return {
+        "persons": [
+            {
+                "id": str(person.id),
+                "name": person.name,
+                "email": person.email,
+                "phone": person.phone,
+                "function": person.function,
+                "function_label": FUNCTION_LABELS.get(person.function, person.function),
+                "region": person.region,
+                "organization_id": str(person.organization_id) if person.organization_id else None,
+                "school_id": str(person.school_id) if person.school_id else None,
+                "public": person.public,
+                "created_at": person.created_at.isoformat(),
+                "updated_at": person.updated_at.isoformat(),
+            }
+            for person in persons
+        ]
+    }
