@@ -1,5 +1,6 @@
 """The whole suite for cross-service tests: the four services as separate processes on
-PostgreSQL with one real NATS server, and a real SMTP server (aiosmtpd) that counts mail."""
+PostgreSQL (or SQLite files, ``sqlite_databases``) with one real NATS server, and a real SMTP
+server (aiosmtpd) that counts mail."""
 
 from __future__ import annotations
 
@@ -72,6 +73,24 @@ class Suite:
     def auth(self, role: str, *regions: str, **claims: Any) -> dict[str, str]:
         token = mint_token(self.private_key, role=role, regions=regions, **claims)
         return {"Authorization": f"Bearer {token}"}
+
+    def restart(self, settings: dict[str, dict[str, str]]) -> None:
+        """Stop the services named in ``settings`` and start them again (same port, database
+        and NATS) with those environment variables added; waits until all are ready."""
+        for name, env in settings.items():
+            service = self.services[name]
+            service.stop()
+            service.env.update(env)
+            service.start(wait=False)
+        for name in settings:
+            self.services[name].wait_ready()
+
+
+def sqlite_databases(directory: Path, names: tuple[str, ...] = SERVICES) -> dict[str, str]:
+    """A SQLite file per service under ``directory`` (``service → async URL``), as
+    ``schulerfolg up`` runs them; the files (``<service>.db`` and its WAL) are the test's to read."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return {name: f"sqlite+aiosqlite:///{directory / name}.db" for name in names}
 
 
 async def create_databases(admin_url: str, names: tuple[str, ...] = SERVICES) -> dict[str, str]:
