@@ -29,3 +29,13 @@ class OffersSettings(ServiceSettings):
     report_due_weeks: int = Field(
         4, ge=0, le=52, description="Weeks after a project's end date its report is due."
     )
+    retention_contact_years: int = Field(
+        5,
+        ge=1,
+        le=30,
+        description=(
+            "Years an application's contact data and the names in its records are kept after it "
+            "ended (completed, rejected, withdrawn) or, as a draft or returned, after its last "
+            "change; then they are anonymised (funding law keeps receipts 5 years)."
+        ),
+    )

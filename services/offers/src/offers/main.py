@@ -12,9 +12,11 @@ from offers.config import OffersSettings
 from offers.directory.consumer import committees_consumer, registry_consumer, sessions_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
+from offers.privacy import erase, own_data, retention_tasks
 from offers.statistics.api import router as statistics_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
+from schulerfolg.privacy.erasure import erasure_consumer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,7 +33,10 @@ definition = ServiceDefinition(
         committees_consumer(runtime),
         sessions_consumer(runtime),
         decision_consumer(runtime),
+        erasure_consumer(runtime, erase),
     ],
+    own_data=own_data,
+    retention=retention_tasks,
 )
 
 

@@ -24,6 +24,7 @@ async def test_ready_alone_and_consumers_start_when_their_streams_appear(
         response = await eventually(ready)
         assert response.json()["consumers_waiting"] == [
             "offers-committee-decisions",
+            "offers-erasure-requests",
             "offers-meetings-committees",
             "offers-meetings-sessions",
             "offers-registry-directory",

@@ -38,6 +38,4 @@ async def test_anyone_sees_the_funded_projects_and_nothing_personal(world: World
     assert other_region.json()["items"] == []
     unknown = await world.client.get("/api/v1/projects", params={"region": "atlantis"})
     assert unknown.status_code == 422
-    assert {rejected["id"], submitted["id"], draft["id"]}.isdisjoint(
-        {item["id"] for item in items}
-    )
+    assert {rejected["id"], submitted["id"], draft["id"]}.isdisjoint({item["id"] for item in items})

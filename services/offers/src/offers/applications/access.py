@@ -23,6 +23,8 @@ from schulerfolg.auth import Principal
 from schulerfolg.http.problems import Forbidden
 
 READ_ROLES = ("state_coordinator", "network_office", "steering_member", "school", "partner")
+OVERSEERS = ("state_coordinator", "network_office", "steering_member")
+"""Roles that read applications of others; their reads are audited."""
 
 
 def _is_school_of(principal: Principal, app: Application) -> bool:
@@ -58,6 +60,11 @@ def may_read(principal: Principal, app: Application, fund: Fund | None = None) -
         and app.status != "draft"
         and (fund is None or fund.deciding_committee_id is not None)
     )
+
+
+def is_applicant(principal: Principal, app: Application) -> bool:
+    """Whether the caller is the applying school or a partner itself (not the office)."""
+    return _is_school_of(principal, app) or _is_partner_of(principal, app)
 
 
 def is_applicant_side(principal: Principal, app: Application) -> bool:

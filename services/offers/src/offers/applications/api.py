@@ -68,6 +68,7 @@ async def list_topics() -> Topics:
 )
 async def list_applications(
     session: SessionDep,
+    runtime: RuntimeDep,
     page: PageDep,
     principal: CurrentPrincipal,
     fund_id: uuid.UUID | None = None,
@@ -77,7 +78,9 @@ async def list_applications(
     topic: TopicSlug | None = None,  # type: ignore[valid-type]  # TopicSlug is built at run time
     q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
 ) -> Page[ApplicationPublic]:
-    """The applications the caller may see (by role and region), oldest first."""
+    """The applications the caller may see (by role and region), oldest first. A page read by
+    the office, the state coordination or a steering member is audited
+    (`applications.listed`)."""
     check_region_filter(region)
     apps, next_cursor = await service.list_applications(
         session=session,
@@ -90,7 +93,9 @@ async def list_applications(
         topic=topic,
         q=q,
     )
-    return Page(items=await _public(session, apps), next_cursor=next_cursor)
+    items = await _public(session, apps)
+    await service.record_list_read(runtime.db, principal, apps)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -158,13 +163,20 @@ async def create_application(
     summary="One application",
 )
 async def get_application(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
+    application_id: uuid.UUID,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> ApplicationPublic:
-    """An application the caller may see; the ETag is its version."""
+    """An application the caller may see; the ETag is its version. A read by anyone but the
+    applying school or partner is audited (`application.read`)."""
     app = await service.get_visible(
         session=session, principal=principal, application_id=application_id
     )
-    return await _answer(session, app, response)
+    answer = await _answer(session, app, response)
+    await service.record_read(runtime.db, principal, app, "read")
+    return answer
 
 
 @router.patch(
@@ -347,12 +359,14 @@ async def close(
     summary="History",
 )
 async def history(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    application_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> History:
-    """Every status change, oldest first: from, to, who, when, why."""
-    changes = await service.history(
+    """Every status change, oldest first: from, to, who, when, why (audited like a read of the
+    application: `application.history_read`)."""
+    app, changes = await service.history(
         session=session, principal=principal, application_id=application_id
     )
+    await service.record_read(runtime.db, principal, app, "history_read")
     return History(items=[HistoryEntry.of(c) for c in changes])
 
 
@@ -363,11 +377,13 @@ async def history(
     summary="Decisions",
 )
 async def decisions(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    application_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Decisions:
     """Every decision taken on the application, oldest first — including committee decisions
-    that could not be applied, with the rule that failed."""
-    taken = await service.decisions(
+    that could not be applied, with the rule that failed (audited like a read of the
+    application: `application.decisions_read`)."""
+    app, taken = await service.decisions(
         session=session, principal=principal, application_id=application_id
     )
+    await service.record_read(runtime.db, principal, app, "decisions_read")
     return Decisions(items=[DecisionPublic.of(d) for d in taken])

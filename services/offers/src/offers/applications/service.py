@@ -34,10 +34,11 @@ from offers.models import (
     Decision,
     Fund,
     StatusChange,
+    audit_log,
     outbox,
 )
 from schulerfolg.auth import Principal
-from schulerfolg.db import apply_changes, utcnow
+from schulerfolg.db import Database, apply_changes, utcnow
 from schulerfolg.events.meetings import DecisionRecorded
 from schulerfolg.events.offers import (
     ApplicationApproved,
@@ -53,6 +54,7 @@ from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Problem, Unprocessable
 from schulerfolg.messaging.consumer import PermanentEventError
+from schulerfolg.privacy import audit
 from schulerfolg.search import search_text
 
 log = structlog.get_logger("offers.applications")
@@ -79,6 +81,19 @@ class Actor:
     @classmethod
     def of(cls, principal: Principal) -> Actor:
         return cls(principal.sub, principal.name)
+
+
+async def record_change(
+    session: AsyncSession, actor: Principal | str, action: str, app: Application
+) -> None:
+    """The audit entry of a change to ``app`` (``application.<what>``), in its transaction."""
+    await audit.record(
+        session,
+        audit_log,
+        actor=actor,
+        action=f"application.{action}",
+        resource=audit.resource_of("applications", app.id),
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -127,16 +142,39 @@ async def deciding_sessions(
 
 async def history(
     *, session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[StatusChange]:
-    await get_visible(session=session, principal=principal, application_id=application_id)
-    return await repository.history(session, application_id)
+) -> tuple[Application, list[StatusChange]]:
+    app = await get_visible(session=session, principal=principal, application_id=application_id)
+    return app, await repository.history(session, application_id)
 
 
 async def decisions(
     *, session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[Decision]:
-    await get_visible(session=session, principal=principal, application_id=application_id)
-    return await repository.decisions(session, application_id)
+) -> tuple[Application, list[Decision]]:
+    app = await get_visible(session=session, principal=principal, application_id=application_id)
+    return app, await repository.decisions(session, application_id)
+
+
+async def record_read(db: Database, principal: Principal, app: Application, action: str) -> None:
+    """Audit a read of the application by anyone but its applying school or partner (the
+    office, the state coordination, a steering member: they read other people's data)."""
+    if access.is_applicant(principal, app):
+        return
+    await audit.record_read(
+        db,
+        audit_log,
+        actor=principal,
+        action=f"application.{action}",
+        resource=audit.resource_of("applications", app.id),
+    )
+
+
+async def record_list_read(db: Database, principal: Principal, apps: list[Application]) -> None:
+    """Audit one list read by the office, the state coordination or a steering member (one
+    entry per page with applications, whoever's they are)."""
+    if apps and principal.has_role(*access.OVERSEERS):
+        await audit.record_read(
+            db, audit_log, actor=principal, action="applications.listed", resource="applications"
+        )
 
 
 # --------------------------------------------------------------------------- drafting
@@ -227,6 +265,7 @@ async def create_application(
     await session.flush()
     await repository.replace_links(session, app)
     await repository.add_history(session, app, from_status=None, **_who(Actor.of(principal)))
+    await record_change(session, principal, "created", app)
     log.info("offers.application.drafted", application_id=str(app.id), region=region)
     return app
 
@@ -276,6 +315,7 @@ async def update_application(
         session.add(app)
         await session.flush()
         await repository.replace_links(session, app)
+        await record_change(session, principal, "updated", app)
     return app
 
 
@@ -294,15 +334,16 @@ async def record_consultation(
     access.ensure_office(principal, app.region, "record the advice")
     check_if_match(if_match, app.version)
     rules.ensure_move(app, "consult")
-    apply_changes(
+    if apply_changes(
         app,
         {
             "consultation_date": body.date,
             "consultation_notes": body.notes,
             "consulted_by": principal.name or principal.sub,
         },
-    )
-    session.add(app)
+    ):
+        session.add(app)
+        await record_change(session, principal, "advised", app)
     return app
 
 
@@ -380,6 +421,7 @@ async def submit(
     rules.ensure_submittable(app, fund)
     await ensure_school_caps(session, app, fund, app.requested_cents, status=422)
     old = await _move(session, app, "submitted", Actor.of(principal), submitted_at=utcnow())
+    await record_change(session, principal, "submitted", app)
     await _emit(
         session,
         ApplicationSubmitted(**event_data(app, fund), resubmission=old == "returned"),
@@ -402,6 +444,7 @@ async def withdraw(
     access.ensure_applicant_side(principal, app)
     rules.ensure_move(app, "withdraw")
     old = await _move(session, app, "withdrawn", Actor.of(principal), reason)
+    await record_change(session, principal, "withdrawn", app)
     if old != "draft":  # a draft was never announced
         await _emit(session, ApplicationWithdrawn(**event_data(app, fund), reason=reason), app)
     return app
@@ -430,6 +473,7 @@ async def report(
         report_summary=body.summary,
         reported_at=utcnow(),
     )
+    await record_change(session, principal, "reported", app)
     await _emit(
         session,
         ApplicationReported(**event_data(app, fund), actual_cost_cents=body.actual_cost_cents),
@@ -451,6 +495,7 @@ async def close(
     access.ensure_office(principal, app.region, "close an application")
     rules.ensure_move(app, "close")
     await _move(session, app, "completed", Actor.of(principal), reason)
+    await record_change(session, principal, "completed", app)
     await _emit(session, ApplicationCompleted(**event_data(app, fund)), app)
     return app
 
@@ -561,6 +606,10 @@ async def apply_ruling(
         fund.touch()
         session.add(fund)
     await _move(session, app, ruling.outcome, ruling.actor, ruling.reason, **values)
+    # a committee's decision arrives as an event: the change is the system's
+    await record_change(
+        session, ruling.actor.id if ruling.source == "office" else audit.SYSTEM, ruling.outcome, app
+    )
     common = {
         **event_data(app, fund),
         "reason": ruling.reason,
@@ -743,6 +792,7 @@ async def _refuse(
     detail: str,
 ) -> None:
     session.add(refused_record(app, ruling, rule, detail))
+    await record_change(session, audit.SYSTEM, "decision_refused", app)
     await outbox.append(
         session,
         ApplicationDecisionRefused(
