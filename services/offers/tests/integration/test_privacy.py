@@ -72,7 +72,10 @@ async def approve(
 # --------------------------------------------------------------------------- erasure
 
 
-async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_copy(world: World):
+async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_copy(
+    offers_on, nats_url: str, db_kind: str
+):
+    world = await make_world(await offers_on(db_kind), nats_url)
     erika, other = person("erasure"), person("stays")
     school = world.service.auth(
         "school", school_id=world.schools["boerde"][0], name=erika["name"], email=erika["email"]
