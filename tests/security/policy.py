@@ -481,6 +481,39 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     },
 }
 
+# ------------------------------------------------------------------ privacy (every service)
+for _service in (R, OF, M, N):
+    POLICY[(_service, "GET", f"{V}/me/data")] = {
+        "": signed_in(
+            "what the service holds about the caller (token sub and e-mail): their own records "
+            "only, never another person's (the marker is someone else's)",
+            hidden_from=CALLERS if _service != N else tuple(c for c in CALLERS if c != "office"),
+        )
+    }
+    POLICY[(_service, "GET", f"{V}/audit")] = {
+        "": rule(
+            FORBIDDEN,
+            "admin, state_coordinator read who changed or read what",
+            anonymous=UNAUTHORIZED,
+            admin=ALLOW,
+            state=ALLOW,
+        )
+    }
+for _method, _path in (
+    ("POST", f"{V}/erasure-requests"),
+    ("GET", f"{V}/erasure-requests"),
+    ("GET", f"{V}/erasure-requests/{{request_id}}"),
+):
+    POLICY[(R, _method, _path)] = {
+        "": rule(
+            FORBIDDEN,
+            "erasure requests by e-mail address: state_coordinator, admin",
+            anonymous=UNAUTHORIZED,
+            admin=ALLOW,
+            state=ALLOW,
+        )
+    }
+
 
 def moved(base: Rule, note: str, **by_caller: Expect) -> Rule:
     """Moving a Börde resource to Harz: only who manages both regions (the state coordination);

@@ -79,6 +79,8 @@ class World:
     draft: dict[str, Any] = field(default_factory=dict)
     submitted: dict[str, Any] = field(default_factory=dict)
     notification: dict[str, Any] = field(default_factory=dict)
+    registration: dict[str, Any] = field(default_factory=dict)  # made without a token
+    erasure_request: dict[str, Any] = field(default_factory=dict)
     _headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ callers
@@ -366,7 +368,7 @@ async def build_world(stack: Stack) -> World:
     await eventually(person_known, timeout=30)
     w.meeting = await w.new_meeting(minutes=True)
     w.public_meeting = await w.new_meeting(public=True)
-    await w.new_registration()
+    w.registration = await w.new_registration()
     await w.new_agenda_item("information")
 
     # offers: wait for the schools, organisations and the committee, then the fund and two
@@ -1160,3 +1162,50 @@ async def _seat_foreign(w: World, caller: str) -> Call:
 
     body = {"person_id": person, "role": "member", "voting": True}
     return Call("POST", f"{committee}/members", {"json": body}, unchanged=unchanged)
+
+
+# ------------------------------------------------------------------ privacy (every service)
+# Own data: the marker is someone else's — a Harz person's address (registry), the
+# applications' contact (offers), a registration made without a token (meetings), the Börde
+# office's notification (notifications: the office's own).
+_NOT_OWN: dict[str, Callable[[World], str]] = {
+    R: lambda w: w.person_other["email"],
+    OF: lambda w: w.application_body()["contact"]["email"],
+    M: lambda w: w.registration["email"],
+    N: lambda w: w.notification["id"],
+}
+for _service, _marker in _NOT_OWN.items():
+    simple(_service, "GET", f"{V}/me/data", lambda w: f"{V}/me/data", marker=_marker)
+    simple(_service, "GET", f"{V}/audit", lambda w: f"{V}/audit")
+
+_ERASURE_REQUESTS = f"{V}/erasure-requests"
+
+
+def _erasure_body(tag: str) -> dict[str, str]:
+    """An erasure request for an address nobody has (it travels through every service)."""
+    return {"email": f"niemand-{tag}@boerde.example", "reason": f"Matrix {tag}"}
+
+
+@builds(R, "POST", _ERASURE_REQUESTS)
+async def _request_erasure(w: World, caller: str) -> Call:
+    body = _erasure_body(_tag())
+
+    async def unchanged() -> str | None:
+        response = await w.client(R).get(_ERASURE_REQUESTS, params={"limit": 500}, headers=w.state)
+        filed = [r for r in ok(response)["items"] if r["reason"] == body["reason"]]
+        return f"{len(filed)} filed" if filed else None
+
+    return Call("POST", _ERASURE_REQUESTS, {"json": body}, unchanged=unchanged)
+
+
+simple(R, "GET", _ERASURE_REQUESTS, lambda w: _ERASURE_REQUESTS)
+
+
+@builds(R, "GET", f"{_ERASURE_REQUESTS}/{{request_id}}")
+async def _erasure_request(w: World, caller: str) -> Call:
+    if not w.erasure_request:
+        response = await w.client(R).post(
+            _ERASURE_REQUESTS, json=_erasure_body(_tag()), headers=w.state
+        )
+        w.erasure_request = ok(response, 202)
+    return Call("GET", f"{_ERASURE_REQUESTS}/{w.erasure_request['id']}")
