@@ -276,6 +276,23 @@ async def rows(service: ServiceUnderTest, statement: Any) -> list[Any]:
         return list((await session.execute(statement)).all())
 
 
+async def everything_stored(service: ServiceUnderTest) -> str:
+    """Every row of every table, one line each (``<table>: <row>``), as one text to search in;
+    but the audit log, which names callers by their token subject (a pseudonymous id) only."""
+    from notifications.models import metadata
+
+    dump = []
+    for table in metadata.sorted_tables:
+        if table.name != "audit_log":
+            dump += [f"{table.name}: {tuple(row)!r}" for row in await rows(service, select(table))]
+    return "\n".join(dump)
+
+
+def lines_with(stored: str, needle: str) -> list[str]:
+    """The lines of ``everything_stored`` mentioning ``needle`` (case-insensitively)."""
+    return [line for line in stored.splitlines() if needle.lower() in line.lower()]
+
+
 async def wait_for_persons(service: ServiceUnderTest, *persons: Any) -> None:
     """Wait until the recipient directory holds the persons (ids, as text or UUIDs)."""
     from notifications.models import Recipient

@@ -101,3 +101,21 @@ class NotificationsSettings(ServiceSettings):
         gt=0,
         description="A stream is closed after this long; browsers reconnect with Last-Event-ID.",
     )
+    retention_inbox_months: int = Field(
+        12, ge=1, le=120, description="Months after which inbox entries are deleted."
+    )
+    retention_delivery_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description=(
+            "Months after which e-mail deliveries are anonymised (status, kind and dates stay "
+            "for the figures)."
+        ),
+    )
+    retention_registration_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months after a meeting's end at which its registrants' data is removed.",
+    )

@@ -22,9 +22,12 @@ from notifications.meetings.consumer import meetings_consumer
 from notifications.models import metadata, outbox
 from notifications.operations.api import router as operations_router
 from notifications.preferences.api import router as preferences_router
+from notifications.privacy.service import erase_address, own_data, retention_tasks
 from notifications.reminders.service import Scheduler
-from schulerfolg.app import ServiceDefinition
+from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
+from schulerfolg.messaging.consumer import ConsumerSpec
+from schulerfolg.privacy.erasure import erasure_consumer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEDULER_BATCH = 100
@@ -40,7 +43,11 @@ definition = ServiceDefinition(
     outbox=outbox,
     migrations=MIGRATIONS,
     routers=[inbox_router, preferences_router, operations_router],
-    publishes=False,  # it only consumes; nothing it does is news for another service
+    # Its stream NOTIFICATIONS carries only the answers to erasure requests
+    # (notifications.erasure.completed), without personal data.
+    publishes=True,
+    own_data=own_data,
+    retention=retention_tasks,
 )
 
 
@@ -58,13 +65,19 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     """The notifications service's FastAPI application."""
     settings = settings or NotificationsSettings()
     notifier = Notifier(settings)
-    # One consumer per producing service's stream: persons from registry, applications from
-    # offers, committee members, meetings and registrations from meetings.
-    consumers = [registry_consumer(), offers_consumer(notifier), meetings_consumer(notifier)]
-    app = create_service_app(
-        dataclasses.replace(definition, consumers=lambda _runtime: consumers),
-        settings,
-    )
+
+    def consumers(runtime: Runtime) -> list[ConsumerSpec]:
+        """One consumer per producing service's stream: persons from registry, applications
+        from offers, committee members, meetings and registrations from meetings; and the
+        answers to registry's erasure requests."""
+        return [
+            registry_consumer(runtime),
+            offers_consumer(notifier),
+            meetings_consumer(notifier),
+            erasure_consumer(runtime, erase_address),
+        ]
+
+    app = create_service_app(dataclasses.replace(definition, consumers=consumers), settings)
     runtime = app.state.runtime
     sender = DeliverySender(runtime.db, notifier, SmtpSender(settings))
     scheduler = Scheduler(runtime.db, notifier, batch_size=SCHEDULER_BATCH)

@@ -6,31 +6,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Select, delete, false, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from notifications.common import normalize_email
 from notifications.dispatch.service import Addressee
-from notifications.models import (
-    CommitteeMember,
-    Delivery,
-    DigestItem,
-    Meeting,
-    Notification,
-    Preference,
-    Recipient,
-    Registration,
-    Reminder,
-)
-from schulerfolg.db import affected_rows, upsert_newer, utcnow
+from notifications.models import CommitteeMember, Meeting, Recipient, Registration
+from notifications.privacy import repository as privacy
+from schulerfolg.db import upsert_newer, utcnow
 from schulerfolg.events.meetings import MeetingData, MemberData, RegistrationData
 from schulerfolg.events.registry import PersonData
 
 log = structlog.get_logger("notifications.directory")
+
+
+@dataclass(frozen=True)
+class ErasedPerson:
+    """What a person's erasure changed, and the values it knew them by before the wipe."""
+
+    counts: dict[str, int]
+    known: list[str]
+
 
 OFFICE_STAFF = "network_office_staff"  # registry's person function of network office staff
 RECEIVING_REGISTRATIONS = ("confirmed", "promoted")  # who gets reminders
@@ -88,69 +88,22 @@ async def apply_person(session: AsyncSession, data: PersonData) -> bool:
     )
 
 
-async def erase_person(session: AsyncSession, erased: uuid.UUID) -> dict[str, int]:
-    """Delete everything held about a person (GDPR): their data, inbox entries, e-mails (pending
-    or sent), digest items, registrations, memberships, preferences and reminders to their
-    address. Only a tombstone with the id stays, so later events about them change nothing."""
+async def erase_person(session: AsyncSession, erased: uuid.UUID) -> ErasedPerson:
+    """Erase everything held about a person (GDPR): their data, inbox entries, e-mails (pending
+    ones deleted, sent ones anonymised), digest items, registrations, memberships, preferences
+    and reminders to their address. Only a tombstone with the id stays, so later events about
+    them change nothing. Returns the counts and the values known before the wipe (the needles
+    for the platform tables' copies)."""
     person_id = str(erased)
     held = (
         await session.scalars(
             _locked(session, select(Recipient).where(col(Recipient.id) == person_id))
         )
     ).first()
-    emails = {e for e in [normalize_email(held.email if held else None)] if e}
-    subs = {held.user_sub} if held is not None and held.user_sub else set()
-    registrations = await session.execute(
-        select(col(Registration.email), col(Registration.user_sub)).where(
-            col(Registration.person_id) == person_id
-        )
-    )
-    for email, sub in registrations.all():
-        if normalized := normalize_email(email):
-            emails.add(normalized)
-        if sub:
-            subs.add(sub)
-
-    def about(email: Any = None, person: Any = None, sub: Any = None) -> Any:
-        """Rows whose address, person or user is the erased person's."""
-        conditions = []
-        if email is not None and emails:
-            conditions.append(func.lower(email).in_(emails))
-        if person is not None:
-            conditions.append(person == person_id)
-        if sub is not None and subs:
-            conditions.append(sub.in_(subs))
-        return or_(false(), *conditions)
-
-    counts = {}
-    statements = {
-        "notifications": delete(Notification).where(
-            about(col(Notification.email), col(Notification.person_id), col(Notification.user_sub))
-        ),
-        "deliveries": delete(Delivery).where(
-            about(col(Delivery.to_address), col(Delivery.person_id))
-        ),
-        "digest_items": delete(DigestItem).where(
-            about(col(DigestItem.to_address), col(DigestItem.person_id))
-        ),
-        "registrations": delete(Registration).where(
-            about(col(Registration.email), col(Registration.person_id))
-        ),
-        "memberships": delete(CommitteeMember).where(about(person=col(CommitteeMember.person_id))),
-        "preferences": delete(Preference).where(
-            about(col(Preference.email), sub=col(Preference.sub))
-        ),
-        "reminders": delete(Reminder).where(about(col(Reminder.contact_email))),
-    }
-    for name, statement in statements.items():
-        counts[name] = affected_rows(await session.execute(statement))
-    tombstone = held or Recipient(id=person_id)
-    tombstone.name = tombstone.email = tombstone.user_sub = None
-    tombstone.function = tombstone.organization_id = tombstone.school_id = tombstone.region = None
-    tombstone.erased_at = tombstone.updated_at = utcnow()
-    session.add(tombstone)
+    subject = await privacy.subject_of_person(session, held, person_id)
+    counts = await privacy.erase(session, subject)
     log.info("notifications.person_erased", person_id=person_id, **counts)
-    return counts
+    return ErasedPerson(counts=counts, known=[*sorted(subject.emails), person_id])
 
 
 async def is_erased(session: AsyncSession, person_id: uuid.UUID | str | None) -> bool:
@@ -264,6 +217,7 @@ async def apply_registration(session: AsyncSession, data: RegistrationData) -> b
             "person_id": _text(data.person_id),
             "user_sub": data.user_sub,
         },
+        unless=col(Registration.status) == privacy.ERASED,  # pseudonymised: stays so
     )
 
 

@@ -12,6 +12,7 @@ from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import Principal, require_roles
 from schulerfolg.http.pagination import Page, PageDep
 from schulerfolg.http.problems import problem_responses
+from schulerfolg.privacy.audit import record_read
 
 router = APIRouter(tags=["operations"])
 
@@ -24,12 +25,17 @@ router = APIRouter(tags=["operations"])
 )
 async def list_deliveries(
     session: SessionDep,
+    runtime: RuntimeDep,
     page: PageDep,
-    _caller: Annotated[Principal, Depends(require_roles("admin", "state_coordinator"))],
+    caller: Annotated[Principal, Depends(require_roles("admin", "state_coordinator"))],
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> Page[DeliveryPublic]:
-    """Every e-mail with its status, attempts and last error (admin, state coordination)."""
+    """Every e-mail with its status, attempts and last error (admin, state coordination).
+    Each read is audited (``deliveries.read``): it shows other people's addresses."""
     items, next_cursor = await repository.deliveries(session, page, status=status)
+    await record_read(
+        runtime.db, runtime.audit, actor=caller, action="deliveries.read", resource="deliveries"
+    )
     return Page(items=[DeliveryPublic.of(d) for d in items], next_cursor=next_cursor)
 
 
@@ -43,8 +49,16 @@ async def list_dead_letters(
     session: SessionDep,
     runtime: RuntimeDep,
     page: PageDep,
-    _caller: Annotated[Principal, Depends(require_roles("admin"))],
+    caller: Annotated[Principal, Depends(require_roles("admin"))],
 ) -> Page[DeadLetterPublic]:
-    """With the reason and the number of attempts (admin)."""
+    """With the reason and the number of attempts (admin). Each read is audited
+    (``dead_letters.read``): the events may carry other people's addresses."""
     rows, next_cursor = await repository.dead_letters(session, runtime.tables.dead_letters, page)
+    await record_read(
+        runtime.db,
+        runtime.audit,
+        actor=caller,
+        action="dead_letters.read",
+        resource="dead-letters",
+    )
     return Page(items=[DeadLetterPublic.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from notifications.preferences import service
 from notifications.preferences.schemas import PreferencesPublic, PreferencesUpdate
-from schulerfolg.app import SessionDep
+from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.etag import IfMatch, set_etag
 from schulerfolg.http.problems import problem_responses
@@ -38,13 +38,18 @@ async def get_preferences(
 async def put_preferences(
     data: PreferencesUpdate,
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: CurrentPrincipal,
     response: Response,
     if_match: IfMatch = None,
 ) -> PreferencesPublic:
     """Honours If-Match (the ETag of GET)."""
     preference = await service.put_preferences(
-        session=session, principal=principal, data=data, if_match=if_match
+        session=session,
+        audit_log=runtime.audit,
+        principal=principal,
+        data=data,
+        if_match=if_match,
     )
     set_etag(response, preference.version)
     return PreferencesPublic.of(preference)

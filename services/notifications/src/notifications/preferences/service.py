@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.common import normalize_email
@@ -14,6 +15,7 @@ from notifications.preferences.schemas import PreferencesUpdate
 from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.http.etag import check_if_match
+from schulerfolg.privacy.audit import record, resource_of
 
 
 async def get_preferences(*, session: AsyncSession, principal: Principal) -> Preference | None:
@@ -24,11 +26,13 @@ async def get_preferences(*, session: AsyncSession, principal: Principal) -> Pre
 async def put_preferences(
     *,
     session: AsyncSession,
+    audit_log: Table,
     principal: Principal,
     data: PreferencesUpdate,
     if_match: str | None = None,
 ) -> Preference:
-    """Replace the caller's preferences (412 on a stale If-Match)."""
+    """Replace the caller's preferences (412 on a stale If-Match); audited
+    (``preferences.updated`` on ``preferences/<sub>``) in the same transaction."""
     held = await repository.get(session, principal.sub, for_update=True)
     check_if_match(if_match, held.version if held else 0)
     preference = held or Preference(sub=principal.sub, version=0)
@@ -46,4 +50,11 @@ async def put_preferences(
     preference.updated_at = utcnow()
     session.add(preference)
     await session.flush()
+    await record(
+        session,
+        audit_log,
+        actor=principal,
+        action="preferences.updated",
+        resource=resource_of("preferences", principal.sub),
+    )
     return preference

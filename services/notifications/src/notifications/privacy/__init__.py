@@ -1,0 +1,1 @@
+"""Personal data: erasure, retention and own data."""
