@@ -302,7 +302,7 @@ async def test_the_audit_log_shows_an_applications_entries(
     )
     await _sign_in_coordinator(page, web)
     await page.goto(f"{web.url}/antraege/{app['id']}")
-    await _follow_link_by_keyboard(page, "Protokoll")
+    await _follow_link_by_keyboard(page, "Protokoll dieses Antrags")
     resource = f"applications/{app['id']}"
     await expect(page.get_by_role("heading", level=1)).to_have_text("Protokoll")
     await expect(page.get_by_label("Gegenstand")).to_have_value(resource)

@@ -15,6 +15,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from web.auth.schemas import User
 from web.inbox.service import page_path
+from web.site.catalogue import STATUSES, status_name
 from web.site.client import SERVICES, Api, ApiError
 
 UNREACHABLE = "nicht erreichbar"
@@ -68,6 +69,17 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "stream_messages": ("Ereignisnachricht", "Ereignisnachrichten"),
     "erasure_requests": ("Löschauftrag", "Löschaufträge"),
     "sessions": ("Anmeldesitzung", "Anmeldesitzungen"),
+    "directory": ("Verzeichniseintrag", "Verzeichniseinträge"),
+    "history": ("Schritt in einem Antrag", "Schritte in Anträgen"),
+    "history_entries": ("Schritt in einem Antrag", "Schritte in Anträgen"),
+    "application_texts": ("Antragstext", "Antragstexte"),
+    "decisions": ("Beschluss", "Beschlüsse"),
+    "committee_seats": ("Sitz in einem Gremium", "Sitze in Gremien"),
+    "attendance": ("Teilnahme", "Teilnahmen"),
+    "digest_items": ("Eintrag für eine Sammel-E-Mail", "Einträge für Sammel-E-Mails"),
+    "reminders": ("Erinnerung", "Erinnerungen"),
+    "mentions": ("Erwähnung", "Erwähnungen"),
+    "person_stream_messages": ("Ereignisnachricht zur Person", "Ereignisnachrichten zur Person"),
 }
 
 ERASURE_STATUSES = {"pending": "ausstehend", "completed": "erledigt"}
@@ -90,6 +102,7 @@ ACTIONS = {
     "application.reported": "Bericht eingereicht",
     "application.completed": "Antrag abgeschlossen",
     "application.read": "Antrag gelesen",
+    "application.personal_data_erased": "Personendaten im Antrag gelöscht",
     "decision.recorded": "Beschluss erfasst",
     "payment.recorded": "Zahlung erfasst",
     "person.created": "Person angelegt",
@@ -131,6 +144,7 @@ def counts_text(counts: dict[str, Any] | None) -> str:
 _LABEL_KEYS = ("title", "meeting_title", "application_title", "subject", "name", "kind", "id")
 _DATE_KEYS = (
     "starts_at",
+    "meeting_starts_at",
     "submitted_at",
     "registered_at",
     "created_at",
@@ -154,9 +168,12 @@ def record_line(record: dict[str, Any]) -> dict[str, Any]:
     label = next(
         (str(record[key]) for key in _LABEL_KEYS if record.get(key) not in (None, "")), "Eintrag"
     )
+    if record.get("to_status"):  # a step of an application
+        label = f"Antrag auf „{status_name(str(record['to_status']))}“ gesetzt"
     when = next((record[key] for key in _DATE_KEYS if _moment_of(record.get(key))), None)
     status = record.get("status")
-    return {"label": label, "when": when, "status": status if isinstance(status, str) else None}
+    known = isinstance(status, str) and status in STATUSES
+    return {"label": label, "when": when, "status": status_name(str(status)) if known else None}
 
 
 @dataclass
