@@ -23,13 +23,14 @@ from fastapi import Depends
 from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.models import Committee, Meeting
+from meetings.models import Committee, Meeting, audit_log
 from meetings.persons import repository as persons
 from schulerfolg.app import SessionDep
 from schulerfolg.auth import OptionalPrincipal, Principal, ensure_may_manage_region
 from schulerfolg.db import apply_changes
 from schulerfolg.http.problems import FieldError, Forbidden, Unauthorized, Unprocessable
 from schulerfolg.http.validation import reject_null
+from schulerfolg.privacy.audit import record, resource_of
 from schulerfolg.regions import REGION_SLUGS, check_region_filter, normalise_region, subject_region
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -102,6 +103,19 @@ class Viewer:
                 headers={"WWW-Authenticate": 'Bearer realm="schulerfolg"'},
             )
         return Forbidden(f"you may not read {what}")
+
+
+async def audit(
+    session: AsyncSession,
+    actor: Principal | str | None,
+    action: str,
+    plural: str,
+    entity_id: uuid.UUID,
+) -> None:
+    """Record a change (``action`` on ``<plural>/<id>``) in the audit log, in its transaction."""
+    await record(
+        session, audit_log, actor=actor, action=action, resource=resource_of(plural, entity_id)
+    )
 
 
 async def viewer_of(session: AsyncSession, principal: Principal | None) -> Viewer:

@@ -18,3 +18,9 @@ class MeetingsSettings(ServiceSettings):
         description="postgresql+asyncpg://user:pass@host/meetings in production.",
     )
     port: int = Field(8003, ge=1, le=65535, description="HTTP port (8003 on one machine).")
+    retention_registration_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Registrations are anonymised this many months after their event's end.",
+    )

@@ -15,10 +15,14 @@ from meetings.funding.consumer import funds_consumer
 from meetings.minutes.api import router as minutes_router
 from meetings.models import metadata, outbox
 from meetings.persons.consumer import persons_consumer
+from meetings.privacy.erasure import erase_by_email
+from meetings.privacy.own_data import collect_own_data
+from meetings.privacy.retention import retention_tasks
 from meetings.registrations.api import router as registrations_router
 from meetings.schedule.api import router as schedule_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
+from schulerfolg.privacy.erasure import erasure_consumer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,7 +46,10 @@ definition = ServiceDefinition(
         persons_consumer(runtime),
         funds_consumer(runtime),
         applications_consumer(runtime),
+        erasure_consumer(runtime, erase_by_email(runtime)),
     ],
+    own_data=collect_own_data,
+    retention=retention_tasks,
 )
 
 

@@ -19,17 +19,19 @@ from meetings.agenda.schemas import AgendaItemCreate, DecisionCreate
 from meetings.committees import repository as committees
 from meetings.committees.schemas import default_quorum
 from meetings.committees.service import CommitteeNotFound, get_committee
-from meetings.common import Viewer, subject_region
+from meetings.common import Viewer, audit, subject_region
 from meetings.funding.service import ensure_decides
 from meetings.models import AgendaItem, Committee, Decision, Meeting, outbox
 from meetings.schedule import repository as meetings
 from meetings.schedule.lookup import get_meeting, managed_meeting
 from meetings.schedule.schemas import SESSION_KINDS
+from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.events.meetings import AgendaItemAdded, DecisionRecorded, Votes
 from schulerfolg.events.offers import ApplicationSubmitted
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, NotFound
+from schulerfolg.privacy.audit import SYSTEM
 
 log = structlog.get_logger("meetings.agenda")
 
@@ -79,12 +81,21 @@ async def _announce(session: AsyncSession, item: AgendaItem, meeting: Meeting) -
     )
 
 
-async def _place(session: AsyncSession, item: AgendaItem, meeting: Meeting | None) -> None:
-    """Put an item at the end of ``meeting``'s agenda (locked), or leave it pending (None)."""
+async def _place(
+    session: AsyncSession,
+    item: AgendaItem,
+    meeting: Meeting | None,
+    *,
+    actor: Principal | str | None,
+    action: str,
+) -> None:
+    """Put an item at the end of ``meeting``'s agenda (locked), or leave it pending (None);
+    audited as ``action`` (``agenda.item_added`` or ``agenda.item_moved``)."""
     item.meeting_id = meeting.id if meeting else None
     item.position = await repository.next_position(session, meeting.id) if meeting else 0
     session.add(item)
     await session.flush()
+    await audit(session, actor, action, "agenda_items", item.id)
     if meeting is not None:
         await _announce(session, item, meeting)
 
@@ -125,7 +136,7 @@ async def route_submission(
         partner_organization_ids=[str(p) for p in data.partner_organization_ids],
     )
     meeting = await meetings.next_session(session, committee.id, after=utcnow())
-    await _place(session, item, meeting)
+    await _place(session, item, meeting, actor=SYSTEM, action="agenda.item_added")
     log.info(
         "meetings.agenda.application_routed",
         application_id=str(application_id),
@@ -142,6 +153,7 @@ async def withdraw_application(*, session: AsyncSession, application_id: uuid.UU
         item.status = "withdrawn"
         item.touch()
         session.add(item)
+        await audit(session, SYSTEM, "agenda.item_withdrawn", "agenda_items", item.id)
     await session.flush()
     log.info(
         "meetings.agenda.application_withdrawn",
@@ -151,15 +163,25 @@ async def withdraw_application(*, session: AsyncSession, application_id: uuid.UU
     return len(items)
 
 
-async def adopt_pending(*, session: AsyncSession, committee: Committee, meeting: Meeting) -> None:
+async def adopt_pending(
+    *,
+    session: AsyncSession,
+    committee: Committee,
+    meeting: Meeting,
+    actor: Principal | str | None = SYSTEM,
+) -> None:
     """A new session of the committee (committee locked) takes the items waiting for it."""
     for item in await repository.pending_items(session, committee.id):
         item.touch()
-        await _place(session, item, meeting)
+        await _place(session, item, meeting, actor=actor, action="agenda.item_moved")
 
 
 async def reroute_open_items(
-    *, session: AsyncSession, committee: Committee, meeting: Meeting
+    *,
+    session: AsyncSession,
+    committee: Committee,
+    meeting: Meeting,
+    actor: Principal | str | None = SYSTEM,
 ) -> None:
     """Undecided applications of a cancelled session go to the next one, or wait again."""
     items = await repository.open_items_of_meeting(session, meeting.id)
@@ -168,7 +190,7 @@ async def reroute_open_items(
     target = await meetings.next_session(session, committee.id, after=utcnow(), exclude=meeting.id)
     for item in items:
         item.touch()
-        await _place(session, item, target)
+        await _place(session, item, target, actor=actor, action="agenda.item_moved")
 
 
 async def add_item(
@@ -193,7 +215,7 @@ async def add_item(
         applicant_organization_id=data.applicant_organization_id,
         partner_organization_ids=[str(p) for p in data.partner_organization_ids],
     )
-    await _place(session, item, meeting)
+    await _place(session, item, meeting, actor=viewer.principal, action="agenda.item_added")
     return item
 
 
@@ -340,6 +362,7 @@ async def record_decision(
     item.touch()
     session.add(item)
     await session.flush()
+    await audit(session, principal, "decision.recorded", "decisions", decision.id)
     await outbox.append(
         session,
         DecisionRecorded(

@@ -19,6 +19,7 @@ from meetings.committees.schemas import (
 from meetings.common import (
     Viewer,
     apply_changes,
+    audit,
     check_region_filter,
     normalise_region,
     subject_region,
@@ -82,11 +83,15 @@ async def _membership_changed(
     committee: Committee,
     member: CommitteeMember,
     event: type[CommitteeMemberAdded] | type[CommitteeMemberRemoved],
+    *,
+    viewer: Viewer,
+    action: str,
 ) -> None:
-    """A new committee version and its member event."""
+    """A new committee version, its audit entry (``action``) and its member event."""
     committee.touch()
     session.add(committee)
     await session.flush()
+    await audit(session, viewer.principal, action, "committees", committee.id)
     await outbox.append(
         session,
         event(
@@ -241,7 +246,14 @@ async def add_member(
     elif not apply_changes(member, {"role": data.role, "voting": data.voting}):
         return member, await persons.get_person(session, data.person_id), False
     session.add(member)
-    await _membership_changed(session, committee, member, CommitteeMemberAdded)
+    await _membership_changed(
+        session,
+        committee,
+        member,
+        CommitteeMemberAdded,
+        viewer=viewer,
+        action="committee.member_added" if created else "committee.member_changed",
+    )
     return member, await persons.get_person(session, data.person_id), created
 
 
@@ -255,4 +267,11 @@ async def remove_member(
     if member is None:
         raise MemberNotFound(person_id)
     await session.delete(member)
-    await _membership_changed(session, committee, member, CommitteeMemberRemoved)
+    await _membership_changed(
+        session,
+        committee,
+        member,
+        CommitteeMemberRemoved,
+        viewer=viewer,
+        action="committee.member_removed",
+    )

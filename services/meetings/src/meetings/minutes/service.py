@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from meetings.common import Viewer, subject_region
+from meetings.common import Viewer, audit, subject_region
 from meetings.models import Meeting, Minutes, outbox
 from meetings.schedule.lookup import get_meeting, managed_meeting
 from schulerfolg.db import utcnow
@@ -92,6 +92,7 @@ async def publish_minutes(
     minutes.touch()
     session.add(minutes)
     await session.flush()
+    await audit(session, viewer.principal, "minutes.published", "meetings", meeting.id)
     await outbox.append(
         session,
         MinutesPublished(

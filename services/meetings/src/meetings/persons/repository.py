@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from meetings.models import CommitteeMember, Person, Registration, platform
+from meetings.models import CommitteeMember, Person, Registration
 from schulerfolg.db import affected_rows, upsert_newer, utcnow
 from schulerfolg.events.registry import PersonData
 
@@ -76,34 +76,47 @@ async def person_id_of_user(session: AsyncSession, user_sub: str) -> uuid.UUID |
     return (await session.scalars(statement)).first()
 
 
-async def anonymise_registrations(session: AsyncSession, person_id: uuid.UUID) -> int:
-    """Blank the personal data of a person's registrations; return how many."""
+def anonymised_registration_values() -> dict[str, Any]:
+    """What a pseudonymised registration keeps of its registrant: nothing (row, status and arrival
+    order stay, so places, waiting lists and figures stay right)."""
+    return {"name": ERASED_NAME, "email": "", "organization": None, "user_sub": None}
+
+
+async def anonymise_registrations(
+    session: AsyncSession, person_id: uuid.UUID, user_sub: str | None = None
+) -> int:
+    """Blank the personal data of a person's registrations (by person, or made while signed in
+    as ``user_sub`` before the read model knew the person); return how many."""
+    mine = col(Registration.person_id) == person_id
+    if user_sub:
+        mine = or_(mine, col(Registration.user_sub) == user_sub)
     result = await session.execute(
-        update(Registration)
-        .where(col(Registration.person_id) == person_id)
-        .values(name=ERASED_NAME, email="", organization=None, user_sub=None)
+        update(Registration).where(mine).values(**anonymised_registration_values())
     )
     return affected_rows(result) or 0
 
 
-async def delete_personal_records(session: AsyncSession, person_id: uuid.UUID) -> int:
-    """Delete outbox rows and stored idempotent responses of the person's registrations.
+async def values_known_about(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
+    """What could identify the person in copies: id, e-mail, ``user_sub``, and the addresses and
+    subjects of their registrations (read before they are wiped)."""
+    values = [str(person_id)]
+    person = await session.get(Person, person_id)
+    if person is not None:
+        values += [v for v in (person.email, person.user_sub) if v]
+    mine = col(Registration.person_id) == person_id
+    if person is not None and person.user_sub:
+        mine = or_(mine, col(Registration.user_sub) == person.user_sub)
+    rows = await session.execute(
+        select(col(Registration.email), col(Registration.user_sub)).where(mine)
+    )
+    for email, user_sub in rows:
+        values += [v for v in (email, user_sub) if v and v not in values]
+    return values
 
-    Registration events and responses carry name and e-mail address. Events are written by
-    pydantic without spaces, so the ``"person_id":"<id>"`` substring is exact.
-    """
-    outbox, keys = platform.outbox, platform.idempotency_keys
-    marker = f'"person_id":"{person_id}"'
-    removed: Any = await session.execute(
-        delete(outbox).where(
-            outbox.c.event_type.contains(".meetings.registration.", autoescape=True),
-            outbox.c.payload.contains(marker, autoescape=True),
-        )
+
+async def ids_with_email(session: AsyncSession, email: str) -> list[uuid.UUID]:
+    """The read model's (not yet erased) persons with this (lower-cased) address."""
+    statement = select(col(Person.id)).where(
+        func.lower(col(Person.email)) == email, col(Person.erased_at).is_(None)
     )
-    replays: Any = await session.execute(
-        delete(keys).where(
-            keys.c.scope.contains("/registrations", autoescape=True),
-            keys.c.response_body.contains(str(person_id), autoescape=True),
-        )
-    )
-    return int(removed.rowcount or 0) + int(replays.rowcount or 0)
+    return list((await session.scalars(statement)).all())

@@ -25,11 +25,16 @@ async def apply_person(*, session: AsyncSession, data: PersonData) -> bool:
     return True
 
 
-async def erase_person(*, session: AsyncSession, person_id: uuid.UUID) -> None:
-    """Forget a person's data: a tombstone (so older events cannot revive it), blank registrations."""
+async def erase_person(*, session: AsyncSession, person_id: uuid.UUID) -> int:
+    """Forget a person's data: a tombstone (so older events cannot revive it), blank registrations.
+
+    Returns how many registrations were pseudonymised. The copies (stored responses, outbox rows,
+    stream messages) are erased by ``meetings.privacy.erasure``.
+    """
     person = await repository.get_person(session, person_id, for_update=True)
     if person is None:
         person = Person(id=person_id)
+    user_sub = person.user_sub
     person.name = None
     person.email = None
     person.organization_id = None
@@ -38,11 +43,6 @@ async def erase_person(*, session: AsyncSession, person_id: uuid.UUID) -> None:
     person.erased_at = person.updated_at = utcnow()
     session.add(person)
     await session.flush()
-    registrations = await repository.anonymise_registrations(session, person_id)
-    records = await repository.delete_personal_records(session, person_id)
-    log.info(
-        "meetings.person.erased",
-        person_id=str(person_id),
-        registrations=registrations,
-        records_deleted=records,
-    )
+    registrations = await repository.anonymise_registrations(session, person_id, user_sub)
+    log.info("meetings.person.erased", person_id=str(person_id), registrations=registrations)
+    return registrations

@@ -20,6 +20,7 @@ from schulerfolg.http.etag import IfMatch, etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
 from schulerfolg.http.problems import problem_responses
+from schulerfolg.privacy.audit import record_read, resource_of
 
 router = APIRouter(prefix="/meetings/{meeting_id}/registrations", tags=["registrations"])
 
@@ -65,13 +66,22 @@ async def register(
 async def list_registrations(
     meeting_id: uuid.UUID,
     session: SessionDep,
+    runtime: RuntimeDep,
     viewer: ViewerDep,
     page: PageDep,
     status: Annotated[RegistrationStatus | None, Query()] = None,
 ) -> Page[RegistrationPublic]:
-    """In arrival order; for the meeting's organisers."""
+    """In arrival order; for the meeting's organisers. Each read is audited
+    (`registrations.read`, resource `meetings/<id>`)."""
     rows, next_cursor = await service.list_registrations(
         session=session, viewer=viewer, meeting_id=meeting_id, page=page, status=status
+    )
+    await record_read(
+        runtime.db,
+        runtime.audit,
+        actor=viewer.principal,
+        action="registrations.read",
+        resource=resource_of("meetings", meeting_id),
     )
     return Page(items=[RegistrationPublic.of(r, p) for r, p in rows], next_cursor=next_cursor)
 

@@ -13,12 +13,13 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meetings.common import Viewer, subject_region
+from meetings.common import Viewer, audit, subject_region
 from meetings.models import Meeting, Registration, outbox
 from meetings.persons import repository as persons
 from meetings.registrations import repository
 from meetings.registrations.schemas import RegistrationCreate, registration_event_data
 from meetings.schedule.lookup import get_meeting, load_meeting
+from schulerfolg.auth import Principal
 from schulerfolg.db import utcnow
 from schulerfolg.events.meetings import (
     RegistrationCancelled,
@@ -29,6 +30,9 @@ from schulerfolg.events.meetings import (
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, Forbidden, NotFound
+
+# The audit actor of a registration made without a token.
+ANONYMOUS = "anonymous"
 
 log = structlog.get_logger("meetings.registrations")
 
@@ -92,6 +96,9 @@ async def register(
     )
     session.add(registration)
     await session.flush()
+    await audit(
+        session, principal or ANONYMOUS, "registration.created", "registrations", registration.id
+    )
     position = (
         await repository.waitlist_position(session, registration)
         if status == "waitlisted"
@@ -188,6 +195,9 @@ async def cancel_registration(
     registration.touch()
     session.add(registration)
     await session.flush()
+    await audit(
+        session, principal or ANONYMOUS, "registration.cancelled", "registrations", registration.id
+    )
     await outbox.append(
         session,
         RegistrationCancelled(**registration_event_data(registration, meeting, None)),
@@ -200,7 +210,7 @@ async def cancel_registration(
         registration_id=str(registration.id),
     )
     if was_confirmed and meeting.status == "scheduled":
-        await promote_waitlisted(session=session, meeting=meeting)
+        await promote_waitlisted(session=session, meeting=meeting, actor=principal or ANONYMOUS)
 
 
 async def check_capacity(*, session: AsyncSession, meeting: Meeting, capacity: int | None) -> None:
@@ -215,8 +225,11 @@ async def check_capacity(*, session: AsyncSession, meeting: Meeting, capacity: i
         )
 
 
-async def promote_waitlisted(*, session: AsyncSession, meeting: Meeting) -> list[Registration]:
-    """Move waitlisted registrations up, in arrival order, into the free places (meeting locked)."""
+async def promote_waitlisted(
+    *, session: AsyncSession, meeting: Meeting, actor: Principal | str | None
+) -> list[Registration]:
+    """Move waitlisted registrations up, in arrival order, into the free places (meeting locked);
+    ``actor`` caused it (a cancellation, more places)."""
     if meeting.capacity is None:
         free = None
     else:
@@ -231,6 +244,7 @@ async def promote_waitlisted(*, session: AsyncSession, meeting: Meeting) -> list
         registration.promoted_at = now
         registration.touch()
         session.add(registration)
+        await audit(session, actor, "registration.promoted", "registrations", registration.id)
     await session.flush()
     await outbox.append_many(
         session,

@@ -133,7 +133,9 @@ async def create_meeting(*, session: AsyncSession, viewer: Viewer, data: Meeting
         "meetings.meeting.scheduled", meeting_id=str(meeting.id), region=subject_region(region)
     )
     if committee is not None and meeting.kind in SESSION_KINDS and meeting.starts_at > utcnow():
-        await agenda.adopt_pending(session=session, committee=committee, meeting=meeting)
+        await agenda.adopt_pending(
+            session=session, committee=committee, meeting=meeting, actor=viewer.principal
+        )
     return meeting
 
 
@@ -188,7 +190,9 @@ async def update_meeting(
     )
     log.info("meetings.meeting.updated", meeting_id=str(meeting.id), changed=changed)
     if "capacity" in changed:
-        await registrations.promote_waitlisted(session=session, meeting=meeting)
+        await registrations.promote_waitlisted(
+            session=session, meeting=meeting, actor=viewer.principal
+        )
     return meeting
 
 
@@ -229,7 +233,9 @@ async def cancel_meeting(
     )
     log.info("meetings.meeting.cancelled", meeting_id=str(meeting.id))
     if committee is not None:
-        await agenda.reroute_open_items(session=session, committee=committee, meeting=meeting)
+        await agenda.reroute_open_items(
+            session=session, committee=committee, meeting=meeting, actor=viewer.principal
+        )
     return meeting
 
 
