@@ -621,3 +621,17 @@ async def test_retention_anonymises_on_the_moved_clock_and_the_figures_stay(worl
     # gone from the files too (the streams keep events 30 days, so NATS is not searched here)
     await nothing_found(world.database_files, aged)
     assert await figures(world) == before
+
+
+async def test_no_log_names_anyone(world: World):
+    """Runs last: the erasures, the retention rounds and everything before logged ids only."""
+    for name, service in world.suite.services.items():
+        text = service.log_path.read_bytes().lower()
+        assert text, name
+        logged = [
+            f"{p.name}'s {what}"
+            for p in EVERYONE
+            for what, needle in p.needles.items()
+            if needle in text
+        ]
+        assert not logged, f"{name} logged {logged}"
