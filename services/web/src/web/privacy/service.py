@@ -298,6 +298,10 @@ def export(user: User, found: list[ServiceData], at: datetime | None = None) -> 
 
 @dataclass
 class ErasureForm:
+    """The erasure form's fields. ``key`` is made when the fields pass the first step and rides
+    on the confirmation page: sending that page twice files one request, going back and
+    confirming again files another."""
+
     email: str = ""
     reason: str = ""
     key: str = field(default_factory=lambda: str(uuid.uuid4()))
