@@ -114,15 +114,27 @@ def _application_changes(app: Application, values: Sequence[str]) -> dict[str, A
 CLEARED_CONTACT = {"contact_name": PLACEHOLDER, "contact_email": None, "contact_phone": None}
 
 
+async def record_change(
+    session: AsyncSession,
+    actor: Principal | str,
+    action: str,
+    entity_id: uuid.UUID,
+    plural: str = "applications",
+) -> None:
+    """The audit entry of a change (``application.submitted`` on ``applications/<id>``), in the
+    change's transaction."""
+    await audit.record(
+        session,
+        audit_log,
+        actor=actor,
+        action=action,
+        resource=audit.resource_of(plural, entity_id),
+    )
+
+
 async def _record(session: AsyncSession, app_ids: Iterable[uuid.UUID], action: str) -> None:
     for app_id in sorted(app_ids):
-        await audit.record(
-            session,
-            audit_log,
-            actor=audit.SYSTEM,
-            action=action,
-            resource=audit.resource_of("applications", app_id),
-        )
+        await record_change(session, audit.SYSTEM, action, app_id)
 
 
 # --------------------------------------------------------------------------- erasure

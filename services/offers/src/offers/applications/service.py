@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from offers import privacy
 from offers.applications import access, repository, rules
 from offers.applications.schemas import (
     ApplicationCreate,
@@ -87,13 +88,7 @@ async def record_change(
     session: AsyncSession, actor: Principal | str, action: str, app: Application
 ) -> None:
     """The audit entry of a change to ``app`` (``application.<what>``), in its transaction."""
-    await audit.record(
-        session,
-        audit_log,
-        actor=actor,
-        action=f"application.{action}",
-        resource=audit.resource_of("applications", app.id),
-    )
+    await privacy.record_change(session, actor, f"application.{action}", app.id)
 
 
 # --------------------------------------------------------------------------- reading

@@ -12,14 +12,14 @@ from offers.common import check_region_filter, normalise_region, subject_region
 from offers.directory.service import check_deciding_committee
 from offers.funds import repository
 from offers.funds.schemas import FundCreate, FundUpdate, fund_event_data
-from offers.models import Fund, audit_log, outbox
+from offers.models import Fund, outbox
+from offers.privacy import record_change
 from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import apply_changes
 from schulerfolg.events.offers import FundCreated, FundUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Unprocessable
-from schulerfolg.privacy import audit
 
 log = structlog.get_logger("offers.funds")
 
@@ -81,7 +81,7 @@ async def create_fund(
         entity_id=str(fund.id),
         region=subject_region(fund.region),
     )
-    await _record(session, principal, "created", fund)
+    await record_change(session, principal, "fund.created", fund.id, "funds")
     log.info("offers.fund.created", fund_id=str(fund.id), region=subject_region(fund.region))
     return fund
 
@@ -130,7 +130,7 @@ async def update_fund(
         return fund
     session.add(fund)
     await publish_fund_updated(session, fund)
-    await _record(session, principal, "updated", fund)
+    await record_change(session, principal, "fund.updated", fund.id, "funds")
     log.info("offers.fund.updated", fund_id=str(fund.id), version=fund.version)
     return fund
 
@@ -142,15 +142,4 @@ async def publish_fund_updated(session: AsyncSession, fund: Fund) -> None:
         FundUpdated(**fund_event_data(fund)),
         entity_id=str(fund.id),
         region=subject_region(fund.region),
-    )
-
-
-async def _record(session: AsyncSession, principal: Principal, action: str, fund: Fund) -> None:
-    """The audit entry of a change to a fund (``fund.<what>``), in its transaction."""
-    await audit.record(
-        session,
-        audit_log,
-        actor=principal,
-        action=f"fund.{action}",
-        resource=audit.resource_of("funds", fund.id),
     )
