@@ -14,6 +14,7 @@ from notifications.deliveries.service import WIRE_POLICY, build_message
 from notifications.dispatch.service import Addressee, next_digest_at, unique_addressees
 from notifications.messages.service import TEMPLATES, Renderer, format_cents, format_datetime
 from notifications.models import Delivery
+from notifications.privacy.service import months_before
 
 
 def test_smtp_settings_are_read_unprefixed_and_the_prefixed_ones_win(monkeypatch):
@@ -100,3 +101,21 @@ def test_subjects_and_names_with_umlauts_survive_the_wire():
     assert parsed["Subject"] == delivery.subject
     assert parsed["To"].addresses[0].display_name == "Jörg Weiß"
     assert parsed["Message-ID"] == "<1@schulerfolg.test>"
+
+
+@pytest.mark.parametrize(
+    ("now", "months", "expected"),
+    [
+        (datetime(2027, 3, 31, 8, tzinfo=UTC), 12, datetime(2026, 3, 31, 8, tzinfo=UTC)),
+        (datetime(2027, 3, 31, 8, tzinfo=UTC), 1, datetime(2027, 2, 28, 8, tzinfo=UTC)),
+        (datetime(2027, 1, 15, tzinfo=UTC), 13, datetime(2025, 12, 15, tzinfo=UTC)),
+    ],
+)
+def test_retention_counts_calendar_months(now, months, expected):
+    assert months_before(now, months) == expected
+
+
+def test_retention_months_are_settings(monkeypatch):
+    monkeypatch.setenv("NOTIFICATIONS_RETENTION_INBOX_MONTHS", "6")
+    settings = NotificationsSettings()
+    assert (settings.retention_inbox_months, settings.retention_delivery_months) == (6, 12)
