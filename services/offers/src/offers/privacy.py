@@ -78,8 +78,9 @@ def scrub(text: str | None, values: Sequence[str]) -> str | None:
 
 
 def _values(values: Iterable[str | None]) -> list[str]:
-    """The distinct non-empty values to erase, longest first (an e-mail before the name in it)."""
-    found = {v.strip() for v in values if v and v.strip() and v.strip() != PLACEHOLDER}
+    """The distinct values to erase, longest first (an e-mail before the name in it); none
+    shorter than three characters (an initial alone would wipe that letter from every text)."""
+    found = {v.strip() for v in values if v and len(v.strip()) >= 3 and v.strip() != PLACEHOLDER}
     return sorted(found, key=lambda v: (-len(v), v))
 
 
