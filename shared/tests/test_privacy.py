@@ -18,6 +18,7 @@ from schulerfolg.housekeeping import Housekeeping, Retention
 from schulerfolg.privacy import audit
 from schulerfolg.privacy.erasure import (
     ErasurePending,
+    _erase,
     erase_stream_messages,
     forget_copies,
     mentions,
@@ -130,6 +131,19 @@ async def test_erased_stream_messages_are_gone_from_the_store_files(tmp_path: Pa
             assert erased == 2
             info = await js.stream_info("PRIVACY")
             assert info.state.messages == 1
+            # A second erasure (another consumer got there first) finds nothing and fails not.
+            again = await erase_stream_messages(
+                js,
+                "PRIVACY",
+                filter_subject="sfs.*.privacy.>",
+                matches=lambda b: mentions(b, needles),
+            )
+            assert again == 0
+            # Raced: the message was deleted after it was read.
+            await js.publish("sfs.boerde.privacy.thing.9", b"{}")
+            info = await js.stream_info("PRIVACY")
+            assert await _erase(js, "PRIVACY", info.state.last_seq)
+            assert not await _erase(js, "PRIVACY", info.state.last_seq)
         finally:
             await nc.close()
     # The server is stopped: everything it kept is on disk.

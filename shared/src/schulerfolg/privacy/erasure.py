@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
+from nats.js.errors import APIError
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +43,8 @@ log = structlog.get_logger("schulerfolg.privacy")
 # number of records per kind (e.g. {"registrations": 2}).
 EraseByEmail = Callable[[AsyncSession, str], Awaitable[dict[str, int]]]
 
+# JetStream's answers when the message to delete is not there (any more).
+MESSAGE_GONE = frozenset({10037, 10043, 10057})  # no message found; sequence not found
 ERASURE_REQUESTED_TYPE = ErasureRequested.event_meta.cloudevent_type.encode()
 
 
@@ -153,8 +156,9 @@ async def erase_stream_messages(
                 break  # read to the end
             for message in messages:
                 await message.ack()
-                if matches(message.data):
-                    await js.delete_msg(stream, message.metadata.sequence.stream)
+                if matches(message.data) and await _erase(
+                    js, stream, message.metadata.sequence.stream
+                ):
                     erased += 1
             if messages and messages[-1].metadata.num_pending == 0:
                 break
@@ -164,6 +168,17 @@ async def erase_stream_messages(
         with contextlib.suppress(Exception):
             await js.delete_consumer(stream, name)
     return erased
+
+
+async def _erase(js: Any, stream: str, sequence: int) -> bool:
+    """Erase one message; False when it is gone already (another erasure got there first)."""
+    try:
+        await js.delete_msg(stream, sequence)
+    except APIError as exc:
+        if exc.err_code in MESSAGE_GONE:
+            return False
+        raise
+    return True
 
 
 async def erase_from_own_stream(runtime: Any, matches: Callable[[bytes], bool]) -> int:
