@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -21,7 +22,7 @@ from playwright.async_api import expect
 from suite_support import Suite
 from test_applicant_journey import tab_to
 from test_inbox_pages import _register as register_for_event
-from web_support import Web, check_accessibility, sign_in
+from web_support import Web, check_accessibility, csrf_of, sign_in
 
 REGION = "boerde"
 WAIT_MS = 90_000
@@ -197,6 +198,7 @@ async def test_the_state_coordination_erases_an_address_and_sees_each_service_fi
         await expect(page.get_by_role("status")).to_contain_text(
             "Nicht erreichbar: Benachrichtigungen"
         )
+        assert await check_accessibility(page) == []
         cookie = {c["name"]: c["value"] for c in await page.context.cookies()}["sf_sitzung"]
         async with web.client(cookies={"sf_sitzung": cookie}) as client:
             exported = (await client.get("/meine-daten.json")).json()
@@ -328,3 +330,29 @@ async def test_the_audit_log_shows_an_applications_entries(
     await page.goto(f"{web.url}/")
     await _follow_link_by_keyboard(page, "Protokoll")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Protokoll")
+
+
+async def test_sending_the_confirmation_twice_files_one_request(page: Any, web: Web) -> None:
+    await _sign_in_coordinator(page, web)
+    cookie = {c["name"]: c["value"] for c in await page.context.cookies()}["sf_sitzung"]
+    fields = {"email": _address("doppelt"), "grund": "Antrag nach Art. 17 DSGVO (doppelt)"}
+    async with web.client(cookies={"sf_sitzung": cookie}) as client:
+        listed = await client.get("/datenschutz/loeschauftraege")
+        token = csrf_of(listed.text)
+        checked = await client.post(
+            "/datenschutz/loeschauftraege", data={"csrf_token": token, **fields}
+        )
+        assert checked.status_code == 200
+        assert "Diese Löschung kann nicht rückgängig gemacht werden" in checked.text
+        key = re.search(r'name="schluessel" value="([^"]+)"', checked.text)
+        assert key
+        confirmed = {"csrf_token": token, "schluessel": key.group(1), **fields}
+        first = await client.post("/datenschutz/loeschauftraege/bestaetigen", data=confirmed)
+        again = await client.post("/datenschutz/loeschauftraege/bestaetigen", data=confirmed)
+        assert first.status_code == again.status_code == 303
+        assert first.headers["location"] == again.headers["location"]
+        other = await client.post(
+            "/datenschutz/loeschauftraege", data={"csrf_token": token, **fields}
+        )
+        other_key = re.search(r'name="schluessel" value="([^"]+)"', other.text)
+        assert other_key and other_key.group(1) != key.group(1)
