@@ -12,7 +12,7 @@ from offers.config import OffersSettings
 from offers.directory.consumer import committees_consumer, registry_consumer, sessions_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
-from offers.privacy import erase, own_data, retention_tasks
+from offers.privacy.service import erase, own_data, retention_tasks
 from offers.statistics.api import router as statistics_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app

@@ -15,7 +15,7 @@ from offers_support import World, make_world
 from sqlalchemy import select
 
 from offers.models import Application, StatusChange
-from offers.privacy import PLACEHOLDER
+from offers.privacy.service import PLACEHOLDER
 from schulerfolg.events.meetings import DecisionRecorded, Votes
 from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg.events.privacy import OffersErasureCompleted as Completed

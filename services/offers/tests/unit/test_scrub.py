@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from offers.privacy import PLACEHOLDER, scrub, years_before
+from offers.privacy.service import PLACEHOLDER, scrub, years_before
 
 
 def test_every_value_is_replaced_in_any_case_but_not_inside_other_words():

@@ -15,7 +15,6 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from offers import privacy
 from offers.applications import access, repository, rules
 from offers.applications.schemas import (
     ApplicationCreate,
@@ -38,6 +37,7 @@ from offers.models import (
     audit_log,
     outbox,
 )
+from offers.privacy import service as privacy
 from schulerfolg.auth import Principal
 from schulerfolg.db import Database, apply_changes, utcnow
 from schulerfolg.events.meetings import DecisionRecorded

@@ -13,7 +13,7 @@ from offers.directory.service import check_deciding_committee
 from offers.funds import repository
 from offers.funds.schemas import FundCreate, FundUpdate, fund_event_data
 from offers.models import Fund, outbox
-from offers.privacy import record_change
+from offers.privacy.service import record_change
 from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import apply_changes
 from schulerfolg.events.offers import FundCreated, FundUpdated

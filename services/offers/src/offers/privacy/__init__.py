@@ -1,0 +1,1 @@
+"""Personal data in offers: erasure of an application's contact, retention, audit, own data."""
