@@ -361,8 +361,8 @@ async def figures(w: World) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("mine", "theirs"),
-    [(MECHTHILD, WENDELIN), (ROSAMUNDE, OTTOKAR)],
-    ids=["registry person", "known by e-mail only"],
+    [(MECHTHILD, WENDELIN), (ROSAMUNDE, OTTOKAR), (OTTOKAR, ROSAMUNDE)],
+    ids=["registry person", "known by e-mail only", "registered with capitals"],
 )
 async def test_own_data_holds_the_callers_records_and_nothing_of_anyone_else(
     world: World, mine: Someone, theirs: Someone
