@@ -1,0 +1,21 @@
+"""Assessment criteria and scores, funding sources per fund.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # filled by the work on issue 16 (this revision keeps the chain in order meanwhile)
+
+
+def downgrade() -> None:
+    pass

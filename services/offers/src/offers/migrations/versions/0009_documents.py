@@ -1,0 +1,21 @@
+"""Generated documents: grant notices and rejection letters (PDF).
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # filled by the work on issue 16 (this revision keeps the chain in order meanwhile)
+
+
+def downgrade() -> None:
+    pass

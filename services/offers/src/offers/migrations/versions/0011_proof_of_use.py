@@ -1,0 +1,21 @@
+"""Proof of use (Verwendungsnachweis): narrative, participants, receipts; reclaims.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # filled by the work on issue 16 (this revision keeps the chain in order meanwhile)
+
+
+def downgrade() -> None:
+    pass
