@@ -33,7 +33,6 @@ from registry.materials.schemas import (
     field_errors,
     material_path,
 )
-from registry.materials.storage import IncomingFile, MaterialStorage, MaterialTooLarge, ReceivedFile
 from schulerfolg.app import Runtime, RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.body import allow_body_bytes
@@ -41,6 +40,7 @@ from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
 from schulerfolg.http.problems import BadRequest, FieldError, Unprocessable, problem_responses
+from schulerfolg.storage import FileStorage, IncomingFile, ReceivedFile
 
 router = APIRouter(tags=["materials"])
 
@@ -91,13 +91,17 @@ def _allowed_types(runtime: Runtime) -> list[str]:
     return [media_type.lower() for media_type in settings_of(runtime).materials_allowed_types]
 
 
-def get_storage(runtime: RuntimeDep) -> MaterialStorage:
+def get_storage(runtime: RuntimeDep) -> FileStorage:
     """The material file storage configured for this service (FastAPI dependency)."""
     settings = settings_of(runtime)
-    return MaterialStorage(settings.materials_dir, max_bytes=settings.materials_max_bytes)
+    return FileStorage(
+        settings.materials_dir,
+        max_bytes=settings.materials_max_bytes,
+        too_large=service.MaterialTooLarge,
+    )
 
 
-StorageDep = Annotated[MaterialStorage, Depends(get_storage)]
+StorageDep = Annotated[FileStorage, Depends(get_storage)]
 
 
 def _malformed(reason: str) -> Unprocessable:
@@ -126,7 +130,7 @@ class _UploadReader:
     """Reads one upload from the request stream: the text fields into memory (bounded), the
     ``file`` part chunk by chunk into a temporary file of the storage."""
 
-    def __init__(self, storage: MaterialStorage, allowed_types: Sequence[str]) -> None:
+    def __init__(self, storage: FileStorage, allowed_types: Sequence[str]) -> None:
         self.storage = storage
         self.allowed_types = allowed_types
         self.fields: dict[str, str] = {}
@@ -154,7 +158,7 @@ class _UploadReader:
             raise _malformed("the Content-Type names no boundary")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.storage.max_bytes + FORM_OVERHEAD_BYTES:
-            raise MaterialTooLarge(self.storage.max_bytes)
+            raise service.MaterialTooLarge(self.storage.max_bytes)
         try:
             parser = MultipartParser(boundary, self._callbacks())
             async for chunk in request.stream():
@@ -278,7 +282,7 @@ class _UploadReader:
         if self._part_is_file:
             self.file_bytes += end - start
             if self.file_bytes > self.storage.max_bytes:
-                raise MaterialTooLarge(self.storage.max_bytes)
+                raise service.MaterialTooLarge(self.storage.max_bytes)
             self._pending.append(data[start:end])
         elif len(self._part_data) + end - start > MAX_FIELD_BYTES:
             raise _field_problem(self._part_name, "far too long", "too_long")

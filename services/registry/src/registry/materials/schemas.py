@@ -21,11 +21,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from registry.common import REGION_SLUGS
-from registry.materials.storage import ReceivedFile
 from registry.models import Material
 from schulerfolg.app import API_PREFIX
 from schulerfolg.http.problems import FieldError
 from schulerfolg.http.validation import RequestModel
+from schulerfolg.storage import ReceivedFile
 
 STATE = "state"  # the region token for state-wide materials (``?region=state``)
 MAX_FILENAME_LENGTH = 255

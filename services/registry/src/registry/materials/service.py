@@ -17,12 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.common import apply_changes, check_region_filter, get_by_id
 from registry.materials import repository
 from registry.materials.schemas import STATE, MaterialUpdate, MaterialUpload, clean_filename
-from registry.materials.storage import (
-    MaterialStorage,
-    ReceivedFile,
-    remove_after_commit,
-    remove_unless_committed,
-)
 from registry.models import Material
 from schulerfolg.auth import Principal, ensure_may_manage_region
 from schulerfolg.db import utcnow
@@ -36,6 +30,13 @@ from schulerfolg.http.problems import (
     Problem,
 )
 from schulerfolg.search import search_text
+from schulerfolg.storage import (
+    FileStorage,
+    FileTooLarge,
+    ReceivedFile,
+    remove_after_commit,
+    remove_unless_committed,
+)
 
 log = structlog.get_logger("registry.materials")
 
@@ -78,6 +79,12 @@ EXTENSIONS = {
     "text/plain": ".txt",
     "text/csv": ".csv",
 }
+
+
+class MaterialTooLarge(FileTooLarge):
+    """The uploaded file is larger than ``materials_max_bytes``."""
+
+    slug = "material-too-large"
 
 
 class MaterialNotFound(NotFound):
@@ -147,7 +154,7 @@ async def create_material(
     *,
     session: AsyncSession,
     principal: Principal,
-    storage: MaterialStorage,
+    storage: FileStorage,
     upload: MaterialUpload,
     allowed_types: Sequence[str],
 ) -> Material:
@@ -232,7 +239,7 @@ async def delete_material(
     *,
     session: AsyncSession,
     principal: Principal,
-    storage: MaterialStorage,
+    storage: FileStorage,
     material_id: uuid.UUID,
     if_match: str | None,
 ) -> None:
@@ -248,7 +255,7 @@ async def delete_material(
 
 
 async def material_file(
-    *, session: AsyncSession, storage: MaterialStorage, material_id: uuid.UUID
+    *, session: AsyncSession, storage: FileStorage, material_id: uuid.UUID
 ) -> tuple[Material, Path, os.stat_result]:
     """A material with its stored file's path and status; a missing file is a logged 404."""
     material = await get_material(session=session, material_id=material_id)

@@ -1,14 +1,16 @@
-"""Where material files live, and how an upload gets there.
+"""Where uploaded files live, and how an upload gets there (registry's materials, offers'
+attachments). ``FileStorage`` is the one interface: a directory on disk today; an object store
+can replace it behind the same methods.
 
-An upload is streamed into a private temporary file under ``<materials_dir>/.incoming``; its
+An upload is streamed into a private temporary file under ``<root>/.incoming``; its
 size, SHA-256 and first bytes are recorded on the way, and it is refused (413) the moment it
 grows past the limit. Only an accepted upload is moved into place — a rename within one file
-system, so no reader ever sees half a file — at ``<materials_dir>/<key[:2]>/<key>`` under a
+system, so no reader ever sees half a file — at ``<root>/<key[:2]>/<key>`` under a
 random storage key (the client's file name never becomes a path).
 
 The file is placed first and its row written in the same request's unit of work; if that unit
 of work does not commit, the placed file is removed again (``remove_unless_committed``). A
-deleted material's file goes only once the deletion has committed (``remove_after_commit``).
+deleted record's file goes only once the deletion has committed (``remove_after_commit``).
 A process killed between placing and committing can leave an orphan file; it is never served
 (no row names it).
 """
@@ -34,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schulerfolg.db import after_commit
 from schulerfolg.http.problems import FieldError, Problem
 
-log = structlog.get_logger("registry.materials.storage")
+log = structlog.get_logger("schulerfolg.storage")
 
 INCOMING_DIR = ".incoming"
 HEAD_BYTES = 64  # enough for every signature the type check looks at
@@ -50,10 +52,11 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-class MaterialTooLarge(Problem):
-    """The uploaded file is larger than ``materials_max_bytes``."""
+class FileTooLarge(Problem):
+    """The uploaded file is larger than the storage's ``max_bytes`` (a service may subclass it
+    for its own slug)."""
 
-    status, title, slug = 413, "Content too large", "material-too-large"
+    status, title, slug = 413, "Content too large", "file-too-large"
 
     def __init__(self, max_bytes: int) -> None:
         limit = f"{human_size(max_bytes)} ({max_bytes} bytes)"
@@ -84,12 +87,15 @@ class ReceivedFile:
 class IncomingFile:
     """A private temporary file an upload is written into chunk by chunk (blocking calls)."""
 
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    def __init__(
+        self, directory: Path, max_bytes: int, too_large: type[FileTooLarge] = FileTooLarge
+    ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=directory, prefix="upload-", suffix=".part")
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb")
         self._max_bytes = max_bytes
+        self._too_large = too_large
         self._size = 0
         self._sha256 = hashlib.sha256()
         self._head = bytearray()
@@ -97,9 +103,9 @@ class IncomingFile:
         self._text = True
 
     def write(self, data: bytes) -> None:
-        """Append a chunk; MaterialTooLarge before anything past the limit is written."""
+        """Append a chunk; the too-large problem before anything past the limit is written."""
         if self._size + len(data) > self._max_bytes:
-            raise MaterialTooLarge(self._max_bytes)
+            raise self._too_large(self._max_bytes)
         self._size += len(data)
         self._sha256.update(data)
         if len(self._head) < HEAD_BYTES:
@@ -138,18 +144,25 @@ class IncomingFile:
         self.path.unlink(missing_ok=True)
 
 
-class MaterialStorage:
-    """The directory material files are stored in (``materials_dir``); blocking calls."""
+class FileStorage:
+    """The directory uploaded files are stored in (a service setting); blocking calls."""
 
-    def __init__(self, root: Path | str, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        max_bytes: int,
+        too_large: type[FileTooLarge] = FileTooLarge,
+    ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self.too_large = too_large
 
     def incoming(self) -> IncomingFile:
         """A new temporary file for an upload; left-overs of crashed uploads are swept first."""
         directory = self.root / INCOMING_DIR
         self._sweep(directory)
-        return IncomingFile(directory, self.max_bytes)
+        return IncomingFile(directory, self.max_bytes, self.too_large)
 
     def path_of(self, key: str) -> Path:
         """Where the file with storage key ``key`` lives."""
@@ -187,7 +200,7 @@ class MaterialStorage:
                 with contextlib.suppress(OSError):
                     if entry.name.endswith(".part") and entry.stat().st_mtime < cutoff:
                         os.unlink(entry.path)
-                        log.info("registry.material.stale_upload_removed", file=entry.name)
+                        log.info("storage.stale_upload_removed", file=entry.name)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -200,7 +213,7 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def remove_unless_committed(session: AsyncSession, storage: MaterialStorage, key: str) -> None:
+def remove_unless_committed(session: AsyncSession, storage: FileStorage, key: str) -> None:
     """Remove the file ``key`` when the session's current transaction ends without a commit.
 
     The session must be in a transaction (flush first). ``after_transaction_end`` fires however
@@ -230,24 +243,24 @@ def remove_unless_committed(session: AsyncSession, storage: MaterialStorage, key
         try:
             removed = storage.remove(key)
         except OSError as exc:  # never break the rollback; an orphan file is never served
-            log.warning("registry.material.file_not_discarded", storage_key=key, error=str(exc))
+            log.warning("storage.file_not_discarded", storage_key=key, error=str(exc))
             return
-        log.info("registry.material.file_discarded", storage_key=key, removed=removed)
+        log.info("storage.file_discarded", storage_key=key, removed=removed)
 
     # Listeners on this session instance only; they go with it at the end of the request.
     event.listen(sync_session, "after_commit", on_commit)
     event.listen(sync_session, "after_transaction_end", on_end)
 
 
-def remove_after_commit(session: AsyncSession, storage: MaterialStorage, key: str) -> None:
+def remove_after_commit(session: AsyncSession, storage: FileStorage, key: str) -> None:
     """Remove the file ``key`` once the session's unit of work has committed (never before)."""
 
     def remove() -> None:
         try:
             removed = storage.remove(key)
         except OSError as exc:  # the deletion stands; an orphan file is never served
-            log.warning("registry.material.file_not_removed", storage_key=key, error=str(exc))
+            log.warning("storage.file_not_removed", storage_key=key, error=str(exc))
             return
-        log.info("registry.material.file_removed", storage_key=key, removed=removed)
+        log.info("storage.file_removed", storage_key=key, removed=removed)
 
     after_commit(session, remove)
