@@ -106,6 +106,9 @@ class ApplicationApproved(DecisionData):
     approved_cents: int
     conditions: str | None = None
     report_due: date = Field(description="When the report is due (end date + 4 weeks).")
+    proof_of_use_due: date | None = Field(
+        None, description="When the proof of use is due (end date + the fund's proof_of_use_weeks)."
+    )
 
 
 @event_name("offers.application.rejected", version=1)
@@ -145,3 +148,145 @@ class ApplicationDecisionRefused(EventPayload):
     rule: str = Field(description="The rule that failed, e.g. `fund-budget-exceeded`.")
     detail: str
     title: str | None = None
+
+
+# --- payments (issue 16): calls for money (Mittelabrufe) on funded applications; ids, amounts
+# and the region only — no personal data (the contact is in the application's events).
+
+
+class PaymentData(EventPayload):
+    """A payment request of an application after a change."""
+
+    version: int = Field(description=VERSION_DOC)
+    id: UUID = Field(description="The payment request's id.")
+    application_id: UUID
+    fund_id: UUID
+    region: str
+    status: str = Field(description="`requested`, `approved`, `rejected` or `paid`.")
+    amount_cents: int
+    approved_cents: int = Field(description="The application's approved (or accepted) amount.")
+    committed_cents: int = Field(
+        description="What is requested, approved or paid for the application after the change "
+        "(rejected requests not counted)."
+    )
+    paid_cents: int = Field(description="What is paid for the application after the change.")
+
+
+@event_name("offers.payment.requested", version=1)
+class PaymentRequested(PaymentData):
+    """The applicant side called in money."""
+
+
+@event_name("offers.payment.approved", version=1)
+class PaymentApproved(PaymentData):
+    """The network office approved a payment request; the treasury pays it."""
+
+
+@event_name("offers.payment.rejected", version=1)
+class PaymentRejected(PaymentData):
+    """The network office rejected a payment request."""
+
+
+@event_name("offers.payment.paid", version=1)
+class PaymentPaid(PaymentData):
+    """The payment was made (the office marked it paid with date and booking reference)."""
+
+    paid_on: date
+    reference: str
+
+
+# --- proof of use (issue 16)
+
+
+class ProofOfUseData(ApplicationData):
+    """What every proof-of-use event carries besides the application: its deadline and sums."""
+
+    due_on: date = Field(description="When the proof of use is due (end date + the fund's weeks).")
+    approved_cents: int
+    spent_cents: int = Field(description="The sum of the receipts listed.")
+
+
+@event_name("offers.proof_of_use.submitted", version=1)
+class ProofOfUseSubmitted(ProofOfUseData):
+    """The applicant side submitted the proof of use (Verwendungsnachweis); the application is
+    `reported`."""
+
+
+@event_name("offers.proof_of_use.returned", version=1)
+class ProofOfUseReturned(ProofOfUseData):
+    """The office returned the proof of use for correction; the application is `approved` again
+    and the proof editable."""
+
+    reasons: str
+
+
+@event_name("offers.proof_of_use.accepted", version=1)
+class ProofOfUseAccepted(ProofOfUseData):
+    """The office accepted the proof of use: the accepted amount, what was paid, and the final
+    payment still due (0 when there is a reclaim)."""
+
+    accepted_cents: int
+    paid_cents: int
+    final_payment_cents: int
+    reclaim_cents: int
+
+
+@event_name("offers.application.reclaim_due", version=1)
+class ReclaimDue(ProofOfUseData):
+    """More was paid than the accepted proof of use allows: the difference is reclaimed
+    (Rückforderung)."""
+
+    accepted_cents: int
+    paid_cents: int
+    reclaim_cents: int
+
+
+# --- attachments (issue 16): files on an application (quotes, agreements, receipts …); the
+# description only — never the file's content.
+
+
+class AttachmentData(EventPayload):
+    """An application's attachment, described (ids, kind, title, size; no content)."""
+
+    id: UUID
+    application_id: UUID
+    region: str = Field(description="The application's region.")
+    kind: str = Field(
+        description="`quote`, `cooperation_agreement`, `signed_application`, `receipt`, "
+        "`report` or `other`."
+    )
+    title: str
+    content_type: str
+    size_bytes: int
+
+
+@event_name("offers.attachment.added", version=1)
+class AttachmentAdded(AttachmentData):
+    """A file was attached to an application."""
+
+
+@event_name("offers.attachment.removed", version=1)
+class AttachmentRemoved(AttachmentData):
+    """An attachment was removed from an application (its file is deleted)."""
+
+
+# --- documents (issue 16)
+
+
+@event_name("offers.application.grant_notice_issued", version=1)
+class GrantNoticeIssued(EventPayload):
+    """The grant notice (Zuwendungsbescheid) of an approved application was issued as a PDF;
+    `GET /applications/{application_id}/documents/{document_id}` serves it. Ids and figures
+    only: the recipient's name stays in offers."""
+
+    application_id: UUID
+    document_id: UUID
+    fund_id: UUID
+    region: str
+    approved_cents: int
+    advance_cents: int | None = Field(
+        None, description="The advance the fund's payment rule allows, if the fund has one."
+    )
+    proof_of_use_due: date = Field(
+        description="When the proof of use is due (end date + the fund's proof-of-use weeks)."
+    )
