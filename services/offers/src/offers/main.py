@@ -12,6 +12,7 @@ from offers.config import OffersSettings
 from offers.directory.consumer import committees_consumer, registry_consumer, sessions_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
+from offers.payments.api import router as payments_router
 from offers.privacy.service import erase, own_data, retention_tasks
 from offers.statistics.api import router as statistics_router
 from schulerfolg.app import ServiceDefinition
@@ -27,7 +28,7 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[funds_router, applications_router, statistics_router],
+    routers=[funds_router, applications_router, statistics_router, payments_router],
     consumers=lambda runtime: [
         registry_consumer(runtime),
         committees_consumer(runtime),

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -51,6 +51,16 @@ class Fund(EntityFields, Base, table=True):
     requires_consultation: bool = True
     requires_partner: bool = True
     approved_cents: int = money()  # kept with every decision, under the fund's row lock
+    assessment_criteria: list[dict[str, Any]] = Field(  # assessment (issue 16)
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [{"name", "weight", "max_points"}]
+    funding_sources: list[dict[str, Any]] = Field(  # funding sources (issue 16)
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [{"name", "share_percent"}], shares summing to 100
+    proof_of_use_weeks: int = 8  # proof of use (issue 16): due this many weeks after end_date
+    payment_rule: dict[str, Any] = Field(  # payments (issue 16): {"advance_percent": 0–100}
+        default_factory=lambda: {"advance_percent": 0}, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Application(EntityFields, Base, table=True):
@@ -285,3 +295,145 @@ class DecidingItemView(Base, table=True):
     placed_at: datetime = Field(sa_type=UTCDateTime)  # the event's time: a later one wins
     meeting_id: uuid.UUID
     agenda_item_id: uuid.UUID
+
+
+# --- attachments (issue 16)
+
+
+class Attachment(EntityFields, Base, table=True):
+    """A file on an application (quote, cooperation agreement, signed form, receipt, report…),
+    stored under ``storage_key`` in the attachments directory. When the application's retention
+    ends its file is deleted and ``erased_at`` set; the row (kind, title, size) stays."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_application", "application_id", "created_at"),)
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=300)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=100, unique=True)
+    uploaded_by: str = Field(max_length=200, index=True)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- payments (issue 16)
+
+
+class PaymentRequest(EntityFields, Base, table=True):
+    """A call for money (Mittelabruf) on a funded application: ``requested`` → ``approved`` →
+    ``paid``, or ``rejected``. Sums are checked under the application's row lock."""
+
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        Index("ix_payment_requests_application", "application_id", "created_at"),
+        Index("ix_payment_requests_status_region", "status", "region"),
+    )
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    )
+    fund_id: uuid.UUID = Field(index=True)
+    region: str = Field(max_length=64)
+    status: str = Field(default="requested", max_length=16)
+    amount_cents: int = money()
+    reason: str | None = Field(default=None, max_length=4000)
+    requested_by: str = Field(max_length=200)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rejection_reason: str | None = Field(default=None, max_length=4000)
+    paid_on: date | None = None
+    reference: str | None = Field(default=None, max_length=100)
+    paid_by: str | None = Field(default=None, max_length=200)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- proof of use (issue 16)
+
+
+class ProofOfUse(EntityFields, Base, table=True):
+    """An approved application's proof of use (Verwendungsnachweis): the narrative report
+    (Sachbericht), participants reached, the list of receipts (Belegliste), and the office's
+    check — returned for correction or accepted, with the final payment or the reclaim."""
+
+    __tablename__ = "proofs_of_use"
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    status: str = Field(default="draft", max_length=16)  # draft|submitted|returned|accepted
+    narrative: str | None = Field(default=None, max_length=20000)
+    actual_participants: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    participant_breakdown: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    receipts: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    spent_cents: int = money()
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    return_reasons: str | None = Field(default=None, max_length=4000)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by: str | None = Field(default=None, max_length=200)
+    accepted_cents: int | None = money(nullable=True, default=None)
+    paid_cents: int | None = money(nullable=True, default=None)  # paid when it was accepted
+    final_payment_cents: int | None = money(nullable=True, default=None)
+    reclaim_cents: int | None = money(nullable=True, default=None)
+
+
+# --- assessment (issue 16)
+
+
+class Assessment(Base, table=True):
+    """The network office's assessment of a submitted application: points per criterion of the
+    fund (with the weight and scale they had), the weighted score, its recommendation."""
+
+    __tablename__ = "assessments"
+
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    )
+    scores: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [{"criterion", "weight", "max_points", "points"}]
+    score: int | None = None  # 0–100, null when the fund has no criteria
+    recommendation: str = Field(max_length=16)  # approve | reject | return
+    recommended_cents: int | None = money(nullable=True, default=None)
+    notes: str | None = Field(default=None, max_length=10000)
+    assessed_by: str = Field(max_length=200)
+    assessed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- documents (issue 16)
+
+
+class GeneratedDocument(Base, table=True):
+    """A PDF offers issued on a decision: the grant notice (Zuwendungsbescheid) or the rejection
+    letter. The PDF is kept in ``content`` (some 50 KB); ``facts`` is what it was rendered from,
+    so it can be rendered again without a person's name after an erasure or retention."""
+
+    __tablename__ = "generated_documents"
+    __table_args__ = (
+        UniqueConstraint("application_id", "kind", name="uq_generated_documents_app_kind"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=32)  # grant_notice | rejection_letter
+    title: str = Field(max_length=200)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    application_version: int  # the application's version its personal data was last read at
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    rendered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

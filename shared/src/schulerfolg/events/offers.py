@@ -290,3 +290,26 @@ class GrantNoticeIssued(EventPayload):
     proof_of_use_due: date = Field(
         description="When the proof of use is due (end date + the fund's proof-of-use weeks)."
     )
+
+
+# --- assessment (issue 16): the network office's assessment of a submitted application; ids,
+# the recommendation and figures only — no personal data, no notes.
+
+
+@event_name("offers.application.assessed", version=1)
+class ApplicationAssessed(EventPayload):
+    """The network office assessed (or re-assessed) a submitted application."""
+
+    version: int = Field(description=VERSION_DOC)
+    id: UUID = Field(description="The application's id.")
+    fund_id: UUID
+    region: str
+    recommendation: str = Field(description="`approve`, `reject` or `return`.")
+    recommended_cents: int | None = Field(
+        None, description="The amount recommended for approval (only with `approve`)."
+    )
+    score: int | None = Field(
+        None,
+        description="Weighted score 0–100: sum(weight × points) / sum(weight × max_points) × 100, "
+        "rounded half up; null when the fund has no assessment criteria.",
+    )

@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from offers.common import LongText, Text, reject_null
 from offers.models import Fund
@@ -15,6 +16,47 @@ from schulerfolg.http.validation import RequestModel
 FundKind = Literal["school_project", "youth_fund"]
 Cents = Annotated[int, Field(ge=0, le=10**12)]
 PositiveCents = Annotated[int, Field(ge=1, le=10**12)]
+
+
+class PaymentRule(BaseModel):
+    """payments (issue 16): how much of the approved amount is paid before the proof of use."""
+
+    advance_percent: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="Share of the approved amount that may be called in before the proof of use "
+        "is accepted (0: everything after it); the rest up to the accepted amount after it.",
+    )
+
+
+class AssessmentCriterion(BaseModel):
+    """assessment (issue 16): one criterion the network office scores applications by."""
+
+    name: Text
+    weight: int = Field(gt=0, le=1000, description="Weight of the criterion (> 0).")
+    max_points: int = Field(
+        ge=1, le=100, description="The scale's top: points are given from 0 to this."
+    )
+
+
+class FundingSource(BaseModel):
+    """funding sources (issue 16): who pays which share of the fund's money."""
+
+    name: Text = Field(description="E.g. „ESF+“, „Land Sachsen-Anhalt“, „Kommune“.")
+    share_percent: int = Field(ge=1, le=100, description="Whole percent; the shares sum to 100.")
+
+
+Criteria = Annotated[
+    list[AssessmentCriterion],
+    AfterValidator(lambda v: check_criteria(v)),
+    Field(max_length=30, description="Assessment criteria (names unique)."),
+]
+Sources = Annotated[
+    list[FundingSource],
+    AfterValidator(lambda v: check_sources(v)),
+    Field(max_length=20, description="Funding sources (names unique, shares summing to 100)."),
+]
 
 
 class FundFields(RequestModel):
@@ -42,6 +84,12 @@ class FundFields(RequestModel):
     requires_partner: bool | None = Field(
         None, description="An applying school needs a partner; default true for school projects."
     )
+    payment_rule: PaymentRule = Field(default_factory=PaymentRule)  # payments (issue 16)
+    assessment_criteria: Criteria = Field(default_factory=list)  # assessment (issue 16)
+    funding_sources: Sources = Field(default_factory=list)  # funding sources (issue 16)
+    proof_of_use_weeks: int = Field(  # proof of use (issue 16)
+        8, ge=0, le=104, description="Weeks after a project's end date its proof of use is due."
+    )
 
 
 class FundCreate(FundFields):
@@ -68,9 +116,17 @@ class FundUpdate(RequestModel):
     deciding_committee_id: uuid.UUID | None = None
     requires_consultation: bool | None = None
     requires_partner: bool | None = None
+    payment_rule: PaymentRule | None = None  # payments (issue 16)
+    assessment_criteria: Criteria | None = None  # assessment (issue 16)
+    funding_sources: Sources | None = None  # funding sources (issue 16)
+    proof_of_use_weeks: int | None = Field(None, ge=0, le=104)  # proof of use (issue 16)
 
     @field_validator(
         "name",
+        "payment_rule",
+        "assessment_criteria",
+        "funding_sources",
+        "proof_of_use_weeks",
         "period_start",
         "period_end",
         "budget_cents",
@@ -104,6 +160,10 @@ class FundPublic(BaseModel):
     requires_partner: bool
     approved_cents: int = Field(description="Sum approved so far (read-only).")
     available_cents: int = Field(description="Budget minus approved (read-only).")
+    payment_rule: PaymentRule = Field(default_factory=PaymentRule)  # payments (issue 16)
+    assessment_criteria: list[AssessmentCriterion] = Field(default_factory=list)  # assessment
+    funding_sources: list[FundingSource] = Field(default_factory=list)  # funding sources
+    proof_of_use_weeks: int = Field(8, description="Weeks after the end date the proof of use is due.")
 
     @classmethod
     def of(cls, fund: Fund) -> FundPublic:
@@ -128,3 +188,33 @@ def fund_event_data(fund: Fund) -> dict[str, Any]:
         if fund.deciding_committee_id
         else None,
     }
+
+
+# --- assessment criteria and funding sources (issue 16)
+
+
+def check_criteria(criteria: list[AssessmentCriterion]) -> list[AssessmentCriterion]:
+    """Criteria names are unique (case-insensitive)."""
+    names = [c.name.casefold() for c in criteria]
+    if len(set(names)) != len(names):
+        raise PydanticCustomError(
+            "criteria_names_unique", "every assessment criterion needs its own name"
+        )
+    return criteria
+
+
+def check_sources(sources: list[FundingSource]) -> list[FundingSource]:
+    """Funding source names are unique and their shares sum to 100 (or there are none)."""
+    names = [s.name.casefold() for s in sources]
+    if len(set(names)) != len(names):
+        raise PydanticCustomError(
+            "funding_sources_unique", "every funding source needs its own name"
+        )
+    total = sum(s.share_percent for s in sources)
+    if sources and total != 100:
+        raise PydanticCustomError(
+            "funding_sources_sum",
+            "the shares of the funding sources must sum to 100 percent, not {total}",
+            {"total": total},
+        )
+    return sources
