@@ -8,12 +8,19 @@ from fastapi import FastAPI
 
 from offers.applications.api import router as applications_router
 from offers.applications.consumer import decision_consumer
+from offers.assessment.api import router as assessment_router
+from offers.attachments import service as attachments
+from offers.attachments.api import router as attachments_router
 from offers.config import OffersSettings
 from offers.directory.consumer import committees_consumer, registry_consumer, sessions_consumer
+from offers.documents import service as documents
+from offers.documents.api import router as documents_router
+from offers.documents.consumer import documents_consumer
 from offers.funds.api import router as funds_router
 from offers.models import metadata, outbox
 from offers.payments.api import router as payments_router
 from offers.privacy.service import erase, own_data, retention_tasks
+from offers.proof_of_use.api import router as proof_of_use_router
 from offers.statistics.api import router as statistics_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -28,16 +35,30 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[funds_router, applications_router, statistics_router, payments_router],
+    routers=[
+        funds_router,
+        applications_router,
+        statistics_router,
+        payments_router,
+        assessment_router,
+        proof_of_use_router,
+        documents_router,
+        attachments_router,
+    ],
     consumers=lambda runtime: [
         registry_consumer(runtime),
         committees_consumer(runtime),
         sessions_consumer(runtime),
         decision_consumer(runtime),
-        erasure_consumer(runtime, erase),
+        documents_consumer(runtime),
+        erasure_consumer(runtime, documents.erasing(erase)),
     ],
     own_data=own_data,
-    retention=retention_tasks,
+    retention=lambda runtime: [
+        *attachments.retention_tasks(runtime),  # before the contacts: see there
+        *retention_tasks(runtime),
+        documents.retention_task(runtime),
+    ],
 )
 
 

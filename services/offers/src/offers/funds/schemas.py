@@ -163,7 +163,9 @@ class FundPublic(BaseModel):
     payment_rule: PaymentRule = Field(default_factory=PaymentRule)  # payments (issue 16)
     assessment_criteria: list[AssessmentCriterion] = Field(default_factory=list)  # assessment
     funding_sources: list[FundingSource] = Field(default_factory=list)  # funding sources
-    proof_of_use_weeks: int = Field(8, description="Weeks after the end date the proof of use is due.")
+    proof_of_use_weeks: int = Field(
+        8, description="Weeks after the end date the proof of use is due."
+    )
 
     @classmethod
     def of(cls, fund: Fund) -> FundPublic:

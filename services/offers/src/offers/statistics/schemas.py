@@ -240,6 +240,17 @@ class SchoolTypeFigures(Measures, _SchoolTypeKey):
     counts once for each type among its schools)."""
 
 
+class FundingSourceFigures(BaseModel):
+    """Money split by funding source (issue 16): each fund's requested and approved money
+    divided by its sources' shares in exact cents (largest remainder: the parts of each fund
+    sum to its figure, so the sources sum to the totals); funds without sources count under
+    ``name`` null (no source named)."""
+
+    name: str | None = Field(description="The funding source, e.g. „ESF+“; null: none named.")
+    requested_cents: int
+    approved_cents: int
+
+
 class StatisticsFilters(BaseModel):
     """The selection the figures describe."""
 
@@ -261,6 +272,10 @@ class Statistics(BaseModel):
     by_topic: list[TopicFigures]
     by_target_group: list[TargetGroupFigures]
     by_school_type: list[SchoolTypeFigures]
+    by_funding_source: list[FundingSourceFigures] = Field(  # funding sources (issue 16)
+        default_factory=list,
+        description="Requested and approved money split by the funds' funding sources.",
+    )
 
 
 # --------------------------------------------------------------------------- CSV

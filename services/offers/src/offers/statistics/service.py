@@ -25,6 +25,7 @@ from offers.statistics.schemas import (
     SCHOOL_TYPES,
     TARGET_GROUP_NAMES,
     FundFigures,
+    FundingSourceFigures,
     Measures,
     RegionFigures,
     SchoolTypeFigures,
@@ -138,6 +139,7 @@ async def statistics(
             )
             for group in TARGET_GROUPS
         ],
+        by_funding_source=by_funding_source(funds, per_fund),
         by_school_type=[
             SchoolTypeFigures.of(
                 per_school_type.get(kind, Sums()),
@@ -147,6 +149,50 @@ async def statistics(
             for kind in [*SCHOOL_TYPES, *sorted(set(per_school_type) - set(SCHOOL_TYPES))]
         ],
     )
+
+
+# --- funding sources (issue 16)
+
+
+def split_by_shares(total: int, shares: Sequence[int]) -> list[int]:
+    """``total`` cents split by percentage ``shares`` (summing to 100) in whole cents, by the
+    largest remainder: each part is rounded down, then the cents left over go one each to the
+    parts with the largest remainders (the earlier part on a tie) — the parts sum to ``total``."""
+    whole = sum(shares)
+    parts = [total * share // whole for share in shares]
+    remainders = [total * share % whole for share in shares]
+    left = total - sum(parts)
+    for index in sorted(range(len(shares)), key=lambda i: (-remainders[i], i))[:left]:
+        parts[index] += 1
+    return parts
+
+
+def by_funding_source(
+    funds: Sequence[Fund], per_fund: dict[Any, Sums]
+) -> list[FundingSourceFigures]:
+    """Each fund's requested and approved money split by its funding sources, summed per
+    source name (in the order first met); funds without sources under ``None``."""
+    requested: dict[str | None, int] = {}
+    approved: dict[str | None, int] = {}
+    for fund in funds:
+        sums = per_fund.get(fund.id, Sums())
+        sources = fund.funding_sources or [{"name": None, "share_percent": 100}]
+        shares = [s["share_percent"] for s in sources]
+        parts = zip(
+            sources,
+            split_by_shares(sums.requested_cents, shares),
+            split_by_shares(sums.approved_cents, shares),
+            strict=True,
+        )
+        for source, asked, granted in parts:
+            requested[source["name"]] = requested.get(source["name"], 0) + asked
+            approved[source["name"]] = approved.get(source["name"], 0) + granted
+    return [
+        FundingSourceFigures(
+            name=name, requested_cents=requested[name], approved_cents=approved[name]
+        )
+        for name in requested
+    ]
 
 
 def _fund_figures(fund: Fund, sums: Sums) -> FundFigures:
