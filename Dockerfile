@@ -42,11 +42,12 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app 
  && mkdir -p /data/materials && chown -R 10001:10001 /data
 COPY --from=build /opt/venv /opt/venv
 # Read-only, root-owned, and only in the web image (the mount leaves nothing in the others);
-# the web image also gets Pango and a font for WeasyPrint's PDFs (the contact lists).
+# the web and offers images also get Pango and a font for WeasyPrint's PDFs (the contact lists;
+# offers' grant notices and rejection letters).
 RUN --mount=type=bind,from=web-assets,source=/web-static,target=/mnt/web-static \
-    if [ "$SERVICE" = web ]; then \
-      cp -r /mnt/web-static /opt/web-static \
-      && apt-get update \
+    if [ "$SERVICE" = web ]; then cp -r /mnt/web-static /opt/web-static; fi \
+ && if [ "$SERVICE" = web ] || [ "$SERVICE" = offers ]; then \
+      apt-get update \
       && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
          libharfbuzz-subset0 fonts-dejavu-core \
       && rm -rf /var/lib/apt/lists/*; \

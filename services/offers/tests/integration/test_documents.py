@@ -1,0 +1,165 @@
+"""Grant notices and rejection letters (CONTRACT.md, "offers — the money after approval"),
+against a real NATS server and PostgreSQL: an approval issues the grant notice as a PDF whose
+text names the recipient, the amount in euros and the proof-of-use deadline, with its event; a
+rejection issues the rejection letter with the reason; only the application's readers get them;
+an erasure of the contact renders the documents again without the name."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+from offers_support import World
+from pypdf import PdfReader
+
+from schulerfolg.events.privacy import ErasureRequested
+from schulerfolg_dev.testing.events import collect_events
+from schulerfolg_dev.testing.plugin import eventually
+from schulerfolg_dev.testing.service import publish_events, wrap
+
+LINES = [
+    {"category": "fees", "description": "Honorar Trainerin", "amount_cents": 100_000},
+    {"category": "materials", "description": "Seile und Karten", "amount_cents": 23_400},
+]
+
+
+def contact() -> dict[str, str]:
+    n = uuid.uuid4().hex[:6]
+    return {"name": f"Erika Bescheid-{n}", "email": f"erika.{n}@schule.example", "phone": "0391 1"}
+
+
+async def documents(world: World, app: dict[str, Any], headers: dict[str, str], count: int = 1):
+    """The application's documents once ``count`` of them are there."""
+    found: list[dict[str, Any]] = []
+
+    async def issued() -> bool:
+        response = await world.client.get(
+            f"/api/v1/applications/{app['id']}/documents", headers=headers
+        )
+        assert response.status_code == 200, response.text
+        found[:] = response.json()["items"]
+        return len(found) >= count
+
+    await eventually(issued, timeout=30)
+    return found
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+
+
+async def pdf_of(world: World, app: dict[str, Any], doc: dict[str, Any], headers: Any) -> Any:
+    response = await world.client.get(
+        f"/api/v1/applications/{app['id']}/documents/{doc['id']}", headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def test_an_approval_issues_the_grant_notice(world: World):
+    fund = await world.fund(requires_consultation=False)
+    person = contact()
+    app = await world.submitted(fund, contact=person, budget_lines=LINES)
+    await world.act(
+        app,
+        "decision",
+        world.office(),
+        {"outcome": "approved", "conditions": "Fotos nur mit Einwilligung der Eltern."},
+    )
+
+    [doc] = await documents(world, app, world.school())
+    assert doc["kind"] == "grant_notice"
+    assert doc["title"] == "Zuwendungsbescheid"
+    assert doc["filename"] == "Zuwendungsbescheid Erlebnispädagogik für die Klassen 5.pdf"
+    response = await pdf_of(world, app, doc, world.school())
+    assert response.headers["content-type"] == "application/pdf"
+    disposition = response.headers["content-disposition"]
+    assert "filename*=UTF-8''Zuwendungsbescheid%20Erlebnisp%C3%A4dagogik" in disposition
+    assert 'filename="Zuwendungsbescheid Erlebnispaedagogik' in disposition
+    assert doc["size"] == len(response.content)
+    text = text_of(response.content)
+    assert "Zuwendungsbescheid" in text
+    assert person["name"] in text
+    assert "Schule 0 boerde" in text
+    assert "Erlebnispädagogik für die Klassen 5" in text
+    assert "1.234,00 €" in text
+    assert "01.03.2027 bis 03.03.2027" in text
+    assert "28.04.2027" in text  # end date 03.03.2027 + 8 weeks
+    assert "Fotos nur mit Einwilligung der Eltern." in text
+    assert "Rechtsbehelfsbelehrung" in text
+    assert person["email"] not in text
+
+    [(event, message)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.application.grant_notice_issued",
+        where=lambda e: str(e.data.application_id) == app["id"],
+        settle=0.5,
+    )
+    assert str(event.data.document_id) == doc["id"]
+    assert event.data.approved_cents == 123_400
+    assert event.data.proof_of_use_due.isoformat() == "2027-04-28"
+    assert person["name"].encode() not in message.data
+    assert person["email"].encode() not in message.data
+
+    # readers of the application only; another region's office sees nothing
+    for headers in (world.office(), world.state(), world.partner()):
+        assert (await pdf_of(world, app, doc, headers)).content == response.content
+    for path in (f"/documents/{doc['id']}", "/documents"):
+        other = await world.client.get(
+            f"/api/v1/applications/{app['id']}{path}", headers=world.office("harz")
+        )
+        assert other.status_code == 404
+        anonymous = await world.client.get(f"/api/v1/applications/{app['id']}{path}")
+        assert anonymous.status_code == 401
+    missing = await world.client.get(
+        f"/api/v1/applications/{app['id']}/documents/{uuid.uuid4()}", headers=world.office()
+    )
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_rejection_issues_the_rejection_letter_with_the_reason(world: World):
+    fund = await world.fund(requires_consultation=False)
+    app = await world.submitted(fund, budget_lines=LINES)
+    reason = "Das Vorhaben gehört zum Regelunterricht und ist nicht förderfähig."
+    await world.act(app, "decision", world.office(), {"outcome": "rejected", "reason": reason})
+
+    [doc] = await documents(world, app, world.office())
+    assert (doc["kind"], doc["title"]) == ("rejection_letter", "Ablehnungsbescheid")
+    text = text_of((await pdf_of(world, app, doc, world.school())).content)
+    assert "Ablehnungsbescheid" in text
+    assert reason in text
+    assert "1.234,00 €" in text  # what was asked for
+    assert "Rechtsbehelfsbelehrung" in text
+
+
+async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world: World):
+    fund = await world.fund(requires_consultation=False)
+    person = contact()
+    app = await world.submitted(fund, contact=person, budget_lines=LINES)
+    await world.act(app, "decision", world.office(), {"outcome": "approved"})
+    [doc] = await documents(world, app, world.office())
+    before = (await pdf_of(world, app, doc, world.office())).content
+    assert person["name"] in text_of(before)
+
+    request = ErasureRequested(id=uuid.uuid4(), email=person["email"])
+    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
+    [(answer, _)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.erasure.completed",
+        where=lambda e: e.data.request_id == request.id,
+        timeout=30,
+    )
+    assert answer.data.counts["documents"] == 1
+
+    [again] = await documents(world, app, world.office())
+    assert (again["id"], again["created_at"]) == (doc["id"], doc["created_at"])
+    text = text_of((await pdf_of(world, app, again, world.office())).content)
+    assert person["name"] not in text
+    assert "z. Hd. gelöscht" in text
+    assert "1.234,00 €" in text and "28.04.2027" in text
