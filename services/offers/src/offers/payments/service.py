@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers import models
@@ -114,13 +115,13 @@ async def accepted_cents(session: AsyncSession, app: Application) -> int | None:
     value = getattr(app, "accepted_cents", None)
     if value is not None:
         return int(value)
-    proof_model = getattr(models, "ProofOfUse", None)
+    proof_model: Any = getattr(models, "ProofOfUse", None)
     if proof_model is None:
         return None
-    proof = await session.get(proof_model, app.id)
-    if proof is None or getattr(proof, "status", "accepted") != "accepted":
-        return None
-    value = getattr(proof, "accepted_cents", None)
+    statement = select(proof_model.accepted_cents).where(
+        proof_model.application_id == app.id, proof_model.status == "accepted"
+    )
+    value = await session.scalar(statement)
     return int(value) if value is not None else None
 
 
