@@ -348,6 +348,57 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
             hidden_from=("office_other",),
         ),
     },
+    # ------------------------------------------------------------------ offers: issue 16
+    # payments (Mittelabrufe) on a Börde application approved in a fund paying 100 % in advance
+    (OF, "GET", f"{V}/applications/{{application_id}}/payment-requests"): {
+        "": applicant_side("who may read the application", "steering")
+    },
+    (OF, "POST", f"{V}/applications/{{application_id}}/payment-requests"): {
+        "": rule(
+            HIDDEN,
+            "the applicant side calls in money on an approved application; a denied call files "
+            "nothing",
+            anonymous=UNAUTHORIZED,
+            state=ALLOW,
+            office=ALLOW,
+            school=ALLOW,
+            partner=ALLOW,
+            steering=FORBIDDEN,
+        )
+    },
+    **{
+        (OF, "POST", f"{V}/applications/{{application_id}}/payment-requests/{{payment_id}}/{a}"): {
+            "": office_act(f"network_office (own region) {what} a payment request")
+        }
+        for a, what in (("approve", "approves"), ("reject", "rejects"), ("paid", "marks paid"))
+    },
+    (OF, "GET", f"{V}/payments"): {
+        "own regions": rule(
+            FORBIDDEN,
+            "the payout list: state_coordinator (all), network_office (own regions only)",
+            anonymous=UNAUTHORIZED,
+            state=ALLOW,
+            office=ALLOW,
+            office_other=ALLOW,
+            hidden_from=("office_other",),
+        ),
+        "region=boerde": rule(
+            FORBIDDEN,
+            "the payout list of Börde: state_coordinator, network_office of Börde",
+            anonymous=UNAUTHORIZED,
+            state=ALLOW,
+            office=ALLOW,
+        ),
+        "csv": rule(
+            FORBIDDEN,
+            "the payout list as CSV for the treasury (own regions only)",
+            anonymous=UNAUTHORIZED,
+            state=ALLOW,
+            office=ALLOW,
+            office_other=ALLOW,
+            hidden_from=("office_other",),
+        ),
+    },
     # ------------------------------------------------------------------ meetings
     (M, "GET", f"{V}/meetings.ics"): {
         "": public(

@@ -81,6 +81,7 @@ class World:
     notification: dict[str, Any] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)  # made without a token
     erasure_request: dict[str, Any] = field(default_factory=dict)
+    paying_app: dict[str, Any] = field(default_factory=dict)  # issue 16: approved, 100 % advance
     _headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ callers
@@ -1209,3 +1210,106 @@ async def _erasure_request(w: World, caller: str) -> Call:
         )
         w.erasure_request = ok(response, 202)
     return Call("GET", f"{_ERASURE_REQUESTS}/{w.erasure_request['id']}")
+
+
+# ------------------------------------------------------------------ offers: issue 16
+# Payments: a Börde application approved in a fund paying 100 % in advance (made on first use);
+# each step acts on a fresh request of its own, made by the office.
+_PAYMENTS = f"{V}/applications/{{application_id}}/payment-requests"
+
+
+async def _paying_app(w: World) -> dict[str, Any]:
+    if not w.paying_app:
+        fund = ok(
+            await w.client(OF).post(
+                f"{V}/funds",
+                json={
+                    "name": f"Bildungsbezogene Angebote Börde mit Vorschuss {_tag()}",
+                    "kind": "school_project",
+                    "region": OWN,
+                    "period_start": "2027-01-01",
+                    "period_end": "2027-12-31",
+                    "budget_cents": 100_000_000,
+                    "max_per_school_per_year_cents": None,
+                    "deciding_committee_id": w.committee["id"],
+                    "payment_rule": {"advance_percent": 100},
+                },
+                headers=w.office,
+            )
+        )
+        w.paying_app = await w.new_application("approved", fund=fund)
+    return w.paying_app
+
+
+async def _payment_requests(w: World, app: dict[str, Any]) -> list[dict[str, Any]]:
+    url = _PAYMENTS.format(application_id=app["id"])
+    return ok(await w.client(OF).get(url, headers=w.state))["items"]
+
+
+async def _new_payment(w: World, status: str = "requested") -> tuple[str, dict[str, Any]]:
+    """A fresh payment request (in ``status``) on the paying application: its URL and body."""
+    app = await _paying_app(w)
+    base = _PAYMENTS.format(application_id=app["id"])
+    body = {"amount_cents": 100, "reason": "Honorar"}
+    payment = ok(await w.client(OF).post(base, json=body, headers=w.office))
+    url = f"{base}/{payment['id']}"
+    if status == "approved":
+        payment = ok(await w.client(OF).post(f"{url}/approve", headers=w.office))
+    return url, payment
+
+
+@builds(OF, "GET", _PAYMENTS)
+async def _list_payments_of_app(w: World, caller: str) -> Call:
+    app = await _paying_app(w)
+    return Call("GET", _PAYMENTS.format(application_id=app["id"]))
+
+
+@builds(OF, "POST", _PAYMENTS)
+async def _request_payment(w: World, caller: str) -> Call:
+    app = await _paying_app(w)
+    before = len(await _payment_requests(w, app))
+
+    async def unchanged() -> str | None:
+        after = len(await _payment_requests(w, app))
+        return None if after == before else f"payment requests {before} → {after}"
+
+    body = {"amount_cents": 100, "reason": f"Honorar ({caller})"}
+    return Call(
+        "POST", _PAYMENTS.format(application_id=app["id"]), {"json": body}, unchanged=unchanged
+    )
+
+
+def _payment_step(action: str, status: str, body: dict[str, Any] | None = None) -> None:
+    """POST a step on a fresh payment request in ``status``; a denied caller leaves it as it was."""
+
+    async def build(w: World, caller: str) -> Call:
+        url, payment = await _new_payment(w, status)
+
+        async def unchanged() -> str | None:
+            now = next(
+                p for p in await _payment_requests(w, w.paying_app) if p["id"] == payment["id"]
+            )
+            same = (now["status"], now["version"]) == (payment["status"], payment["version"])
+            return None if same else f"{payment['status']} → {now['status']}"
+
+        return Call("POST", f"{url}/{action}", {"json": body} if body else {}, unchanged=unchanged)
+
+    BUILDERS[(OF, "POST", f"{_PAYMENTS}/{{payment_id}}/{action}", "")] = build
+
+
+_payment_step("approve", "requested")
+_payment_step("reject", "requested", {"reason": "Belege fehlen"})
+_payment_step("paid", "approved", {"paid_on": "2027-03-10", "reference": "KA-2027-1"})
+
+
+def _payouts(variant: str, params: dict[str, str], headers: dict[str, str]) -> None:
+    @builds(OF, "GET", f"{V}/payments", variant)
+    async def build(w: World, caller: str) -> Call:
+        _, payment = await _new_payment(w)
+        kwargs: dict[str, Any] = {"params": params} | ({"headers": headers} if headers else {})
+        return Call("GET", f"{V}/payments", kwargs, marker=payment["id"])
+
+
+_payouts("own regions", {"limit": "500"}, {})
+_payouts("region=boerde", {"region": OWN}, {})
+_payouts("csv", {}, {"Accept": "text/csv"})
