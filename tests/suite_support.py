@@ -139,6 +139,7 @@ def running_suite(
             "LOG_LEVEL": "INFO",
             "PUBLIC_BASE_URL": "https://schulerfolg.example",
             "REGISTRY_MATERIALS_DIR": str(tmp_path / "materials"),
+            "OFFERS_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
             **extra_env,
         }
         services = {

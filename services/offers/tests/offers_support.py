@@ -26,6 +26,7 @@ OFFERS = ServiceCase(
         {"role": "state_coordinator"},
         {"role": "school", "school_id": str(uuid.uuid4())},
     ),
+    live_env=lambda tmp: {"OFFERS_ATTACHMENTS_DIR": str(tmp / "attachments")},
 )
 
 migrate = OFFERS.migrate

@@ -68,7 +68,7 @@ class ServiceSpec:
 
 SERVICES = (
     ServiceSpec("registry", 8001, "REGISTRY_", (("MATERIALS_DIR", "materials"),)),
-    ServiceSpec("offers", 8002, "OFFERS_"),
+    ServiceSpec("offers", 8002, "OFFERS_", (("ATTACHMENTS_DIR", "attachments"),)),
     ServiceSpec("meetings", 8003, "MEETINGS_"),
     ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
     ServiceSpec("web", 8005, "WEB_"),  # last: it calls the others

@@ -25,9 +25,11 @@ import re
 import stat
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from sqlalchemy import event
@@ -264,3 +266,19 @@ def remove_after_commit(session: AsyncSession, storage: FileStorage, key: str) -
         log.info("storage.file_removed", storage_key=key, removed=removed)
 
     after_commit(session, remove)
+
+
+_TRANSLITERATION = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the exact name as RFC 8187 UTF-8."""
+    decomposed = unicodedata.normalize("NFKD", filename.translate(_TRANSLITERATION))
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+        for c in decomposed
+        if not unicodedata.combining(c)
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

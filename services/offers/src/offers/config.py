@@ -39,3 +39,13 @@ class OffersSettings(ServiceSettings):
             "change; then they are anonymised (funding law keeps receipts 5 years)."
         ),
     )
+    # --- attachments (issue 16)
+    attachments_dir: str = Field(
+        "./attachments", description="Directory where application attachments are stored."
+    )
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Largest attachment file accepted, in bytes."
+    )
+    attachments_max_count: int = Field(
+        50, ge=1, le=1000, description="Most attachments one application may have."
+    )

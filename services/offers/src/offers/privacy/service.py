@@ -17,7 +17,10 @@ persons (schools, organisations and committees carry no personal data), so it do
   (from the step that ended it) — or after its last change while it lies as a draft or returned
   to the applicant. Statistics count the applications and their money as before.
 - Own data (``GET /me/data``): the applications the caller created or is the contact of, with the
-  caller's own contact fields only, and the steps the caller took.
+  caller's own contact fields only, the steps the caller took, and the attachments the caller
+  uploaded (their description; the files are downloaded from the application).
+- Attachments: their files are deleted when the application's retention ends (with its contact
+  data, see ``offers.attachments.service``); the rows keep kind, title and size.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from offers.attachments import repository as attachments
 from offers.models import Application, Decision, Fund, StatusChange, audit_log
 from schulerfolg.auth import Principal
 from schulerfolg.db import apply_changes
@@ -392,4 +396,17 @@ async def own_data(session: AsyncSession, principal: Principal) -> dict[str, lis
         }
         for step in steps
     ]
-    return {"applications": applications, "history": history}
+    uploads = [
+        {
+            "id": str(a.id),
+            "application_id": str(a.application_id),
+            "kind": a.kind,
+            "title": a.title,
+            "filename": a.filename,
+            "size_bytes": a.size_bytes,
+            "created_at": a.created_at,
+            "erased_at": a.erased_at,
+        }
+        for a in await attachments.uploaded_by(session, principal.sub)
+    ]
+    return {"applications": applications, "history": history, "attachments": uploads}

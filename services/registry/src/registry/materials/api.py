@@ -8,11 +8,9 @@ into a temporary file of the storage and the upload is refused (413) the moment 
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -40,7 +38,7 @@ from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
 from schulerfolg.http.problems import BadRequest, FieldError, Unprocessable, problem_responses
-from schulerfolg.storage import FileStorage, IncomingFile, ReceivedFile
+from schulerfolg.storage import FileStorage, IncomingFile, ReceivedFile, content_disposition
 
 router = APIRouter(tags=["materials"])
 
@@ -487,19 +485,3 @@ async def download_material(
 def _names_tag(header: str, tag: str) -> bool:
     candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
     return "*" in candidates or tag in candidates
-
-
-_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the exact name as RFC 8187 UTF-8."""
-    decomposed = unicodedata.normalize("NFKD", filename.translate(_TRANSLITERATION))
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-        for c in decomposed
-        if not unicodedata.combining(c)
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

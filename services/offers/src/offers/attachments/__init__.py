@@ -1,0 +1,1 @@
+"""Files on an application: quotes, cooperation agreements, signed forms, receipts, reports."""
