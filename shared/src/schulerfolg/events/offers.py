@@ -206,13 +206,13 @@ class ProofOfUseData(ApplicationData):
     spent_cents: int = Field(description="The sum of the receipts listed.")
 
 
-@event_name("offers.proof_of_use.submitted", version=1)
+@event_name("offers.proof_of_use.submitted", version=1, plural="applications")
 class ProofOfUseSubmitted(ProofOfUseData):
     """The applicant side submitted the proof of use (Verwendungsnachweis); the application is
     `reported`."""
 
 
-@event_name("offers.proof_of_use.returned", version=1)
+@event_name("offers.proof_of_use.returned", version=1, plural="applications")
 class ProofOfUseReturned(ProofOfUseData):
     """The office returned the proof of use for correction; the application is `approved` again
     and the proof editable."""
@@ -220,7 +220,7 @@ class ProofOfUseReturned(ProofOfUseData):
     reasons: str
 
 
-@event_name("offers.proof_of_use.accepted", version=1)
+@event_name("offers.proof_of_use.accepted", version=1, plural="applications")
 class ProofOfUseAccepted(ProofOfUseData):
     """The office accepted the proof of use: the accepted amount, what was paid, and the final
     payment still due (0 when there is a reclaim)."""

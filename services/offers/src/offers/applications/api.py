@@ -31,6 +31,7 @@ from offers.applications.schemas import (
 )
 from offers.common import TOPICS, check_region_filter
 from offers.models import Application
+from offers.proof_of_use import service as proof_of_use
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.etag import IfMatch, etag, set_etag
@@ -316,13 +317,22 @@ async def report(
     response: Response,
     if_match: IfMatch = None,
 ) -> ApplicationPublic:
-    """`approved` → `reported`: participants reached, actual cost, a summary."""
+    """`approved` → `reported`: participants reached, actual cost, a summary. It fills the
+    proof of use (`…/proof-of-use`, submitted, without receipts)."""
     app = await service.report(
         session=session,
         principal=principal,
         application_id=application_id,
         body=body,
         if_match=if_match,
+    )
+    await proof_of_use.record_report(
+        session,
+        principal,
+        app,
+        narrative=body.summary,
+        participants=body.actual_participants.model_dump(),
+        cost_cents=body.actual_cost_cents,
     )
     return await _answer(session, app, response)
 

@@ -38,6 +38,7 @@ from offers.models import (
     outbox,
 )
 from offers.privacy import service as privacy
+from offers.proof_of_use import rules as proofs
 from schulerfolg.auth import Principal
 from schulerfolg.db import Database, apply_changes, utcnow
 from schulerfolg.events.meetings import DecisionRecorded
@@ -469,12 +470,19 @@ async def report(
         reported_at=utcnow(),
     )
     await record_change(session, principal, "reported", app)
+    await announce_reported(session, app, fund, body.actual_cost_cents)
+    return app
+
+
+async def announce_reported(
+    session: AsyncSession, app: Application, fund: Fund, actual_cost_cents: int
+) -> None:
+    """Append ``offers.application.reported`` (the plain report or a submitted proof of use)."""
     await _emit(
         session,
-        ApplicationReported(**event_data(app, fund), actual_cost_cents=body.actual_cost_cents),
+        ApplicationReported(**event_data(app, fund), actual_cost_cents=actual_cost_cents),
         app,
     )
-    return app
 
 
 async def close(
@@ -485,10 +493,11 @@ async def close(
     reason: str | None,
     if_match: str | None,
 ) -> Application:
-    """``reported`` → ``completed`` by the network office."""
+    """``reported`` → ``completed`` by the network office, once the proof of use is accepted."""
     app, fund = await _acting_on(session, principal, application_id, if_match)
     access.ensure_office(principal, app.region, "close an application")
     rules.ensure_move(app, "close")
+    await proofs.ensure_accepted(session, app)
     await _move(session, app, "completed", Actor.of(principal), reason)
     await record_change(session, principal, "completed", app)
     await _emit(session, ApplicationCompleted(**event_data(app, fund)), app)
@@ -622,6 +631,7 @@ async def apply_ruling(
                 approved_cents=amount,
                 conditions=ruling.conditions,
                 report_due=app.end_date + timedelta(weeks=report_due_weeks),
+                proof_of_use_due=app.end_date + timedelta(weeks=fund.proof_of_use_weeks),
             ),
             app,
         )
