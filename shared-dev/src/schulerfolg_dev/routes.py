@@ -76,10 +76,15 @@ PORTS: dict[str, int] = {
     WEB: 8005,
 }
 
-# Operations that take files (method, path): they get GATEWAY_MAX_UPLOAD_BYTES instead of
-# GATEWAY_MAX_BODY_BYTES. The registry refuses what is larger than its own limits.
+# Operations that take files (method, path; ``*`` one path segment): they get
+# GATEWAY_MAX_UPLOAD_BYTES instead of GATEWAY_MAX_BODY_BYTES. The services refuse what is larger
+# than their own limits.
 UPLOADS: frozenset[tuple[str, str]] = frozenset(
-    {("POST", f"{API_PREFIX}/materials"), ("POST", f"{API_PREFIX}/schools/import")}
+    {
+        ("POST", f"{API_PREFIX}/materials"),
+        ("POST", f"{API_PREFIX}/schools/import"),
+        ("POST", f"{API_PREFIX}/applications/*/attachments"),
+    }
 )
 
 PROBLEM_JSON = "application/problem+json"  # as schulerfolg.http.problems, without its imports
