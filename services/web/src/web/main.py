@@ -35,6 +35,7 @@ from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
 from web.inbox.api import router as inbox_router
+from web.payments.api import router as payments_router
 from web.privacy.api import router as privacy_router
 from web.public.api import router as public_router
 from web.site.api import router as links_router
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     public_router,
     applications_router,
     privacy_router,
+    payments_router,
 ]
 
 

@@ -1,0 +1,1 @@
+"""Pages for calls for money (Mittelabrufe) and the payout list."""
