@@ -115,6 +115,11 @@ async def test_decisions_mail_the_applicant_and_the_schools_persons(
     (approval,) = mailbox.to("schaefer@schule.test", "bewilligt")
     assert "1.800,00 €" in text_of(approval) and "Nachweis der Honorarverträge" in text_of(approval)
     assert "28. Juli 2026" in text_of(approval)
+    # the documents: grant notice and rejection letter on the application's page
+    assert f"{BASE_URL}/antraege/{approved.id}#dokumente" in text_of(approval)
+    (rejection,) = mailbox.to("schaefer@schule.test", "abgelehnt")
+    assert "Ablehnungsbescheid" in text_of(rejection)
+    assert f"{BASE_URL}/antraege/{rejected.id}#dokumente" in text_of(rejection)
     assert "Der Fonds ist für dieses Jahr ausgeschöpft." in text_of(
         mailbox.to("schaefer@schule.test", "abgelehnt")[0]
     )
