@@ -234,8 +234,10 @@ async def insert_dataset(connection: AsyncConnection, data: Dataset, *, copy: bo
 
 
 async def _copy(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """COPY rows into ``table`` through asyncpg (JSON columns as text, missing columns NULL)."""
-    columns = [c for c in table.columns]
+    """COPY rows into ``table`` through asyncpg (JSON columns as text; columns no row names
+    are left out, so they take their server defaults)."""
+    named = {name for row in rows for name in row}
+    columns = [c for c in table.columns if c.name in named]
     records = []
     for row in rows:
         record = []
