@@ -84,6 +84,10 @@ async def test_a_payment_runs_from_request_to_paid_within_the_advance(world: Wor
     assert listed["sums"]["paid_cents"] == 30_000
     assert listed["sums"]["available_cents"] == 20_000  # the rejected one frees its amount
 
+    stats = (await world.client.get("/api/v1/statistics", headers=world.office())).json()
+    assert {r["region"]: r["paid_cents"] for r in stats["by_region"]}["boerde"] == 30_000
+    assert [f["paid_cents"] for f in stats["by_fund"] if f["fund_id"] == app["fund_id"]] == [30_000]
+
     async with world.service.runtime.db.transaction(readonly=True) as session:
         actions = (
             await session.scalars(

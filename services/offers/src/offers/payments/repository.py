@@ -97,18 +97,18 @@ async def names(
 
 
 async def paid_by_region_and_fund(
-    session: AsyncSession, regions: Sequence[str] | None
+    session: AsyncSession, conditions: Sequence[ColumnElement[bool]]
 ) -> list[tuple[str, uuid.UUID, int]]:
-    """(region, fund id, paid cents) over the paid payments."""
+    """(region, fund id, paid cents) over the paid payments of the applications that meet
+    ``conditions`` (the statistics' selection)."""
     statement = (
         select(
             col(PaymentRequest.region),
             col(PaymentRequest.fund_id),
             func.sum(col(PaymentRequest.amount_cents)),
         )
-        .where(col(PaymentRequest.status) == "paid")
+        .join(Application, col(Application.id) == col(PaymentRequest.application_id))
+        .where(col(PaymentRequest.status) == "paid", *conditions)
         .group_by(col(PaymentRequest.region), col(PaymentRequest.fund_id))
     )
-    if regions is not None:
-        statement = statement.where(col(PaymentRequest.region).in_(list(regions)))
     return [(r, f, int(t or 0)) for r, f, t in (await session.execute(statement)).all()]

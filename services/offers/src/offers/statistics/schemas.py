@@ -195,6 +195,8 @@ class _RegionKey(BaseModel):
 class RegionFigures(Measures, _RegionKey):
     """The figures of one region."""
 
+    paid_cents: int = Field(0, description="Paid out (payments, issue 16) to these applications.")
+
 
 class _FundKey(BaseModel):
     fund_id: uuid.UUID
@@ -210,6 +212,8 @@ class _FundKey(BaseModel):
 
 class FundFigures(Measures, _FundKey):
     """The figures of one fund's applications, and how much of its budget they use."""
+
+    paid_cents: int = Field(0, description="Paid out (payments, issue 16) to these applications.")
 
 
 class _TopicKey(BaseModel):

@@ -19,6 +19,7 @@ from offers.applications import access
 from offers.common import TARGET_GROUPS, TOPICS
 from offers.funds import service as funds_service
 from offers.models import Fund
+from offers.payments import repository as payments_repository
 from offers.statistics import repository
 from offers.statistics.repository import Selection
 from offers.statistics.schemas import (
@@ -117,7 +118,7 @@ async def statistics(
     per_topic = await repository.by_topic(session, selection)
     per_school_type = await repository.by_school_type(session, selection)
 
-    return Statistics(
+    stats = Statistics(
         filters=StatisticsFilters(
             regions=regions, fund_id=fund_id, from_=period.start, to=period.end
         ),
@@ -149,6 +150,8 @@ async def statistics(
             for kind in [*SCHOOL_TYPES, *sorted(set(per_school_type) - set(SCHOOL_TYPES))]
         ],
     )
+    await add_paid_sums(session, selection, stats)  # payments (issue 16)
+    return stats
 
 
 # --- funding sources (issue 16)
@@ -221,3 +224,15 @@ def _group(parts: Sequence[repository.PartRow], keys_of: Any) -> dict[Any, Sums]
         for key in keys_of(part):
             groups.setdefault(key, Sums()).add(part.sums)
     return groups
+
+
+# --- payments (issue 16)
+
+
+async def add_paid_sums(session: AsyncSession, selection: Selection, stats: Statistics) -> None:
+    """Set ``paid_cents`` per region and per fund: the payments paid to the applications counted."""
+    paid = await payments_repository.paid_by_region_and_fund(session, selection.conditions())
+    for figures in stats.by_region:
+        figures.paid_cents = sum(c for r, _, c in paid if r == figures.region)
+    for fund_figures in stats.by_fund:
+        fund_figures.paid_cents = sum(c for _, f, c in paid if f == fund_figures.fund_id)
