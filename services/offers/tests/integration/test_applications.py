@@ -56,6 +56,7 @@ async def test_the_whole_life_of_an_application(world: World):
     )
     assert app["status"] == "reported"
     assert app["report"]["actual_participants"] == {"pupils": 45, "teachers": 4}
+    await world.act(app, "proof-of-use/accept", world.office(), {"accepted_cents": 79_500})
     app = await world.act(app, "close", world.office(), {"reason": "Nachweise vollständig"})
     assert app["status"] == "completed"
 

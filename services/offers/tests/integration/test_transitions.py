@@ -65,6 +65,10 @@ async def request(world: World, app: dict[str, Any], action: str, role: str) -> 
         return await world.client.post(
             f"{url}/decision", json={"outcome": outcome, "reason": "Beschluss"}, headers=headers
         )
+    if action == "accept":  # the proof of use (closing needs it accepted); the status stays
+        return await world.client.post(
+            f"{url}/proof-of-use/accept", json={"accepted_cents": 90_000}, headers=headers
+        )
     body = REPORT if action == "report" else None
     return await world.client.post(f"{url}/{action}", json=body, headers=headers)
 
@@ -78,14 +82,17 @@ async def in_status(world: World, fund: dict[str, Any], status: str) -> dict[str
         "returned": ["submit", "return"],
         "approved": ["submit", "approve"],
         "rejected": ["submit", "reject"],
-        "reported": ["submit", "approve", "report"],
-        "completed": ["submit", "approve", "report", "close"],
+        "reported": ["submit", "approve", "report", "accept"],
+        "completed": ["submit", "approve", "report", "accept", "close"],
         "withdrawn": ["withdraw"],
     }[status]
     for action in path:
         response = await request(world, app, action, "network_office")
         assert response.status_code == 200, response.text
         app = response.json()
+        if action == "accept":  # answered the proof of use: read the application again
+            url = f"/api/v1/applications/{app['application_id']}"
+            app = (await world.client.get(url, headers=world.office())).json()
     assert app["status"] == status
     return app
 
