@@ -49,6 +49,13 @@ async def test_an_approved_application_from_draft_to_completion(suite: Suite):
                 headers=net.school_auth(),
             )
         )
+        ok(  # closing needs the proof of use (filled by the report) accepted
+            await offers.post(
+                f"/applications/{app['id']}/proof-of-use/accept",
+                json={"accepted_cents": 138_000},
+                headers=net.office,
+            )
+        )
         app = ok(await offers.post(f"/applications/{app['id']}/close", headers=net.office))
         assert app["status"] == "completed"
 

@@ -268,6 +268,13 @@ async def world(privacy_suite: Suite, module_nats: NatsServer) -> World:
                 headers=net.school_auth(rosamunde.school),
             )
         )
+        ok(  # closing needs the proof of use (filled by the report) accepted
+            await offers.post(
+                f"/applications/{rosamunde.app['id']}/proof-of-use/accept",
+                json={"accepted_cents": 90_000},
+                headers=net.office,
+            )
+        )
         ok(await offers.post(f"/applications/{rosamunde.app['id']}/close", headers=net.office))
     # every contact was e-mailed the decision; the members the changed session
     for person in contacts:
