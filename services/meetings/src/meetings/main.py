@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from meetings.agenda.api import router as agenda_router
-from meetings.agenda.consumer import applications_consumer
+from meetings.agenda.consumer import applications_consumer, assessments_consumer
 from meetings.calendar.api import router as calendar_router
 from meetings.committees.api import router as committees_router
 from meetings.config import MeetingsSettings
@@ -46,6 +46,7 @@ definition = ServiceDefinition(
         persons_consumer(runtime),
         funds_consumer(runtime),
         applications_consumer(runtime),
+        assessments_consumer(runtime),
         erasure_consumer(runtime, erase_by_email(runtime)),
     ],
     own_data=collect_own_data,

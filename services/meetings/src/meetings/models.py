@@ -209,3 +209,19 @@ class ApplicationView(Base, table=True):
     version: int
     fund_id: uuid.UUID
     region: str = Field(max_length=64)
+
+
+# --- assessment (issue 16)
+
+
+class ApplicationAssessment(Base, table=True):
+    """The network office's assessment of an application as offers last announced it (from
+    ``offers.application.assessed``): shown on the application's agenda items."""
+
+    __tablename__ = "application_assessments"
+
+    application_id: uuid.UUID = Field(primary_key=True)
+    version: int  # the application's version with this assessment: a newer one wins
+    recommendation: str = Field(max_length=16)  # approve | reject | return
+    recommended_cents: int | None = Field(default=None, sa_type=BigInteger)
+    score: int | None = None

@@ -37,7 +37,7 @@ async def list_agenda(
     items, next_cursor = await service.list_agenda(
         session=session, viewer=viewer, meeting_id=meeting_id, page=page
     )
-    return Page(items=[AgendaItemPublic.of(i, d) for i, d in items], next_cursor=next_cursor)
+    return Page(items=[AgendaItemPublic.of(i, d, a) for i, d, a in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""Consumer of ``offers.application.{submitted,withdrawn}`` (stream ``OFFERS``)."""
+"""Consumers of ``offers.application.{submitted,withdrawn}`` and ``offers.application.assessed``
+(stream ``OFFERS``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meetings.agenda import service
 from meetings.funding.service import apply_application
 from schulerfolg.events import CloudEvent
-from schulerfolg.events.offers import ApplicationSubmitted, ApplicationWithdrawn
+from schulerfolg.events.offers import (
+    ApplicationAssessed,
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+)
 from schulerfolg.messaging.consumer import ConsumerSpec, PermanentEventError
 
 
@@ -35,5 +40,23 @@ def applications_consumer(_runtime: Any) -> ConsumerSpec:
         description=(
             "Puts each submitted application on its deciding committee's next session (or its "
             "pending list); takes withdrawn applications off."
+        ),
+    )
+
+
+async def handle_assessment(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    """Keep the application's latest assessment for its agenda items."""
+    await service.apply_assessment(session, event.data)
+
+
+def assessments_consumer(_runtime: Any) -> ConsumerSpec:
+    """The durable consumer that keeps the network office's assessments of applications."""
+    return ConsumerSpec(
+        name="meetings-assessments",
+        events=(ApplicationAssessed,),
+        handler=handle_assessment,
+        description=(
+            "Keeps each application's assessment (recommendation, recommended amount, score) "
+            "for its agenda items."
         ),
     )

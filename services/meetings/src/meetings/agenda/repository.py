@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from meetings.models import AgendaItem, Attendance, Decision
+from meetings.models import AgendaItem, ApplicationAssessment, Attendance, Decision
 from schulerfolg.http.pagination import PageParams, paginate
 
 
@@ -138,3 +138,15 @@ async def attendees(session: AsyncSession, meeting_id: uuid.UUID) -> set[uuid.UU
         select(col(Attendance.person_id)).where(col(Attendance.meeting_id) == meeting_id)
     )
     return set(rows.all())
+
+
+async def assessments_for(
+    session: AsyncSession, application_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, ApplicationAssessment]:
+    """The assessments of these applications, by application id."""
+    if not application_ids:
+        return {}
+    statement = select(ApplicationAssessment).where(
+        col(ApplicationAssessment.application_id).in_(list(application_ids))
+    )
+    return {a.application_id: a for a in (await session.scalars(statement)).all()}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from meetings.common import Text
-from meetings.models import AgendaItem, Decision
+from meetings.models import AgendaItem, ApplicationAssessment, Decision
 from schulerfolg.http.validation import RequestModel
 
 ItemKind = Literal["decision", "discussion", "information"]
@@ -158,13 +158,31 @@ class AgendaItemPublic(BaseModel):
     applicant_organization_id: uuid.UUID | None
     partner_organization_ids: list[uuid.UUID]
     decision: DecisionPublic | None = None
+    recommendation: Literal["approve", "reject", "return"] | None = Field(
+        None, description="The network office's recommendation (its assessment), if any."
+    )
+    recommended_cents: int | None = Field(
+        None, description="The amount the network office recommends approving."
+    )
+    assessment_score: int | None = Field(
+        None, description="The assessment's weighted score, 0–100."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
 
     @classmethod
-    def of(cls, item: AgendaItem, decision: Decision | None = None) -> AgendaItemPublic:
-        """The view of an agenda item with its decision, if any."""
+    def of(
+        cls,
+        item: AgendaItem,
+        decision: Decision | None = None,
+        assessment: ApplicationAssessment | None = None,
+    ) -> AgendaItemPublic:
+        """The view of an agenda item with its decision and the office's assessment, if any."""
         values: dict[str, Any] = item.model_dump()
         values["decision"] = DecisionPublic.of(decision) if decision else None
+        if assessment is not None:
+            values["recommendation"] = assessment.recommendation
+            values["recommended_cents"] = assessment.recommended_cents
+            values["assessment_score"] = assessment.score
         return cls.model_validate(values)

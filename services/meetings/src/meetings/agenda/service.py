@@ -21,14 +21,21 @@ from meetings.committees.schemas import default_quorum
 from meetings.committees.service import CommitteeNotFound, get_committee
 from meetings.common import Viewer, audit, subject_region
 from meetings.funding.service import ensure_decides
-from meetings.models import AgendaItem, Committee, Decision, Meeting, outbox
+from meetings.models import (
+    AgendaItem,
+    ApplicationAssessment,
+    Committee,
+    Decision,
+    Meeting,
+    outbox,
+)
 from meetings.schedule import repository as meetings
 from meetings.schedule.lookup import get_meeting, managed_meeting
 from meetings.schedule.schemas import SESSION_KINDS
 from schulerfolg.auth import Principal
-from schulerfolg.db import utcnow
+from schulerfolg.db import upsert_newer, utcnow
 from schulerfolg.events.meetings import AgendaItemAdded, DecisionRecorded, Votes
-from schulerfolg.events.offers import ApplicationSubmitted
+from schulerfolg.events.offers import ApplicationAssessed, ApplicationSubmitted
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, NotFound
 from schulerfolg.privacy.audit import SYSTEM
@@ -221,14 +228,44 @@ async def add_item(
 
 async def list_agenda(
     *, session: AsyncSession, viewer: Viewer, meeting_id: uuid.UUID, page: PageParams
-) -> tuple[list[tuple[AgendaItem, Decision | None]], str | None]:
-    """A meeting's agenda with decisions, for organisers and members."""
+) -> tuple[list[tuple[AgendaItem, Decision | None, ApplicationAssessment | None]], str | None]:
+    """A meeting's agenda with decisions and the office's assessments, for organisers and
+    members."""
     meeting = await get_meeting(session=session, viewer=viewer, meeting_id=meeting_id)
     if not viewer.may_read_internals(meeting):
         raise viewer.refuse("this meeting's agenda")
     items, next_cursor = await repository.list_agenda(session, meeting.id, page=page)
     decisions = await repository.decisions_for(session, [i.id for i in items])
-    return [(i, decisions.get(i.id)) for i in items], next_cursor
+    assessments = await assessments_of(session, items)
+    return [
+        (i, decisions.get(i.id), assessments.get(i.application_id) if i.application_id else None)
+        for i in items
+    ], next_cursor
+
+
+async def assessments_of(
+    session: AsyncSession, items: list[AgendaItem]
+) -> dict[uuid.UUID, ApplicationAssessment]:
+    """The assessments of the items' applications (issue 16), by application id."""
+    return await repository.assessments_for(
+        session, {i.application_id for i in items if i.application_id is not None}
+    )
+
+
+async def apply_assessment(session: AsyncSession, data: ApplicationAssessed) -> None:
+    """Keep an application's assessment (a newer version wins; no personal data in it)."""
+    await upsert_newer(
+        session,
+        ApplicationAssessment,
+        {
+            "application_id": data.id,
+            "version": data.version,
+            "recommendation": data.recommendation,
+            "recommended_cents": data.recommended_cents,
+            "score": data.score,
+        },
+    )
+    log.info("meetings.assessment.kept", application_id=str(data.id), version=data.version)
 
 
 async def list_pending(
