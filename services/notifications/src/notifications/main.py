@@ -21,7 +21,9 @@ from notifications.inbox.api import router as inbox_router
 from notifications.meetings.consumer import meetings_consumer
 from notifications.models import metadata, outbox
 from notifications.operations.api import router as operations_router
+from notifications.payments.consumer import payments_consumer
 from notifications.preferences.api import router as preferences_router
+from notifications.proof_of_use.consumer import proof_of_use_consumer
 from notifications.privacy.service import erase_address, own_data, retention_tasks
 from notifications.reminders.service import Scheduler
 from schulerfolg.app import Runtime, ServiceDefinition
@@ -74,6 +76,8 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             registry_consumer(runtime),
             offers_consumer(notifier),
             meetings_consumer(notifier),
+            payments_consumer(notifier),
+            proof_of_use_consumer(notifier),
             erasure_consumer(runtime, erase_address),
         ]
 

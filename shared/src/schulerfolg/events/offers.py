@@ -162,6 +162,8 @@ class PaymentData(EventPayload):
     application_id: UUID
     fund_id: UUID
     region: str
+    title: str = Field(description="The application's title.")
+    school_ids: list[UUID] = Field([], description="The application's schools.")
     status: str = Field(description="`requested`, `approved`, `rejected` or `paid`.")
     amount_cents: int
     approved_cents: int = Field(description="The application's approved (or accepted) amount.")

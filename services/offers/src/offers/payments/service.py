@@ -140,13 +140,17 @@ def _euro(cents: int) -> str:
     return f"{cents / 100:.2f} EUR"
 
 
-def _event_data(request: PaymentRequest, after: Limits) -> dict[str, Any]:
+def _event_data(
+    request: PaymentRequest, after: Limits, title: str, school_ids: Sequence[str]
+) -> dict[str, Any]:
     return {
         "version": request.version,
         "id": request.id,
         "application_id": request.application_id,
         "fund_id": request.fund_id,
         "region": request.region,
+        "title": title,
+        "school_ids": list(school_ids),
         "status": request.status,
         "amount_cents": request.amount_cents,
         "approved_cents": after.cap,
@@ -171,7 +175,7 @@ async def _changed(
     await privacy.record_change(session, principal, f"payment.{request.status}", app.id)
     await outbox.append(
         session,
-        event(**_event_data(request, after), **extra),
+        event(**_event_data(request, after, app.title, app.school_ids), **extra),
         entity_id=str(request.id),
         region=subject_region(request.region),
     )

@@ -42,6 +42,8 @@ KIND_LABELS = {
     "registration_promoted": "Von der Warteliste nachgerückt",
     "meeting_reminder": "Erinnerung an einen Termin",
     "report_due": "Sachbericht fällig",
+    "payment_approved": "Mittelabruf bewilligt",
+    "payment_paid": "Mittel ausgezahlt",
 }
 CHANNELS = (("email", "E-Mail"), ("inbox", "Posteingang"))
 CHANNEL_FIELDS = {"email": "email", "inbox": "posteingang"}

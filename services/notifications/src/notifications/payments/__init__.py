@@ -1,0 +1,1 @@
+"""E-mails and inbox entries about payments (issue 16)."""
