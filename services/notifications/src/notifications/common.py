@@ -39,6 +39,11 @@ NotificationKind = Literal[
     "registration_promoted",
     "meeting_reminder",
     "report_due",
+    "proof_of_use_due",  # proof of use (issue 16)
+    "proof_of_use_overdue",
+    "proof_of_use_returned",
+    "proof_of_use_accepted",
+    "reclaim_due",
     "payment_approved",  # payments (issue 16)
     "payment_paid",
 ]

@@ -24,6 +24,7 @@ from notifications.operations.api import router as operations_router
 from notifications.payments.consumer import payments_consumer
 from notifications.preferences.api import router as preferences_router
 from notifications.privacy.service import erase_address, own_data, retention_tasks
+from notifications.proof_of_use.consumer import proof_of_use_consumer
 from notifications.reminders.service import Scheduler
 from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -76,6 +77,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             offers_consumer(notifier),
             meetings_consumer(notifier),
             payments_consumer(notifier),
+            proof_of_use_consumer(notifier),
             erasure_consumer(runtime, erase_address),
         ]
 

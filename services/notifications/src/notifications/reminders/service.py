@@ -19,6 +19,7 @@ from notifications.deliveries.service import send_digests
 from notifications.directory import repository as directory
 from notifications.dispatch.service import Addressee, Notifier
 from notifications.models import Meeting, Reminder
+from notifications.proof_of_use import service as proof_of_use
 from notifications.reminders import repository
 from schulerfolg.db import Database, utcnow
 
@@ -114,6 +115,9 @@ async def fire_due(session: AsyncSession, notifier: Notifier, *, now: datetime, 
 async def _fire(
     session: AsyncSession, notifier: Notifier, reminder: Reminder, *, now: datetime
 ) -> None:
+    if reminder.kind in proof_of_use.REMINDERS:
+        await proof_of_use.fire(session, notifier, reminder)
+        return
     source_id = f"reminder:{reminder.id}:{reminder.due_at.isoformat()}"
     if reminder.kind == REPORT_DUE:
         application = reminder.data["application"]

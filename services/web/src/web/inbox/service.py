@@ -44,6 +44,11 @@ KIND_LABELS = {
     "report_due": "Sachbericht fällig",
     "payment_approved": "Mittelabruf bewilligt",
     "payment_paid": "Mittel ausgezahlt",
+    "proof_of_use_due": "Verwendungsnachweis fällig",  # proof of use (issue 16)
+    "proof_of_use_overdue": "Verwendungsnachweis überfällig",
+    "proof_of_use_returned": "Verwendungsnachweis zur Korrektur zurückgegeben",
+    "proof_of_use_accepted": "Verwendungsnachweis anerkannt",
+    "reclaim_due": "Rückforderung",
 }
 CHANNELS = (("email", "E-Mail"), ("inbox", "Posteingang"))
 CHANNEL_FIELDS = {"email": "email", "inbox": "posteingang"}
