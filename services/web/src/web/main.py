@@ -34,6 +34,7 @@ from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
 from web.config import WebSettings
+from web.documents.api import router as documents_router
 from web.inbox.api import router as inbox_router
 from web.payments.api import router as payments_router
 from web.privacy.api import router as privacy_router
@@ -57,6 +58,7 @@ ROUTERS: list[APIRouter] = [
     applications_router,
     privacy_router,
     payments_router,
+    documents_router,
 ]
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
@@ -14,23 +12,9 @@ from offers.documents.schemas import DocumentPublic, Documents
 from schulerfolg.app import RuntimeDep, SessionDep
 from schulerfolg.auth import CurrentPrincipal
 from schulerfolg.http.problems import problem_responses
+from schulerfolg.storage import content_disposition
 
 router = APIRouter(tags=["documents"])
-
-_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback name and the German name as RFC 8187 UTF-8."""
-    decomposed = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION))
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-        for c in decomposed
-        if not unicodedata.combining(c)
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @router.get(

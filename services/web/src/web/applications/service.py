@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from web.auth.schemas import User
+from web.documents.service import listing as document_listing
 from web.site.catalogue import APPLICATION_CHANGED, errors_of
 from web.site.client import Api, ApiError, Reply
 from web.site.formatting import datum_kurz
@@ -132,6 +133,7 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
     """Everything the detail page shows: the application, its fund, schools, organisations,
     topics and history (the deciding session comes with the application)."""
     app, _ = await application(api, user, app_id)
+    documents = await document_listing(api, user, app_id)  # None: offers did not answer
     fund, history, vocabulary, schools, orgs = await asyncio.gather(
         _quietly(api.get("offers", f"/funds/{app['fund_id']}", token=user.token)),
         api.get("offers", f"/applications/{app_id}/history", token=user.token),
@@ -145,6 +147,7 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
     )
     return {
         "app": app,
+        "documents": documents,
         "fund": fund,
         "history": history.get("items", []),
         "topic_names": dict(vocabulary),
