@@ -399,6 +399,62 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
             hidden_from=("office_other",),
         ),
     },
+    # attachments: listed and downloaded by the application's readers; added and removed by the
+    # applicant side while draft/returned (the office always)
+    (OF, "GET", f"{V}/applications/{{application_id}}/attachments"): {
+        "": applicant_side("who may read the (submitted) application", "steering")
+    },
+    (OF, "POST", f"{V}/applications/{{application_id}}/attachments"): {
+        "": applicant_side("the applicant side on a draft; a denied upload stores nothing")
+    },
+    (OF, "GET", f"{V}/applications/{{application_id}}/attachments/{{attachment_id}}/file"): {
+        "": applicant_side("who may read the (submitted) application", "steering")
+    },
+    (OF, "DELETE", f"{V}/applications/{{application_id}}/attachments/{{attachment_id}}"): {
+        "": applicant_side("the applicant side on a draft (the office always)")
+    },
+    # assessment: read by the application's readers, written by the office while submitted
+    (OF, "GET", f"{V}/applications/{{application_id}}/assessment"): {
+        "": applicant_side("who may read the (submitted) application", "steering")
+    },
+    (OF, "PUT", f"{V}/applications/{{application_id}}/assessment"): {
+        "": office_act("network_office (own region) assesses a submitted application")
+    },
+    # documents (grant notice): read by the application's readers
+    (OF, "GET", f"{V}/applications/{{application_id}}/documents"): {
+        "": applicant_side("who may read the (approved) application", "steering")
+    },
+    (OF, "GET", f"{V}/applications/{{application_id}}/documents/{{document_id}}"): {
+        "": applicant_side("who may read the (approved) application", "steering")
+    },
+    # proof of use: the applicant side writes and submits, the office returns or accepts
+    (OF, "GET", f"{V}/applications/{{application_id}}/proof-of-use"): {
+        "": applicant_side("who may read the (approved) application", "steering")
+    },
+    **{
+        (OF, method, f"{V}/applications/{{application_id}}/proof-of-use{suffix}"): {
+            "": rule(
+                HIDDEN,
+                f"the applicant side {what}; steering members see the application but may not",
+                anonymous=UNAUTHORIZED,
+                state=ALLOW,
+                office=ALLOW,
+                school=ALLOW,
+                partner=ALLOW,
+                steering=FORBIDDEN,
+            )
+        }
+        for method, suffix, what in (
+            ("PUT", "", "saves the proof of use"),
+            ("POST", "/submit", "submits the proof of use"),
+        )
+    },
+    **{
+        (OF, "POST", f"{V}/applications/{{application_id}}/proof-of-use/{a}"): {
+            "": office_act(f"network_office (own region) {what} a submitted proof of use")
+        }
+        for a, what in (("return", "returns"), ("accept", "accepts"))
+    },
     # ------------------------------------------------------------------ meetings
     (M, "GET", f"{V}/meetings.ics"): {
         "": public(

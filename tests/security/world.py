@@ -1313,3 +1313,194 @@ def _payouts(variant: str, params: dict[str, str], headers: dict[str, str]) -> N
 _payouts("own regions", {"limit": "500"}, {})
 _payouts("region=boerde", {"region": OWN}, {})
 _payouts("csv", {}, {"Accept": "text/csv"})
+
+
+# attachments, assessment, documents, proof of use (issue 16, the other parts)
+_APP = f"{V}/applications/{{application_id}}"
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+RECEIPT = {
+    "date": "2027-03-02",
+    "payee": "Trainerin",
+    "purpose": "Honorar",
+    "budget_category": "fees",
+    "amount_cents": 40_000,
+}
+PROOF = {
+    "narrative": "Zwölf Streitschlichter ausgebildet.",
+    "actual_participants": {"pupils": 18},
+    "receipts": [RECEIPT],
+}
+_shared: dict[str, dict[str, Any]] = {}  # lazily made resources of this section, by name
+
+
+def _attachment_upload(caller: str) -> dict[str, Any]:
+    return {
+        "data": {"kind": "quote", "title": f"Angebot ({caller})"},
+        "files": {"file": ("angebot.pdf", PDF, "application/pdf")},
+    }
+
+
+async def _attach(w: World, app: dict[str, Any]) -> dict[str, Any]:
+    url = f"{V}/applications/{app['id']}/attachments"
+    response = await w.client(OF).post(url, headers=w.office, **_attachment_upload("office"))
+    return ok(response)
+
+
+async def _attachments_of(w: World, app: dict[str, Any]) -> list[dict[str, Any]]:
+    url = f"{V}/applications/{app['id']}/attachments"
+    return ok(await w.client(OF).get(url, headers=w.state))["items"]
+
+
+async def _submitted_attachment(w: World) -> dict[str, Any]:
+    if "attachment" not in _shared:
+        _shared["attachment"] = await _attach(w, w.submitted)
+    return _shared["attachment"]
+
+
+@builds(OF, "GET", f"{_APP}/attachments")
+async def _list_attachments(w: World, caller: str) -> Call:
+    await _submitted_attachment(w)
+    return Call("GET", f"{V}/applications/{w.submitted['id']}/attachments")
+
+
+@builds(OF, "GET", f"{_APP}/attachments/{{attachment_id}}/file")
+async def _download_attachment(w: World, caller: str) -> Call:
+    attachment = await _submitted_attachment(w)
+    url = f"{V}/applications/{w.submitted['id']}/attachments/{attachment['id']}/file"
+    return Call("GET", url)
+
+
+@builds(OF, "POST", f"{_APP}/attachments")
+async def _upload_attachment(w: World, caller: str) -> Call:
+    if "attach_draft" not in _shared:
+        _shared["attach_draft"] = await w.new_application("draft")
+    app = _shared["attach_draft"]
+    before = len(await _attachments_of(w, app))
+
+    async def unchanged() -> str | None:
+        after = len(await _attachments_of(w, app))
+        return None if after == before else f"attachments {before} → {after}"
+
+    url = f"{V}/applications/{app['id']}/attachments"
+    return Call("POST", url, _attachment_upload(caller), unchanged=unchanged)
+
+
+@builds(OF, "DELETE", f"{_APP}/attachments/{{attachment_id}}")
+async def _remove_attachment(w: World, caller: str) -> Call:
+    app = await w.new_application("draft")
+    attachment = await _attach(w, app)
+
+    async def unchanged() -> str | None:
+        left = [a["id"] for a in await _attachments_of(w, app)]
+        return None if attachment["id"] in left else "the attachment is gone"
+
+    url = f"{V}/applications/{app['id']}/attachments/{attachment['id']}"
+    return Call("DELETE", url, unchanged=unchanged)
+
+
+ASSESSMENT = {"scores": [], "recommendation": "approve", "recommended_cents": 40_000}
+
+
+@builds(OF, "GET", f"{_APP}/assessment")
+async def _read_assessment(w: World, caller: str) -> Call:
+    if "assessed" not in _shared:
+        app = await w.new_application("submitted")
+        url = f"{V}/applications/{app['id']}/assessment"
+        ok(await w.client(OF).put(url, json=ASSESSMENT, headers=w.office))
+        _shared["assessed"] = app
+    return Call("GET", f"{V}/applications/{_shared['assessed']['id']}/assessment")
+
+
+async def _application_unchanged(
+    w: World, app: dict[str, Any]
+) -> Callable[[], Awaitable[str | None]]:
+    url = f"{V}/applications/{app['id']}"
+    before = ok(await w.client(OF).get(url, headers=w.state))
+
+    async def unchanged() -> str | None:
+        now = ok(await w.client(OF).get(url, headers=w.state))
+        same = (now["status"], now["version"]) == (before["status"], before["version"])
+        return (
+            None
+            if same
+            else f"{before['status']} v{before['version']} → {now['status']} v{now['version']}"
+        )
+
+    return unchanged
+
+
+@builds(OF, "PUT", f"{_APP}/assessment")
+async def _assess(w: World, caller: str) -> Call:
+    app = await w.new_application("submitted")
+    url = f"{V}/applications/{app['id']}/assessment"
+    return Call("PUT", url, {"json": ASSESSMENT}, unchanged=await _application_unchanged(w, app))
+
+
+async def _approved_with_document(w: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    if "documented" not in _shared:
+        app = await w.new_application("approved")
+        url = f"{V}/applications/{app['id']}/documents"
+
+        async def issued() -> dict[str, Any] | None:
+            items = ok(await w.client(OF).get(url, headers=w.state))["items"]
+            return items[0] if items else None
+
+        _shared["documented"] = app
+        _shared["document"] = await eventually(issued, timeout=60)
+    return _shared["documented"], _shared["document"]
+
+
+@builds(OF, "GET", f"{_APP}/documents")
+async def _list_documents(w: World, caller: str) -> Call:
+    app, _ = await _approved_with_document(w)
+    return Call("GET", f"{V}/applications/{app['id']}/documents")
+
+
+@builds(OF, "GET", f"{_APP}/documents/{{document_id}}")
+async def _read_document(w: World, caller: str) -> Call:
+    app, document = await _approved_with_document(w)
+    return Call("GET", f"{V}/applications/{app['id']}/documents/{document['id']}")
+
+
+async def _with_proof(w: World, *, submitted: bool) -> dict[str, Any]:
+    """A fresh approved Börde application with a saved (and, if asked, submitted) proof of use."""
+    app = await w.new_application("approved")
+    url = f"{V}/applications/{app['id']}/proof-of-use"
+    ok(await w.client(OF).put(url, json=PROOF, headers=w.office))
+    if submitted:
+        ok(await w.client(OF).post(f"{url}/submit", headers=w.office))
+    return app
+
+
+@builds(OF, "GET", f"{_APP}/proof-of-use")
+async def _read_proof(w: World, caller: str) -> Call:
+    if "proof" not in _shared:
+        _shared["proof"] = await _with_proof(w, submitted=False)
+    return Call("GET", f"{V}/applications/{_shared['proof']['id']}/proof-of-use")
+
+
+@builds(OF, "PUT", f"{_APP}/proof-of-use")
+async def _save_proof(w: World, caller: str) -> Call:
+    app = await w.new_application("approved")
+    url = f"{V}/applications/{app['id']}/proof-of-use"
+
+    async def unchanged() -> str | None:
+        proof = ok(await w.client(OF).get(url, headers=w.state))
+        return None if not proof.get("receipts") else "a proof of use was saved"
+
+    return Call("PUT", url, {"json": PROOF}, unchanged=unchanged)
+
+
+def _proof_step(action: str, submitted: bool, body: dict[str, Any] | None = None) -> None:
+    async def build(w: World, caller: str) -> Call:
+        app = await _with_proof(w, submitted=submitted)
+        url = f"{V}/applications/{app['id']}/proof-of-use/{action}"
+        kwargs = {"json": body} if body else {}
+        return Call("POST", url, kwargs, unchanged=await _application_unchanged(w, app))
+
+    BUILDERS[(OF, "POST", f"{_APP}/proof-of-use/{action}", "")] = build
+
+
+_proof_step("submit", submitted=False)
+_proof_step("return", submitted=True, body={"reasons": "Belege fehlen"})
+_proof_step("accept", submitted=True, body={"accepted_cents": 40_000})
