@@ -34,9 +34,9 @@ from offers.proof_of_use.schemas import (
 )
 from schulerfolg.auth import Principal
 from schulerfolg.db import apply_changes, utcnow
-from schulerfolg.events.base import EventPayload
 from schulerfolg.events.offers import (
     ProofOfUseAccepted,
+    ProofOfUseData,
     ProofOfUseReturned,
     ProofOfUseSubmitted,
     ReclaimDue,
@@ -286,7 +286,7 @@ def _raise(errors: list[FieldError], what: str) -> None:
 
 
 async def _emit(
-    session: AsyncSession, loaded: Loaded, event: type[EventPayload], **extra: Any
+    session: AsyncSession, loaded: Loaded, event: type[ProofOfUseData], **extra: Any
 ) -> None:
     app, fund, proof = loaded.app, loaded.fund, loaded.proof
     payload = event(
