@@ -30,6 +30,7 @@ from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
 from web.applications.api import router as applications_router
 from web.assets.service import dist_dir
+from web.attachments.api import router as attachments_router
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
@@ -59,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     privacy_router,
     payments_router,
     documents_router,
+    attachments_router,
 ]
 
 

@@ -52,6 +52,8 @@ NOTICES = {
     "entschieden": "Die Entscheidung ist erfasst; die Antragstellenden werden informiert.",
     "bericht": "Ihr Bericht ist eingereicht. Vielen Dank!",
     "abgeschlossen": "Der Antrag ist abgeschlossen.",
+    "anlage-gespeichert": "Die Anlage ist gespeichert.",
+    "anlage-entfernt": "Die Anlage ist entfernt.",
 }
 
 COMMON = {
@@ -321,6 +323,10 @@ async def _detail_page(
         },
         status_code=status,
     )
+
+
+application_page = _detail_page
+"""The application's page (with errors and values of a form on it), for other domains' forms."""
 
 
 @router.get("/antraege/{application_id}")

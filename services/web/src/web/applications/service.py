@@ -134,7 +134,7 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
     topics and history (the deciding session comes with the application)."""
     app, _ = await application(api, user, app_id)
     documents = await document_listing(api, user, app_id)  # None: offers did not answer
-    fund, history, vocabulary, schools, orgs = await asyncio.gather(
+    fund, history, vocabulary, schools, orgs, attachments = await asyncio.gather(
         _quietly(api.get("offers", f"/funds/{app['fund_id']}", token=user.token)),
         api.get("offers", f"/applications/{app_id}/history", token=user.token),
         topics(api),
@@ -144,6 +144,7 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
             "/organizations",
             [*app["partner_organization_ids"], *filter(None, [app["applicant_organization_id"]])],
         ),
+        _quietly(api.get("offers", f"/applications/{app_id}/attachments", token=user.token)),
     )
     return {
         "app": app,
@@ -153,6 +154,7 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
         "topic_names": dict(vocabulary),
         "schools": schools,
         "organizations": orgs,
+        "attachments": attachments.get("items", []) if attachments else None,  # None: no answer
     }
 
 
