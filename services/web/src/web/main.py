@@ -39,6 +39,7 @@ from web.documents.api import router as documents_router
 from web.inbox.api import router as inbox_router
 from web.payments.api import router as payments_router
 from web.privacy.api import router as privacy_router
+from web.proof_of_use.api import router as proof_of_use_router
 from web.public.api import router as public_router
 from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
@@ -61,6 +62,7 @@ ROUTERS: list[APIRouter] = [
     payments_router,
     documents_router,
     attachments_router,
+    proof_of_use_router,
 ]
 
 

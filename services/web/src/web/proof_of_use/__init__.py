@@ -1,0 +1,1 @@
+"""„Verwendungsnachweis“ pages (issue 16)."""
