@@ -56,8 +56,7 @@ definition = ServiceDefinition(
     own_data=own_data,
     retention=lambda runtime: [
         *attachments.retention_tasks(runtime),  # before the contacts: see there
-        *retention_tasks(runtime),
-        documents.retention_task(runtime),
+        *documents.following(retention_tasks(runtime)),
     ],
 )
 

@@ -2,12 +2,15 @@
 against a real NATS server and PostgreSQL: an approval issues the grant notice as a PDF whose
 text names the recipient, the amount in euros and the proof-of-use deadline, with its event; a
 rejection issues the rejection letter with the reason; only the application's readers get them;
-an erasure of the contact renders the documents again without the name."""
+an erasure of the contact, or the end of its retention, renders the documents again without the
+name."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from offers_support import World
@@ -163,3 +166,25 @@ async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world:
     assert person["name"] not in text
     assert "z. Hd. gelöscht" in text
     assert "1.234,00 €" in text and "28.04.2027" in text
+
+
+async def test_the_end_of_the_retention_renders_the_rejection_letter_without_the_name(
+    world: World,
+):
+    fund = await world.fund(requires_consultation=False)
+    person = contact()
+    app = await world.submitted(fund, contact=person, budget_lines=LINES)
+    await world.act(app, "decision", world.office(), {"outcome": "rejected", "reason": "Zu spät."})
+    [doc] = await documents(world, app, world.office())
+    assert person["name"] in text_of((await pdf_of(world, app, doc, world.office())).content)
+
+    housekeeping = world.service.runtime.housekeeping
+    await housekeeping.purge()  # not yet due: the letter stays as it is
+    assert person["name"] in text_of((await pdf_of(world, app, doc, world.office())).content)
+    housekeeping.retention = dataclasses.replace(
+        housekeeping.retention, clock_offset=timedelta(days=6 * 365)
+    )
+    assert (await housekeeping.purge()).anonymised["contacts"] == 1
+    text = text_of((await pdf_of(world, app, doc, world.office())).content)
+    assert person["name"] not in text
+    assert "z. Hd. gelöscht" in text and "Zu spät." in text

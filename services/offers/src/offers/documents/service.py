@@ -14,8 +14,8 @@ information. ``facts`` keeps that input.
 Personal data: the contact's name, and the texts an erasure scrubs (title, budget line
 descriptions, conditions, reason), are read again from the application whenever it changed after
 the document last read them (its ``application_version``): after an erasure
-(``erasing`` wraps offers' erase, same transaction) and in every housekeeping round (retention
-task ``documents``, after the contacts were anonymised). If they differ, the PDF is rendered
+(``erasing`` wraps offers' erase) and after a retention task that anonymised applications
+(``following`` wraps offers' retention tasks), each in the same transaction. If they differ, the PDF is rendered
 again from ``facts`` with the new values — the name becomes „gelöscht“; amounts, dates and the
 date of issue stay.
 """
@@ -236,10 +236,18 @@ def erasing(erase: Erase) -> Erase:
     return run
 
 
-def retention_task(_runtime: Any) -> RetentionTask:
-    """Documents follow their application's anonymisation (runs after ``contacts``)."""
+def following(tasks: list[RetentionTask]) -> list[RetentionTask]:
+    """Offers' retention tasks, each followed (in its transaction) by rendering again the
+    documents whose application it anonymised; the counts stay the tasks' own."""
 
-    async def run(session: AsyncSession, now: datetime) -> int:
-        return await refresh(session)
+    def followed(task: RetentionTask) -> RetentionTask:
+        async def run(session: AsyncSession, now: datetime) -> int:
+            changed = await task.run(session, now)
+            if changed:
+                await session.flush()
+                await refresh(session)
+            return changed
 
-    return RetentionTask("documents", run)
+        return RetentionTask(task.kind, run)
+
+    return [followed(task) for task in tasks]
