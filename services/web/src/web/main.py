@@ -29,6 +29,7 @@ from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
 from web.applications.api import router as applications_router
+from web.assessment.api import router as assessment_router
 from web.assets.service import dist_dir
 from web.attachments.api import router as attachments_router
 from web.auth.api import router as auth_router
@@ -60,6 +61,7 @@ ROUTERS: list[APIRouter] = [
     applications_router,
     privacy_router,
     payments_router,
+    assessment_router,
     documents_router,
     attachments_router,
     proof_of_use_router,

@@ -1,0 +1,1 @@
+"""The assessment pages (issue 16): the network office scores a submitted application."""
