@@ -3,6 +3,7 @@ database, the running app, tokens, scenarios."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ OFFERS = ServiceCase(
         {"role": "school", "school_id": str(uuid.uuid4())},
     ),
     live_env=lambda tmp: {"OFFERS_ATTACHMENTS_DIR": str(tmp / "attachments")},
+    # In-process services keep uploaded files out of the checkout (a test may pass its own).
+    test_settings={"attachments_dir": tempfile.mkdtemp(prefix="offers-attachments-")},
 )
 
 migrate = OFFERS.migrate
