@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
@@ -148,7 +148,7 @@ async def add_attachment(
             app=app,
             storage=storage,
             upload=upload,
-            max_count=runtime.settings.attachments_max_count,
+            max_count=cast(OffersSettings, runtime.settings).attachments_max_count,
         )
         return Created(
             AttachmentPublic.of(attachment),
