@@ -93,6 +93,7 @@ async def test_an_approval_issues_the_grant_notice(world: World):
     assert "28.04.2027" in text  # end date 03.03.2027 + 8 weeks
     assert "Fotos nur mit Einwilligung der Eltern." in text
     assert "Rechtsbehelfsbelehrung" in text
+    assert "Auszahlung auf Anforderung" in text  # the fund has no advance
     assert person["email"] not in text
 
     [(event, message)] = await collect_events(
@@ -123,6 +124,26 @@ async def test_an_approval_issues_the_grant_notice(world: World):
     )
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_funds_advance_and_proof_of_use_weeks_stand_in_the_grant_notice(world: World):
+    fund = await world.fund(
+        requires_consultation=False, payment_rule={"advance_percent": 50}, proof_of_use_weeks=12
+    )
+    app = await world.submitted(fund, budget_lines=LINES)
+    await world.act(app, "decision", world.office(), {"outcome": "approved"})
+    [doc] = await documents(world, app, world.office())
+    text = text_of((await pdf_of(world, app, doc, world.office())).content)
+    assert "Ein Abschlag von 50 % der Zuwendung (617,00 €)" in text
+    assert "Auszahlung auf Anforderung" not in text
+    assert "26.05.2027" in text  # end date 03.03.2027 + 12 weeks
+    [(event, _)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.application.grant_notice_issued",
+        where=lambda e: str(e.data.application_id) == app["id"],
+    )
+    assert (event.data.advance_cents, str(event.data.proof_of_use_due)) == (61_700, "2027-05-26")
 
 
 async def test_a_rejection_issues_the_rejection_letter_with_the_reason(world: World):
