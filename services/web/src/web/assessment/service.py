@@ -20,7 +20,7 @@ CONFLICTS = {
 async def application(api: Api, user: User, app_id: str) -> tuple[dict[str, Any], str | None]:
     """The application and its version (ETag)."""
     reply = await api.call("GET", "offers", f"/applications/{app_id}", token=user.token)
-    return reply.body, reply.etag  # type: ignore[return-value]
+    return reply.body, reply.etag
 
 
 async def fund(api: Api, user: User, fund_id: str) -> dict[str, Any]:
