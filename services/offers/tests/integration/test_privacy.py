@@ -209,13 +209,16 @@ async def test_contacts_are_anonymised_five_years_after_the_end_and_the_figures_
     before = await statistics(world)
     housekeeping = service.runtime.housekeeping
 
-    assert (await housekeeping.purge()).anonymised == {"contacts": 0}
+    assert (await housekeeping.purge()).anonymised == {"attachment_files": 0, "contacts": 0}
 
     housekeeping.retention = dataclasses.replace(
         housekeeping.retention, clock_offset=timedelta(days=5 * 365 + 5)
     )
-    assert (await housekeeping.purge()).anonymised == {"contacts": 5}
-    assert (await housekeeping.purge()).anonymised == {"contacts": 0}  # nothing left to do
+    assert (await housekeeping.purge()).anonymised == {"attachment_files": 0, "contacts": 5}
+    assert (await housekeeping.purge()).anonymised == {
+        "attachment_files": 0,
+        "contacts": 0,
+    }  # nothing left to do
 
     for status, app in apps.items():
         now = await get(world, f"/applications/{app['id']}", world.office())
@@ -421,5 +424,5 @@ async def test_own_data_holds_the_callers_applications_and_nothing_of_anyone_els
     nobody = await world.client.get(
         "/api/v1/me/data", headers=world.service.auth("partner", sub="sub-nobody")
     )
-    assert nobody.json()["data"] == {"applications": [], "history": []}
+    assert nobody.json()["data"] == {"applications": [], "history": [], "attachments": []}
     assert (await world.client.get("/api/v1/me/data")).status_code == 401
