@@ -183,6 +183,20 @@ def office_act(note: str) -> Rule:
     return manage(note, readers=("school", "partner", "steering"), others=HIDDEN)
 
 
+def offices_own_regions(note: str) -> Rule:
+    """A list for the offices: the state coordination sees every region, a network office its
+    own (the Harz office gets an answer without Börde's data); everyone else 403."""
+    return rule(
+        FORBIDDEN,
+        note,
+        anonymous=UNAUTHORIZED,
+        state=ALLOW,
+        office=ALLOW,
+        office_other=ALLOW,
+        hidden_from=("office_other",),
+    )
+
+
 # Callers that must not see Börde's non-public data in a list.
 NOT_BOERDE = ("anonymous", "admin", *OTHERS)
 APPLICANT_SIDE = ("school", "partner")
@@ -338,14 +352,8 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
             state=ALLOW,
             office=ALLOW,
         ),
-        "own regions": rule(
-            FORBIDDEN,
-            "without a region filter an office gets its own regions only (no Börde figures)",
-            anonymous=UNAUTHORIZED,
-            state=ALLOW,
-            office=ALLOW,
-            office_other=ALLOW,
-            hidden_from=("office_other",),
+        "own regions": offices_own_regions(
+            "without a region filter an office gets its own regions only (no Börde figures)"
         ),
     },
     # ------------------------------------------------------------------ offers: issue 16
@@ -373,31 +381,11 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
         for a, what in (("approve", "approves"), ("reject", "rejects"), ("paid", "marks paid"))
     },
     (OF, "GET", f"{V}/payments"): {
-        "own regions": rule(
-            FORBIDDEN,
-            "the payout list: state_coordinator (all), network_office (own regions only)",
-            anonymous=UNAUTHORIZED,
-            state=ALLOW,
-            office=ALLOW,
-            office_other=ALLOW,
-            hidden_from=("office_other",),
+        "own regions": offices_own_regions(
+            "the payout list: state_coordinator (all), network_office (own regions only)"
         ),
-        "region=boerde": rule(
-            FORBIDDEN,
-            "the payout list of Börde: state_coordinator, network_office of Börde",
-            anonymous=UNAUTHORIZED,
-            state=ALLOW,
-            office=ALLOW,
-        ),
-        "csv": rule(
-            FORBIDDEN,
-            "the payout list as CSV for the treasury (own regions only)",
-            anonymous=UNAUTHORIZED,
-            state=ALLOW,
-            office=ALLOW,
-            office_other=ALLOW,
-            hidden_from=("office_other",),
-        ),
+        "region=boerde": manage("the payout list of Börde: state_coordinator, its office"),
+        "csv": offices_own_regions("the payout list as CSV for the treasury (own regions only)"),
     },
     # attachments: listed and downloaded by the application's readers; added and removed by the
     # applicant side while draft/returned (the office always)

@@ -763,7 +763,7 @@ _transition("submit", "consulted")
 _transition("withdraw", "draft", {"reason": "Projekt entfällt"})
 _transition("decision", "submitted", {"outcome": "approved", "approved_cents": 40_000})
 _transition("report", "approved", REPORT)
-_transition("close", "reported")
+# close: see below (it needs an accepted proof of use, issue 16)
 
 # ------------------------------------------------------------------ meetings
 M = "meetings"
@@ -1504,3 +1504,16 @@ def _proof_step(action: str, submitted: bool, body: dict[str, Any] | None = None
 _proof_step("submit", submitted=False)
 _proof_step("return", submitted=True, body={"reasons": "Belege fehlen"})
 _proof_step("accept", submitted=True, body={"accepted_cents": 40_000})
+
+
+@builds(OF, "POST", f"{_APP}/close")
+async def _close(w: World, caller: str) -> Call:
+    """Close a Börde application whose proof of use the office accepted."""
+    app = await _with_proof(w, submitted=True)
+    url = f"{V}/applications/{app['id']}"
+    ok(
+        await w.client(OF).post(
+            f"{url}/proof-of-use/accept", json={"accepted_cents": 40_000}, headers=w.office
+        )
+    )
+    return Call("POST", f"{url}/close", unchanged=await _application_unchanged(w, app))

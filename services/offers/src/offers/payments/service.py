@@ -166,9 +166,12 @@ async def _changed(
     app: Application,
     fund: Fund,
     event: type[PaymentData],
+    changes: dict[str, Any] | None = None,
     **extra: Any,
 ) -> None:
-    """Flush, audit (``payment.<status>`` on the application) and event one change."""
+    """Apply ``changes``, flush, audit (``payment.<status>`` on the application) and event."""
+    if changes:
+        apply_changes(request, changes)
     session.add(request)
     await session.flush()
     after = await limits(session, app, fund)
@@ -283,6 +286,10 @@ async def _acting_on(
     return app, fund, request
 
 
+def _decided(principal: Principal, status: str) -> dict[str, Any]:
+    return {"status": status, "decided_by": principal.sub, "decided_at": utcnow()}
+
+
 async def approve(
     *,
     session: AsyncSession,
@@ -308,10 +315,9 @@ async def approve(
             f"above {_euro(now.cap)} (already {_euro(now.granted)}).",
             rule="payment-limit-exceeded",
         )
-    apply_changes(
-        request, {"status": "approved", "decided_by": principal.sub, "decided_at": utcnow()}
+    await _changed(
+        session, principal, request, app, fund, PaymentApproved, _decided(principal, "approved")
     )
-    await _changed(session, principal, request, app, fund, PaymentApproved)
     return request
 
 
@@ -327,16 +333,8 @@ async def reject(
     app, fund, request = await _acting_on(
         session, principal, application_id, payment_id, what="reject payments", expected="requested"
     )
-    apply_changes(
-        request,
-        {
-            "status": "rejected",
-            "decided_by": principal.sub,
-            "decided_at": utcnow(),
-            "rejection_reason": reason,
-        },
-    )
-    await _changed(session, principal, request, app, fund, PaymentRejected)
+    changes = _decided(principal, "rejected") | {"rejection_reason": reason}
+    await _changed(session, principal, request, app, fund, PaymentRejected, changes)
     return request
 
 
@@ -357,16 +355,13 @@ async def mark_paid(
         what="mark payments paid",
         expected="approved",
     )
-    apply_changes(
-        request,
-        {
-            "status": "paid",
-            "paid_on": body.paid_on,
-            "reference": body.reference,
-            "paid_by": principal.sub,
-            "paid_at": utcnow(),
-        },
-    )
+    changes = {
+        "status": "paid",
+        "paid_on": body.paid_on,
+        "reference": body.reference,
+        "paid_by": principal.sub,
+        "paid_at": utcnow(),
+    }
     await _changed(
         session,
         principal,
@@ -374,6 +369,7 @@ async def mark_paid(
         app,
         fund,
         PaymentPaid,
+        changes,
         paid_on=body.paid_on,
         reference=body.reference,
     )

@@ -138,37 +138,31 @@ async def approve_payment(
     )
 
 
-@router.post("/antraege/{application_id}/mittelabruf/{payment_id}/ablehnen")
-async def reject_payment(
+OFFICE_STEPS = {
+    "ablehnen": ("reject", forms.reject_body, "abgelehnt"),
+    "ausgezahlt": ("paid", forms.paid_body, "ausgezahlt"),
+}
+
+
+@router.post("/antraege/{application_id}/mittelabruf/{payment_id}/{step}")
+async def office_step(
     request: Request,
     application_id: str,
     payment_id: str,
+    step: str,
     user: CurrentUser,
     api: ApiDep,
     form: CheckedForm,
 ) -> Response:
+    """Reject (with a reason) or mark paid (day, Buchungszeichen)."""
     _checked(application_id, payment_id)
-    body, errors = forms.reject_body(form, payment_id)
-    path = f"/{payment_id}/reject"
+    if step not in OFFICE_STEPS:
+        raise HTTPException(404)
+    action, read, notice = OFFICE_STEPS[step]
+    body, errors = read(form, payment_id)
+    path = f"/{payment_id}/{action}"
     return await _step(
-        request, api, user, application_id, path, body, errors, form, "abgelehnt", payment_id
-    )
-
-
-@router.post("/antraege/{application_id}/mittelabruf/{payment_id}/ausgezahlt")
-async def mark_paid(
-    request: Request,
-    application_id: str,
-    payment_id: str,
-    user: CurrentUser,
-    api: ApiDep,
-    form: CheckedForm,
-) -> Response:
-    _checked(application_id, payment_id)
-    body, errors = forms.paid_body(form, payment_id)
-    path = f"/{payment_id}/paid"
-    return await _step(
-        request, api, user, application_id, path, body, errors, form, "ausgezahlt", payment_id
+        request, api, user, application_id, path, body, errors, form, notice, payment_id
     )
 
 
