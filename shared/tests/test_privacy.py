@@ -3,6 +3,7 @@ SQLite files are erased; retention runs on the moved clock; the audit log pages 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schulerfolg.db import Database, make_metadata, utcnow
 from schulerfolg.housekeeping import Housekeeping, Retention
+from schulerfolg.http.pagination import encode_cursor
+from schulerfolg.http.problems import BadRequest
 from schulerfolg.privacy import audit
 from schulerfolg.privacy.erasure import (
     ErasurePending,
@@ -251,6 +254,7 @@ async def test_the_audit_log_pages_newest_first_and_filters(db_kind, new_databas
         await audit.record_read(
             db, table, actor="sub-9", action="application.read", resource="applications/a"
         )
+        await audit.flush_reads(db)
 
         async with db.transaction(readonly=True) as session:
             first, cursor = await audit.list_entries(
@@ -271,5 +275,65 @@ async def test_the_audit_log_pages_newest_first_and_filters(db_kind, new_databas
             ("application.approved", "applications/b")
         ]
         assert total == 7
+    finally:
+        await db.dispose()
+
+
+async def test_reads_are_written_in_batches_without_a_connection_of_their_own(tmp_path: Path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'reads.sqlite'}")
+    metadata = make_metadata()
+    table = audit_table(metadata)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        # Recorded while a read-only unit of work holds its connection, as a GET does.
+        async with db.transaction(readonly=True) as session:
+            await session.execute(select(table))
+            for n in range(300):
+                await audit.record_read(
+                    db, table, actor=f"sub-{n}", action="person.read", resource=f"persons/{n}"
+                )
+
+        async def written() -> int:
+            async with db.transaction(readonly=True) as session:
+                return len((await session.execute(select(table))).all())
+
+        for _ in range(100):  # the background task writes them shortly
+            if await written() == 300:
+                break
+            await asyncio.sleep(0.05)
+        assert await written() == 300
+        await audit.flush_reads(db)  # nothing pending: writes nothing twice
+        assert await written() == 300
+    finally:
+        await db.dispose()
+
+
+async def test_the_audit_log_orders_by_time_and_refuses_foreign_cursors(db_kind, new_database):
+    db = Database(await new_database(db_kind))
+    metadata = make_metadata()
+    table = audit_table(metadata)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        read_at = utcnow()
+        async with db.transaction() as session:  # a change written after an earlier read
+            await audit.record(session, table, actor="b", action="changed", resource="r")
+            await session.execute(
+                insert(table).values(at=read_at, actor="a", action="read", resource="r")
+            )
+        async with db.transaction(readonly=True) as session:
+            first, cursor = await audit.list_entries(
+                session, table, resource="r", actor=None, limit=1, cursor=None
+            )
+            second, end = await audit.list_entries(
+                session, table, resource="r", actor=None, limit=1, cursor=cursor
+            )
+            with pytest.raises(BadRequest):
+                await audit.list_entries(
+                    session, table, resource="r", actor=None, limit=1, cursor=encode_cursor([1])
+                )
+        assert [e.action for e in first + second] == ["changed", "read"]
+        assert end is None
     finally:
         await db.dispose()

@@ -45,7 +45,7 @@ from schulerfolg.messaging.broker import Messaging, StreamSpec
 from schulerfolg.messaging.consumer import ConsumerSpec, RetryPolicy
 from schulerfolg.messaging.outbox import Outbox, OutboxRelay
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
-from schulerfolg.privacy.audit import audit_router
+from schulerfolg.privacy.audit import audit_router, flush_reads
 from schulerfolg.privacy.own_data import OwnDataCollector, own_data_router
 from schulerfolg.privacy.retention import RetentionTask
 from schulerfolg.settings import ServiceSettings
@@ -187,6 +187,7 @@ class Runtime:
         """Stop consuming and relaying, close connections."""
         self.outbox.unsubscribe(self.relay.wake)
         await self.housekeeping.stop()
+        await flush_reads(self.db)
         await self.relay.stop()
         await self.messaging.stop()
         await self.db.dispose()

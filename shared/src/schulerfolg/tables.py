@@ -111,6 +111,8 @@ def audit_table(metadata: MetaData) -> Table:
         Column("action", String(64), nullable=False),
         Column("resource", String(255), nullable=False),
     )
-    Index("ix_audit_log_resource", audit_log.c.resource, audit_log.c.id)
-    Index("ix_audit_log_at", audit_log.c.at)
+    # Newest first by the time of the change or read (reads are written in batches, so ids
+    # do not follow time), per resource or overall.
+    Index("ix_audit_log_resource", audit_log.c.resource, audit_log.c.at, audit_log.c.id)
+    Index("ix_audit_log_at", audit_log.c.at, audit_log.c.id)
     return audit_log

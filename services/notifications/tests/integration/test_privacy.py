@@ -42,6 +42,7 @@ from notifications.models import (
 from schulerfolg.db import utcnow
 from schulerfolg.events import decode_event
 from schulerfolg.events.privacy import ErasureRequested, NotificationsErasureCompleted
+from schulerfolg.privacy.audit import flush_reads
 from schulerfolg_dev.testing.plugin import eventually
 
 CONTACT, CONTACT_NAME = "joerg.weiss@schule.test", "Jörg Weiß"
@@ -323,9 +324,12 @@ async def test_reads_of_deliveries_and_preference_changes_are_audited_once(notif
     )
     assert stale.status_code == 412  # refused: no change, no entry
 
+    await flush_reads(notifications.runtime.db)  # reads are written in batches
     entries = [
         (row.actor, row.action, row.resource)
-        for row in await rows(notifications, select(audit_log).order_by(audit_log.c.id))
+        for row in await rows(
+            notifications, select(audit_log).order_by(audit_log.c.at, audit_log.c.id)
+        )
     ]
     assert entries == [
         ("sub-coordinator", "deliveries.read", "deliveries"),
