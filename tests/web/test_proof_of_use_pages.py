@@ -92,7 +92,7 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     browser: Any, web: Web, net: Network
 ) -> None:
     app = await approved_application(net)
-    school = await (await browser.new_context(locale="de-DE", java_script_enabled=False)).new_page()
+    school = await (await browser.new_context(locale="de-DE")).new_page()
     await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
     await school.goto(f"{web.url}/antraege/{app['id']}")
     section = school.locator("section[aria-labelledby=verwendungsnachweis]")
