@@ -1,6 +1,6 @@
 """Attachments through the pages: on the application's page the school uploads a file (its type
 found from the content: a PNG named „.pdf“ is listed as the PNG it is), a program renamed „.pdf“
-is refused with a German error beside the file field, a missing title and kind beside theirs; the
+is refused with a German error beside the file field, so is a file over the size limit, a missing title and kind beside theirs; the
 file is downloaded through the web; the removal asks first. axe clean on every page; the forms
 work without JavaScript."""
 
@@ -19,6 +19,7 @@ from web_support import Web, check_accessibility, sign_in
 
 TITLE = f"Theaterwerkstatt „Bühne frei“ ({uuid.uuid4().hex[:6]})"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(2000)
+TEN_MB = 10 * 1024 * 1024
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(500)
 
 
@@ -74,6 +75,16 @@ async def test_a_school_attaches_downloads_and_removes_a_file(
     )
     assert await page.locator("#feld-attachment_file").get_attribute("aria-invalid") == "true"
     assert await check_accessibility(page) == []
+
+    # Too large: offers' limit (10 MB by default) in German beside the field.
+    await page.locator("#feld-attachment_file").set_input_files(
+        files=[
+            {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-" + bytes(TEN_MB)}
+        ]
+    )
+    await page.get_by_role("button", name="Anlage hochladen").click()
+    error = await page.locator("#feld-attachment_file-fehler").inner_text()
+    assert "zu groß" in error and "10 MB" in error
 
     # A PNG named .pdf passes as the PNG it is.
     await page.locator("#feld-attachment_file").set_input_files(
