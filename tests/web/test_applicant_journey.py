@@ -201,7 +201,7 @@ async def test_a_school_is_refused_before_the_advice_and_submits_after_it(
     details = await main_text(school)
     assert "Status: Bewilligt" in details and "Fotodokumentation beifügen" in details
     # the report is the proof of use (Verwendungsnachweis) now
-    await school.get_by_role("link", name="Verwendungsnachweis erstellen").click()
+    await school.get_by_role("link", name="Verwendungsnachweis erstellen", exact=True).click()
     await accessible(school)
     reached = school.get_by_role("group", name="Teilnehmende je Zielgruppe")
     await reached.get_by_label("Schüler:innen").fill("48")
