@@ -49,6 +49,7 @@ ROUTES: dict[str, str] = {
     "topics": "offers",
     "statistics": "offers",
     "projects": "offers",
+    "payments": "offers",
     "committees": "meetings",
     "meetings": "meetings",
     "meetings.ics": "meetings",
