@@ -216,6 +216,34 @@ async def test_the_applicant_changes_attachments_only_while_draft_or_returned(wo
     assert "content" not in added.model_dump()
 
 
+async def test_once_approved_the_applicant_adds_receipts_and_reports_only(world: World):
+    fund = await world.fund(requires_consultation=False)
+    app = await world.draft(fund)
+    await world.act(app, "submit", world.school())
+    await world.act(
+        app,
+        "decision",
+        world.office(),
+        {"outcome": "approved", "approved_cents": app["requested_cents"]},
+    )
+
+    quote = await upload(world, app, world.school(), PDF, expect=409)  # the application is done
+    assert quote["type"].endswith("attachments-locked")
+    receipt = await upload(world, app, world.school(), PNG, kind="receipt", title="Beleg 1")
+    report = await upload(world, app, world.partner(), PDF, kind="report", title="Sachbericht")
+    assert (receipt["kind"], report["kind"]) == ("receipt", "report")
+    await upload(world, app, world.steering(), PDF, kind="receipt", expect=403)
+    by_office = await upload(world, app, world.office(), PDF, kind="other", title="Vermerk")
+
+    path = f"/api/v1/applications/{app['id']}/attachments"
+    refused = await world.client.delete(f"{path}/{by_office['id']}", headers=world.school())
+    assert refused.status_code == 409  # not a receipt or report: the office's
+    removed = await world.client.delete(f"{path}/{receipt['id']}", headers=world.school())
+    assert removed.status_code == 204
+    listed = await world.client.get(path, headers=world.school())
+    assert [a["id"] for a in listed.json()["items"]] == [report["id"], by_office["id"]]
+
+
 async def test_files_go_when_the_retention_ends_and_uploads_are_own_data(world: World):
     fund = await world.fund(requires_consultation=False)
     app = await world.draft(fund)

@@ -135,10 +135,11 @@ async def add_attachment(
     idempotency: IdempotencyDep,
     upload: UploadDep,
 ) -> JSONResponse:
-    """For the applying school or partner while `draft` or `returned`; the network office of
-    the region and the state coordination always. The type is found from the content."""
+    """For the applying school or partner while `draft` or `returned` (receipts and reports
+    for the proof of use also while `approved`); the network office of the region and the state
+    coordination always. The type is found from the content."""
     app = await service.application_for_change(
-        session=session, principal=principal, application_id=application_id
+        session=session, principal=principal, application_id=application_id, kind=upload.kind
     )
 
     async def create() -> Created:

@@ -4,7 +4,8 @@ Who may do what:
 
 - read (list, download): whoever may read the application;
 - add and remove: the applying school or partner while the application is ``draft`` or
-  ``returned``; the network office of its region (and the state coordination) always.
+  ``returned``, and receipts and reports (for the proof of use) while it is ``approved``; the
+  network office of its region (and the state coordination) always.
 
 An upload's type is found from its content (the first bytes; for ZIP containers the entries
 inside), never from its name or declared type: a PNG named ``.pdf`` is stored as a PNG, a program
@@ -51,6 +52,9 @@ from schulerfolg.storage import (
 log = structlog.get_logger("offers.attachments")
 
 APPLICANT_STATUSES = ("draft", "returned")
+# What the applicant side adds for the proof of use once the application is approved.
+PROOF_KINDS = ("receipt", "report")
+PROOF_STATUSES = ("approved",)
 BATCH = 500  # files deleted per housekeeping round at most
 
 PDF = "application/pdf"
@@ -138,7 +142,8 @@ class AttachmentsLocked(Conflict):
     def __init__(self, status: str) -> None:
         super().__init__(
             f"The application is '{status}': the applicant may add or remove attachments only "
-            "while it is a draft or returned; ask the network office."
+            "while it is a draft or returned, and receipts and reports while it is approved; "
+            "ask the network office."
         )
 
 
@@ -223,27 +228,40 @@ def check_form(kind: str | None, title: str | None) -> list[FieldError]:
 # --------------------------------------------------------------------------- access
 
 
-def ensure_may_change(principal: Principal, app: Application) -> None:
-    """The office always; the applicant side while ``draft``/``returned``; nobody else."""
+def ensure_may_change(principal: Principal, app: Application, kind: str) -> None:
+    """The office always; the applicant side while ``draft``/``returned`` (receipts and reports
+    also while ``approved``); nobody else."""
     if access.is_office_for(principal, app.region):
         return
     if not access.is_applicant(principal, app):
         raise Forbidden(
             "Only the applying school, its partners or the network office may change attachments."
         )
-    if app.status not in APPLICANT_STATUSES:
-        raise AttachmentsLocked(app.status)
+    if app.status in APPLICANT_STATUSES:
+        return
+    if kind in PROOF_KINDS and app.status in PROOF_STATUSES:
+        return
+    raise AttachmentsLocked(app.status)
 
 
 async def application_for_change(
+    *, session: AsyncSession, principal: Principal, application_id: uuid.UUID, kind: str
+) -> Application:
+    """The application, locked, once the caller may change its attachments of ``kind``."""
+    app = await locked_application(
+        session=session, principal=principal, application_id=application_id
+    )
+    ensure_may_change(principal, app, kind)
+    return app
+
+
+async def locked_application(
     *, session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> Application:
-    """The application, locked, once the caller may change its attachments."""
-    app = await applications.get_visible(
+    """The application the caller may read, locked for a change of its attachments."""
+    return await applications.get_visible(
         session=session, principal=principal, application_id=application_id, lock=True
     )
-    ensure_may_change(principal, app)
-    return app
 
 
 # --------------------------------------------------------------------------- changes
@@ -319,12 +337,14 @@ async def remove(
     attachment_id: uuid.UUID,
 ) -> None:
     """Delete an attachment; its file goes once the deletion has committed."""
-    app = await application_for_change(
+    app = await locked_application(
         session=session, principal=principal, application_id=application_id
     )
     attachment = await repository.get(session, app.id, attachment_id)
     if attachment is None:
+        ensure_may_change(principal, app, "other")  # who may not change learns nothing more
         raise AttachmentNotFound(attachment_id)
+    ensure_may_change(principal, app, attachment.kind)
     data = _event_data(app, attachment)
     await session.delete(attachment)
     if attachment.erased_at is None:
