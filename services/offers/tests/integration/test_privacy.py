@@ -14,7 +14,7 @@ from typing import Any
 from offers_support import World, make_world
 from sqlalchemy import select
 
-from offers.models import Application, StatusChange
+from offers.models import Application, PaymentRequest, ProofOfUse, StatusChange
 from offers.privacy.service import PLACEHOLDER
 from schulerfolg.events.meetings import DecisionRecorded, Votes
 from schulerfolg.events.offers import GrantNoticeIssued
@@ -56,7 +56,7 @@ async def rows_holding(world: World, *values: str) -> list[str]:
     """The application and history rows whose text holds any of ``values`` (any case)."""
     found = []
     async with world.service.runtime.db.transaction(readonly=True) as session:
-        for model in (Application, StatusChange):
+        for model in (Application, StatusChange, PaymentRequest, ProofOfUse):
             for row in await session.scalars(select(model)):
                 text = str(row.model_dump()).lower()
                 found += [f"{model.__name__} {row.id}" for v in values if v.lower() in text]
@@ -95,7 +95,7 @@ async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_cop
     school = world.service.auth(
         "school", school_id=world.schools["boerde"][0], name=erika["name"], email=erika["email"]
     )
-    fund = await world.fund()
+    fund = await world.fund(payment_rule={"advance_percent": 50})
     created = await world.client.post(
         "/api/v1/applications",
         json=world.draft_body(fund, contact=erika, summary=f"Fragen an {erika['email']}."),
@@ -106,6 +106,26 @@ async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_cop
     await world.act(mine, "consultation", world.office(), {"date": "2026-11-20"})
     await world.act(mine, "submit", school)
     await approve(world, mine, 80_000)
+    # The money records name her too: a payment request, the proof of use and a receipt.
+    called = await world.client.post(
+        f"/api/v1/applications/{mine['id']}/payment-requests",
+        json={"amount_cents": 10_000, "reason": f"Abschlag, Rückfragen an {erika['name']}"},
+        headers=school,
+    )
+    assert called.status_code == 201, called.text
+    receipt = {
+        "date": "2027-03-02",
+        "payee": erika["name"],
+        "purpose": "Auslagen",
+        "budget_category": "fees",
+        "amount_cents": 2_000,
+    }
+    proof = await world.client.put(
+        f"/api/v1/applications/{mine['id']}/proof-of-use",
+        json={"narrative": f"Geleitet von {erika['name']}.", "receipts": [receipt]},
+        headers=school,
+    )
+    assert proof.status_code == 200, proof.text
     kept = await world.submitted(fund, contact=other)
     # Every event is out (an unpublished one would hold the erasure back until it is).
     sent = await collect_events(
@@ -120,6 +140,7 @@ async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_cop
     assert isinstance(answer, Completed)
     assert answer.service == "offers"
     assert answer.counts["contacts"] == 1
+    assert answer.counts["money_records"] == 2  # the payment request and the proof of use
     assert answer.counts["application_texts"] == 1  # the summary named the address
     assert answer.counts["history_entries"] == 2  # her own steps (created, submitted) name her
     assert answer.counts["stream_messages"] == 2  # submitted and approved

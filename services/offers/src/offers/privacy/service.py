@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from offers.attachments import repository as attachments
-from offers.models import Application, Decision, Fund, StatusChange, audit_log
+from offers.models import (
+    Application,
+    Assessment,
+    Decision,
+    Fund,
+    PaymentRequest,
+    ProofOfUse,
+    StatusChange,
+    audit_log,
+)
 from schulerfolg.auth import Principal
 from schulerfolg.db import apply_changes
 from schulerfolg.privacy import audit
@@ -210,6 +219,7 @@ async def erase(session: AsyncSession, email: str) -> dict[str, int]:
             _mentioning([getattr(Decision, n) for n in DECISION_TEXTS], [email]),
         ),
     )
+    money = await _scrub_money(session, app_ids, values)
     await _record(
         session, changed | set(history) | set(decisions), "application.personal_data_erased"
     )
@@ -218,9 +228,50 @@ async def erase(session: AsyncSession, email: str) -> dict[str, int]:
         "application_texts": texts,
         "history_entries": sum(history.values()),
         "decisions": sum(decisions.values()),
+        "money_records": money,
     }
     log.info("offers.privacy.erased", **counts)
     return counts
+
+
+# The money records' free texts, which may name the contact (issue 16's parts).
+MONEY_TEXTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (ProofOfUse, ("narrative", "return_reasons")),
+    (Assessment, ("notes",)),
+    (PaymentRequest, ("reason", "rejection_reason")),
+)
+RECEIPT_TEXTS = ("payee", "purpose")
+
+
+async def _scrub_money(
+    session: AsyncSession, app_ids: Collection[uuid.UUID], values: Sequence[str]
+) -> int:
+    """Replace ``values`` in the proof of use (with its receipts), the assessment and the payment
+    requests of ``app_ids``; how many records changed."""
+    if not app_ids or not values:
+        return 0
+    changed = 0
+    for model, names in MONEY_TEXTS:
+        rows = await session.scalars(
+            select(model).where(col(model.application_id).in_(app_ids)).with_for_update()
+        )
+        for row in rows:
+            changes = {
+                n: v for n, v in _scrubbed(row, names, values).items() if v != getattr(row, n)
+            }
+            if isinstance(row, ProofOfUse):
+                receipts = [
+                    {**r, **{n: scrub(r.get(n), values) for n in RECEIPT_TEXTS if n in r}}
+                    for r in row.receipts
+                ]
+                if receipts != row.receipts:
+                    changes["receipts"] = receipts
+            if changes:
+                for name, value in changes.items():
+                    setattr(row, name, value)
+                session.add(row)
+                changed += 1
+    return changed
 
 
 async def _scrub_rows(
@@ -324,6 +375,7 @@ async def anonymise_due(session: AsyncSession, now: datetime, *, years: int) -> 
             for name, value in _scrubbed(decision, DECISION_TEXTS, values).items():
                 setattr(decision, name, value)
             session.add(decision)
+        await _scrub_money(session, [app.id], values)
     await _record(session, (a.id for a in apps), "application.personal_data_anonymised")
     return len(apps)
 
