@@ -22,7 +22,10 @@ async def test_ready_alone_and_consumers_start_when_their_streams_appear(
             return response if response.status_code == 200 else None
 
         response = await eventually(ready)
-        assert response.json()["consumers_waiting"] == [
+        # offers-documents reads offers' own stream, which offers declares as it starts: it may
+        # already run at the first look
+        waiting = response.json()["consumers_waiting"]
+        assert [name for name in waiting if name != "offers-documents"] == [
             "offers-committee-decisions",
             "offers-erasure-requests",
             "offers-meetings-committees",
