@@ -35,13 +35,18 @@ from web.attachments.api import router as attachments_router
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
+from web.dashboards.api import router as dashboards_router
 from web.config import WebSettings
 from web.documents.api import router as documents_router
 from web.inbox.api import router as inbox_router
+from web.office.api import router as office_router
+from web.operations.api import router as operations_router
 from web.payments.api import router as payments_router
 from web.privacy.api import router as privacy_router
 from web.proof_of_use.api import router as proof_of_use_router
 from web.public.api import router as public_router
+from web.registry.api import router as registry_router
+from web.sessions.api import router as sessions_router
 from web.site.api import router as links_router
 from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
@@ -65,6 +70,11 @@ ROUTERS: list[APIRouter] = [
     documents_router,
     attachments_router,
     proof_of_use_router,
+    office_router,
+    sessions_router,
+    registry_router,
+    dashboards_router,
+    operations_router,
 ]
 
 

@@ -1,0 +1,1 @@
+"""The state coordination's dashboards across the 14 regions (``/auswertung``)."""

@@ -1,0 +1,1 @@
+"""The network office's start page: what needs me now (``/aufgaben``)."""

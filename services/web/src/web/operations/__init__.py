@@ -1,0 +1,1 @@
+"""The admins' operations page: e-mail deliveries and dead letters (``/betrieb``)."""
