@@ -14,10 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from schulerfolg.http.csv import csv_response
+from schulerfolg.regions import REGIONS
 from web.applications import service
 from web.applications.forms import (
     GROUPS,
     ApplicationForm,
+    ListFilters,
     ReportForm,
     consultation_body,
     decision_body,
@@ -85,26 +88,72 @@ def _may_apply(user: User) -> bool:
 
 @router.get("/antraege")
 async def applications(
-    request: Request, user: CurrentUser, api: ApiDep, status: str | None = None
+    request: Request,
+    user: CurrentUser,
+    api: ApiDep,
+    status: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
-    wanted = status if status in STATUSES else None
-    found = await service.listing(api, user, status=wanted)
-    title = "Meine Anträge"
-    if found.worklist:
-        title = (
-            "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
+    """„Meine Anträge“, or the office's worklist: filters in the URL, offers' cursors."""
+    if not user.is_office:
+        wanted = status if status in STATUSES else None
+        found = await service.listing(api, user, status=wanted)
+        return render(
+            request,
+            "applications/list.html",
+            {
+                **COMMON,
+                "title": "Meine Anträge",
+                "listing": found,
+                "status": wanted,
+                "may_apply": _may_apply(user),
+            },
         )
+    filters = await _filters(request, api)
+    in_use = {**filters.values, **({"cursor": cursor} if cursor else {})}
+    if sorted(request.query_params.multi_items()) != sorted(in_use.items()):
+        # the GET form sends its empty fields too: the address keeps only the filters in use
+        return RedirectResponse("/antraege" + filters.query(cursor=cursor or ""), status_code=303)
+    regions = service.list_regions(user, filters)
+    found = await service.worklist(api, user, filters, cursor, regions)
+    title = "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
     return render(
         request,
-        "applications/list.html",
+        "applications/worklist.html",
         {
             **COMMON,
             "title": title,
             "listing": found,
-            "status": wanted,
+            "filters": filters.values,
+            "filtered": bool(filters.values),
+            "next_url": "/antraege" + filters.query(cursor=found.next_cursor or "")
+            if found.next_cursor
+            else None,
+            "first_url": "/antraege" + filters.query() if cursor else None,
+            "csv_url": "/antraege.csv" + filters.query(),
+            "choose_region": user.has_role("state_coordinator"),
             "may_apply": _may_apply(user),
         },
     )
+
+
+async def _filters(request: Request, api: Api) -> ListFilters:
+    vocabulary = await service.topics(api)
+    return ListFilters.read(
+        dict(request.query_params),
+        statuses=set(STATUSES),
+        topics={slug for slug, _ in vocabulary},
+        regions=set(REGIONS),
+    )
+
+
+@router.get("/antraege.csv")
+async def applications_csv(request: Request, user: CurrentUser, api: ApiDep) -> Response:
+    """The office's filtered worklist for the spreadsheet (every page of it)."""
+    if not user.is_office:
+        raise HTTPException(403)
+    rows = await service.worklist_rows(api, user, await _filters(request, api))
+    return csv_response(service.CSV_HEADER, rows, filename="antraege.csv")
 
 
 # --------------------------------------------------------------------------- the form

@@ -9,9 +9,11 @@ renumbers names and ids alike.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 
@@ -318,3 +320,70 @@ def decision_body(form: FormData) -> tuple[dict[str, Any], list[dict[str, Any]]]
                 }
             )
     return body, errors
+
+
+# --------------------------------------------------------------------------- the list's filters
+
+FILTER_PARAMS = ("fonds", "status", "schule", "thema", "suche", "region")
+"""The office's list filters as they stand in the URL (German names, GET form)."""
+MAX_SEARCH = 200  # offers' limit for ``q``
+
+
+@dataclass
+class ListFilters:
+    """The office's list filters read from the URL: anything that is not a valid value is
+    dropped (a hand-edited URL shows the unfiltered list, never an error)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(
+        cls,
+        query: dict[str, str],
+        *,
+        statuses: set[str],
+        topics: set[str],
+        regions: set[str],
+    ) -> ListFilters:
+        values: dict[str, str] = {}
+        for name in FILTER_PARAMS:
+            raw = (query.get(name) or "").strip()
+            if not raw:
+                continue
+            if name in ("fonds", "schule"):
+                if not is_id(raw):
+                    continue
+            elif name == "status" and raw not in statuses:
+                continue
+            elif name == "thema" and raw not in topics:
+                continue
+            elif name == "region" and raw not in regions:
+                continue
+            values[name] = raw[:MAX_SEARCH]
+        return cls(values)
+
+    def api_params(self) -> dict[str, str]:
+        """The same filters as offers' ``/applications`` query parameters."""
+        names = {
+            "fonds": "fund_id",
+            "status": "status",
+            "schule": "school_id",
+            "thema": "topic",
+            "suche": "q",
+            "region": "region",
+        }
+        return {names[k]: v for k, v in self.values.items()}
+
+    def query(self, **more: str) -> str:
+        """The URL query of these filters (and ``more``, e.g. the cursor), ``?`` included."""
+        pairs = {**self.values, **{k: v for k, v in more.items() if v}}
+        return "?" + urlencode(pairs) if pairs else ""
+
+
+def is_id(value: str) -> bool:
+    """Whether a path segment or query value is a UUID."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -11,27 +11,19 @@ applicant side included.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from web.applications.forms import ListFilters
+from web.applications.forms import is_id as is_id  # where the other pages import it from
 from web.auth.schemas import User
 from web.documents.service import listing as document_listing
-from web.site.catalogue import APPLICATION_CHANGED, errors_of
+from web.site.catalogue import APPLICATION_CHANGED, errors_of, status_name
 from web.site.client import Api, ApiError, Reply
-from web.site.formatting import datum_kurz
+from web.site.formatting import datum_kurz, euro_input
 
 GROUPS = ("pupils", "parents", "teachers")
-
-
-def is_id(value: str) -> bool:
-    """Whether a path segment is a UUID (anything else is a page that does not exist)."""
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 async def _quietly(call: Any, default: Any = None) -> Any:
@@ -92,22 +84,20 @@ async def region_of(api: Api, user: User) -> str | None:
 
 @dataclass
 class Listing:
-    """The applications a person sees, with what the table shows of each."""
+    """The applications a person sees, with what the table shows of each; for the office one
+    page of the filtered worklist with the cursor of the next, and the filters' choices."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
-    worklist: bool = False
+    next_cursor: str | None = None
+    choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-async def listing(api: Api, user: User, *, status: str | None) -> Listing:
-    """„Meine Anträge“ (applicants) or the office's worklist of its regions (with a status
-    filter)."""
-    params = {"status": status} if status else {}
-    apps, funds = await asyncio.gather(
-        api.all_items("offers", "/applications", token=user.token, params=params),
-        funds_by_id(api, user),
-    )
-    schools = await _quietly(schools_in(api, {a["region"] for a in apps}), {})
-    rows = [
+def _rows(
+    apps: list[dict[str, Any]],
+    funds: dict[str, dict[str, Any]],
+    schools: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    return [
         {
             **app,
             "fund": funds.get(app["fund_id"]),
@@ -115,9 +105,124 @@ async def listing(api: Api, user: User, *, status: str | None) -> Listing:
                 schools.get(s) or {"id": s, "name": "Unbekannte Schule"} for s in app["school_ids"]
             ],
         }
-        for app in sorted(apps, key=lambda a: a["updated_at"], reverse=True)
+        for app in apps
     ]
-    return Listing(rows=rows, worklist=user.is_office)
+
+
+async def listing(api: Api, user: User, *, status: str | None) -> Listing:
+    """„Meine Anträge“: every application of the applicant side, latest change first."""
+    params = {"status": status} if status else {}
+    apps, funds = await asyncio.gather(
+        api.all_items("offers", "/applications", token=user.token, params=params),
+        funds_by_id(api, user),
+    )
+    schools = await _quietly(schools_in(api, {a["region"] for a in apps}), {})
+    apps = sorted(apps, key=lambda a: a["updated_at"], reverse=True)
+    return Listing(rows=_rows(apps, funds, schools))
+
+
+PAGE_SIZE = 50
+
+
+def list_regions(user: User, filters: ListFilters) -> list[str] | None:
+    """The regions whose schools the filter offers: the office's own, or the region chosen by
+    the state coordination (None: none chosen, no school choice)."""
+    if user.has_role("state_coordinator"):
+        chosen = filters.values.get("region")
+        return [chosen] if chosen else None
+    return sorted(r for r in user.regions if r != "state")
+
+
+async def _page_of(
+    api: Api, user: User, params: dict[str, str], cursor: str | None
+) -> dict[str, Any]:
+    """One page of offers' list; a cursor offers no longer takes gives the first page."""
+    query: dict[str, Any] = {**params, "limit": PAGE_SIZE, "cursor": cursor}
+    try:
+        page: dict[str, Any] = await api.get(
+            "offers", "/applications", params=query, token=user.token
+        )
+    except ApiError as exc:
+        if not cursor or exc.status not in (400, 422):
+            raise
+        page = await api.get(
+            "offers", "/applications", params={**query, "cursor": None}, token=user.token
+        )
+    return page
+
+
+async def worklist(
+    api: Api, user: User, filters: ListFilters, cursor: str | None, regions: list[str] | None
+) -> Listing:
+    """One page of the office's filtered worklist (offers' order and cursors), with the
+    choices of the filter form: funds, schools, topics and (state coordination) regions."""
+    page, funds, vocabulary, schools, region_list = await asyncio.gather(
+        _page_of(api, user, filters.api_params(), cursor),
+        funds_by_id(api, user),
+        topics(api),
+        _quietly(schools_in(api, regions or []), {}),
+        _quietly(api.get("registry", "/regions"), {"items": []}),
+    )
+    apps = page.get("items", [])
+    missing = {s for a in apps for s in a["school_ids"]} - set(schools)
+    named = {**schools, **(await _named(api, "/schools", missing) if missing else {})}
+    shown_funds = [
+        f for f in funds.values() if regions is None or f.get("region") in (*regions, None)
+    ]
+    return Listing(
+        rows=_rows(apps, funds, named),
+        next_cursor=page.get("next_cursor"),
+        choices={
+            "funds": sorted(((f["id"], f["name"]) for f in shown_funds), key=lambda c: c[1]),
+            "schools": sorted(((s["id"], s["name"]) for s in schools.values()), key=lambda c: c[1]),
+            "topics": vocabulary,
+            "regions": [(r["slug"], r["name"]) for r in region_list.get("items", [])],
+        },
+    )
+
+
+CSV_HEADER = (
+    "Titel",
+    "Region",
+    "Schulen",
+    "Förderfonds",
+    "Status",
+    "Themen",
+    "Beantragt (EUR)",
+    "Bewilligt (EUR)",
+    "Eingereicht am",
+    "Entschieden am",
+    "Sitzung",
+    "Antrags-ID",
+)
+
+
+async def worklist_rows(api: Api, user: User, filters: ListFilters) -> list[list[str]]:
+    """Every application of the filtered worklist as CSV cells (German numbers and dates)."""
+    apps, funds, vocabulary = await asyncio.gather(
+        api.all_items("offers", "/applications", params=filters.api_params(), token=user.token),
+        funds_by_id(api, user),
+        topics(api),
+    )
+    schools = await _quietly(schools_in(api, {a["region"] for a in apps}), {})
+    names = dict(vocabulary)
+    return [
+        [
+            row["title"],
+            row["region"],
+            ", ".join(s["name"] for s in row["schools"]),
+            row["fund"]["name"] if row["fund"] else "",
+            status_name(row["status"]),
+            ", ".join(names.get(t, t) for t in row["topics"]),
+            euro_input(row["requested_cents"]),
+            euro_input(row.get("approved_cents")),
+            datum_kurz(row.get("submitted_at")),
+            datum_kurz(row.get("decided_at")),
+            datum_kurz((row.get("deciding_session") or {}).get("starts_at")),
+            row["id"],
+        ]
+        for row in _rows(apps, funds, schools)
+    ]
 
 
 # --------------------------------------------------------------------------- one application
