@@ -1,7 +1,504 @@
-"""Routes of sessions (pages being built; see the package's docstring)."""
+"""„Gremien und Sitzungen“: ``/sitzungen`` (the sessions of the person's committees, upcoming
+first, and the office's form „Sitzung planen“), ``/sitzungen/{id}`` (the agenda with each
+application's summary and the office's recommendation; for the office attendance, a decision per
+item, the minutes), ``/gremien`` and ``/gremien/{id}`` (committees, members, quorum, calendar).
+Thin routes: the API calls are in ``service``, the forms in ``forms``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from web.applications.service import is_id
+from web.auth.schemas import User
+from web.common import ApiDep, CurrentUser
+from web.public.service import regions as all_regions
+from web.sessions import forms, service
+from web.site.client import Api
+from web.site.security import CheckedForm
+from web.site.templates import render
 
 router = APIRouter(include_in_schema=False)
+
+COMMON = {
+    "committee_kinds": forms.COMMITTEE_KINDS,
+    "roles": forms.ROLES,
+    "recommendations": forms.RECOMMENDATIONS,
+    "outcomes": forms.OUTCOMES,
+    "outcomes_lower": forms.OUTCOMES_LOWER,
+    "item_kinds": forms.ITEM_KINDS,
+}
+NOTICES = {
+    "geplant": "Die Sitzung ist geplant.",
+    "anwesenheit": "Die Anwesenheit ist gespeichert.",
+    "beschluss": "Der Beschluss ist erfasst.",
+    "protokoll": "Das Protokoll ist gespeichert.",
+    "veroeffentlicht": "Das Protokoll ist veröffentlicht.",
+    "angelegt": "Das Gremium ist angelegt.",
+    "mitglied": "Das Mitglied ist eingetragen.",
+    "entfernt": "Das Mitglied ist ausgetragen.",
+    "beschlussfaehigkeit": "Die Beschlussfähigkeit ist gespeichert.",
+}
+
+
+def _checked(*ids: str) -> None:
+    if not all(is_id(i) for i in ids):
+        raise HTTPException(404)
+
+
+def _reader(user: User) -> None:
+    if not (user.is_office or user.has_role("steering_member")):
+        raise HTTPException(403)
+
+
+def _office(user: User) -> None:
+    if not user.is_office:
+        raise HTTPException(403)
+
+
+def _to(path: str, notice: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"{path}?erfolg={notice}{anchor}", status_code=303)
+
+
+# --------------------------------------------------------------------------- the sessions
+
+
+async def _sessions_page(
+    request: Request,
+    api: Api,
+    user: User,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    committees = await service.committees(api, user)
+    names = {c["id"]: c["name"] for c in committees}
+    found = await service.sessions(api, user, committees)
+    return render(
+        request,
+        "sessions/list.html",
+        {
+            **COMMON,
+            "title": "Gremien und Sitzungen",
+            "sessions": found,
+            "committee_names": names,
+            "committee_options": [(c["id"], c["name"]) for c in committees],
+            "may_plan": user.is_office and bool(committees),
+            "errors": errors or [],
+            "values": values or {},
+            "notice": notice,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/sitzungen")
+async def sessions_page(
+    request: Request, user: CurrentUser, api: ApiDep, erfolg: str | None = None
+) -> Response:
+    _reader(user)
+    return await _sessions_page(request, api, user, notice=NOTICES.get(erfolg or ""))
+
+
+@router.post("/sitzungen")
+async def plan_session(
+    request: Request, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _office(user)
+    committees = {c["id"]: c for c in await service.committees(api, user)}
+    body, errors = forms.session_body(form, committees)
+    status = 422
+    if not errors:
+        created, refused = await service.attempt(
+            api, user, "POST", "/meetings", body, renames={"starts_at": "day", "ends_at": "ends"}
+        )
+        if refused is None:
+            return _to(f"/sitzungen/{created['id']}", "geplant")
+        status, errors = refused
+    return await _sessions_page(
+        request, api, user, errors=errors, values=forms.values_of(form), status=status
+    )
+
+
+async def _session_page(
+    request: Request,
+    api: Api,
+    user: User,
+    meeting_id: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+    failed: str | None = None,
+    preview: str | None = None,
+) -> Response:
+    meeting = await service.meeting(api, user, meeting_id)
+    if meeting["kind"] not in service.SESSION_KINDS or not meeting.get("committee_id"):
+        raise HTTPException(404)
+    committee, _ = await service.committee(api, user, str(meeting["committee_id"]))
+    items = await service.agenda(api, user, meeting_id)
+    members = await service.members(api, user, str(meeting["committee_id"]))
+    present = await service.attendance(api, user, meeting_id)
+    minutes, minutes_version = await service.minutes(api, user, meeting_id)
+    may_manage = user.is_office
+    if minutes is not None and not minutes["published"] and not may_manage:
+        minutes = None  # members read the minutes once they are published
+    shown_values = values or {}
+    if minutes is not None and "minutes" not in shown_values:
+        shown_values = shown_values | {"minutes": minutes["text"]}
+    return render(
+        request,
+        "sessions/detail.html",
+        {
+            **COMMON,
+            "title": meeting["title"],
+            "meeting": meeting,
+            "committee": committee,
+            "items": items,
+            "members": members,
+            "present": set(present),
+            "voting_present": sum(
+                1 for m in members if m["voting"] and str(m["person_id"]) in present
+            ),
+            "minutes": minutes,
+            "minutes_version": minutes_version or "",
+            "minutes_html": service.minutes_html(minutes["text"]) if minutes else None,
+            "preview_html": service.minutes_html(preview) if preview is not None else None,
+            "may_manage": may_manage,
+            "errors": errors or [],
+            "values": shown_values,
+            "notice": notice,
+            "failed": failed,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/sitzungen/{meeting_id}")
+async def session_page(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, erfolg: str | None = None
+) -> Response:
+    _checked(meeting_id)
+    _reader(user)
+    return await _session_page(request, api, user, meeting_id, notice=NOTICES.get(erfolg or ""))
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/sitzungen/{meeting_id}/kalender.ics")
+async def session_calendar(meeting_id: str, user: CurrentUser, api: ApiDep) -> Response:
+    _checked(meeting_id)
+    _reader(user)
+    body = await service.calendar(api, user, f"/meetings/{meeting_id}.ics")
+    return _ics(body, f"sitzung-{meeting_id}.ics")
+
+
+@router.post("/sitzungen/{meeting_id}/anwesenheit")
+async def record_attendance(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _checked(meeting_id)
+    _office(user)
+    meeting = await service.meeting(api, user, meeting_id)
+    seated = await service.members(api, user, str(meeting["committee_id"]))
+    body = forms.attendance_body(form, {str(m["person_id"]) for m in seated})
+    _, refused = await service.attempt(
+        api, user, "POST", f"/meetings/{meeting_id}/attendance", body
+    )
+    if refused is None:
+        return _to(f"/sitzungen/{meeting_id}", "anwesenheit", "#anwesenheit")
+    status, errors = refused
+    return await _session_page(request, api, user, meeting_id, errors=errors, status=status)
+
+
+@router.post("/sitzungen/{meeting_id}/punkte/{item_id}/beschluss")
+async def record_decision(
+    request: Request,
+    meeting_id: str,
+    item_id: str,
+    user: CurrentUser,
+    api: ApiDep,
+    form: CheckedForm,
+) -> Response:
+    _checked(meeting_id, item_id)
+    _office(user)
+    meeting = await service.meeting(api, user, meeting_id)
+    items = await service.agenda(api, user, meeting_id)
+    item = next((i for i in items if str(i["id"]) == item_id), None)
+    if item is None:
+        raise HTTPException(404)
+    body, errors = forms.decision_body(form, item)
+    status = 422
+    if not errors:
+        refused = await service.record_decision(api, user, meeting, item, body)
+        if refused is None:
+            return _to(f"/sitzungen/{meeting_id}", "beschluss", f"#punkt-{item_id}")
+        status, errors = refused
+    return await _session_page(
+        request,
+        api,
+        user,
+        meeting_id,
+        errors=errors,
+        values=forms.values_of(form),
+        status=status,
+        failed=item_id,
+    )
+
+
+@router.post("/sitzungen/{meeting_id}/protokoll")
+async def write_minutes(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    """„Vorschau“ shows the rendered Markdown (nothing is stored); „Protokoll speichern“ stores."""
+    _checked(meeting_id)
+    _office(user)
+    text = forms.text(form, "minutes")
+    if forms.text(form, "action") == "vorschau":
+        return await _session_page(
+            request, api, user, meeting_id, values=forms.values_of(form), preview=text
+        )
+    version = forms.text(form, "version")
+    _, refused = await service.attempt(
+        api,
+        user,
+        "PUT",
+        f"/meetings/{meeting_id}/minutes",
+        {"text": text},
+        renames={"text": "minutes"},
+        headers={"If-Match": version} if version else None,
+    )
+    if refused is None:
+        return _to(f"/sitzungen/{meeting_id}", "protokoll", "#protokoll")
+    status, errors = refused
+    return await _session_page(
+        request, api, user, meeting_id, errors=errors, values=forms.values_of(form), status=status
+    )
+
+
+@router.post("/sitzungen/{meeting_id}/protokoll/veroeffentlichen")
+async def publish_minutes(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _checked(meeting_id)
+    _office(user)
+    _, refused = await service.attempt(api, user, "POST", f"/meetings/{meeting_id}/minutes/publish")
+    if refused is None:
+        return _to(f"/sitzungen/{meeting_id}", "veroeffentlicht", "#protokoll")
+    status, errors = refused
+    return await _session_page(request, api, user, meeting_id, errors=errors, status=status)
+
+
+# --------------------------------------------------------------------------- the committees
+
+
+async def _regions_of(api: Api, user: User) -> dict[str, str]:
+    """Where the person may set up committees: slug → name (``state``: the state level)."""
+    known = {r["slug"]: r["name"] for r in await all_regions(api)}
+    if user.has_role("state_coordinator"):
+        return {"state": "Landesebene"} | known
+    return {slug: known.get(slug, slug) for slug in user.regions if slug in known}
+
+
+async def _committees_page(
+    request: Request,
+    api: Api,
+    user: User,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    committees = await service.committees(api, user)
+    regions = await _regions_of(api, user) if user.is_office else {}
+    return render(
+        request,
+        "sessions/committees.html",
+        {
+            **COMMON,
+            "title": "Gremien",
+            "committees": committees,
+            "regions": regions,
+            "region_names": {**regions, "state": "Landesebene"},
+            "may_create": user.is_office and bool(regions),
+            "errors": errors or [],
+            "values": values or {},
+            "notice": notice,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/gremien")
+async def committees_page(
+    request: Request, user: CurrentUser, api: ApiDep, erfolg: str | None = None
+) -> Response:
+    _reader(user)
+    return await _committees_page(request, api, user, notice=NOTICES.get(erfolg or ""))
+
+
+@router.post("/gremien")
+async def create_committee(
+    request: Request, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _office(user)
+    body, errors = forms.committee_body(form, await _regions_of(api, user))
+    status = 422
+    if not errors:
+        created, refused = await service.attempt(api, user, "POST", "/committees", body)
+        if refused is None:
+            return _to(f"/gremien/{created['id']}", "angelegt")
+        status, errors = refused
+    return await _committees_page(
+        request, api, user, errors=errors, values=forms.values_of(form), status=status
+    )
+
+
+async def _committee_page(
+    request: Request,
+    api: Api,
+    user: User,
+    committee_id: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    committee, version = await service.committee(api, user, committee_id)
+    members = await service.members(api, user, committee_id)
+    seated = {str(m["person_id"]) for m in members}
+    persons = []
+    if user.is_office:
+        found = await service.region_persons(api, user, committee["region"])
+        persons = [(p["id"], p["name"]) for p in found if str(p["id"]) not in seated]
+    sessions = await service.sessions(api, user, [committee], committee_id)
+    return render(
+        request,
+        "sessions/committee.html",
+        {
+            **COMMON,
+            "title": committee["name"],
+            "committee": committee,
+            "version": version or "",
+            "members": sorted(members, key=lambda m: (m["name"] or "", str(m["person_id"]))),
+            "persons": persons,
+            "sessions": sessions,
+            "may_manage": user.is_office,
+            "errors": errors or [],
+            "values": values or {},
+            "notice": notice,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/gremien/{committee_id}")
+async def committee_page(
+    request: Request, committee_id: str, user: CurrentUser, api: ApiDep, erfolg: str | None = None
+) -> Response:
+    _checked(committee_id)
+    _reader(user)
+    return await _committee_page(request, api, user, committee_id, notice=NOTICES.get(erfolg or ""))
+
+
+async def _committee_step(
+    request: Request,
+    api: Api,
+    user: User,
+    committee_id: str,
+    form: CheckedForm,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    errors: list[dict[str, Any]],
+    notice: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    status = 422
+    if not errors:
+        _, refused = await service.attempt(api, user, method, path, body, headers=headers)
+        if refused is None:
+            return _to(f"/gremien/{committee_id}", notice)
+        status, errors = refused
+    return await _committee_page(
+        request, api, user, committee_id, errors=errors, values=forms.values_of(form), status=status
+    )
+
+
+@router.get("/gremien/{committee_id}/kalender.ics")
+async def committee_calendar(committee_id: str, user: CurrentUser, api: ApiDep) -> Response:
+    """The committee's sessions (from half a year ago on) as one iCalendar file."""
+    _checked(committee_id)
+    _reader(user)
+    await service.committee(api, user, committee_id)  # 403/404 for a committee not the person's
+    body = await service.calendar(api, user, "/meetings.ics", {"committee_id": committee_id})
+    return _ics(body, f"gremium-{committee_id}.ics")
+
+
+@router.post("/gremien/{committee_id}/mitglieder")
+async def add_member(
+    request: Request, committee_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _checked(committee_id)
+    _office(user)
+    committee, _ = await service.committee(api, user, committee_id)
+    persons = await service.region_persons(api, user, committee["region"])
+    body, errors = forms.member_body(form, {str(p["id"]): p["name"] for p in persons})
+    path = f"/committees/{committee_id}/members"
+    return await _committee_step(
+        request, api, user, committee_id, form, "POST", path, body, errors, "mitglied"
+    )
+
+
+@router.post("/gremien/{committee_id}/mitglieder/{person_id}/entfernen")
+async def remove_member(
+    request: Request,
+    committee_id: str,
+    person_id: str,
+    user: CurrentUser,
+    api: ApiDep,
+    form: CheckedForm,
+) -> Response:
+    _checked(committee_id, person_id)
+    _office(user)
+    path = f"/committees/{committee_id}/members/{person_id}"
+    return await _committee_step(
+        request, api, user, committee_id, form, "DELETE", path, None, [], "entfernt"
+    )
+
+
+@router.post("/gremien/{committee_id}/beschlussfaehigkeit")
+async def set_quorum(
+    request: Request, committee_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _checked(committee_id)
+    _office(user)
+    quorum, errors = forms.quorum_of(form)
+    version = forms.text(form, "version")
+    return await _committee_step(
+        request,
+        api,
+        user,
+        committee_id,
+        form,
+        "PATCH",
+        f"/committees/{committee_id}",
+        {"quorum": quorum},
+        errors,
+        "beschlussfaehigkeit",
+        headers={"If-Match": version} if version else None,
+    )

@@ -1,0 +1,237 @@
+"""What the committee and session pages ask meetings, offers and registry (with the signed-in
+person's token), and the minutes' Markdown as safe HTML."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from web.auth.schemas import User
+from web.site.catalogue import errors_of
+from web.site.client import Api, ApiError
+
+SESSION_KINDS = ("committee_session", "jury_session")
+PAST = timedelta(days=365)  # the sessions page shows the last year's sessions below the coming
+
+Refusal = tuple[int, list[dict[str, Any]]]
+
+# CommonMark without raw HTML: tags typed into the minutes are shown as text, and markdown-it
+# refuses javascript:, vbscript: and data: links.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def minutes_html(text: str) -> Markup:
+    """The minutes' Markdown as HTML, with every HTML tag of the text escaped; its headings
+    start at level 3 (below the page's „Protokoll“)."""
+    html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", _MARKDOWN.render(text))
+    return Markup(html)  # noqa: S704  # html=False: no raw HTML of the text passes
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def committees(api: Api, user: User) -> list[dict[str, Any]]:
+    """The committees the person reads (meetings decides which)."""
+    return await api.all_items("meetings", "/committees", token=user.token)
+
+
+async def committee(api: Api, user: User, committee_id: str) -> tuple[dict[str, Any], str | None]:
+    """A committee and its version (ETag)."""
+    reply = await api.call("GET", "meetings", f"/committees/{committee_id}", token=user.token)
+    return reply.body, reply.etag
+
+
+async def members(api: Api, user: User, committee_id: str) -> list[dict[str, Any]]:
+    return await api.all_items("meetings", f"/committees/{committee_id}/members", token=user.token)
+
+
+async def region_persons(api: Api, user: User, region: str | None) -> list[dict[str, Any]]:
+    """The registry's persons of the committee's region (state level: the state's)."""
+    return await api.all_items(
+        "registry", "/persons", params={"region": region or "state"}, token=user.token
+    )
+
+
+async def sessions(
+    api: Api, user: User, visible: list[dict[str, Any]], committee_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The sessions of the ``visible`` committees from a year ago on, upcoming first (soonest
+    first), then the past ones (latest first), each with ``agenda_count``."""
+    since = (datetime.now(UTC) - PAST).isoformat()
+    params = {"starts_after": since, "committee_id": committee_id}
+    found = await api.all_items("meetings", "/meetings", params=params, token=user.token)
+    ids = {c["id"] for c in visible}
+    chosen = [m for m in found if m["kind"] in SESSION_KINDS and m.get("committee_id") in ids]
+    counts = await asyncio.gather(*(_agenda_count(api, user, m["id"]) for m in chosen))
+    now = datetime.now(UTC)
+    for meeting, count in zip(chosen, counts, strict=True):
+        meeting["agenda_count"] = count
+        meeting["upcoming"] = datetime.fromisoformat(meeting["ends_at"]) >= now
+    upcoming = sorted((m for m in chosen if m["upcoming"]), key=lambda m: m["starts_at"])
+    past = sorted((m for m in chosen if not m["upcoming"]), key=lambda m: m["starts_at"])
+    return upcoming + past[::-1]
+
+
+async def _agenda_count(api: Api, user: User, meeting_id: str) -> int | None:
+    try:
+        items = await api.all_items("meetings", f"/meetings/{meeting_id}/agenda", token=user.token)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
+    return sum(1 for i in items if i["status"] != "withdrawn")
+
+
+async def meeting(api: Api, user: User, meeting_id: str) -> dict[str, Any]:
+    return await api.get("meetings", f"/meetings/{meeting_id}", token=user.token)  # type: ignore[no-any-return]
+
+
+async def agenda(api: Api, user: User, meeting_id: str) -> list[dict[str, Any]]:
+    """The items in order (withdrawn applications left out), each decision item on an
+    application with ``application`` (offers' view, or None) and ``schools`` (names)."""
+    items = await api.all_items("meetings", f"/meetings/{meeting_id}/agenda", token=user.token)
+    shown = [i for i in items if i["status"] != "withdrawn"]
+    found = await asyncio.gather(*(_application(api, user, i) for i in shown))
+    for item, (application, schools) in zip(shown, found, strict=True):
+        item["application"] = application
+        item["schools"] = schools
+    return shown
+
+
+async def _application(
+    api: Api, user: User, item: dict[str, Any]
+) -> tuple[dict[str, Any] | None, list[str]]:
+    if not item.get("application_id"):
+        return None, []
+    try:
+        app = await api.get("offers", f"/applications/{item['application_id']}", token=user.token)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None, []
+        raise
+    names = await asyncio.gather(*(_school_name(api, user, s) for s in app.get("school_ids", [])))
+    return app, [n for n in names if n]
+
+
+async def _school_name(api: Api, user: User, school_id: str) -> str | None:
+    try:
+        school = await api.get("registry", f"/schools/{school_id}", token=user.token)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
+    return str(school["name"])
+
+
+async def attendance(api: Api, user: User, meeting_id: str) -> list[str]:
+    """The ids of the persons recorded as present (none when the person may not read them)."""
+    try:
+        found = await api.get("meetings", f"/meetings/{meeting_id}/attendance", token=user.token)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return []
+        raise
+    return [str(p) for p in found["person_ids"]]
+
+
+async def minutes(
+    api: Api, user: User, meeting_id: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The minutes the person may read and their version (None while there are none)."""
+    try:
+        reply = await api.call(
+            "GET", "meetings", f"/meetings/{meeting_id}/minutes", token=user.token
+        )
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None, None
+        raise
+    return reply.body, reply.etag
+
+
+async def calendar(api: Api, user: User, path: str, params: dict[str, Any] | None = None) -> bytes:
+    """An iCalendar feed of meetings, as the person may see it (non-public sessions too)."""
+    reply = await api.call(
+        "GET", "meetings", path, params=params, token=user.token, accept="text/calendar"
+    )
+    return str(reply.body).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- changing
+
+
+async def attempt(
+    api: Api,
+    user: User,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    *,
+    renames: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[Any, Refusal | None]:
+    """A change at meetings: its answer, or the refusal (409, 412, 422) as German errors."""
+    try:
+        reply = await api.call(
+            method, "meetings", path, token=user.token, json=body, headers=headers
+        )
+    except ApiError as exc:
+        if exc.status in (409, 412, 422):
+            return None, (exc.status, errors_of(exc, renames=renames))
+        raise
+    return reply.body, None
+
+
+async def record_decision(
+    api: Api, user: User, meeting: dict[str, Any], item: dict[str, Any], body: dict[str, Any]
+) -> Refusal | None:
+    """POST the decision; without quorum the refusal names how many voting members are present
+    and how many are needed."""
+    item_id = str(item["id"])
+    renames = {
+        "approved_cents": f"approved-{item_id}",
+        "conditions": f"conditions-{item_id}",
+        "reason": f"reason-{item_id}",
+        "outcome": f"outcome-{item_id}",
+    }
+    path = f"/meetings/{meeting['id']}/agenda/{item_id}/decision"
+    try:
+        await api.call("POST", "meetings", path, token=user.token, json=body)
+    except ApiError as exc:
+        if exc.status == 409 and exc.rule == "no-quorum":
+            return 409, [{"field": None, "message": await no_quorum(api, user, meeting)}]
+        if exc.status in (409, 422):
+            errors = [
+                e if e["field"] is None or e["field"].endswith(item_id) else e | {"field": None}
+                for e in errors_of(exc, renames=renames)
+            ]
+            return exc.status, errors
+        raise
+    return None
+
+
+async def no_quorum(api: Api, user: User, meeting: dict[str, Any]) -> str:
+    """„Die Gremiensitzung ist nicht beschlussfähig: …“ with the figures."""
+    found, _ = await committee(api, user, str(meeting["committee_id"]))
+    seated = await members(api, user, str(meeting["committee_id"]))
+    present = set(await attendance(api, user, str(meeting["id"])))
+    voting_present = sum(1 for m in seated if m["voting"] and str(m["person_id"]) in present)
+    needed = int(found["quorum_required"])
+    if voting_present >= needed:  # enough present, but some of them are recused
+        return (
+            "Die Gremiensitzung ist nicht beschlussfähig: Ohne die befangenen Mitglieder sind "
+            f"weniger als {needed} stimmberechtigte Mitglieder anwesend."
+        )
+    return (
+        "Die Gremiensitzung ist nicht beschlussfähig: Anwesend sind "
+        f"{voting_present} stimmberechtigte Mitglieder, nötig sind mindestens {needed}. "
+        "Bitte erfassen Sie zuerst die Anwesenheit."
+    )

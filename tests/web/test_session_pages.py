@@ -1,0 +1,349 @@
+"""„Gremien und Sitzungen“ through the pages: the office sees its committee's session with a
+submitted application that arrived on the agenda by itself, with the application's summary and
+the office's recommendation; a decision without quorum is refused with the German reason, a
+negative amount gets a message beside the field; the office records attendance and the decision
+with votes, and offers shows the application approved. Minutes in Markdown: preview (tags typed
+stay text), save, publish once; a steering member reads agenda and minutes and finds no form.
+A session is planned and a committee set up with a member and a quorum without JavaScript.
+Another region's office gets no session page. axe clean on every page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from applications_support import ready_network
+from e2e.flow import Network, ok, until
+from suite_support import Suite
+from web_support import Web, check_accessibility, sign_in
+
+TITLE = f"Streitschlichtung „Fair miteinander“ ({uuid.uuid4().hex[:6]})"
+CRITERIA = [{"name": "Gesamteindruck", "weight": 1, "max_points": 100}]
+
+
+@pytest.fixture(scope="module")
+async def net(suite: Suite) -> Network:
+    return await ready_network(suite, schools=1)
+
+
+@pytest.fixture(scope="module")
+async def item(net: Network) -> dict[str, Any]:
+    """A submitted application for 1.000 €, on the session's agenda by itself, assessed with
+    82 of 100 points and the recommendation to approve 800 € (through the APIs)."""
+    async with net.suite.client("offers") as offers:
+        fund = ok(await offers.get(f"/funds/{net.fund['id']}", headers=net.office))
+        ok(
+            await offers.patch(
+                f"/funds/{net.fund['id']}",
+                json={"assessment_criteria": CRITERIA},
+                headers=net.office | {"If-Match": f'"{fund["version"]}"'},
+            )
+        )
+        draft = ok(
+            await offers.post(
+                "/applications",
+                json={
+                    "fund_id": net.fund["id"],
+                    "school_ids": [net.schools[0]["id"]],
+                    "partner_organization_ids": [net.provider["id"]],
+                    "title": TITLE,
+                    "summary": "Schülerinnen und Schüler werden zu Streitschlichtern ausgebildet.",
+                    "goals": "Konflikte friedlich lösen.",
+                    "topics": ["mediation"],
+                    "target_groups": ["pupils"],
+                    "planned_participants": {"pupils": 20},
+                    "start_date": "2027-03-01",
+                    "end_date": "2027-06-30",
+                    "budget_lines": [
+                        {"category": "fees", "description": "Trainerin", "amount_cents": 100000}
+                    ],
+                    "contact": {"name": "Anna Roth", "email": "anna.roth@schule.example"},
+                },
+                headers=net.office,
+            ),
+            201,
+        )
+        base = f"/applications/{draft['id']}"
+        ok(
+            await offers.post(
+                f"{base}/consultation",
+                json={"date": "2026-11-20", "notes": "Beraten"},
+                headers=net.office,
+            )
+        )
+        app = ok(await offers.post(f"{base}/submit", headers=net.office))
+        ok(
+            await offers.put(
+                f"{base}/assessment",
+                json={
+                    "scores": [{"criterion": "Gesamteindruck", "points": 82}],
+                    "recommendation": "approve",
+                    "recommended_cents": 80000,
+                },
+                headers=net.office,
+            )
+        )
+
+    async with net.suite.client("meetings") as meetings:
+
+        async def assessed_on_agenda() -> dict[str, Any] | None:
+            response = await meetings.get(
+                f"/meetings/{net.session['id']}/agenda", headers=net.office
+            )
+            found = [i for i in ok(response)["items"] if i["application_id"] == app["id"]]
+            return found[0] if found and found[0]["recommendation"] else None
+
+        found: dict[str, Any] = await until(assessed_on_agenda, timeout=90, interval=0.5)
+    return found
+
+
+async def _text(locator: Any) -> str:
+    """The text as read, with the non-breaking spaces of „1.234,50 €“ as plain ones."""
+    return str(await locator.inner_text()).replace("\xa0", " ")
+
+
+async def _office(
+    browser: Any, web: Web, *, javascript: bool = True, region: str = "boerde"
+) -> Any:
+    context = await browser.new_context(locale="de-DE", java_script_enabled=javascript)
+    page = await context.new_page()
+    await sign_in(page, web, role="network_office", region=region, name="Petra Schäfer")
+    return page
+
+
+async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
+    browser: Any, web: Web, net: Network, item: dict[str, Any]
+) -> None:
+    office = await _office(browser, web)
+    await office.goto(f"{web.url}/sitzungen")
+    row = office.get_by_role("row").filter(has_text=net.session["title"])
+    assert net.committee["name"] in await _text(row)
+    assert await check_accessibility(office) == []
+    await row.get_by_role("link", name=net.session["title"]).click()
+    await office.wait_for_load_state()
+    assert office.url.endswith(f"/sitzungen/{net.session['id']}")
+    assert await _text(office.get_by_role("heading", level=1)) == net.session["title"]
+
+    # the item is a region named by the application's title: summary and recommendation
+    region = office.get_by_role("region", name=TITLE)
+    shown = await _text(region)
+    assert "Empfehlung der Netzwerkstelle: Bewilligen" in shown
+    assert "Bewertung: 82 von 100 Punkten" in shown
+    assert "Empfohlener Betrag: 800,00 €" in shown
+    assert "1.000,00 €" in shown and net.schools[0]["name"] in shown
+    link = region.get_by_role("link", name="Antrag ansehen")
+    assert await link.get_attribute("href") == f"/antraege/{item['application_id']}"
+    assert await check_accessibility(office) == []
+
+    # nobody recorded as present: refused with the reason
+    await region.get_by_label("Bewilligt", exact=True).check()
+    await region.get_by_label("Ja-Stimmen").fill("3")
+    await region.get_by_role("button", name="Beschluss erfassen").click()
+    await office.wait_for_load_state()
+    alert = await _text(office.get_by_role("alert"))
+    assert "Die Gremiensitzung ist nicht beschlussfähig" in alert
+    assert "Anwesend sind 0 stimmberechtigte Mitglieder, nötig sind mindestens 2" in alert
+    assert await check_accessibility(office) == []
+
+    # a negative amount: a message beside the field, the typed value kept
+    region = office.get_by_role("region", name=TITLE)
+    amount = region.get_by_label("Bewilligter Betrag in Euro")
+    await amount.fill("-5")
+    await region.get_by_role("button", name="Beschluss erfassen").click()
+    await office.wait_for_load_state()
+    error = office.locator(f"#feld-approved-{item['id']}-fehler")
+    assert "größer als 0 €" in await _text(error)
+    assert (
+        await office.get_by_role("region", name=TITLE)
+        .get_by_label("Bewilligter Betrag in Euro")
+        .input_value()
+        == "-5"
+    )
+    assert await check_accessibility(office) == []
+
+    # attendance: one checkbox per member, labelled with the name
+    attendance = office.get_by_role("group", name="Anwesenheit")
+    for member in net.members:
+        await attendance.get_by_label(member["name"], exact=True).check()
+    await office.get_by_role("button", name="Anwesenheit speichern").click()
+    await office.wait_for_load_state()
+    assert "Die Anwesenheit ist gespeichert" in await _text(office.get_by_role("status"))
+    attendance = office.get_by_role("group", name="Anwesenheit")
+    for member in net.members:
+        assert await attendance.get_by_label(member["name"], exact=True).is_checked()
+    assert "Anwesend sind 3 stimmberechtigte Mitglieder" in await _text(office.locator("main"))
+
+    region = office.get_by_role("region", name=TITLE)
+    await region.get_by_label("Bewilligt", exact=True).check()
+    await region.get_by_label("Bewilligter Betrag in Euro").fill("800,00")
+    await region.get_by_label("Auflagen").fill("Fotodokumentation beifügen")
+    await region.get_by_label("Ja-Stimmen").fill("2")
+    await region.get_by_label("Nein-Stimmen").fill("0")
+    await region.get_by_label("Enthaltungen").fill("1")
+    await region.get_by_role("button", name="Beschluss erfassen").click()
+    await office.wait_for_load_state()
+    shown = await _text(office.get_by_role("region", name=TITLE))
+    assert "Beschluss: bewilligt, 800,00 €" in shown
+    assert "Der Beschluss ist erfasst" in shown
+    assert "2 Ja, 0 Nein, 1 Enthaltungen" in shown and "Fotodokumentation beifügen" in shown
+    assert await office.get_by_role("button", name="Beschluss erfassen").count() == 0
+    assert await check_accessibility(office) == []
+
+    async with net.suite.client("offers") as offers:
+
+        async def approved() -> dict[str, Any] | None:
+            app = ok(
+                await offers.get(f"/applications/{item['application_id']}", headers=net.office)
+            )
+            return app if app["status"] == "approved" else None
+
+        app = await until(approved, timeout=90, interval=0.5)
+    assert app["approved_cents"] == 80000
+    await office.context.close()
+
+
+async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_member(
+    browser: Any, web: Web, net: Network, item: dict[str, Any]
+) -> None:
+    office = await _office(browser, web)
+    await office.goto(f"{web.url}/sitzungen/{net.session['id']}")
+    minutes = (
+        "# Ergebnisse\n\n**Einstimmig** beschlossen. <script>alert(1)</script>\n\n- Punkt eins"
+    )
+    await office.get_by_role("textbox", name="Protokoll").fill(minutes)
+    await office.get_by_role("button", name="Vorschau").click()
+    await office.wait_for_load_state()
+    preview = office.get_by_role("region", name="Vorschau")
+    assert await _text(preview.get_by_role("heading", level=3)) == "Ergebnisse"
+    assert await _text(preview.locator("strong")) == "Einstimmig"
+    assert "<script>alert(1)</script>" in await _text(preview)  # shown as text, not run
+    assert await preview.locator("script").count() == 0
+    assert (
+        await office.get_by_role("textbox", name="Protokoll").input_value() == minutes
+    )  # not stored yet
+    assert await office.get_by_role("button", name="Protokoll veröffentlichen").count() == 0
+    assert await check_accessibility(office) == []
+
+    await office.get_by_role("button", name="Protokoll speichern").click()
+    await office.wait_for_load_state()
+    assert "Das Protokoll ist gespeichert" in await _text(office.get_by_role("status"))
+    assert await office.get_by_role("textbox", name="Protokoll").input_value() == minutes
+    await office.get_by_role("button", name="Protokoll veröffentlichen").click()
+    await office.wait_for_load_state()
+    assert "Das Protokoll ist veröffentlicht" in await _text(office.get_by_role("status"))
+    section = office.get_by_role("region", name="Protokoll")
+    assert await section.get_by_role("heading", name="Ergebnisse").count() == 1
+    assert await office.get_by_role("textbox", name="Protokoll").count() == 0  # read-only now
+    assert await office.get_by_role("button", name="Protokoll veröffentlichen").count() == 0
+    assert await check_accessibility(office) == []
+    await office.context.close()
+
+    member = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(member, web, role="steering_member", region="boerde", name="Mitglied 0")
+    await member.goto(f"{web.url}/sitzungen")
+    assert net.session["title"] in await _text(member.locator("main"))
+    assert await member.locator("main form").count() == 0
+    assert await check_accessibility(member) == []
+    await member.goto(f"{web.url}/sitzungen/{net.session['id']}")
+    shown = await _text(member.get_by_role("region", name=TITLE))
+    assert "Empfehlung der Netzwerkstelle: Bewilligen" in shown
+    assert "Bewertung: 82 von 100 Punkten" in shown
+    section = member.get_by_role("region", name="Protokoll")
+    assert "Einstimmig beschlossen." in await _text(section)
+    assert await member.locator("main form").count() == 0
+    assert await check_accessibility(member) == []
+    await member.context.close()
+
+
+async def test_a_session_is_planned_and_a_committee_set_up_without_javascript(
+    browser: Any, web: Web, net: Network
+) -> None:
+    office = await _office(browser, web, javascript=False)
+    await office.goto(f"{web.url}/sitzungen")
+    form = office.get_by_role("region", name="Sitzung planen")
+    await form.get_by_role("button", name="Sitzung planen").click()  # nothing filled in
+    await office.wait_for_load_state()
+    alert = await _text(office.get_by_role("alert"))
+    assert "Bitte wählen Sie ein Gremium." in alert
+    assert "Bitte geben Sie das Datum an" in alert
+    assert "Bitte geben Sie die Uhrzeit an" in await _text(office.locator("#feld-starts-fehler"))
+    await office.get_by_label("Gremium").select_option(label=net.committee["name"])
+    await office.get_by_label("Titel").fill("Sitzung im März")
+    await office.get_by_label("Datum").fill("10.03.2027")
+    await office.get_by_label("Beginn").fill("14:00")
+    await office.get_by_label("Ende").fill("13:00")
+    await office.get_by_role("button", name="Sitzung planen").click()
+    await office.wait_for_load_state()
+    assert "Das Ende muss nach dem Beginn liegen." in await _text(
+        office.locator("#feld-ends-fehler")
+    )
+    await office.get_by_label("Ende").fill("16:30")
+    await office.get_by_label("Ort (optional)").fill("Haldensleben, Landratsamt, Raum 2")
+    await office.get_by_role("button", name="Sitzung planen").click()
+    await office.wait_for_load_state()
+    assert "Die Sitzung ist geplant." in await _text(office.locator("main"))
+    assert await _text(office.get_by_role("heading", level=1)) == "Sitzung im März"
+    details = await _text(office.locator("main dl").first)
+    assert "10. März 2027, 14:00 Uhr bis 16:30 Uhr" in details
+    session_url = office.url.split("?")[0]
+
+    # a committee with a member and a quorum
+    tag = uuid.uuid4().hex[:6]
+    await office.goto(f"{web.url}/gremien")
+    await office.get_by_label("Name des Gremiums").fill(f"Arbeitsgruppe Übergang {tag}")
+    await office.get_by_label("Art").select_option(label="Arbeitsgruppe")
+    await office.get_by_role("button", name="Gremium anlegen").click()
+    await office.wait_for_load_state()
+    assert "Das Gremium ist angelegt." in await _text(office.locator("main"))
+    assert await _text(office.get_by_role("heading", level=1)) == f"Arbeitsgruppe Übergang {tag}"
+    person = net.members[1]["name"]
+    await office.get_by_label("Person").select_option(label=person)
+    await office.get_by_label("Rolle").select_option(label="Vorsitz")
+    await office.get_by_role("button", name="Mitglied eintragen").click()
+    await office.wait_for_load_state()
+    assert "Das Mitglied ist eingetragen." in await _text(office.locator("main"))
+    row = office.get_by_role("row").filter(has_text=person)
+    assert "Vorsitz" in await _text(row) and "ja" in await _text(row)
+    await office.get_by_label("Beschlussfähig ab").fill("0")
+    await office.get_by_role("button", name="Beschlussfähigkeit speichern").click()
+    await office.wait_for_load_state()
+    assert "ganze Zahl von 1 bis 1000" in await _text(office.locator("#feld-quorum-fehler"))
+    await office.get_by_label("Beschlussfähig ab").fill("1")
+    await office.get_by_role("button", name="Beschlussfähigkeit speichern").click()
+    await office.wait_for_load_state()
+    assert "beschlussfähig mit mindestens 1 anwesenden" in await _text(office.locator("main"))
+    await office.get_by_role("button", name=f"Austragen: {person}").click()
+    await office.wait_for_load_state()
+    assert "Das Mitglied ist ausgetragen." in await _text(office.locator("main"))
+    assert await office.get_by_role("row").filter(has_text=person).count() == 0
+    await office.context.close()
+
+    # the pages of this test, checked with JavaScript (axe runs in the page)
+    office = await _office(browser, web)
+    for path in ("/gremien", f"/gremien/{net.committee['id']}", session_url):
+        await office.goto(path if path.startswith("http") else f"{web.url}{path}")
+        assert await check_accessibility(office) == [], path
+    calendar = await office.request.get(f"{web.url}/gremien/{net.committee['id']}/kalender.ics")
+    assert calendar.status == 200
+    body = (await calendar.body()).decode("utf-8")
+    assert "BEGIN:VCALENDAR" in body and "Sitzung im März" in body
+    await office.context.close()
+
+
+async def test_another_regions_office_sees_no_session_page(
+    browser: Any, web: Web, net: Network
+) -> None:
+    office = await _office(browser, web, region="magdeburg")
+    for path in (
+        f"/sitzungen/{net.session['id']}",
+        f"/gremien/{net.committee['id']}",
+        f"/sitzungen/{net.session['id']}/kalender.ics",
+    ):
+        response = await office.goto(f"{web.url}{path}")
+        assert response is not None and response.status in (403, 404), path
+        assert net.session["title"] not in await _text(office.locator("body")), path
+    await office.goto(f"{web.url}/sitzungen")
+    assert net.session["title"] not in await _text(office.locator("main"))
+    assert await check_accessibility(office) == []
+    await office.context.close()
