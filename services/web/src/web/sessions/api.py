@@ -144,6 +144,7 @@ async def _session_page(
     committee, _ = await service.committee(api, user, str(meeting["committee_id"]))
     items = await service.agenda(api, user, meeting_id)
     members = await service.members(api, user, str(meeting["committee_id"]))
+    service.mark_recused(items, members)
     present = await service.attendance(api, user, meeting_id)
     minutes, minutes_version = await service.minutes(api, user, meeting_id)
     may_manage = user.is_office

@@ -106,6 +106,22 @@ async def agenda(api: Api, user: User, meeting_id: str) -> list[dict[str, Any]]:
     return shown
 
 
+def mark_recused(items: list[dict[str, Any]], members: list[dict[str, Any]]) -> None:
+    """Give each item ``recused``: the names of the voting members whose organisation applies or
+    is a partner (meetings leaves them out of the vote and the quorum)."""
+    for item in items:
+        involved = {
+            item.get("applicant_organization_id"),
+            *item.get("partner_organization_ids", []),
+        }
+        involved.discard(None)
+        item["recused"] = [
+            m["name"] or "Unbekannte Person"
+            for m in members
+            if m["voting"] and m.get("organization_id") in involved
+        ]
+
+
 async def _application(
     api: Api, user: User, item: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, list[str]]:
