@@ -19,7 +19,15 @@ from sqlalchemy import JSON, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from offers.common import TARGET_GROUPS, TOPICS
-from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
+from offers.models import (
+    Application,
+    ApplicationSchool,
+    ApplicationTopic,
+    Fund,
+    PaymentRequest,
+    ProofOfUse,
+    SchoolView,
+)
 from offers.statistics.schemas import SCHOOL_TYPES
 from schulerfolg.regions import REGIONS
 
@@ -49,6 +57,18 @@ WORDS = (
     "Schülerzeitung",
 )
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+FUNDING_SOURCES = (
+    [],
+    [{"name": "ESF+", "share_percent": 60}, {"name": "Land Sachsen-Anhalt", "share_percent": 40}],
+    [
+        {"name": "ESF+", "share_percent": 33},
+        {"name": "Land Sachsen-Anhalt", "share_percent": 33},
+        {"name": "Kommune", "share_percent": 34},
+    ],
+    [{"name": "Land Sachsen-Anhalt", "share_percent": 100}],
+)
+"""What a fund's money comes from (none named, or shares that leave remainders to split)."""
+PAYMENT_STATUSES = ("requested", "approved", "rejected", "paid", "paid")
 UNKNOWN_SCHOOLS = 5
 """Schools applications name but the registry never told about (their type is ``unknown``)."""
 
@@ -62,6 +82,8 @@ class Dataset:
     applications: list[dict[str, Any]] = field(default_factory=list)
     application_schools: list[dict[str, Any]] = field(default_factory=list)
     application_topics: list[dict[str, Any]] = field(default_factory=list)
+    payment_requests: list[dict[str, Any]] = field(default_factory=list)
+    proofs_of_use: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Generator:
@@ -104,6 +126,7 @@ class Generator:
                     "budget_cents": 0
                     if name.startswith("ESF")
                     else self.random.choice([5_000_000, 20_000_000, 100_000_000, 500_000_000]),
+                    "funding_sources": self.random.choice(FUNDING_SOURCES),
                     "requires_consultation": True,
                     "requires_partner": True,
                     "approved_cents": 0,
@@ -194,7 +217,58 @@ class Generator:
                 {"application_id": app_id, "school_id": s} for s in school_ids
             ]
             data.application_topics += [{"application_id": app_id, "topic": t} for t in app_topics]
+            if funded:
+                self._money(row, data)
         return data
+
+    def _money(self, app: dict[str, Any], data: Dataset) -> None:
+        """A funded application's payment requests (0–3, within its approved amount) and, once
+        reported, its proof of use — accepted (always for ``completed``) for at most the approved
+        amount, with the reclaim when more was paid."""
+        rnd = self.random
+        left, paid = app["approved_cents"], 0
+        for _ in range(rnd.randint(0, 3)):
+            amount = rnd.randint(0, left)
+            status = rnd.choice(PAYMENT_STATUSES)
+            left -= amount if status != "rejected" else 0
+            paid += amount if status == "paid" else 0
+            data.payment_requests.append(
+                {
+                    "id": self.uuid(),
+                    "created_at": app["created_at"],
+                    "updated_at": app["created_at"],
+                    "version": 1,
+                    "application_id": app["id"],
+                    "fund_id": app["fund_id"],
+                    "region": app["region"],
+                    "status": status,
+                    "amount_cents": amount,
+                    "requested_by": "bench",
+                }
+            )
+        if app["status"] == "approved":
+            return
+        status = (
+            "accepted" if app["status"] == "completed" else rnd.choice(("submitted", "accepted"))
+        )
+        accepted = rnd.randint(0, app["approved_cents"]) if status == "accepted" else None
+        data.proofs_of_use.append(
+            {
+                "id": self.uuid(),
+                "created_at": app["created_at"],
+                "updated_at": app["created_at"],
+                "version": 1,
+                "application_id": app["id"],
+                "status": status,
+                "actual_participants": {},
+                "receipts": [],
+                "spent_cents": accepted or 0,
+                "accepted_cents": accepted,
+                "paid_cents": paid if accepted is not None else None,
+                "final_payment_cents": max(accepted - paid, 0) if accepted is not None else None,
+                "reclaim_cents": max(paid - accepted, 0) if accepted is not None else None,
+            }
+        )
 
     def dataset(self, count: int) -> Dataset:
         """Funds, schools and ``count`` applications."""
@@ -217,6 +291,8 @@ TABLES = (
     ("applications", Application),
     ("application_schools", ApplicationSchool),
     ("application_topics", ApplicationTopic),
+    ("payment_requests", PaymentRequest),
+    ("proofs_of_use", ProofOfUse),
 )
 
 

@@ -80,7 +80,14 @@ async def test_statistics_split_money_by_source_to_the_exact_cent(world: World):
     assert [parts[s["name"]]["requested_cents"] for s in SOURCES] == [51_334, 51_333, 52_889]
     # 77,777 by 33/33/34: 25,666.41 / 25,666.41 / 26,444.18 → the cent goes to the first .41
     assert [parts[s["name"]]["approved_cents"] for s in SOURCES] == [25_667, 25_666, 26_444]
-    assert parts[None] == {"name": None, "requested_cents": 12_345, "approved_cents": 0}
+    assert parts[None] == {
+        "name": None,
+        "requested_cents": 12_345,
+        "approved_cents": 0,
+        "paid_cents": 0,
+        "accepted_cents": 0,
+        "reclaimed_cents": 0,
+    }
 
     only = (
         await world.client.get(

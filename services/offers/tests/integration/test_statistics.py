@@ -1,5 +1,6 @@
-"""GET /statistics: 10,000 generated applications over the 14 regions, and the endpoint's figures
-(JSON and CSV) compared with a count made here in plain Python over the generated rows."""
+"""GET /statistics: 10,000 generated applications over the 14 regions (with payments and proofs
+of use), and the endpoint's figures (JSON and CSV) compared with a count made here in plain
+Python over the generated rows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,12 @@ STATUSES = (
 GROUPS = ("pupils", "parents", "teachers")
 KEYS = {"region", "district_key", "fund_id", "name", "kind", "budget_cents", "budget_use"}
 KEYS |= {"topic", "target_group", "school_type"}
+MONEY = ("paid_cents", "accepted_cents", "reclaimed_cents")
+MONEY_CSV = {
+    "paid_cents": "Ausgezahlt (Cent)",
+    "accepted_cents": "Anerkannt (Cent)",
+    "reclaimed_cents": "Zurückgefordert (Cent)",
+}
 
 
 # --------------------------------------------------------------------------- the service
@@ -151,16 +159,27 @@ def count(apps: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measures(row: dict[str, Any]) -> dict[str, Any]:
-    """A response row without its key fields."""
-    return {k: v for k, v in row.items() if k not in KEYS}
+    """A response row without its key fields and the money after approval."""
+    return {k: v for k, v in row.items() if k not in KEYS and k not in MONEY}
 
 
-def counted(row: dict[str, Any]) -> dict[str, Any]:
-    """A region's or fund's figures without the money paid, which the generated data has none
-    of (payments have their own tests): it must be 0."""
-    figures = measures(row)
-    assert figures.pop("paid_cents") == 0, row
-    return figures
+def money(data: Dataset, apps: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Paid (payment requests marked paid), accepted (accepted proofs of use) and reclaimed (their
+    reclaims) for ``apps``, summed in plain loops over the generated rows."""
+    ids = {a["id"] for a in apps}
+    sums = dict.fromkeys(MONEY, 0)
+    for payment in data.payment_requests:
+        if payment["application_id"] in ids and payment["status"] == "paid":
+            sums["paid_cents"] += payment["amount_cents"]
+    for proof in data.proofs_of_use:
+        if proof["application_id"] in ids and proof["status"] == "accepted":
+            sums["accepted_cents"] += proof["accepted_cents"]
+            sums["reclaimed_cents"] += proof["reclaim_cents"]
+    return sums
+
+
+def money_of(row: dict[str, Any]) -> dict[str, int]:
+    return {k: row[k] for k in MONEY}
 
 
 @dataclasses.dataclass
@@ -195,6 +214,9 @@ class Expected:
     def where(self, keep: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         return count(a for a in self.apps if keep(a))
 
+    def money_where(self, keep: Callable[[dict[str, Any]], bool]) -> dict[str, int]:
+        return money(self.data, (a for a in self.apps if keep(a)))
+
     def school_types(self) -> dict[str, set[uuid.UUID]]:
         """Application ids per school type (unknown schools: ``unknown``)."""
         type_of = {s["id"]: s["school_type"] for s in self.data.schools}
@@ -209,15 +231,19 @@ class Expected:
     def check(self, stats: dict[str, Any], regions: Iterable[str]) -> None:
         """Every figure of ``stats`` against the count here."""
         assert measures(stats["totals"]) == count(self.apps)
+        assert money_of(stats["totals"]) == money(self.data, self.apps)
         assert [r["region"] for r in stats["by_region"]] == sorted(regions)
         for row in stats["by_region"]:
-            assert counted(row) == self.where(lambda a, r=row: a["region"] == r["region"])
+            assert measures(row) == self.where(lambda a, r=row: a["region"] == r["region"])
+            in_region = self.money_where(lambda a, r=row: a["region"] == r["region"])
+            assert money_of(row) == in_region
         funds = {f["id"]: f for f in self.data.funds}
         assert {r["fund_id"] for r in stats["by_fund"]} >= {str(a["fund_id"]) for a in self.apps}
         for row in stats["by_fund"]:
             fund = funds[uuid.UUID(row["fund_id"])]
             expected = self.where(lambda a, f=fund: a["fund_id"] == f["id"])
-            assert counted(row) == expected
+            assert measures(row) == expected
+            assert money_of(row) == self.money_where(lambda a, f=fund: a["fund_id"] == f["id"])
             assert (row["name"], row["budget_cents"]) == (fund["name"], fund["budget_cents"])
             budget = fund["budget_cents"]
             use = round(expected["approved_cents"] / budget, 4) if budget else None
@@ -233,6 +259,30 @@ class Expected:
         for row in stats["by_school_type"]:
             ids = per_type.get(row["school_type"], set())
             assert measures(row) == self.where(lambda a, ids=ids: a["id"] in ids)
+        self.check_funding_sources(stats)
+
+    def check_funding_sources(self, stats: dict[str, Any]) -> None:
+        """Every figure split by the funds' sources: the parts sum to the totals exactly, and each
+        source's part is its exact share of each fund's figure, rounded by less than a cent per
+        fund (the largest-remainder rule hands out whole cents)."""
+        sources = stats["by_funding_source"]
+        figures = ("requested_cents", "approved_cents", *MONEY)
+        for name in figures:
+            assert sum(s[name] for s in sources) == stats["totals"][name], name
+        counted_funds = {uuid.UUID(f["fund_id"]): f for f in stats["by_fund"]}
+        for source in sources:
+            for name in figures:
+                exact, funds = Fraction(0), 0
+                for fund in self.data.funds:
+                    if fund["id"] not in counted_funds:
+                        continue
+                    shares = fund["funding_sources"] or [{"name": None, "share_percent": 100}]
+                    for share in shares:
+                        if share["name"] == source["name"]:
+                            figure = counted_funds[fund["id"]][name]
+                            exact += Fraction(figure * share["share_percent"], 100)
+                            funds += 1
+                assert abs(source[name] - exact) < max(funds, 1), (source, name, exact)
 
 
 async def get_statistics(
@@ -258,6 +308,14 @@ async def test_the_state_coordination_sees_every_region_counted_right(offers, da
     assert all(row["applications"] > 0 for row in stats["by_topic"])
     assert any(row["school_type"] == "unknown" for row in stats["by_school_type"])
     assert any(row["budget_use"] is None for row in stats["by_fund"])
+    # the money after approval really occurs in the data, and funds with and without sources
+    assert all(stats["totals"][name] > 0 for name in MONEY)
+    assert {s["name"] for s in stats["by_funding_source"]} == {
+        None,
+        "ESF+",
+        "Land Sachsen-Anhalt",
+        "Kommune",
+    }
     Expected.of(data).check(stats, REGIONS)
 
 
@@ -406,7 +464,30 @@ async def test_csv_has_a_row_per_region_and_a_total_row_matching_the_count(offer
         assert csv_figures(row) == close_rate(
             expected.where(lambda a, r=row: a["region"] == r["Region"])
         )
+        assert csv_money(row) == expected.money_where(lambda a, r=row: a["region"] == r["Region"])
     assert csv_figures(rows[-1]) == close_rate(count(expected.apps))
+    assert csv_money(rows[-1]) == money(data, expected.apps)
+
+
+def csv_money(row: dict[str, str]) -> dict[str, int]:
+    return {name: int(row[label]) for name, label in MONEY_CSV.items()}
+
+
+async def test_csv_by_funding_source_matches_the_json(offers, data):
+    stats = await get_statistics(offers)
+    response = await offers.client.get(
+        "/api/v1/statistics",
+        params={"group_by": "funding_source"},
+        headers={**offers.auth("state_coordinator"), "Accept": "text/csv"},
+    )
+    assert response.status_code == 200
+    rows = parse_csv(response.text)
+    names = [s["name"] or "ohne Finanzierungsquelle" for s in stats["by_funding_source"]]
+    assert [r["Finanzierungsquelle"] for r in rows] == [*names, "Gesamt"]
+    for row, source in zip(rows, [*stats["by_funding_source"], stats["totals"]], strict=True):
+        assert csv_money(row) == money_of(source)
+        assert int(row["Beantragt (Cent)"]) == source["requested_cents"]
+        assert int(row["Bewilligt (Cent)"]) == source["approved_cents"]
 
 
 @pytest.mark.parametrize(
@@ -448,6 +529,7 @@ async def test_csv_rows_follow_group_by(offers, data, group_by, key, rows):
             assert csv_figures(row) == close_rate(
                 expected.where(lambda a, f=fund_id: a["fund_id"] == f)
             )
+            assert csv_money(row) == expected.money_where(lambda a, f=fund_id: a["fund_id"] == f)
     else:
         assert len(body) <= rows
 

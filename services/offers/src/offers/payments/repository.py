@@ -95,20 +95,3 @@ async def names(
     ).all()
     return {i: t for i, t in titles}, {i: n for i, n in funds}
 
-
-async def paid_by_region_and_fund(
-    session: AsyncSession, conditions: Sequence[ColumnElement[bool]]
-) -> list[tuple[str, uuid.UUID, int]]:
-    """(region, fund id, paid cents) over the paid payments of the applications that meet
-    ``conditions`` (the statistics' selection)."""
-    statement = (
-        select(
-            col(PaymentRequest.region),
-            col(PaymentRequest.fund_id),
-            func.sum(col(PaymentRequest.amount_cents)),
-        )
-        .join(Application, col(Application.id) == col(PaymentRequest.application_id))
-        .where(col(PaymentRequest.status) == "paid", *conditions)
-        .group_by(col(PaymentRequest.region), col(PaymentRequest.fund_id))
-    )
-    return [(r, f, int(t or 0)) for r, f, t in (await session.execute(statement)).all()]

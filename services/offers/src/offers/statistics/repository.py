@@ -27,8 +27,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from offers.common import TARGET_GROUPS
-from offers.models import Application, ApplicationSchool, ApplicationTopic, Fund, SchoolView
-from offers.statistics.schemas import UNKNOWN_SCHOOL_TYPE, Sums
+from offers.models import (
+    Application,
+    ApplicationSchool,
+    ApplicationTopic,
+    Fund,
+    PaymentRequest,
+    ProofOfUse,
+    SchoolView,
+)
+from offers.statistics.schemas import UNKNOWN_SCHOOL_TYPE, Money, Sums
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,38 @@ async def _keyed(session: AsyncSession, statement: Any) -> dict[str, Sums]:
     sums: dict[str, Sums] = {}
     for row in (await session.execute(statement)).mappings().all():
         sums.setdefault(row["key"], Sums()).add(Sums.of_status_row(row))
+    return sums
+
+
+async def money(session: AsyncSession, selection: Selection) -> dict[tuple[str, uuid.UUID], Money]:
+    """(region, fund id) → the money paid (paid payment requests), accepted (accepted proofs of
+    use) and reclaimed (the reclaims announced on acceptance) for the applications counted: two
+    aggregate queries, one row per region and fund."""
+    region, fund = col(Application.region), col(Application.fund_id)
+    paid = (
+        select(region, fund, func.sum(col(PaymentRequest.amount_cents)))
+        .join(Application, col(Application.id) == col(PaymentRequest.application_id))
+        .where(col(PaymentRequest.status) == "paid", *selection.conditions())
+        .group_by(region, fund)
+    )
+    accepted = (
+        select(
+            region,
+            fund,
+            func.sum(func.coalesce(col(ProofOfUse.accepted_cents), 0)),
+            func.sum(func.coalesce(col(ProofOfUse.reclaim_cents), 0)),
+        )
+        .join(Application, col(Application.id) == col(ProofOfUse.application_id))
+        .where(col(ProofOfUse.status) == "accepted", *selection.conditions())
+        .group_by(region, fund)
+    )
+    sums: dict[tuple[str, uuid.UUID], Money] = {}
+    for key_region, key_fund, cents in (await session.execute(paid)).all():
+        sums.setdefault((key_region, key_fund), Money()).paid_cents += int(cents or 0)
+    for key_region, key_fund, cents, reclaimed in (await session.execute(accepted)).all():
+        figures = sums.setdefault((key_region, key_fund), Money())
+        figures.accepted_cents += int(cents or 0)
+        figures.reclaimed_cents += int(reclaimed or 0)
     return sums
 
 

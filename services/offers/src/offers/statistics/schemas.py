@@ -75,7 +75,7 @@ STATUS_NAMES = {
     "withdrawn": "Zurückgezogen",
 }
 
-GroupBy = Literal["region", "fund", "topic", "target_group", "school_type"]
+GroupBy = Literal["region", "fund", "topic", "target_group", "school_type", "funding_source"]
 
 
 # --------------------------------------------------------------------------- sums
@@ -118,6 +118,22 @@ class Sums:
         for group in TARGET_GROUPS:
             self.planned[group] += other.planned[group]
             self.reached[group] += other.reached[group]
+
+
+@dataclass
+class Money:
+    """The money after approval (issue 16) of a group of applications: ``paid_cents`` (payment
+    requests marked paid), ``accepted_cents`` (accepted proofs of use) and ``reclaimed_cents``
+    (the reclaims announced when a proof of use was accepted for less than was paid)."""
+
+    paid_cents: int = 0
+    accepted_cents: int = 0
+    reclaimed_cents: int = 0
+
+    def add(self, other: Money) -> None:
+        self.paid_cents += other.paid_cents
+        self.accepted_cents += other.accepted_cents
+        self.reclaimed_cents += other.reclaimed_cents
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -187,15 +203,32 @@ class Measures(BaseModel):
         return cls(**keys, **cls.values_of(sums))
 
 
+class MoneyFigures(BaseModel):
+    """The money after approval (issue 16), see ``Money``."""
+
+    paid_cents: int = Field(0, description="Paid out (payment requests marked paid).")
+    accepted_cents: int = Field(0, description="Accepted in the proofs of use.")
+    reclaimed_cents: int = Field(
+        0, description="Reclaimed: announced when a proof of use was accepted for less than paid."
+    )
+
+    def set_money(self, money: Money) -> None:
+        self.paid_cents = money.paid_cents
+        self.accepted_cents = money.accepted_cents
+        self.reclaimed_cents = money.reclaimed_cents
+
+
+class TotalFigures(Measures, MoneyFigures):
+    """The figures of every application counted, with the money after approval."""
+
+
 class _RegionKey(BaseModel):
     region: str
     district_key: str | None = Field(description="The official Kreisschlüssel.")
 
 
-class RegionFigures(Measures, _RegionKey):
+class RegionFigures(Measures, MoneyFigures, _RegionKey):
     """The figures of one region."""
-
-    paid_cents: int = Field(0, description="Paid out (payments, issue 16) to these applications.")
 
 
 class _FundKey(BaseModel):
@@ -210,10 +243,8 @@ class _FundKey(BaseModel):
     )
 
 
-class FundFigures(Measures, _FundKey):
+class FundFigures(Measures, MoneyFigures, _FundKey):
     """The figures of one fund's applications, and how much of its budget they use."""
-
-    paid_cents: int = Field(0, description="Paid out (payments, issue 16) to these applications.")
 
 
 class _TopicKey(BaseModel):
@@ -244,9 +275,9 @@ class SchoolTypeFigures(Measures, _SchoolTypeKey):
     counts once for each type among its schools)."""
 
 
-class FundingSourceFigures(BaseModel):
-    """Money split by funding source (issue 16): each fund's requested and approved money
-    divided by its sources' shares in exact cents (largest remainder: the parts of each fund
+class FundingSourceFigures(MoneyFigures):
+    """Money split by funding source (issue 16): each fund's requested, approved, paid,
+    accepted and reclaimed money divided by its sources' shares in exact cents (largest remainder: the parts of each fund
     sum to its figure, so the sources sum to the totals); funds without sources count under
     ``name`` null (no source named)."""
 
@@ -270,7 +301,7 @@ class Statistics(BaseModel):
     """Figures per region, fund, topic, target group and school type, and in total."""
 
     filters: StatisticsFilters
-    totals: Measures
+    totals: TotalFigures
     by_region: list[RegionFigures]
     by_fund: list[FundFigures]
     by_topic: list[TopicFigures]
@@ -278,7 +309,8 @@ class Statistics(BaseModel):
     by_school_type: list[SchoolTypeFigures]
     by_funding_source: list[FundingSourceFigures] = Field(  # funding sources (issue 16)
         default_factory=list,
-        description="Requested and approved money split by the funds' funding sources.",
+        description="Requested, approved, paid, accepted and reclaimed money split by the "
+        "funds' funding sources.",
     )
 
 
@@ -297,7 +329,10 @@ MEASURE_HEADER = (
     *(f"Erreicht {TARGET_GROUP_NAMES[g]}" for g in TARGET_GROUPS),
     "Erreicht gesamt",
 )
+MONEY_HEADER = ("Ausgezahlt (Cent)", "Anerkannt (Cent)", "Zurückgefordert (Cent)")
+"""The money after approval: in the region, fund and funding-source rows and the total row."""
 TOTAL_LABEL = "Gesamt"
+NO_SOURCE_LABEL = "ohne Finanzierungsquelle"
 
 
 def percent(fraction: float | None) -> str:
@@ -323,14 +358,30 @@ def measure_cells(figures: Measures) -> list[Any]:
     ]
 
 
+def money_cells(figures: MoneyFigures) -> list[int]:
+    """The money columns (``MONEY_HEADER``) of a CSV row."""
+    return [figures.paid_cents, figures.accepted_cents, figures.reclaimed_cents]
+
+
 def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the CSV: one row per group, then a total row."""
     rows: list[list[Any]]
+    totals = stats.totals
     if group_by == "region":
-        keys = ["Region", "Kreisschlüssel"]
-        rows = [[r.region, r.district_key, *measure_cells(r)] for r in stats.by_region]
-        total = [TOTAL_LABEL, ""]
-    elif group_by == "fund":
+        header = ["Region", "Kreisschlüssel", *MEASURE_HEADER, *MONEY_HEADER]
+        rows = [
+            [r.region, r.district_key, *measure_cells(r), *money_cells(r)] for r in stats.by_region
+        ]
+        return header, [*rows, [TOTAL_LABEL, "", *measure_cells(totals), *money_cells(totals)]]
+    if group_by == "funding_source":
+        header = ["Finanzierungsquelle", "Beantragt (Cent)", "Bewilligt (Cent)", *MONEY_HEADER]
+        rows = [
+            [s.name or NO_SOURCE_LABEL, s.requested_cents, s.approved_cents, *money_cells(s)]
+            for s in stats.by_funding_source
+        ]
+        total = [TOTAL_LABEL, totals.requested_cents, totals.approved_cents, *money_cells(totals)]
+        return header, [*rows, total]
+    if group_by == "fund":
         keys = ["Fonds", "Fonds-ID", "Fonds-Region"]
         extra = ["Budget (Cent)", "Budgetausschöpfung (%)"]
         rows = [
@@ -341,16 +392,17 @@ def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[lis
                 *measure_cells(f),
                 f.budget_cents,
                 percent(f.budget_use),
+                *money_cells(f),
             ]
             for f in stats.by_fund
         ]
         budget = sum(f.budget_cents for f in stats.by_fund)
-        total_extra = [budget, percent(rate(stats.totals.approved_cents, budget))]
+        total_extra = [budget, percent(rate(totals.approved_cents, budget)), *money_cells(totals)]
         return (
-            [*keys, *MEASURE_HEADER, *extra],
-            [*rows, [TOTAL_LABEL, "", "", *measure_cells(stats.totals), *total_extra]],
+            [*keys, *MEASURE_HEADER, *extra, *MONEY_HEADER],
+            [*rows, [TOTAL_LABEL, "", "", *measure_cells(totals), *total_extra]],
         )
-    elif group_by == "topic":
+    if group_by == "topic":
         keys = ["Thema", "Themen-Kürzel"]
         rows = [[t.name, t.topic, *measure_cells(t)] for t in stats.by_topic]
         total = [TOTAL_LABEL, ""]

@@ -19,7 +19,6 @@ from offers.applications import access
 from offers.common import TARGET_GROUPS, TOPICS
 from offers.funds import service as funds_service
 from offers.models import Fund
-from offers.payments import repository as payments_repository
 from offers.statistics import repository
 from offers.statistics.repository import Selection
 from offers.statistics.schemas import (
@@ -27,7 +26,7 @@ from offers.statistics.schemas import (
     TARGET_GROUP_NAMES,
     FundFigures,
     FundingSourceFigures,
-    Measures,
+    Money,
     RegionFigures,
     SchoolTypeFigures,
     Statistics,
@@ -35,6 +34,7 @@ from offers.statistics.schemas import (
     Sums,
     TargetGroupFigures,
     TopicFigures,
+    TotalFigures,
     rate,
 )
 from schulerfolg.auth import Principal
@@ -117,19 +117,29 @@ async def statistics(
     funds = await repository.funds(session, fund_ids)
     per_topic = await repository.by_topic(session, selection)
     per_school_type = await repository.by_school_type(session, selection)
+    money = await repository.money(session, selection)  # payments, proofs of use (issue 16)
+    money_per_fund = _add_money(money, lambda key: key[1])
+    money_per_region = _add_money(money, lambda key: key[0])
+    money_total = _add_money(money, lambda key: None).get(None, Money())
 
     stats = Statistics(
         filters=StatisticsFilters(
             regions=regions, fund_id=fund_id, from_=period.start, to=period.end
         ),
-        totals=Measures.of(totals),
+        totals=TotalFigures.of(totals, **vars(money_total)),
         by_region=[
             RegionFigures.of(
-                per_region.get(slug, Sums()), region=slug, district_key=REGIONS.get(slug)
+                per_region.get(slug, Sums()),
+                region=slug,
+                district_key=REGIONS.get(slug),
+                **vars(money_per_region.get(slug, Money())),
             )
             for slug in sorted({*regions, *per_region})
         ],
-        by_fund=[_fund_figures(fund, per_fund.get(fund.id, Sums())) for fund in funds],
+        by_fund=[
+            _fund_figures(fund, per_fund.get(fund.id, Sums()), money_per_fund.get(fund.id, Money()))
+            for fund in funds
+        ],
         by_topic=[
             TopicFigures.of(per_topic.get(slug, Sums()), topic=slug, name=TOPICS.get(slug, slug))
             for slug in [*TOPICS, *sorted(set(per_topic) - set(TOPICS))]
@@ -140,7 +150,7 @@ async def statistics(
             )
             for group in TARGET_GROUPS
         ],
-        by_funding_source=by_funding_source(funds, per_fund),
+        by_funding_source=by_funding_source(funds, per_fund, money_per_fund),
         by_school_type=[
             SchoolTypeFigures.of(
                 per_school_type.get(kind, Sums()),
@@ -150,7 +160,6 @@ async def statistics(
             for kind in [*SCHOOL_TYPES, *sorted(set(per_school_type) - set(SCHOOL_TYPES))]
         ],
     )
-    await add_paid_sums(session, selection, stats)  # payments (issue 16)
     return stats
 
 
@@ -171,36 +180,33 @@ def split_by_shares(total: int, shares: Sequence[int]) -> list[int]:
 
 
 def by_funding_source(
-    funds: Sequence[Fund], per_fund: dict[Any, Sums]
+    funds: Sequence[Fund], per_fund: dict[Any, Sums], money_per_fund: dict[Any, Money]
 ) -> list[FundingSourceFigures]:
-    """Each fund's requested and approved money split by its funding sources, summed per
-    source name (in the order first met); funds without sources under ``None``."""
-    requested: dict[str | None, int] = {}
-    approved: dict[str | None, int] = {}
+    """Each fund's requested, approved, paid, accepted and reclaimed money split by its funding
+    sources (each figure by ``split_by_shares``), summed per source name (in the order first
+    met); funds without sources under ``None``."""
+    figures: dict[str | None, dict[str, int]] = {}
     for fund in funds:
-        sums = per_fund.get(fund.id, Sums())
+        sums, money = per_fund.get(fund.id, Sums()), money_per_fund.get(fund.id, Money())
+        amounts = {
+            "requested_cents": sums.requested_cents,
+            "approved_cents": sums.approved_cents,
+            **vars(money),
+        }
         sources = fund.funding_sources or [{"name": None, "share_percent": 100}]
         shares = [s["share_percent"] for s in sources]
-        parts = zip(
-            sources,
-            split_by_shares(sums.requested_cents, shares),
-            split_by_shares(sums.approved_cents, shares),
-            strict=True,
-        )
-        for source, asked, granted in parts:
-            requested[source["name"]] = requested.get(source["name"], 0) + asked
-            approved[source["name"]] = approved.get(source["name"], 0) + granted
-    return [
-        FundingSourceFigures(
-            name=name, requested_cents=requested[name], approved_cents=approved[name]
-        )
-        for name in requested
-    ]
+        split = {name: split_by_shares(total, shares) for name, total in amounts.items()}
+        for index, source in enumerate(sources):
+            row = figures.setdefault(source["name"], dict.fromkeys(amounts, 0))
+            for name, parts in split.items():
+                row[name] += parts[index]
+    return [FundingSourceFigures(name=name, **row) for name, row in figures.items()]
 
 
-def _fund_figures(fund: Fund, sums: Sums) -> FundFigures:
+def _fund_figures(fund: Fund, sums: Sums, money: Money) -> FundFigures:
     return FundFigures.of(
         sums,
+        **vars(money),
         fund_id=fund.id,
         name=fund.name,
         kind=fund.kind,
@@ -226,13 +232,9 @@ def _group(parts: Sequence[repository.PartRow], keys_of: Any) -> dict[Any, Sums]
     return groups
 
 
-# --- payments (issue 16)
-
-
-async def add_paid_sums(session: AsyncSession, selection: Selection, stats: Statistics) -> None:
-    """Set ``paid_cents`` per region and per fund: the payments paid to the applications counted."""
-    paid = await payments_repository.paid_by_region_and_fund(session, selection.conditions())
-    for figures in stats.by_region:
-        figures.paid_cents = sum(c for r, _, c in paid if r == figures.region)
-    for fund_figures in stats.by_fund:
-        fund_figures.paid_cents = sum(c for _, f, c in paid if f == fund_figures.fund_id)
+def _add_money(money: dict[tuple[str, uuid.UUID], Money], key_of: Any) -> dict[Any, Money]:
+    """The money per (region, fund) added up per ``key_of((region, fund))``."""
+    groups: dict[Any, Money] = {}
+    for key, figures in money.items():
+        groups.setdefault(key_of(key), Money()).add(figures)
+    return groups
