@@ -1,0 +1,219 @@
+"""„Auswertung“ through the pages, over the statistics of 10,000 generated applications: the
+generator of offers' statistics test and benchmark (``services/offers/tests/statistics_data.py``)
+loads them straight into the suite's offers database (COPY), as the benchmark does. The state
+coordinator's figures and chart tables equal ``GET /statistics`` exactly, the CSV downloaded
+from the page is offers' CSV byte for byte, two years are set against each other, and the schools
+chart counts the registry's schools with and without school social work; a network office sees
+only its own region and is refused another's. axe clean on every page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from e2e.flow import ok
+from sqlalchemy.ext.asyncio import create_async_engine
+from statistics_data import Generator, insert_dataset
+from suite_support import Suite
+from web_support import Web, check_accessibility, sign_in
+
+APPLICATIONS = 10_000
+STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "approved",
+    "rejected",
+    "reported",
+    "completed",
+    "withdrawn",
+)
+
+
+@pytest.fixture(scope="module")
+async def loaded(suite: Suite) -> Suite:
+    """The suite with 10,000 generated applications in offers and two Börde schools in the
+    registry (one with school social work)."""
+    engine = create_async_engine(suite.services["offers"].env["OFFERS_DATABASE_URL"])
+    async with engine.begin() as connection:
+        await insert_dataset(connection, Generator(seed=17).dataset(APPLICATIONS), copy=True)
+    await engine.dispose()
+    async with suite.client("registry") as registry:
+        for social_work in (True, False):
+            body = {
+                "school_number": f"{uuid.uuid4().int % 10**8:08d}",
+                "name": f"Grundschule Auswertung {social_work}",
+                "school_type": "grundschule",
+                "region": "boerde",
+                "city": "Wanzleben-Börde",
+                "has_school_social_work": social_work,
+            }
+            ok(
+                await registry.post("/schools", json=body, headers=suite.auth("state_coordinator")),
+                201,
+            )
+    return suite
+
+
+async def statistics(suite: Suite, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    async with suite.client("offers") as offers:
+        return ok(await offers.get("/statistics", params=params, headers=headers))
+
+
+async def table(page: Any, slug: str) -> dict[str, list[int]]:
+    """A chart's data table: row label → the exact values (``data-wert``)."""
+    rows: dict[str, list[int]] = {}
+    for row in await page.locator(f"#tabelle-{slug} tbody tr").all():
+        label = (await row.locator("th").inner_text()).strip()
+        cells = await row.locator("td").all()
+        rows[label] = [int(str(await c.get_attribute("data-wert"))) for c in cells]
+    return rows
+
+
+async def region_names(suite: Suite) -> dict[str, str]:
+    async with suite.client("registry") as registry:
+        items = ok(await registry.get("/regions", params={"limit": 100}))["items"]
+    return {r["slug"]: r["name"] for r in items}
+
+
+async def figure(page: Any, key: str) -> int:
+    """A key figure's exact value."""
+    return int(str(await page.locator(f"#kennzahl-{key}").get_attribute("data-wert")))
+
+
+async def test_the_state_coordinator_sees_the_statistics_exactly_and_downloads_them(
+    browser: Any, web: Web, loaded: Suite
+) -> None:
+    suite = loaded
+    state = suite.auth("state_coordinator")
+    stats = await statistics(suite, state)
+    totals = stats["totals"]
+    assert totals["applications"] >= APPLICATIONS
+    names = await region_names(suite)
+
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(page, web, role="state_coordinator")
+    await page.goto(f"{web.url}/auswertung")
+    assert await page.locator("h1").inner_text() == "Auswertung"
+    for key in ("applications", "funded", "requested_cents", "approved_cents", "paid_cents"):
+        assert await figure(page, key) == totals[key], key
+    assert "Bewilligungsquote" in await page.locator("#kennzahlen-liste").inner_text()
+
+    status = await table(page, "status")
+    assert list(status.values()) == [[totals["by_status"][s]] for s in STATUSES]
+    regions = await table(page, "regionen")
+    assert len(regions) == 14
+    assert regions == {
+        names[r["region"]]: [r["applications"], r["funded"]] for r in stats["by_region"]
+    }
+    assert await table(page, "budgets") == {
+        f["name"]: [f["budget_cents"], f["approved_cents"]] for f in stats["by_fund"]
+    }
+    money = await table(page, "geld")
+    kinds = [
+        k
+        for k in ("approved_cents", "paid_cents", "accepted_cents", "reclaimed_cents")
+        if k in stats["by_region"][0]
+    ]
+    assert money == {names[r["region"]]: [r[k] for k in kinds] for r in stats["by_region"]}
+    assert await table(page, "themen") == {
+        t["name"]: [t["applications"], t["funded"]] for t in stats["by_topic"]
+    }
+    groups = await table(page, "zielgruppen")
+    assert groups == {
+        g["name"]: [
+            g["applications"],
+            g["participants"]["planned"][g["target_group"]],
+            g["participants"]["reached"][g["target_group"]],
+        ]
+        for g in stats["by_target_group"]
+    }
+    schools = await table(page, "schulen")
+    assert schools[names["boerde"]] == [1, 1]
+    assert schools[names["harz"]] == [0, 0]
+    # every chart is an image with a text alternative, its data table beside it
+    charts = page.locator("svg[role=img]")
+    assert await charts.count() == 7
+    for label in await charts.evaluate_all("(all) => all.map((c) => c.getAttribute('aria-label'))"):
+        assert "Größter Wert" in label
+    assert await check_accessibility(page) == []
+
+    # the CSV of the regions is offers' CSV, byte for byte
+    async with page.expect_download() as download_info:
+        await page.locator("#regionen").get_by_role("link", name="herunterladen").click()
+    download = await download_info.value
+    downloaded = open(await download.path(), "rb").read()  # noqa: ASYNC230 (a local temp file)
+    async with suite.client("offers") as offers:
+        expected = await offers.get(
+            "/statistics", params={"group_by": "region"}, headers=state | {"Accept": "text/csv"}
+        )
+    assert expected.status_code == 200
+    assert downloaded == expected.content
+    assert downloaded.startswith("\ufeffRegion;".encode())
+
+
+async def test_two_years_side_by_side_and_the_drill_down(
+    browser: Any, web: Web, loaded: Suite
+) -> None:
+    suite = loaded
+    state = suite.auth("state_coordinator")
+    first, second = (
+        await statistics(suite, state, year=2025),
+        await statistics(suite, state, year=2024),
+    )
+    names = await region_names(suite)
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(page, web, role="state_coordinator")
+    await page.goto(f"{web.url}/auswertung")
+    await page.get_by_label("Jahr (Projektbeginn)").fill("2025")
+    await page.get_by_label("Vergleichen mit Jahr").fill("2024")
+    await page.get_by_label("Vergleichen mit Jahr").press("Enter")
+    await page.wait_for_load_state()
+    assert "zeitraum=2025" in page.url and "vergleich=2024" in page.url
+    other = {r["region"]: r["applications"] for r in second["by_region"]}
+    assert await table(page, "vergleich") == {
+        names[r["region"]]: [r["applications"], other[r["region"]]] for r in first["by_region"]
+    }
+    assert await figure(page, "applications") == first["totals"]["applications"]
+    assert await check_accessibility(page) == []
+
+    await page.get_by_role("link", name=names["harz"], exact=True).click()
+    await page.wait_for_load_state()
+    assert page.url.endswith("/auswertung/regionen/harz?zeitraum=2025&vergleich=2024")
+    harz = await statistics(suite, state, region="harz", year=2025)
+    assert await figure(page, "applications") == harz["totals"]["applications"]
+    assert await table(page, "regionen") == {
+        names["harz"]: [harz["totals"]["applications"], harz["totals"]["funded"]]
+    }
+    assert await check_accessibility(page) == []
+
+
+async def test_a_network_office_sees_only_its_own_region(
+    browser: Any, web: Web, loaded: Suite
+) -> None:
+    suite = loaded
+    own = await statistics(suite, suite.auth("network_office", "boerde"))
+    names = await region_names(suite)
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(page, web, role="network_office", region="boerde")
+    await page.goto(f"{web.url}/auswertung")
+    assert await figure(page, "applications") == own["totals"]["applications"]
+    assert list(await table(page, "regionen")) == [names["boerde"]]
+    assert list(await table(page, "schulen")) == [names["boerde"]]
+    main = await page.locator("main").inner_text()
+    for slug, name in names.items():
+        if slug != "boerde":
+            assert name not in main.replace("Börde", ""), name
+    assert await check_accessibility(page) == []
+
+    refused = await page.goto(f"{web.url}/auswertung/regionen/harz")
+    assert refused is not None and refused.status == 403
+    refused = await page.goto(f"{web.url}/auswertung/regionen.csv?region=harz")
+    assert refused is not None and refused.status == 403
+
+    async with page.expect_download() as download_info:
+        await page.goto(f"{web.url}/auswertung")
+        await page.locator("#regionen").get_by_role("link", name="herunterladen").click()
+    rows = open(await (await download_info.value).path(), encoding="utf-8-sig").read().splitlines()  # noqa: ASYNC230
+    assert [r.split(";")[0] for r in rows[1:]] == ["boerde", "Gesamt"]
