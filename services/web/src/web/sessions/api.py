@@ -2,7 +2,10 @@
 first, and the office's form „Sitzung planen“), ``/sitzungen/{id}`` (the agenda with each
 application's summary and the office's recommendation; for the office attendance, a decision per
 item, the minutes), ``/gremien`` and ``/gremien/{id}`` (committees, members, quorum, calendar).
-Thin routes: the API calls are in ``service``, the forms in ``forms``."""
+Thin routes: the API calls are in ``service``, the forms in ``forms``.
+
+Every page takes ``shown`` (``errors``, ``values``, ``status``, ``notice``, …): a GET shows the
+notice of the step just done (``?erfolg=…``), a refused POST the page again with its errors."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from web.applications.service import is_id
@@ -63,38 +67,44 @@ def _to(path: str, notice: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"{path}?erfolg={notice}{anchor}", status_code=303)
 
 
+def _notice(erfolg: str | None) -> dict[str, Any]:
+    return {"notice": NOTICES.get(erfolg or "")}
+
+
+def _again(form: FormData, refused: service.Refusal, **more: Any) -> dict[str, Any]:
+    """What a refused form's page shows: the errors, the values as typed, the status."""
+    status, errors = refused
+    return {"errors": errors, "values": forms.values_of(form), "status": status, **more}
+
+
+def _page(request: Request, template: str, context: dict[str, Any], **shown: Any) -> Response:
+    return render(
+        request,
+        template,
+        {
+            **COMMON,
+            **context,
+            "errors": shown.get("errors") or [],
+            "values": shown.get("values") or {},
+            "notice": shown.get("notice"),
+        },
+        status_code=shown.get("status", 200),
+    )
+
+
 # --------------------------------------------------------------------------- the sessions
 
 
-async def _sessions_page(
-    request: Request,
-    api: Api,
-    user: User,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    values: dict[str, Any] | None = None,
-    status: int = 200,
-    notice: str | None = None,
-) -> Response:
+async def _sessions_page(request: Request, api: Api, user: User, **shown: Any) -> Response:
     committees = await service.committees(api, user)
-    names = {c["id"]: c["name"] for c in committees}
-    found = await service.sessions(api, user, committees)
-    return render(
-        request,
-        "sessions/list.html",
-        {
-            **COMMON,
-            "title": "Gremien und Sitzungen",
-            "sessions": found,
-            "committee_names": names,
-            "committee_options": [(c["id"], c["name"]) for c in committees],
-            "may_plan": user.is_office and bool(committees),
-            "errors": errors or [],
-            "values": values or {},
-            "notice": notice,
-        },
-        status_code=status,
-    )
+    context = {
+        "title": "Gremien und Sitzungen",
+        "sessions": await service.sessions(api, user, committees),
+        "committee_names": {c["id"]: c["name"] for c in committees},
+        "committee_options": [(c["id"], c["name"]) for c in committees],
+        "may_plan": user.is_office and bool(committees),
+    }
+    return _page(request, "sessions/list.html", context, **shown)
 
 
 @router.get("/sitzungen")
@@ -102,7 +112,7 @@ async def sessions_page(
     request: Request, user: CurrentUser, api: ApiDep, erfolg: str | None = None
 ) -> Response:
     _reader(user)
-    return await _sessions_page(request, api, user, notice=NOTICES.get(erfolg or ""))
+    return await _sessions_page(request, api, user, **_notice(erfolg))
 
 
 @router.post("/sitzungen")
@@ -112,17 +122,13 @@ async def plan_session(
     _office(user)
     committees = {c["id"]: c for c in await service.committees(api, user)}
     body, errors = forms.session_body(form, committees)
-    status = 422
-    if not errors:
-        created, refused = await service.attempt(
-            api, user, "POST", "/meetings", body, renames={"starts_at": "day", "ends_at": "ends"}
-        )
-        if refused is None:
-            return _to(f"/sitzungen/{created['id']}", "geplant")
-        status, errors = refused
-    return await _sessions_page(
-        request, api, user, errors=errors, values=forms.values_of(form), status=status
+    renames = {"starts_at": "day", "ends_at": "ends"}
+    created, refused = await service.submit(
+        api, user, "POST", "/meetings", body, errors, renames=renames
     )
+    if refused is None:
+        return _to(f"/sitzungen/{created['id']}", "geplant")
+    return await _sessions_page(request, api, user, **_again(form, refused))
 
 
 async def _session_page(
@@ -131,54 +137,41 @@ async def _session_page(
     user: User,
     meeting_id: str,
     *,
-    errors: list[dict[str, Any]] | None = None,
-    values: dict[str, Any] | None = None,
-    status: int = 200,
-    notice: str | None = None,
     failed: str | None = None,
     preview: str | None = None,
+    **shown: Any,
 ) -> Response:
     meeting = await service.meeting(api, user, meeting_id)
     if meeting["kind"] not in service.SESSION_KINDS or not meeting.get("committee_id"):
         raise HTTPException(404)
-    committee, _ = await service.committee(api, user, str(meeting["committee_id"]))
+    committee_id = str(meeting["committee_id"])
+    committee, _ = await service.committee(api, user, committee_id)
     items = await service.agenda(api, user, meeting_id)
-    members = await service.members(api, user, str(meeting["committee_id"]))
+    members = await service.members(api, user, committee_id)
     service.mark_recused(items, members)
     present = await service.attendance(api, user, meeting_id)
     minutes, minutes_version = await service.minutes(api, user, meeting_id)
-    may_manage = user.is_office
-    if minutes is not None and not minutes["published"] and not may_manage:
+    if minutes is not None and not minutes["published"] and not user.is_office:
         minutes = None  # members read the minutes once they are published
-    shown_values = values or {}
-    if minutes is not None and "minutes" not in shown_values:
-        shown_values = shown_values | {"minutes": minutes["text"]}
-    return render(
-        request,
-        "sessions/detail.html",
-        {
-            **COMMON,
-            "title": meeting["title"],
-            "meeting": meeting,
-            "committee": committee,
-            "items": items,
-            "members": members,
-            "present": set(present),
-            "voting_present": sum(
-                1 for m in members if m["voting"] and str(m["person_id"]) in present
-            ),
-            "minutes": minutes,
-            "minutes_version": minutes_version or "",
-            "minutes_html": service.minutes_html(minutes["text"]) if minutes else None,
-            "preview_html": service.minutes_html(preview) if preview is not None else None,
-            "may_manage": may_manage,
-            "errors": errors or [],
-            "values": shown_values,
-            "notice": notice,
-            "failed": failed,
-        },
-        status_code=status,
-    )
+    values = shown.pop("values", None) or {}
+    if minutes is not None and "minutes" not in values:
+        values = values | {"minutes": minutes["text"]}
+    context = {
+        "title": meeting["title"],
+        "meeting": meeting,
+        "committee": committee,
+        "items": items,
+        "members": members,
+        "present": set(present),
+        "voting_present": sum(1 for m in members if m["voting"] and str(m["person_id"]) in present),
+        "minutes": minutes,
+        "minutes_version": minutes_version or "",
+        "minutes_html": service.minutes_html(minutes["text"]) if minutes else None,
+        "preview_html": service.minutes_html(preview) if preview is not None else None,
+        "may_manage": user.is_office,
+        "failed": failed,
+    }
+    return _page(request, "sessions/detail.html", context, values=values, **shown)
 
 
 @router.get("/sitzungen/{meeting_id}")
@@ -187,7 +180,7 @@ async def session_page(
 ) -> Response:
     _checked(meeting_id)
     _reader(user)
-    return await _session_page(request, api, user, meeting_id, notice=NOTICES.get(erfolg or ""))
+    return await _session_page(request, api, user, meeting_id, **_notice(erfolg))
 
 
 def _ics(body: bytes, filename: str) -> Response:
@@ -215,13 +208,11 @@ async def record_attendance(
     meeting = await service.meeting(api, user, meeting_id)
     seated = await service.members(api, user, str(meeting["committee_id"]))
     body = forms.attendance_body(form, {str(m["person_id"]) for m in seated})
-    _, refused = await service.attempt(
-        api, user, "POST", f"/meetings/{meeting_id}/attendance", body
-    )
+    path = f"/meetings/{meeting_id}/attendance"
+    _, refused = await service.submit(api, user, "POST", path, body)
     if refused is None:
         return _to(f"/sitzungen/{meeting_id}", "anwesenheit", "#anwesenheit")
-    status, errors = refused
-    return await _session_page(request, api, user, meeting_id, errors=errors, status=status)
+    return await _session_page(request, api, user, meeting_id, **_again(form, refused))
 
 
 @router.post("/sitzungen/{meeting_id}/punkte/{item_id}/beschluss")
@@ -241,22 +232,13 @@ async def record_decision(
     if item is None:
         raise HTTPException(404)
     body, errors = forms.decision_body(form, item)
-    status = 422
-    if not errors:
+    refused = (422, errors) if errors else None
+    if refused is None:
         refused = await service.record_decision(api, user, meeting, item, body)
-        if refused is None:
-            return _to(f"/sitzungen/{meeting_id}", "beschluss", f"#punkt-{item_id}")
-        status, errors = refused
-    return await _session_page(
-        request,
-        api,
-        user,
-        meeting_id,
-        errors=errors,
-        values=forms.values_of(form),
-        status=status,
-        failed=item_id,
-    )
+    if refused is None:
+        return _to(f"/sitzungen/{meeting_id}", "beschluss", f"#punkt-{item_id}")
+    shown = _again(form, refused, failed=item_id)
+    return await _session_page(request, api, user, meeting_id, **shown)
 
 
 @router.post("/sitzungen/{meeting_id}/protokoll")
@@ -268,11 +250,10 @@ async def write_minutes(
     _office(user)
     text = forms.text(form, "minutes")
     if forms.text(form, "action") == "vorschau":
-        return await _session_page(
-            request, api, user, meeting_id, values=forms.values_of(form), preview=text
-        )
+        values = forms.values_of(form)
+        return await _session_page(request, api, user, meeting_id, values=values, preview=text)
     version = forms.text(form, "version")
-    _, refused = await service.attempt(
+    _, refused = await service.submit(
         api,
         user,
         "PUT",
@@ -283,10 +264,7 @@ async def write_minutes(
     )
     if refused is None:
         return _to(f"/sitzungen/{meeting_id}", "protokoll", "#protokoll")
-    status, errors = refused
-    return await _session_page(
-        request, api, user, meeting_id, errors=errors, values=forms.values_of(form), status=status
-    )
+    return await _session_page(request, api, user, meeting_id, **_again(form, refused))
 
 
 @router.post("/sitzungen/{meeting_id}/protokoll/veroeffentlichen")
@@ -295,11 +273,11 @@ async def publish_minutes(
 ) -> Response:
     _checked(meeting_id)
     _office(user)
-    _, refused = await service.attempt(api, user, "POST", f"/meetings/{meeting_id}/minutes/publish")
+    path = f"/meetings/{meeting_id}/minutes/publish"
+    _, refused = await service.submit(api, user, "POST", path)
     if refused is None:
         return _to(f"/sitzungen/{meeting_id}", "veroeffentlicht", "#protokoll")
-    status, errors = refused
-    return await _session_page(request, api, user, meeting_id, errors=errors, status=status)
+    return await _session_page(request, api, user, meeting_id, **_again(form, refused))
 
 
 # --------------------------------------------------------------------------- the committees
@@ -313,34 +291,16 @@ async def _regions_of(api: Api, user: User) -> dict[str, str]:
     return {slug: known.get(slug, slug) for slug in user.regions if slug in known}
 
 
-async def _committees_page(
-    request: Request,
-    api: Api,
-    user: User,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    values: dict[str, Any] | None = None,
-    status: int = 200,
-    notice: str | None = None,
-) -> Response:
-    committees = await service.committees(api, user)
+async def _committees_page(request: Request, api: Api, user: User, **shown: Any) -> Response:
     regions = await _regions_of(api, user) if user.is_office else {}
-    return render(
-        request,
-        "sessions/committees.html",
-        {
-            **COMMON,
-            "title": "Gremien",
-            "committees": committees,
-            "regions": regions,
-            "region_names": {**regions, "state": "Landesebene"},
-            "may_create": user.is_office and bool(regions),
-            "errors": errors or [],
-            "values": values or {},
-            "notice": notice,
-        },
-        status_code=status,
-    )
+    context = {
+        "title": "Gremien",
+        "committees": await service.committees(api, user),
+        "regions": regions,
+        "region_names": {**regions, "state": "Landesebene"},
+        "may_create": user.is_office and bool(regions),
+    }
+    return _page(request, "sessions/committees.html", context, **shown)
 
 
 @router.get("/gremien")
@@ -348,7 +308,7 @@ async def committees_page(
     request: Request, user: CurrentUser, api: ApiDep, erfolg: str | None = None
 ) -> Response:
     _reader(user)
-    return await _committees_page(request, api, user, notice=NOTICES.get(erfolg or ""))
+    return await _committees_page(request, api, user, **_notice(erfolg))
 
 
 @router.post("/gremien")
@@ -357,27 +317,14 @@ async def create_committee(
 ) -> Response:
     _office(user)
     body, errors = forms.committee_body(form, await _regions_of(api, user))
-    status = 422
-    if not errors:
-        created, refused = await service.attempt(api, user, "POST", "/committees", body)
-        if refused is None:
-            return _to(f"/gremien/{created['id']}", "angelegt")
-        status, errors = refused
-    return await _committees_page(
-        request, api, user, errors=errors, values=forms.values_of(form), status=status
-    )
+    created, refused = await service.submit(api, user, "POST", "/committees", body, errors)
+    if refused is None:
+        return _to(f"/gremien/{created['id']}", "angelegt")
+    return await _committees_page(request, api, user, **_again(form, refused))
 
 
 async def _committee_page(
-    request: Request,
-    api: Api,
-    user: User,
-    committee_id: str,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    values: dict[str, Any] | None = None,
-    status: int = 200,
-    notice: str | None = None,
+    request: Request, api: Api, user: User, committee_id: str, **shown: Any
 ) -> Response:
     committee, version = await service.committee(api, user, committee_id)
     members = await service.members(api, user, committee_id)
@@ -386,25 +333,16 @@ async def _committee_page(
     if user.is_office:
         found = await service.region_persons(api, user, committee["region"])
         persons = [(p["id"], p["name"]) for p in found if str(p["id"]) not in seated]
-    sessions = await service.sessions(api, user, [committee], committee_id)
-    return render(
-        request,
-        "sessions/committee.html",
-        {
-            **COMMON,
-            "title": committee["name"],
-            "committee": committee,
-            "version": version or "",
-            "members": sorted(members, key=lambda m: (m["name"] or "", str(m["person_id"]))),
-            "persons": persons,
-            "sessions": sessions,
-            "may_manage": user.is_office,
-            "errors": errors or [],
-            "values": values or {},
-            "notice": notice,
-        },
-        status_code=status,
-    )
+    context = {
+        "title": committee["name"],
+        "committee": committee,
+        "version": version or "",
+        "members": sorted(members, key=lambda m: (m["name"] or "", str(m["person_id"]))),
+        "persons": persons,
+        "sessions": await service.sessions(api, user, [committee], committee_id),
+        "may_manage": user.is_office,
+    }
+    return _page(request, "sessions/committee.html", context, **shown)
 
 
 @router.get("/gremien/{committee_id}")
@@ -413,31 +351,7 @@ async def committee_page(
 ) -> Response:
     _checked(committee_id)
     _reader(user)
-    return await _committee_page(request, api, user, committee_id, notice=NOTICES.get(erfolg or ""))
-
-
-async def _committee_step(
-    request: Request,
-    api: Api,
-    user: User,
-    committee_id: str,
-    form: CheckedForm,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None,
-    errors: list[dict[str, Any]],
-    notice: str,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    status = 422
-    if not errors:
-        _, refused = await service.attempt(api, user, method, path, body, headers=headers)
-        if refused is None:
-            return _to(f"/gremien/{committee_id}", notice)
-        status, errors = refused
-    return await _committee_page(
-        request, api, user, committee_id, errors=errors, values=forms.values_of(form), status=status
-    )
+    return await _committee_page(request, api, user, committee_id, **_notice(erfolg))
 
 
 @router.get("/gremien/{committee_id}/kalender.ics")
@@ -450,6 +364,24 @@ async def committee_calendar(committee_id: str, user: CurrentUser, api: ApiDep) 
     return _ics(body, f"gremium-{committee_id}.ics")
 
 
+async def _committee_step(
+    request: Request,
+    api: Api,
+    user: User,
+    form: FormData,
+    committee_id: str,
+    change: tuple[str, str, dict[str, Any] | None],
+    errors: list[dict[str, Any]],
+    notice: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    method, path, body = change
+    _, refused = await service.submit(api, user, method, path, body, errors, headers=headers)
+    if refused is None:
+        return _to(f"/gremien/{committee_id}", notice)
+    return await _committee_page(request, api, user, committee_id, **_again(form, refused))
+
+
 @router.post("/gremien/{committee_id}/mitglieder")
 async def add_member(
     request: Request, committee_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
@@ -459,10 +391,8 @@ async def add_member(
     committee, _ = await service.committee(api, user, committee_id)
     persons = await service.region_persons(api, user, committee["region"])
     body, errors = forms.member_body(form, {str(p["id"]): p["name"] for p in persons})
-    path = f"/committees/{committee_id}/members"
-    return await _committee_step(
-        request, api, user, committee_id, form, "POST", path, body, errors, "mitglied"
-    )
+    change = ("POST", f"/committees/{committee_id}/members", body)
+    return await _committee_step(request, api, user, form, committee_id, change, errors, "mitglied")
 
 
 @router.post("/gremien/{committee_id}/mitglieder/{person_id}/entfernen")
@@ -476,10 +406,8 @@ async def remove_member(
 ) -> Response:
     _checked(committee_id, person_id)
     _office(user)
-    path = f"/committees/{committee_id}/members/{person_id}"
-    return await _committee_step(
-        request, api, user, committee_id, form, "DELETE", path, None, [], "entfernt"
-    )
+    change = ("DELETE", f"/committees/{committee_id}/members/{person_id}", None)
+    return await _committee_step(request, api, user, form, committee_id, change, [], "entfernt")
 
 
 @router.post("/gremien/{committee_id}/beschlussfaehigkeit")
@@ -490,16 +418,8 @@ async def set_quorum(
     _office(user)
     quorum, errors = forms.quorum_of(form)
     version = forms.text(form, "version")
+    change = ("PATCH", f"/committees/{committee_id}", {"quorum": quorum})
+    headers = {"If-Match": version} if version else None
     return await _committee_step(
-        request,
-        api,
-        user,
-        committee_id,
-        form,
-        "PATCH",
-        f"/committees/{committee_id}",
-        {"quorum": quorum},
-        errors,
-        "beschlussfaehigkeit",
-        headers={"If-Match": version} if version else None,
+        request, api, user, form, committee_id, change, errors, "beschlussfaehigkeit", headers
     )

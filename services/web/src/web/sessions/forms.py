@@ -139,7 +139,11 @@ def committee_body(form: FormData, regions: dict[str, str]) -> tuple[dict[str, A
         errors.append({"field": "region", "message": "Bitte wählen Sie die Region."})
     quorum, error = quorum_of(form)
     errors += error
-    body = {"name": name, "kind": kind, "region": None if region == "state" else region}
+    body: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "region": None if region == "state" else region,
+    }
     if quorum is not None:
         body["quorum"] = quorum
     return ({} if errors else body), errors

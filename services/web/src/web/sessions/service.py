@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,14 +81,20 @@ async def sessions(
     return upcoming + past[::-1]
 
 
-async def _agenda_count(api: Api, user: User, meeting_id: str) -> int | None:
+async def _unless_hidden(call: Awaitable[Any]) -> Any:
+    """The answer, or None when it is not there or the person may not read it."""
     try:
-        items = await api.all_items("meetings", f"/meetings/{meeting_id}/agenda", token=user.token)
+        return await call
     except ApiError as exc:
         if exc.status in (403, 404):
             return None
         raise
-    return sum(1 for i in items if i["status"] != "withdrawn")
+
+
+async def _agenda_count(api: Api, user: User, meeting_id: str) -> int | None:
+    path = f"/meetings/{meeting_id}/agenda"
+    items = await _unless_hidden(api.all_items("meetings", path, token=user.token))
+    return None if items is None else sum(1 for i in items if i["status"] != "withdrawn")
 
 
 async def meeting(api: Api, user: User, meeting_id: str) -> dict[str, Any]:
@@ -127,50 +134,33 @@ async def _application(
 ) -> tuple[dict[str, Any] | None, list[str]]:
     if not item.get("application_id"):
         return None, []
-    try:
-        app = await api.get("offers", f"/applications/{item['application_id']}", token=user.token)
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            return None, []
-        raise
+    path = f"/applications/{item['application_id']}"
+    app = await _unless_hidden(api.get("offers", path, token=user.token))
+    if app is None:
+        return None, []
     names = await asyncio.gather(*(_school_name(api, user, s) for s in app.get("school_ids", [])))
     return app, [n for n in names if n]
 
 
 async def _school_name(api: Api, user: User, school_id: str) -> str | None:
-    try:
-        school = await api.get("registry", f"/schools/{school_id}", token=user.token)
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            return None
-        raise
-    return str(school["name"])
+    school = await _unless_hidden(api.get("registry", f"/schools/{school_id}", token=user.token))
+    return None if school is None else str(school["name"])
 
 
 async def attendance(api: Api, user: User, meeting_id: str) -> list[str]:
     """The ids of the persons recorded as present (none when the person may not read them)."""
-    try:
-        found = await api.get("meetings", f"/meetings/{meeting_id}/attendance", token=user.token)
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            return []
-        raise
-    return [str(p) for p in found["person_ids"]]
+    path = f"/meetings/{meeting_id}/attendance"
+    found = await _unless_hidden(api.get("meetings", path, token=user.token))
+    return [] if found is None else [str(p) for p in found["person_ids"]]
 
 
 async def minutes(
     api: Api, user: User, meeting_id: str
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The minutes the person may read and their version (None while there are none)."""
-    try:
-        reply = await api.call(
-            "GET", "meetings", f"/meetings/{meeting_id}/minutes", token=user.token
-        )
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            return None, None
-        raise
-    return reply.body, reply.etag
+    path = f"/meetings/{meeting_id}/minutes"
+    reply = await _unless_hidden(api.call("GET", "meetings", path, token=user.token))
+    return (None, None) if reply is None else (reply.body, reply.etag)
 
 
 async def calendar(api: Api, user: User, path: str, params: dict[str, Any] | None = None) -> bytes:
@@ -184,17 +174,21 @@ async def calendar(api: Api, user: User, path: str, params: dict[str, Any] | Non
 # --------------------------------------------------------------------------- changing
 
 
-async def attempt(
+async def submit(
     api: Api,
     user: User,
     method: str,
     path: str,
     body: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     *,
     renames: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[Any, Refusal | None]:
-    """A change at meetings: its answer, or the refusal (409, 412, 422) as German errors."""
+    """A change at meetings unless the form had ``errors`` (then 422 with them): its answer, or
+    the refusal (409, 412, 422) as German errors."""
+    if errors:
+        return None, (422, errors)
     try:
         reply = await api.call(
             method, "meetings", path, token=user.token, json=body, headers=headers
