@@ -462,5 +462,79 @@ async def test_own_data_holds_the_callers_applications_and_nothing_of_anyone_els
     nobody = await world.client.get(
         "/api/v1/me/data", headers=world.service.auth("partner", sub="sub-nobody")
     )
-    assert nobody.json()["data"] == {"applications": [], "history": [], "attachments": []}
+    assert nobody.json()["data"] == {
+        "applications": [],
+        "proofs_of_use": [],
+        "payment_requests": [],
+        "assessments": [],
+        "history": [],
+        "attachments": [],
+    }
     assert (await world.client.get("/api/v1/me/data")).status_code == 401
+
+
+async def test_own_data_holds_the_money_records_of_the_callers_applications(world: World):
+    """The contact sees the proof of use, the payment requests and the assessment of the
+    application they are the contact of; another contact's records stay out."""
+    me, stranger = person("money"), person("other")
+    school = world.service.auth(
+        "school", school_id=world.schools["boerde"][0], sub="sub-money", email=me["email"]
+    )
+    fund = await world.fund(requires_consultation=False, payment_rule={"advance_percent": 100})
+    app = await world.submitted(fund, contact=me)
+    other = await world.submitted(fund, contact=stranger)
+    for application, notes in ((app, "Gut begründet."), (other, "Fremde Notiz.")):
+        assessed = await world.client.put(
+            f"/api/v1/applications/{application['id']}/assessment",
+            json={"recommendation": "approve", "recommended_cents": 60_000, "notes": notes},
+            headers=world.office(),
+        )
+        assert assessed.status_code == 200, assessed.text
+        await world.act(
+            application,
+            "decision",
+            world.office(),
+            {"outcome": "approved", "approved_cents": 60_000},
+        )
+    requested = await world.client.post(
+        f"/api/v1/applications/{app['id']}/payment-requests",
+        json={"amount_cents": 30_000, "reason": "Abschlag Honorar"},
+        headers=school,
+    )
+    assert requested.status_code == 201, requested.text
+    proof = {
+        "narrative": "Alle waren dabei.",
+        "actual_participants": {"pupils": 20},
+        "receipts": [
+            {
+                "date": "2027-03-01",
+                "payee": "Trainerin",
+                "purpose": "Honorar",
+                "budget_category": "fees",
+                "amount_cents": 30_000,
+            }
+        ],
+    }
+    saved = await world.client.put(
+        f"/api/v1/applications/{app['id']}/proof-of-use", json=proof, headers=school
+    )
+    assert saved.status_code == 200, saved.text
+
+    body = (await world.client.get("/api/v1/me/data", headers=school)).json()["data"]
+    assert [a["id"] for a in body["applications"]] == [app["id"]]
+    [request] = body["payment_requests"]
+    assert (request["application_id"], request["amount_cents"], request["status"]) == (
+        app["id"],
+        30_000,
+        "requested",
+    )
+    assert request["reason"] == "Abschlag Honorar" and request["requested_by_me"] is True
+    [own_proof] = body["proofs_of_use"]
+    assert own_proof["application_id"] == app["id"]
+    assert own_proof["narrative"] == "Alle waren dabei."
+    assert own_proof["receipts"][0]["payee"] == "Trainerin"
+    [assessment] = body["assessments"]
+    assert (assessment["application_id"], assessment["recommendation"]) == (app["id"], "approve")
+    assert assessment["notes"] == "Gut begründet."
+    assert "Fremde Notiz" not in str(body) and stranger["email"] not in str(body)
+    assert "assessed_by" not in assessment and "decided_by" not in request

@@ -17,8 +17,10 @@ persons (schools, organisations and committees carry no personal data), so it do
   (from the step that ended it) — or after its last change while it lies as a draft or returned
   to the applicant. Statistics count the applications and their money as before.
 - Own data (``GET /me/data``): the applications the caller created or is the contact of, with the
-  caller's own contact fields only, the steps the caller took, and the attachments the caller
-  uploaded (their description; the files are downloaded from the application).
+  caller's own contact fields only, and their money records — proof of use (with its receipts),
+  payment requests and the office's assessment (without the office people's ids); the steps
+  the caller took, and the attachments the caller uploaded (their description; the files are
+  downloaded from the application).
 - Attachments: their files are deleted when the application's retention ends (with its contact
   data, see ``offers.attachments.service``); the rows keep kind, title and size.
 """
@@ -407,7 +409,9 @@ async def own_data(session: AsyncSession, principal: Principal) -> dict[str, lis
         .order_by(col(Application.created_at), col(Application.id))
     )
     applications = []
+    app_ids: list[uuid.UUID] = []
     for app, fund_name in rows.all():
+        app_ids.append(app.id)
         is_contact = bool(email) and (app.contact_email or "").lower() == email
         applications.append(
             {
@@ -461,4 +465,91 @@ async def own_data(session: AsyncSession, principal: Principal) -> dict[str, lis
         }
         for a in await attachments.uploaded_by(session, principal.sub)
     ]
-    return {"applications": applications, "history": history, "attachments": uploads}
+    return {
+        "applications": applications,
+        **await _own_money_records(session, principal, app_ids),
+        "history": history,
+        "attachments": uploads,
+    }
+
+
+OWN_MONEY_FIELDS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    (
+        "proofs_of_use",
+        ProofOfUse,
+        (
+            "status",
+            "narrative",
+            "actual_participants",
+            "participant_breakdown",
+            "receipts",
+            "spent_cents",
+            "submitted_at",
+            "returned_at",
+            "return_reasons",
+            "accepted_at",
+            "accepted_cents",
+            "paid_cents",
+            "final_payment_cents",
+            "reclaim_cents",
+        ),
+    ),
+    (
+        "payment_requests",
+        PaymentRequest,
+        (
+            "id",
+            "status",
+            "amount_cents",
+            "reason",
+            "created_at",
+            "decided_at",
+            "rejection_reason",
+            "paid_on",
+            "reference",
+        ),
+    ),
+    (
+        "assessments",
+        Assessment,
+        ("scores", "score", "recommendation", "recommended_cents", "notes", "assessed_at"),
+    ),
+)
+"""What ``GET /me/data`` shows of the money records of the caller's applications (never the
+office people's ids: who decided, paid or assessed)."""
+
+
+async def _own_money_records(
+    session: AsyncSession, principal: Principal, app_ids: Sequence[uuid.UUID]
+) -> dict[str, list[dict[str, Any]]]:
+    """The proofs of use, payment requests and assessments of the caller's applications."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for key, model, names in OWN_MONEY_FIELDS:
+        rows = (
+            await session.scalars(
+                select(model)
+                .where(col(model.application_id).in_(app_ids))
+                .order_by(
+                    col(model.application_id), getattr(model, "created_at", model.application_id)
+                )
+            )
+            if app_ids
+            else []
+        )
+        records[key] = [
+            {
+                "application_id": str(row.application_id),
+                **{
+                    n: str(v) if isinstance(v, uuid.UUID) else v
+                    for n in names
+                    for v in [getattr(row, n)]
+                },
+                **(
+                    {"requested_by_me": row.requested_by == principal.sub}
+                    if isinstance(row, PaymentRequest)
+                    else {}
+                ),
+            }
+            for row in rows
+        ]
+    return records
