@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 from applications_support import ready_network
 from e2e.flow import Network, ok, until
+from starlette.datastructures import FormData
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
+
+from web.sessions import forms, service
 
 TITLE = f"Streitschlichtung „Fair miteinander“ ({uuid.uuid4().hex[:6]})"
 CRITERIA = [{"name": "Gesamteindruck", "weight": 1, "max_points": 100}]
@@ -190,6 +193,12 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     assert await office.get_by_role("button", name="Beschluss erfassen").count() == 0
     assert await check_accessibility(office) == []
 
+    async def shown_approved() -> bool:  # offers applies the committee's decision by itself
+        await office.reload()
+        region = office.get_by_role("region", name=TITLE)
+        return "Stand des Antrags Bewilligt" in " ".join((await _text(region)).split())
+
+    await until(shown_approved, timeout=90, interval=1)
     async with net.suite.client("offers") as offers:
 
         async def approved() -> dict[str, Any] | None:
@@ -347,3 +356,63 @@ async def test_another_regions_office_sees_no_session_page(
     assert net.session["title"] not in await _text(office.locator("main"))
     assert await check_accessibility(office) == []
     await office.context.close()
+
+
+# --------------------------------------------------------------------------- without the suite
+
+
+def test_minutes_markdown_keeps_typed_html_and_script_links_out() -> None:
+    html = str(
+        service.minutes_html(
+            "# Beschlüsse\n\n<img src=x onerror=alert(1)> [klick](javascript:alert(1)) "
+            "[Seite](https://example.org)"
+        )
+    )
+    assert "<h3>Beschlüsse</h3>" in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript:' not in html
+    assert '<a href="https://example.org">Seite</a>' in html
+
+
+def test_members_of_an_applying_or_partner_organisation_are_named_recused() -> None:
+    items = [
+        {"applicant_organization_id": "org-a", "partner_organization_ids": ["org-b"]},
+        {"applicant_organization_id": None, "partner_organization_ids": []},
+    ]
+    members = [
+        {"name": "Ada", "voting": True, "organization_id": "org-b"},
+        {"name": "Bea", "voting": False, "organization_id": "org-a"},  # no vote: not counted
+        {"name": "Cem", "voting": True, "organization_id": None},
+    ]
+    service.mark_recused(items, members)
+    assert items[0]["recused"] == ["Ada"]
+    assert items[1]["recused"] == []
+
+
+def test_a_decision_form_is_read_in_euros_with_its_limits() -> None:
+    item = {"id": "i1", "requested_cents": 100000}
+
+    def read(**typed: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return forms.decision_body(FormData({f"{k}-i1": v for k, v in typed.items()}), item)
+
+    body, errors = read(outcome="approved", approved="800,00", yes="2", no="0", abstain="1")
+    assert errors == []
+    assert body == {
+        "outcome": "approved",
+        "approved_cents": 80000,
+        "conditions": None,
+        "votes": {"yes": 2, "no": 0, "abstain": 1},
+    }
+    assert read(outcome="approved")[0]["approved_cents"] == 100000  # empty: the requested sum
+    for typed, message in (
+        ("-5", "größer als 0 €"),
+        ("1.000,01", "höchstens 1.000,00 €"),
+        ("viel", "„1.234,50“"),
+    ):
+        _, errors = read(outcome="approved", approved=typed)
+        assert [e["field"] for e in errors] == ["approved-i1"], typed
+        assert message in errors[0]["message"].replace("\xa0", " "), typed
+    _, errors = read(outcome="rejected", yes="zwei")
+    assert [e["field"] for e in errors] == ["yes-i1"]
+    _, errors = read()
+    assert [e["field"] for e in errors] == ["outcome-i1"]

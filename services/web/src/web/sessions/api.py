@@ -21,6 +21,7 @@ from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.public.service import regions as all_regions
 from web.sessions import forms, service
+from web.site.catalogue import STATUSES
 from web.site.client import Api
 from web.site.security import CheckedForm
 from web.site.templates import render
@@ -34,6 +35,7 @@ COMMON = {
     "outcomes": forms.OUTCOMES,
     "outcomes_lower": forms.OUTCOMES_LOWER,
     "item_kinds": forms.ITEM_KINDS,
+    "statuses": STATUSES,
 }
 NOTICES = {
     "geplant": "Die Sitzung ist geplant.",

@@ -17,6 +17,7 @@ from web.site.catalogue import errors_of
 from web.site.client import Api, ApiError
 
 SESSION_KINDS = ("committee_session", "jury_session")
+AT_ONCE = 8  # agendas asked for at the same time (the state coordination sees many sessions)
 PAST = timedelta(days=365)  # the sessions page shows the last year's sessions below the coming
 
 Refusal = tuple[int, list[dict[str, Any]]]
@@ -71,7 +72,13 @@ async def sessions(
     found = await api.all_items("meetings", "/meetings", params=params, token=user.token)
     ids = {c["id"] for c in visible}
     chosen = [m for m in found if m["kind"] in SESSION_KINDS and m.get("committee_id") in ids]
-    counts = await asyncio.gather(*(_agenda_count(api, user, m["id"]) for m in chosen))
+    at_once = asyncio.Semaphore(AT_ONCE)
+
+    async def counted(meeting_id: str) -> int | None:
+        async with at_once:
+            return await _agenda_count(api, user, meeting_id)
+
+    counts = await asyncio.gather(*(counted(m["id"]) for m in chosen))
     now = datetime.now(UTC)
     for meeting, count in zip(chosen, counts, strict=True):
         meeting["agenda_count"] = count
