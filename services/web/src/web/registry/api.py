@@ -256,7 +256,7 @@ def _import_page(
     report: dict[str, Any] | None = None,
     errors: list[dict[str, Any]] | None = None,
     written: bool = False,
-    partial: bool = True,
+    partial: bool = False,
     status: int = 200,
 ) -> Response:
     rejected = [
