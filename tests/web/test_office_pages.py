@@ -227,6 +227,7 @@ async def test_the_office_sees_what_needs_it_now_with_counts_and_links(
     assert datum(net.session["starts_at"]) in await row.inner_text()  # the deciding session
     refused = await _section(page, "nicht-uebernommen")
     assert REFUSED in refused and "Bewilligt" in refused
+    assert "Im Fonds ist nicht mehr genug Geld für diesen Betrag übrig." in refused
     assert WAITING not in refused
     assert REPORTED in await _section(page, "nachweise")
     payments = await _section(page, "mittelabrufe")
@@ -250,6 +251,17 @@ async def test_the_office_sees_what_needs_it_now_with_counts_and_links(
     await page.wait_for_url(f"**/antraege/{seeded['advice']}")
     assert await page.get_by_role("heading", level=1).inner_text() == ADVICE
     assert await page.get_by_role("button", name="Beratung erfassen").count() == 1
+    await page.go_back()
+    refused_link = page.locator("section[aria-labelledby=nicht-uebernommen]").get_by_role(
+        "link", name=REFUSED
+    )
+    await refused_link.click()
+    await page.wait_for_url("**/antraege/*")
+    decisions = await _section(page, "beschluesse")  # the detail page lists the decisions
+    assert "Gremium" in decisions and "Bewilligt: 1.500,00 €" in decisions
+    assert "Nein: Im Fonds ist nicht mehr genug Geld" in decisions
+    assert await page.get_by_role("button", name="Entscheidung erfassen").count() == 1
+    assert await check_accessibility(page) == []
     await page.go_back()
     await (
         page.locator("section[aria-labelledby=mittelabrufe]")

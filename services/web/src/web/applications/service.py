@@ -19,7 +19,7 @@ from web.applications.forms import ListFilters
 from web.applications.forms import is_id as is_id  # where the other pages import it from
 from web.auth.schemas import User
 from web.documents.service import listing as document_listing
-from web.site.catalogue import APPLICATION_CHANGED, errors_of, status_name
+from web.site.catalogue import APPLICATION_CHANGED, errors_of, rule_message, status_name
 from web.site.client import Api, ApiError, Reply
 from web.site.formatting import datum_kurz, euro_input
 
@@ -238,7 +238,10 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
     """Everything the detail page shows: the application, its fund, schools, organisations,
     topics and history (the deciding session comes with the application)."""
     app, _ = await application(api, user, app_id)
-    documents = await document_listing(api, user, app_id)  # None: offers did not answer
+    documents, decisions = await asyncio.gather(
+        document_listing(api, user, app_id),  # None: offers did not answer
+        _decisions(api, user, app_id) if user.is_office else _nothing(),
+    )
     fund, history, vocabulary, schools, orgs, attachments = await asyncio.gather(
         _quietly(api.get("offers", f"/funds/{app['fund_id']}", token=user.token)),
         api.get("offers", f"/applications/{app_id}/history", token=user.token),
@@ -260,7 +263,24 @@ async def details(api: Api, user: User, app_id: str) -> dict[str, Any]:
         "schools": schools,
         "organizations": orgs,
         "attachments": attachments.get("items", []) if attachments else None,  # None: no answer
+        "decisions": decisions,
     }
+
+
+async def _nothing() -> list[dict[str, Any]]:
+    return []
+
+
+async def _decisions(api: Api, user: User, app_id: str) -> list[dict[str, Any]]:
+    """Every decision taken on the application, committee decisions offers refused included
+    (with the German sentence for the rule that failed), for the office."""
+    answer = await _quietly(
+        api.get("offers", f"/applications/{app_id}/decisions", token=user.token), {}
+    )
+    return [
+        {**d, "message": None if d.get("applied") else rule_message(d.get("refused_rule"))}
+        for d in answer.get("items", [])
+    ]
 
 
 async def office_of(api: Api, region: str | None) -> dict[str, Any] | None:
