@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from applications_support import ready_network
 from e2e.flow import Network, ok
+from money_support import approved, fees, project
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(2000)
 
 TITLE = f"Theaterwerkstatt „Bühne frei“ ({uuid.uuid4().hex[:6]})"
 
@@ -27,52 +30,11 @@ async def net(suite: Suite) -> Network:
 
 async def approved_application(net: Network) -> dict[str, Any]:
     """An application approved for 900 € (fees 800 €, materials 100 €), through the API."""
-    async with net.suite.client("offers") as offers:
-        draft = ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": TITLE,
-                    "summary": "Eine Woche Theater mit einer Theaterpädagogin.",
-                    "goals": "Mut, vor anderen zu sprechen.",
-                    "topics": ["music-arts"],
-                    "target_groups": ["pupils"],
-                    "planned_participants": {"pupils": 25},
-                    "start_date": "2027-04-12",
-                    "end_date": "2027-04-16",
-                    "budget_lines": [
-                        {
-                            "category": "fees",
-                            "description": "Theaterpädagogin",
-                            "amount_cents": 80000,
-                        },
-                        {"category": "materials", "description": "Kostüme", "amount_cents": 10000},
-                    ],
-                    "contact": {"name": "Jonas Beck", "email": "jonas.beck@schule.example"},
-                },
-                headers=net.office,
-            ),
-            201,
-        )
-        base = f"/applications/{draft['id']}"
-        ok(
-            await offers.post(
-                f"{base}/consultation",
-                json={"date": "2026-11-20", "notes": "Beraten"},
-                headers=net.office,
-            )
-        )
-        ok(await offers.post(f"{base}/submit", headers=net.office))
-        return ok(
-            await offers.post(
-                f"{base}/decision",
-                json={"outcome": "approved", "approved_cents": 90000},
-                headers=net.office,
-            )
-        )
+    lines = [
+        fees(80000, "Theaterpädagogin"),
+        {"category": "materials", "description": "Kostüme", "amount_cents": 10000},
+    ]
+    return await approved(net, project(net, TITLE, lines), 90000)
 
 
 async def _text(locator: Any) -> str:
@@ -152,6 +114,11 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     office = await (await browser.new_context(locale="de-DE")).new_page()
     await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
     await office.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
+    # the office checks beside the approved lines: the comparison sits in its check section
+    check = office.locator("section[aria-labelledby=pruefung]")
+    compared = await _text(check.locator("#vergleich-tabelle"))
+    assert "um 50,00 € überschritten" in compared and "40,00 € nicht ausgeschöpft" in compared
+    assert await check.get_by_role("button", name="Anerkennen").count() == 1
     assert await check_accessibility(office) == []
     await office.get_by_role("button", name="Zurückgeben").click()  # no reasons
     await office.wait_for_load_state()
@@ -183,3 +150,125 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     assert await check_accessibility(office) == []
     for page in (school, office):
         await page.context.close()
+
+
+async def attach(net: Network, app_id: str, kind: str, title: str, name: str) -> dict[str, Any]:
+    """An attachment of ``kind`` added by the office through offers' API."""
+    async with net.suite.client("offers") as offers:
+        response = await offers.post(
+            f"/applications/{app_id}/attachments",
+            data={"kind": kind, "title": title},
+            files={"file": (name, PNG, "image/png")},
+            headers=net.office,
+        )
+        return ok(response, 201)
+
+
+async def _error_of(page: Any, field: str) -> str:
+    return await _text(page.locator(f"#feld-{field}-fehler"))
+
+
+async def _save(page: Any, name: str = "Speichern") -> int:
+    """Press a save button; the status of the page it leads to."""
+    async with page.expect_navigation() as navigation:
+        await page.get_by_role("button", name=name, exact=True).click()
+    return int((await navigation.value).status)
+
+
+async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
+    browser: Any, web: Web, net: Network
+) -> None:
+    app = await approved_application(net)
+    receipt = await attach(net, app["id"], "receipt", "Rechnung Theaterpädagogin", "rechnung.png")
+    quote = await attach(net, app["id"], "quote", "Angebot Theaterpädagogin", "angebot.png")
+    school = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
+    await school.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
+    chooser = school.get_by_label("Beleg-Anlage (Beleg 1)")
+    offered = [
+        " ".join((await o.inner_text()).split()) for o in await chooser.locator("option").all()
+    ]
+    assert offered == ["Keine Anlage", "Rechnung Theaterpädagogin"]  # receipts only
+    esf = school.get_by_role("group", name="Teilnehmende für die ESF+-Statistik")
+    assert await esf.get_by_role("table").count() == 2
+    assert await check_accessibility(school) == []
+
+    await school.get_by_label("Sachbericht").fill("Zwei Aufführungen vor den Eltern.")
+    await school.get_by_label("Schüler:innen").fill("24")
+    await esf.get_by_label("weiblich (Geschlecht)").fill("20")
+    await esf.get_by_label("männlich (Geschlecht)").fill("10")
+    await esf.get_by_label("unter 18 Jahre (Altersgruppe)").fill("-3")
+    await _fill_receipt(
+        school, 1, ("14.04.2027", "Theaterpädagogin", "Honorar", "Honorare", "20.000.000,00")
+    )
+    await chooser.select_option(label="Rechnung Theaterpädagogin")
+    assert await _save(school) == 422
+    assert "30 Personen" in await _error_of(school, "breakdown_sex")
+    assert "mehr als die 24 Teilnehmenden" in await _error_of(school, "breakdown_sex")
+    assert "ganze Zahl" in await _error_of(school, "breakdown_age_group_under_18")
+    assert "höchstens 10.000.000,00 €" in await _error_of(school, "receipts-0-amount")
+    summary = school.get_by_role("alert")
+    assert await summary.get_by_role("link", name="30 Personen").get_attribute("href") == (
+        "#feld-breakdown_sex"
+    )
+    # what was typed stays, the chosen file too
+    assert await school.get_by_label("unter 18 Jahre (Altersgruppe)").input_value() == "-3"
+    assert await chooser.input_value() == receipt["id"]
+    assert await check_accessibility(school) == []
+
+    # a file of another kind, slipped into the form, is refused beside the field
+    await chooser.evaluate("(select, id) => { select.options[1].value = id; }", quote["id"])
+    await chooser.select_option(index=1)
+    await esf.get_by_label("weiblich (Geschlecht)").fill("12")
+    await esf.get_by_label("keine Angabe (Geschlecht)").fill("1")
+    await esf.get_by_label("männlich (Geschlecht)").fill("11")
+    await esf.get_by_label("unter 18 Jahre (Altersgruppe)").fill("24")
+    await school.get_by_label("Betrag in Euro (Beleg 1)").fill("800,00")
+    assert await _save(school) == 422
+    assert "Art „Beleg“" in await _error_of(school, "receipts-0-attachment")
+    assert await school.locator("#fehlerzusammenfassung").count() == 1
+    assert await check_accessibility(school) == []
+
+    await chooser.select_option(label="Rechnung Theaterpädagogin")
+    assert await _save(school) == 200
+    assert "Der Verwendungsnachweis ist gespeichert" in await _text(school.locator("main"))
+    link = school.get_by_role("link", name="Rechnung Theaterpädagogin herunterladen")
+    assert await link.count() == 1  # the chosen file, to check
+    answer = await school.request.get(f"{web.url}{await link.get_attribute('href')}")
+    assert answer.status == 200 and await answer.body() == PNG
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "rechnung.png" in answer.headers["content-disposition"]
+    assert await esf.get_by_label("männlich (Geschlecht)").input_value() == "11"
+
+    assert await _save(school, "Speichern und einreichen") == 200
+    listed = await _text(school.locator("#belegliste"))
+    assert "Rechnung Theaterpädagogin" in listed and "800,00 €" in listed
+    assert "weiblich: 12" in await _text(school.locator("#esf-sex"))
+    assert "unter 18 Jahre: 24" in await _text(school.locator("#esf-age_group"))
+    assert await check_accessibility(school) == []
+
+    office = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
+    await office.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
+    listed = office.locator("#belegliste")
+    assert await listed.get_by_role("link", name="Rechnung Theaterpädagogin").count() == 1
+    compared = await _text(office.locator("section[aria-labelledby=pruefung] #vergleich-tabelle"))
+    assert "genau eingehalten" in compared  # fees: 800 of 800
+    assert "100,00 € nicht ausgeschöpft" in compared  # materials: nothing of 100
+    assert await check_accessibility(office) == []
+    for page in (school, office):
+        await page.context.close()
+
+
+async def test_the_old_report_page_leads_to_the_proof_of_use(
+    page: Any, web: Web, net: Network
+) -> None:
+    app = await approved_application(net)
+    await sign_in(page, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
+    await page.goto(f"{web.url}/antraege/{app['id']}/bericht")
+    assert page.url == f"{web.url}/antraege/{app['id']}/verwendungsnachweis"
+    assert "Verwendungsnachweis" in await _text(page.get_by_role("heading", level=1))
+    posted = await page.request.post(f"{web.url}/antraege/{app['id']}/bericht", max_redirects=0)
+    assert posted.status == 303
+    assert posted.headers["location"] == f"/antraege/{app['id']}/verwendungsnachweis"
+    assert (await page.request.get(f"{web.url}/antraege/kein-antrag/bericht")).status == 404

@@ -18,10 +18,8 @@ from schulerfolg.http.csv import csv_response
 from schulerfolg.regions import REGIONS
 from web.applications import service
 from web.applications.forms import (
-    GROUPS,
     ApplicationForm,
     ListFilters,
-    ReportForm,
     consultation_body,
     decision_body,
     version_header,
@@ -513,63 +511,13 @@ async def withdraw_application(
     return await _withdraw_page(request, app, {"withdraw_reason": reason}, errors, status)
 
 
-async def _report_page(
-    request: Request,
-    app: dict[str, Any],
-    report: ReportForm,
-    errors: list[dict[str, Any]] | None = None,
-    status: int = 200,
-) -> Response:
-    return render(
-        request,
-        "applications/report.html",
-        {
-            **COMMON,
-            "title": "Bericht nach dem Projekt",
-            "app": app,
-            "values": report.values,
-            "errors": errors or [],
-        },
-        status_code=status,
-    )
-
-
 @router.get("/antraege/{application_id}/bericht")
-async def report_page(
-    request: Request, application_id: str, user: CurrentUser, api: ApiDep
-) -> Response:
-    app, _ = await service.application(api, user, _checked_id(application_id))
-    if app["status"] != "approved" or not _may_apply(user):
-        return _to(application_id)
-    values = {f"report_{g}": "" for g in GROUPS} | {
-        "report_cost": "",
-        "report_summary": "",
-        "version": str(app["version"]),
-    }
-    return await _report_page(request, app, ReportForm(values))
+async def report_page(application_id: str) -> Response:
+    """The old report page: the proof of use replaces it (offers' ``/report`` stays)."""
+    return _to(_checked_id(application_id), "verwendungsnachweis")
 
 
 @router.post("/antraege/{application_id}/bericht")
-async def post_report(
-    request: Request, application_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
-) -> Response:
-    app_id = _checked_id(application_id)
-    report = ReportForm.read(form)
-    app, _ = await service.application(api, user, app_id)
-    body, errors = report.body(app["target_groups"])
-    status = 422
-    if not errors:
-        refused = await service.attempt(
-            api,
-            user,
-            app_id,
-            "report",
-            body=body,
-            if_match=version_header(report.values["version"]),
-            renames={"summary": "summary_report"},
-        )
-        if refused is None:
-            return _to(app_id, notice="bericht")
-        status, errors = refused
-        report.values["version"] = str(app["version"])  # read in this request, so current
-    return await _report_page(request, app, report, errors, status=status)
+async def post_report(application_id: str) -> Response:
+    """A report form still open in a browser leads to the proof of use, which replaces it."""
+    return _to(_checked_id(application_id), "verwendungsnachweis")

@@ -72,22 +72,7 @@ async def download_attachment(
     application_id: str, attachment_id: str, user: CurrentUser, api: ApiDep
 ) -> Response:
     _checked(application_id, attachment_id)
-    found = await service.download(api, user, application_id, attachment_id)
-    headers = {
-        name: found.headers[name]
-        for name in ("content-disposition", "content-length")
-        if name in found.headers
-    }
-    return Response(
-        found.content,
-        media_type=found.headers.get("content-type", "application/octet-stream"),
-        headers={
-            **headers,
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await service.download(api, user, application_id, attachment_id)
 
 
 async def _confirm_page(

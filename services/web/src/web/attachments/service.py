@@ -7,13 +7,11 @@ import re
 from typing import Any
 
 import httpx
-import structlog
 from starlette.datastructures import UploadFile
+from starlette.responses import Response
 
 from web.auth.schemas import User
-from web.site.client import Api, ApiError, ServiceUnavailable
-
-log = structlog.get_logger("web.attachments")
+from web.site.client import Api, ApiError, ServiceUnavailable, refusal, unreachable
 
 KINDS = ("quote", "cooperation_agreement", "signed_application", "receipt", "report", "other")
 ACCEPTED = "PDF, Bilder (PNG, JPEG) und Office-Dokumente (docx, xlsx, odt, ods)"
@@ -95,15 +93,10 @@ async def upload(
             headers={"Authorization": f"Bearer {user.token}", "Accept": "application/json"},
         )
     except httpx.HTTPError as exc:
-        log.warning("web.service_unreachable", service="offers", error=type(exc).__name__)
-        raise ServiceUnavailable(503, {"title": "unreachable"}, "offers") from exc
+        raise unreachable("offers", exc) from exc
     if response.status_code < 400:
         return None
-    try:
-        problem = response.json()
-    except ValueError:
-        problem = {"title": response.reason_phrase}
-    error = ApiError(response.status_code, problem if isinstance(problem, dict) else {}, "offers")
+    error = refusal(response, "offers")
     if response.status_code >= 500 or response.status_code == 404:
         raise error
     return error
@@ -125,19 +118,8 @@ async def remove(api: Api, user: User, app_id: str, attachment_id: str) -> ApiEr
     return None
 
 
-async def download(api: Api, user: User, app_id: str, attachment_id: str) -> httpx.Response:
-    """The file from offers (the whole response; attachments are at most a few MB)."""
-    try:
-        response = await api.client("offers").get(
-            f"/applications/{app_id}/attachments/{attachment_id}/file",
-            headers={"Authorization": f"Bearer {user.token}"},
-        )
-    except httpx.HTTPError as exc:
-        raise ServiceUnavailable(503, {"title": "unreachable"}, "offers") from exc
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {}
-        raise ApiError(response.status_code, problem if isinstance(problem, dict) else {}, "offers")
-    return response
+async def download(api: Api, user: User, app_id: str, attachment_id: str) -> Response:
+    """The file from offers, relayed as a download."""
+    return await api.relay_file(
+        "offers", f"/applications/{app_id}/attachments/{attachment_id}/file", token=user.token
+    )

@@ -21,8 +21,4 @@ async def download_document(
 ) -> Response:
     if not (is_id(application_id) and is_id(document_id)):
         raise HTTPException(404)
-    found = await service.download(api, user, application_id, document_id)
-    headers = {"X-Content-Type-Options": "nosniff"}
-    if "content-disposition" in found.headers:
-        headers["Content-Disposition"] = found.headers["content-disposition"]
-    return Response(found.content, media_type="application/pdf", headers=headers)
+    return await service.download(api, user, application_id, document_id)

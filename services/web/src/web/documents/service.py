@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+from starlette.responses import Response
 
 from web.auth.schemas import User
-from web.site.client import Api, ApiError, ServiceUnavailable
+from web.site.client import Api, ApiError
 
 TITLES = {"grant_notice": "Zuwendungsbescheid", "rejection_letter": "Ablehnungsbescheid"}
 
@@ -24,19 +24,11 @@ async def listing(api: Api, user: User, app_id: str) -> list[dict[str, Any]] | N
     return list(found.get("items", []))
 
 
-async def download(api: Api, user: User, app_id: str, document_id: str) -> httpx.Response:
-    """The PDF from offers (the whole response; a document is some 50 KB)."""
-    try:
-        response = await api.client("offers").get(
-            f"/applications/{app_id}/documents/{document_id}",
-            headers={"Authorization": f"Bearer {user.token}", "Accept": "application/pdf"},
-        )
-    except httpx.HTTPError as exc:
-        raise ServiceUnavailable(503, {"title": "unreachable"}, "offers") from exc
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {}
-        raise ApiError(response.status_code, problem if isinstance(problem, dict) else {}, "offers")
-    return response
+async def download(api: Api, user: User, app_id: str, document_id: str) -> Response:
+    """The PDF from offers (some 50 KB), relayed as a download with its German file name."""
+    return await api.relay_file(
+        "offers",
+        f"/applications/{app_id}/documents/{document_id}",
+        token=user.token,
+        accept="application/pdf",
+    )

@@ -40,6 +40,10 @@ def _to(app_id: str, notice: str) -> RedirectResponse:
     )
 
 
+def _ids(files: list[dict[str, Any]] | None) -> set[str] | None:
+    return None if files is None else {str(f["id"]) for f in files}
+
+
 async def _loaded(api: Api, user: User, app_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not is_id(app_id):
         raise HTTPException(404)
@@ -62,6 +66,7 @@ async def _page(
     notice: str | None = None,
 ) -> Response:
     app, proof = await _loaded(api, user, app_id)
+    files = await service.receipt_files(api, user, app_id)
     groups = list(app.get("target_groups") or [])
     approved = app.get("approved_cents") or 0
     categories = {
@@ -78,6 +83,8 @@ async def _page(
             "proof": proof,
             "form": form or ProofForm.of_proof(proof, groups),
             "groups": {g: TARGET_GROUPS.get(g, g) for g in groups},
+            "breakdown": forms.BREAKDOWN,
+            "receipt_files": {str(f["id"]): f for f in files or []},
             "categories": categories,
             "all_categories": BUDGET_CATEGORIES,
             "statuses": forms.STATUSES,
@@ -116,7 +123,8 @@ async def save_proof(
     if "remove_receipt" in form:
         data.remove_receipt(str(form.get("remove_receipt")))
         return await _page(request, api, user, application_id, form=data)
-    body, errors = data.body(app)
+    files = await service.receipt_files(api, user, application_id)
+    body, errors = data.body(app, _ids(files))
     if errors:
         return await _page(request, api, user, application_id, form=data, errors=errors, status=422)
     submitting = form.get("aktion") == "einreichen"

@@ -1,6 +1,7 @@
-"""The proof-of-use form read back: the narrative, participants per target group, and the
-receipts (Belegliste) as rows ``feld-receipts-<n>-<date|payee|purpose|category|amount>`` that are
-added and removed by submit buttons (no JavaScript needed); German errors beside the field."""
+"""The proof-of-use form read back: the narrative, participants per target group, the optional
+ESF+ breakdown (``breakdown_<sex|age_group>_<key>``, aggregates only), and the receipts
+(Belegliste) as rows ``feld-receipts-<n>-<date|payee|purpose|category|amount|attachment>`` that
+are added and removed by submit buttons (no JavaScript needed); German errors beside the field."""
 
 from __future__ import annotations
 
@@ -15,11 +16,33 @@ from web.site.formatting import datum_kurz, euro, euro_input, parse_euro
 
 MAX_CENTS = 1_000_000_000  # 10,000,000 EUR, the API's limit too
 PREFIX = "feld-receipts"
-PARTS = ("date", "payee", "purpose", "category", "amount")
+PARTS = ("date", "payee", "purpose", "category", "amount", "attachment")
 _ROW = re.compile(rf"^{PREFIX}-(\d+)-({'|'.join(PARTS)})$")
 _API_FIELD = re.compile(r"^receipts\.(\d+)\.(\w+)$")
 API_PARTS = {"date": "date", "payee": "payee", "purpose": "purpose"}
-API_PARTS |= {"budget_category": "category", "amount_cents": "amount", "attachment_id": "amount"}
+API_PARTS |= {
+    "budget_category": "category",
+    "amount_cents": "amount",
+    "attachment_id": "attachment",
+}
+MAX_COUNT = 1_000_000  # the API's limit of one breakdown figure
+WHOLE_NUMBER = "Bitte geben Sie eine ganze Zahl ab 0 an."
+
+# The ESF+ participant figures (CONTRACT: planning), as offers' proof of use takes them.
+SEXES = {
+    "female": "weiblich",
+    "male": "männlich",
+    "diverse": "divers",
+    "not_stated": "keine Angabe",
+}
+AGE_GROUPS = {
+    "under_18": "unter 18 Jahre",
+    "18_29": "18 bis 29 Jahre",
+    "30_54": "30 bis 54 Jahre",
+    "55_plus": "55 Jahre und älter",
+}
+BREAKDOWN = {"sex": ("Geschlecht", SEXES), "age_group": ("Altersgruppe", AGE_GROUPS)}
+BREAKDOWN_FIELDS = [(dim, key) for dim, (_, keys) in BREAKDOWN.items() for key in keys]
 
 STATUSES = {
     "draft": "In Bearbeitung",
@@ -51,12 +74,18 @@ def in_words(line: dict[str, Any]) -> str:
     return "genau eingehalten"
 
 
+def _breakdown_name(dim: str, key: str) -> str:
+    return f"breakdown_{dim}_{key}"
+
+
 @dataclass
 class ProofForm:
-    """The form as typed: narrative, participants (group → text) and receipt rows."""
+    """The form as typed: narrative, participants (group → text), the ESF+ breakdown
+    (``<dim>_<key>`` → text) and receipt rows."""
 
     narrative: str = ""
     participants: dict[str, str] = field(default_factory=dict)
+    breakdown: dict[str, str] = field(default_factory=dict)
     receipts: list[dict[str, str]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
     version: str = ""
@@ -72,6 +101,10 @@ class ProofForm:
         return cls(
             narrative=_text(form, "narrative"),
             participants={g: _text(form, f"participants_{g}") for g in groups},
+            breakdown={
+                f"{dim}_{key}": _text(form, _breakdown_name(dim, key))
+                for dim, key in BREAKDOWN_FIELDS
+            },
             receipts=[_empty() | rows[n] for n in numbers],
             numbers=numbers,
             version=_text(form, "version"),
@@ -80,9 +113,16 @@ class ProofForm:
     @classmethod
     def of_proof(cls, proof: dict[str, Any], groups: list[str]) -> ProofForm:
         reached = proof.get("actual_participants") or {}
+        figures = proof.get("participant_breakdown") or {}
         return cls(
             narrative=proof.get("narrative") or "",
             participants={g: str(reached[g]) if reached.get(g) is not None else "" for g in groups},
+            breakdown={
+                f"{dim}_{key}": str(figures[dim][key])
+                if (figures.get(dim) or {}).get(key) is not None
+                else ""
+                for dim, key in BREAKDOWN_FIELDS
+            },
             receipts=[
                 {
                     "date": datum_kurz(r["date"]),
@@ -90,6 +130,7 @@ class ProofForm:
                     "purpose": r["purpose"],
                     "category": r["budget_category"],
                     "amount": euro_input(r["amount_cents"]),
+                    "attachment": str(r.get("attachment_id") or ""),
                 }
                 for r in proof.get("receipts") or []
             ],
@@ -110,9 +151,13 @@ class ProofForm:
             del self.receipts[place]
             self.numbers = numbers[:place] + numbers[place + 1 :]
 
-    def body(self, app: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
+    def body(
+        self, app: dict[str, Any], receipt_ids: set[str] | None = None
+    ) -> tuple[dict[str, Any], Errors]:
         """The API body, or German errors beside the fields (dates outside the project period,
-        amounts that are no amount, not above 0 € or above 10 million euros)."""
+        amounts that are no amount, not above 0 € or above 10 million euros, a chosen file that
+        is not one of the application's receipts — ``receipt_ids``, None when unknown — and
+        breakdown figures that add up to more than the participants)."""
         errors: Errors = []
         reached: dict[str, int | None] = {}
         for group, text in self.participants.items():
@@ -122,21 +167,51 @@ class ProofForm:
                 errors.append(
                     {
                         "field": f"participants_{group}",
-                        "message": "Bitte geben Sie eine ganze Zahl ab 0 an.",
+                        "message": WHOLE_NUMBER,
                     }
                 )
+        breakdown, breakdown_errors = self._breakdown(sum(c or 0 for c in reached.values()))
+        errors += breakdown_errors
         start, end = app.get("start_date"), app.get("end_date")
         receipts = []
         for i, row in enumerate(self.receipts):
-            receipt, row_errors = _receipt(i, row, start, end)
+            receipt, row_errors = _receipt(i, row, start, end, receipt_ids)
             errors += row_errors
             receipts.append(receipt)
         body = {
             "narrative": self.narrative or None,
             "actual_participants": reached,
+            "participant_breakdown": breakdown,
             "receipts": receipts,
         }
         return body, errors
+
+    def _breakdown(self, total: int) -> tuple[dict[str, dict[str, int]] | None, Errors]:
+        """The ESF+ figures typed (None when none was), each dimension at most ``total``."""
+        errors: Errors = []
+        figures: dict[str, dict[str, int]] = {dim: {} for dim in BREAKDOWN}
+        for dim, key in BREAKDOWN_FIELDS:
+            name = _breakdown_name(dim, key)
+            try:
+                count = read_count(self.breakdown.get(f"{dim}_{key}", ""))
+            except ValueError:
+                errors.append({"field": name, "message": WHOLE_NUMBER})
+                continue
+            if count is not None and count > MAX_COUNT:
+                errors.append({"field": name, "message": "Höchstens 1.000.000 Personen."})
+            elif count is not None:
+                figures[dim][key] = count
+        for dim, (label, _) in BREAKDOWN.items():
+            counted = sum(figures[dim].values())
+            if counted > total:
+                errors.append(
+                    {
+                        "field": f"breakdown_{dim}",
+                        "message": f"Nach {label} sind {counted} Personen angegeben, mehr als die "
+                        f"{total} Teilnehmenden.",
+                    }
+                )
+        return (figures if any(figures.values()) else None), errors
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -144,7 +219,7 @@ def _period(start: str | None, end: str | None) -> str:
 
 
 def _receipt(
-    i: int, row: dict[str, str], start: str | None, end: str | None
+    i: int, row: dict[str, str], start: str | None, end: str | None, receipt_ids: set[str] | None
 ) -> tuple[dict[str, Any], Errors]:
     name = f"receipts-{i}-"
     errors: Errors = []
@@ -195,20 +270,25 @@ def _receipt(
                     "message": f"Der Betrag darf höchstens {euro(MAX_CENTS)} sein.",
                 }
             )
+    chosen = row["attachment"] or None
+    if chosen and receipt_ids is not None and chosen not in receipt_ids:
+        errors.append({"field": name + "attachment", "message": RECEIPT_ONLY})
     receipt = {
         "date": day,
         "payee": row["payee"],
         "purpose": row["purpose"],
         "budget_category": row["category"] or None,
         "amount_cents": cents,
+        "attachment_id": chosen,
     }
     return receipt, errors
 
 
+RECEIPT_ONLY = "Bitte wählen Sie eine Anlage dieses Antrags der Art „Beleg“."
 RULES = {
     "receipt-outside-project-period": "Das Datum liegt außerhalb des Projektzeitraums.",
     "unknown-budget-category": "Diese Kostenposition wurde nicht bewilligt.",
-    "unknown-receipt-attachment": "Der Beleg gehört nicht zu diesem Antrag.",
+    "unknown-receipt-attachment": RECEIPT_ONLY,
     "not-a-target-group": "Diese Zielgruppe gehört nicht zum Antrag.",
     "breakdown-exceeds-participants": "Die Aufschlüsselung ergibt mehr als die Teilnehmenden.",
     "proof-of-use-only-when-approved": "Der Verwendungsnachweis kann jetzt nicht geändert werden.",
@@ -233,6 +313,9 @@ def page_errors(api_errors: list[dict[str, Any]], rule: str | None, status: int)
             errors.append(
                 {"field": "participants_" + location.split(".", 1)[1], "message": message}
             )
+        elif location.startswith("participant_breakdown."):
+            parts = location.split(".")
+            errors.append({"field": "_".join(["breakdown", *parts[1:3]]), "message": message})
         elif location == "narrative":
             errors.append({"field": "narrative", "message": "Bitte schreiben Sie den Sachbericht."})
         elif location == "accepted_cents":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.applications.forms import version_header
+from web.attachments.service import listing
 from web.auth.schemas import User
 from web.proof_of_use.forms import Errors, page_errors
 from web.site.client import Api, ApiError
@@ -20,6 +21,15 @@ async def application(api: Api, user: User, app_id: str) -> dict[str, Any]:
 
 async def proof_of_use(api: Api, user: User, app_id: str) -> dict[str, Any]:
     return await api.get("offers", path(app_id), token=user.token)  # type: ignore[no-any-return]
+
+
+async def receipt_files(api: Api, user: User, app_id: str) -> list[dict[str, Any]] | None:
+    """The application's attachments of kind receipt whose file is still there, newest last
+    (None when offers does not answer: the page offers none and leaves the check to offers)."""
+    found = await listing(api, user, app_id)
+    if found is None:
+        return None
+    return [a for a in found if a.get("kind") == "receipt" and not a.get("erased_at")]
 
 
 async def attempt(

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import structlog
+from starlette.responses import Response
 
 from web.config import WebSettings
 
@@ -22,6 +23,13 @@ log = structlog.get_logger("web.client")
 
 SERVICES = ("registry", "offers", "meetings", "notifications")
 API_PREFIX = "/api/v1"
+
+# A relayed file is a download: never run as a page of ours (a sandbox beside the pages' policy;
+# ``nosniff`` comes with every response, web.site.security), never cached for someone else.
+FILE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+}
 
 
 @dataclass
@@ -56,6 +64,25 @@ class ApiError(Exception):
 
 class ServiceUnavailable(ApiError):
     """A service did not answer (down, or too slow)."""
+
+
+def unreachable(service: str, exc: Exception) -> ServiceUnavailable:
+    """A service that could not be reached, logged (its name and the error's kind only)."""
+    log.warning("web.service_unreachable", service=service, error=type(exc).__name__)
+    return ServiceUnavailable(503, {"title": "unreachable"}, service)
+
+
+def refusal(response: httpx.Response, service: str) -> ApiError:
+    """A 4xx/5xx answer as ``ApiError`` with the service's problem details."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {"title": response.reason_phrase}
+    if not isinstance(problem, dict):
+        problem = {"title": str(problem)}
+    if response.status_code >= 500:
+        log.warning("web.service_failed", service=service, status=response.status_code)
+    return ApiError(response.status_code, problem, service)
 
 
 @dataclass(frozen=True)
@@ -121,18 +148,9 @@ class Api:
                 method, path, params=clean, json=json, headers=sent
             )
         except httpx.HTTPError as exc:
-            log.warning("web.service_unreachable", service=service, error=type(exc).__name__)
-            raise ServiceUnavailable(503, {"title": "unreachable"}, service) from exc
+            raise unreachable(service, exc) from exc
         if response.status_code >= 400:
-            try:
-                problem = response.json()
-            except ValueError:
-                problem = {"title": response.reason_phrase}
-            if not isinstance(problem, dict):
-                problem = {"title": str(problem)}
-            if response.status_code >= 500:
-                log.warning("web.service_failed", service=service, status=response.status_code)
-            raise ApiError(response.status_code, problem, service)
+            raise refusal(response, service)
         if response.status_code == 204 or not response.content:
             body: Any = None
         elif "json" in response.headers.get("content-type", ""):
@@ -160,6 +178,28 @@ class Api:
                 break
             params["cursor"] = cursor
         return items
+
+    async def relay_file(
+        self, service: str, path: str, *, token: str, accept: str = "*/*"
+    ) -> Response:
+        """A file from a service (an attachment, a generated PDF: a few MB at most, read whole)
+        passed on as the download it is: its type, ``Content-Disposition`` (the file name) and
+        length, a sandbox and no caching. A refusal raises ``ApiError``."""
+        try:
+            found = await self._clients[service].get(
+                path, headers={"Authorization": f"Bearer {token}", "Accept": accept}
+            )
+        except httpx.HTTPError as exc:
+            raise unreachable(service, exc) from exc
+        if found.status_code >= 400:
+            raise refusal(found, service)
+        kept = ("content-disposition", "content-length")
+        return Response(
+            found.content,
+            media_type=found.headers.get("content-type", "application/octet-stream"),
+            headers={name: found.headers[name] for name in kept if name in found.headers}
+            | FILE_HEADERS,
+        )
 
     @asynccontextmanager
     async def stream(
