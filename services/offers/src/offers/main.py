@@ -51,7 +51,7 @@ definition = ServiceDefinition(
         sessions_consumer(runtime),
         decision_consumer(runtime),
         documents_consumer(runtime),
-        erasure_consumer(runtime, documents.erasing(erase)),
+        erasure_consumer(runtime, documents.erasing(attachments.erasing(erase, runtime))),
     ],
     own_data=own_data,
     retention=lambda runtime: [

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from offers_support import World, make_world
 
+from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg_dev.testing.events import collect_events
+from schulerfolg_dev.testing.service import publish_events, wrap
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
@@ -269,3 +271,51 @@ async def test_files_go_when_the_retention_ends_and_uploads_are_own_data(world: 
     )
     assert gone.status_code == 404
     assert (await housekeeping.purge()).anonymised["attachment_files"] == 0
+
+
+async def test_an_erasure_of_the_contact_deletes_the_files_funding_law_does_not_keep(world: World):
+    """An erasure request for the contact's address deletes the files of the contact's
+    applications — except, on a funded application, the receipts, the report and the signed
+    application: the proof of how public money was used, kept until the retention ends."""
+    erika = {"name": "Erika Beleg", "email": f"erika.{uuid.uuid4().hex[:8]}@schule.example"}
+    fund = await world.fund(requires_consultation=False)
+    funded = await world.submitted(fund, contact=erika)
+    quote = await upload(world, funded, world.office(), PDF)
+    signed = await upload(world, funded, world.office(), PDF, kind="signed_application")
+    await world.act(funded, "decision", world.office(), {"outcome": "approved"})
+    receipt = await upload(world, funded, world.school(), PNG, name="b.png", kind="receipt")
+    draft = await world.draft(fund, contact=erika)
+    draft_quote = await upload(world, draft, world.school(), PDF)
+    other = await world.draft(fund)  # another contact: untouched
+    others_quote = await upload(world, other, world.school(), PDF)
+    assert len(files_in(world)) == 5
+
+    request = ErasureRequested(id=uuid.uuid4(), email=erika["email"].upper())
+    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
+    [(answer, _)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.erasure.completed",
+        where=lambda e: e.data.request_id == request.id,
+        timeout=30,
+    )
+    assert answer.data.counts["attachment_files"] == 2
+    assert len(files_in(world)) == 3
+
+    async def status_of(app: dict[str, Any], attachment: dict[str, Any]) -> int:
+        response = await world.client.get(
+            f"/api/v1/applications/{app['id']}/attachments/{attachment['id']}/file",
+            headers=world.office(),
+        )
+        return response.status_code
+
+    assert await status_of(funded, quote) == 404
+    assert await status_of(draft, draft_quote) == 404
+    assert await status_of(funded, signed) == 200
+    assert await status_of(funded, receipt) == 200
+    assert await status_of(other, others_quote) == 200
+    listed = await world.client.get(
+        f"/api/v1/applications/{funded['id']}/attachments", headers=world.office()
+    )
+    erased = {a["id"]: a["erased_at"] is not None for a in listed.json()["items"]}
+    assert erased == {quote["id"]: True, signed["id"]: False, receipt["id"]: False}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from offers_support import World
 from pypdf import PdfReader
 
+from offers.models import GeneratedDocument
 from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg_dev.testing.events import collect_events
 from schulerfolg_dev.testing.plugin import eventually
@@ -165,10 +167,13 @@ async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world:
     fund = await world.fund(requires_consultation=False)
     person = contact()
     app = await world.submitted(fund, contact=person, budget_lines=LINES)
-    await world.act(app, "decision", world.office(), {"outcome": "approved"})
+    conditions = f"Rückfragen an {person['email']}."
+    await world.act(
+        app, "decision", world.office(), {"outcome": "approved", "conditions": conditions}
+    )
     [doc] = await documents(world, app, world.office())
     before = (await pdf_of(world, app, doc, world.office())).content
-    assert person["name"] in text_of(before)
+    assert person["name"] in text_of(before) and person["email"] in text_of(before)
 
     request = ErasureRequested(id=uuid.uuid4(), email=person["email"])
     await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
@@ -184,9 +189,14 @@ async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world:
     [again] = await documents(world, app, world.office())
     assert (again["id"], again["created_at"]) == (doc["id"], doc["created_at"])
     text = text_of((await pdf_of(world, app, again, world.office())).content)
-    assert person["name"] not in text
-    assert "z. Hd. gelöscht" in text
+    assert person["name"] not in text and person["email"] not in text
+    assert "z. Hd. gelöscht" in text and "Rückfragen an gelöscht." in text
     assert "1.234,00 €" in text and "28.04.2027" in text
+    async with world.service.runtime.db.transaction(readonly=True) as session:
+        stored = await session.get(GeneratedDocument, uuid.UUID(doc["id"]))
+        assert stored is not None
+        facts = json.dumps(stored.facts, ensure_ascii=False)
+    assert person["name"] not in facts and person["email"] not in facts
 
 
 async def test_the_end_of_the_retention_renders_the_rejection_letter_without_the_name(

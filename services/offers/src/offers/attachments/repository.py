@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -54,6 +55,35 @@ async def files_due(
         .order_by(col(Attachment.created_at), col(Attachment.id))
         .limit(limit)
         .with_for_update()
+    )
+    return list(rows)
+
+
+async def contact_applications(session: AsyncSession, email: str) -> list[uuid.UUID]:
+    """The applications whose contact has the (normalised) address."""
+    rows = await session.scalars(
+        select(col(Application.id)).where(func.lower(col(Application.contact_email)) == email)
+    )
+    return list(rows)
+
+
+async def files_of(
+    session: AsyncSession, application_ids: Sequence[uuid.UUID], keep: ColumnElement[bool]
+) -> list[Attachment]:
+    """The attachments of these applications still holding a file, except those ``keep``
+    selects (a condition on the attachment and its application)."""
+    if not application_ids:
+        return []
+    rows = await session.scalars(
+        select(Attachment)
+        .join(Application, col(Application.id) == col(Attachment.application_id))
+        .where(
+            col(Attachment.application_id).in_(list(application_ids)),
+            col(Attachment.erased_at).is_(None),
+            not_(keep),
+        )
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+        .with_for_update(of=Attachment)
     )
     return list(rows)
 

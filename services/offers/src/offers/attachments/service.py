@@ -12,6 +12,15 @@ inside), never from its name or declared type: a PNG named ``.pdf`` is stored as
 renamed ``.pdf`` is refused. Files live in a ``FileStorage`` (``attachments_dir``). When the
 application's retention ends (``retention_contact_years``, the same moment its contact data is
 anonymised) each attachment's file is deleted and ``erased_at`` set; the row stays.
+
+An erasure request for the contact's address (``erasing``) deletes the files of the contact's
+applications the same way, at once — except, on a funded application (``approved``,
+``reported``, ``completed``), its receipts, proof-of-use report and signed application
+(``KEPT_WHILE_FUNDED``): they prove how public money was granted and used, which funding law
+requires to be kept (five years, CONTRACT.md "privacy"), so erasure does not reach them
+(Art. 17(3)(b) GDPR) until the retention ends and deletes them. Their texts (title, receipts'
+payees) lost the contact's name with the erasure already. Quotes, cooperation agreements and
+other files, and every file of an application that never got money, go.
 """
 
 from __future__ import annotations
@@ -21,23 +30,27 @@ import re
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import anyio
 import structlog
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from offers.applications import access
 from offers.applications import service as applications
+from offers.applications.rules import FUNDED
 from offers.attachments import repository
 from offers.attachments.schemas import KINDS, TITLE_MAX, AttachmentUpload
 from offers.common import subject_region
 from offers.models import Application, Attachment, audit_log, outbox
 from offers.privacy import service as privacy
 from schulerfolg.auth import Principal
-from schulerfolg.db import Database
+from schulerfolg.db import Database, utcnow
 from schulerfolg.events.offers import AttachmentAdded, AttachmentRemoved
 from schulerfolg.http.problems import Conflict, FieldError, Forbidden, NotFound, Problem
 from schulerfolg.privacy import audit
@@ -422,13 +435,45 @@ async def erase_due_files(
     with ``erased_at``); how many (at most ``BATCH`` per round)."""
     due = privacy.due(privacy.years_before(now, years))
     attachments = await repository.files_due(session, due, BATCH)
+    for app_id in sorted(_erase_files(session, storage, attachments, now)):
+        await privacy.record_change(session, audit.SYSTEM, "attachment.files_erased", app_id)
+    return len(attachments)
+
+
+def _erase_files(
+    session: AsyncSession, storage: FileStorage, attachments: list[Attachment], now: datetime
+) -> set[uuid.UUID]:
+    """Mark the attachments' files deleted and remove them after the commit; their applications."""
     for attachment in attachments:
         repository.erased_now(attachment, now)
         session.add(attachment)
         remove_after_commit(session, storage, attachment.storage_key)
-    for app_id in sorted({a.application_id for a in attachments}):
-        await privacy.record_change(session, audit.SYSTEM, "attachment.files_erased", app_id)
-    return len(attachments)
+    return {a.application_id for a in attachments}
+
+
+# --------------------------------------------------------------------------- erasure
+
+KEPT_WHILE_FUNDED = ("receipt", "report", "signed_application")
+"""The files a funded application keeps after its contact's erasure (see the module text)."""
+
+Erase = Callable[[AsyncSession, str], Awaitable[dict[str, int]]]
+
+
+def erasing(erase: Erase, runtime: Any) -> Erase:
+    """Offers' erase, then the files of the erased contact's applications deleted (in the
+    erasure's transaction) but those funding law keeps; the count ``attachment_files``."""
+    storage = storage_of(runtime.settings)
+    kept = and_(col(Application.status).in_(FUNDED), col(Attachment.kind).in_(KEPT_WHILE_FUNDED))
+
+    async def run(session: AsyncSession, email: str) -> dict[str, int]:
+        app_ids = await repository.contact_applications(session, email)
+        counts = await erase(session, email)
+        attachments = await repository.files_of(session, app_ids, kept)
+        for app_id in sorted(_erase_files(session, storage, attachments, utcnow())):
+            await privacy.record_change(session, audit.SYSTEM, "attachment.files_erased", app_id)
+        return counts | {"attachment_files": len(attachments)}
+
+    return run
 
 
 def retention_tasks(runtime: Any) -> list[RetentionTask]:
