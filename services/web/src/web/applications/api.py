@@ -107,13 +107,13 @@ async def applications(
                 "may_apply": _may_apply(user),
             },
         )
-    filters = await _filters(request, api)
+    filters, vocabulary = await _filters(request, api)
     in_use = {**filters.values, **({"cursor": cursor} if cursor else {})}
     if sorted(request.query_params.multi_items()) != sorted(in_use.items()):
         # the GET form sends its empty fields too: the address keeps only the filters in use
         return RedirectResponse("/antraege" + filters.query(cursor=cursor or ""), status_code=303)
     regions = service.list_regions(user, filters)
-    found = await service.worklist(api, user, filters, cursor, regions)
+    found = await service.worklist(api, user, filters, cursor, regions, vocabulary)
     title = "Anträge der Region" if user.has_role("network_office") else "Anträge aller Regionen"
     return render(
         request,
@@ -135,14 +135,15 @@ async def applications(
     )
 
 
-async def _filters(request: Request, api: Api) -> ListFilters:
+async def _filters(request: Request, api: Api) -> tuple[ListFilters, list[tuple[str, str]]]:
+    """The list's filters from the URL, and the topic vocabulary they were checked against."""
     vocabulary = await service.topics(api)
     return ListFilters.read(
         dict(request.query_params),
         statuses=set(STATUSES),
         topics={slug for slug, _ in vocabulary},
         regions=set(REGIONS),
-    )
+    ), vocabulary
 
 
 @router.get("/antraege.csv")
@@ -150,7 +151,8 @@ async def applications_csv(request: Request, user: CurrentUser, api: ApiDep) -> 
     """The office's filtered worklist for the spreadsheet (every page of it)."""
     if not user.is_office:
         raise HTTPException(403)
-    rows = await service.worklist_rows(api, user, await _filters(request, api))
+    filters, vocabulary = await _filters(request, api)
+    rows = await service.worklist_rows(api, user, filters, vocabulary)
     return csv_response(service.CSV_HEADER, rows, filename="antraege.csv")
 
 

@@ -152,14 +152,18 @@ async def _page_of(
 
 
 async def worklist(
-    api: Api, user: User, filters: ListFilters, cursor: str | None, regions: list[str] | None
+    api: Api,
+    user: User,
+    filters: ListFilters,
+    cursor: str | None,
+    regions: list[str] | None,
+    vocabulary: list[tuple[str, str]],
 ) -> Listing:
     """One page of the office's filtered worklist (offers' order and cursors), with the
     choices of the filter form: funds, schools, topics and (state coordination) regions."""
-    page, funds, vocabulary, schools, region_list = await asyncio.gather(
+    page, funds, schools, region_list = await asyncio.gather(
         _page_of(api, user, filters.api_params(), cursor),
         funds_by_id(api, user),
-        topics(api),
         _quietly(schools_in(api, regions or []), {}),
         _quietly(api.get("registry", "/regions"), {"items": []}),
     )
@@ -197,12 +201,13 @@ CSV_HEADER = (
 )
 
 
-async def worklist_rows(api: Api, user: User, filters: ListFilters) -> list[list[str]]:
+async def worklist_rows(
+    api: Api, user: User, filters: ListFilters, vocabulary: list[tuple[str, str]]
+) -> list[list[str]]:
     """Every application of the filtered worklist as CSV cells (German numbers and dates)."""
-    apps, funds, vocabulary = await asyncio.gather(
+    apps, funds = await asyncio.gather(
         api.all_items("offers", "/applications", params=filters.api_params(), token=user.token),
         funds_by_id(api, user),
-        topics(api),
     )
     schools = await _quietly(schools_in(api, {a["region"] for a in apps}), {})
     names = dict(vocabulary)
