@@ -217,6 +217,10 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
 ) -> None:
     office = await _office(browser, web)
     await office.goto(f"{web.url}/sitzungen/{net.session['id']}")
+    await office.get_by_role("button", name="Protokoll speichern").click()  # nothing written
+    await office.wait_for_load_state()
+    error = office.locator("#feld-minutes-fehler")
+    assert "Bitte schreiben Sie das Protokoll." in await _text(error)
     minutes = (
         "# Ergebnisse\n\n**Einstimmig** beschlossen. <script>alert(1)</script>\n\n- Punkt eins"
     )

@@ -250,17 +250,19 @@ async def write_minutes(
     """„Vorschau“ shows the rendered Markdown (nothing is stored); „Protokoll speichern“ stores."""
     _checked(meeting_id)
     _office(user)
-    text = forms.text(form, "minutes")
+    body, errors = forms.minutes_body(form)
     if forms.text(form, "action") == "vorschau":
         values = forms.values_of(form)
-        return await _session_page(request, api, user, meeting_id, values=values, preview=text)
+        preview = body.get("text", "")
+        return await _session_page(request, api, user, meeting_id, values=values, preview=preview)
     version = forms.text(form, "version")
     _, refused = await service.submit(
         api,
         user,
         "PUT",
         f"/meetings/{meeting_id}/minutes",
-        {"text": text},
+        body,
+        errors,
         renames={"text": "minutes"},
         headers={"If-Match": version} if version else None,
     )

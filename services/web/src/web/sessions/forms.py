@@ -187,6 +187,15 @@ def attendance_body(form: FormData, members: set[str]) -> dict[str, Any]:
     return {"person_ids": list(dict.fromkeys(ticked))}
 
 
+def minutes_body(form: FormData) -> tuple[dict[str, Any], Errors]:
+    """The minutes' Markdown text (not empty)."""
+    typed = form.get("minutes")
+    written = typed.strip() if isinstance(typed, str) else ""
+    if not written:
+        return {}, [{"field": "minutes", "message": "Bitte schreiben Sie das Protokoll."}]
+    return {"text": written}, []
+
+
 def decision_field(name: str, item_id: str) -> str:
     """A field of one item's decision form (each decision item has its own form)."""
     return f"{name}-{item_id}"
