@@ -217,3 +217,14 @@ async def test_a_network_office_sees_only_its_own_region(
         await page.locator("#regionen").get_by_role("link", name="herunterladen").click()
     rows = open(await (await download_info.value).path(), encoding="utf-8-sig").read().splitlines()  # noqa: ASYNC230
     assert [r.split(";")[0] for r in rows[1:]] == ["boerde", "Gesamt"]
+
+
+@pytest.mark.parametrize(("role", "school"), [("admin", ""), ("school", str(uuid.uuid4()))])
+async def test_the_dashboards_are_the_offices_only(
+    page: Any, web: Web, suite: Suite, role: str, school: str
+) -> None:
+    await sign_in(page, web, role=role, school=school)
+    assert await page.get_by_role("link", name="Auswertung", exact=True).count() == 0
+    for path in ("/auswertung", "/auswertung/regionen/boerde", "/auswertung/regionen.csv"):
+        response = await page.goto(f"{web.url}{path}")
+        assert response is not None and response.status == 403, path
