@@ -101,6 +101,36 @@ async def item(net: Network) -> dict[str, Any]:
     return found
 
 
+async def _seat_a_partner_member(net: Network) -> dict[str, Any]:
+    """A voting member from the application's partner organisation (recused from its vote)."""
+    async with net.suite.client("registry") as registry:
+        person = ok(
+            await registry.post(
+                "/persons",
+                json={
+                    "name": f"Jana Krause {uuid.uuid4().hex[:4]}",
+                    "function": "provider_contact",
+                    "email": f"krause-{uuid.uuid4().hex[:6]}@awo.example",
+                    "organization_id": net.provider["id"],
+                },
+                headers=net.office,
+            ),
+            201,
+        )
+    async with net.suite.client("meetings") as meetings:
+
+        async def seated() -> bool:  # once meetings knows the person from registry's event
+            response = await meetings.post(
+                f"/committees/{net.committee['id']}/members",
+                json={"person_id": person["id"], "role": "member", "voting": True},
+                headers=net.office,
+            )
+            return response.status_code in (200, 201)
+
+        await until(seated, timeout=60, interval=0.5)
+    return person
+
+
 async def _text(locator: Any) -> str:
     """The text as read, with the non-breaking spaces of „1.234,50 €“ as plain ones."""
     return str(await locator.inner_text()).replace("\xa0", " ")
@@ -118,6 +148,8 @@ async def _office(
 async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     browser: Any, web: Web, net: Network, item: dict[str, Any]
 ) -> None:
+    partner = await _seat_a_partner_member(net)  # 4 voting members: quorum 3
+    present = [*net.members, partner]
     office = await _office(browser, web)
     await office.goto(f"{web.url}/sitzungen")
     row = office.get_by_role("row").filter(has_text=net.session["title"])
@@ -135,6 +167,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     assert "Bewertung: 82 von 100 Punkten" in shown
     assert "Empfohlener Betrag: 800,00 €" in shown
     assert "1.000,00 €" in shown and net.schools[0]["name"] in shown
+    assert f"Befangen, stimmen bei diesem Punkt nicht mit: {partner['name']}" in shown
     link = region.get_by_role("link", name=f"Antrag ansehen: {TITLE}")
     assert await link.get_attribute("href") == f"/antraege/{item['application_id']}"
     assert await check_accessibility(office) == []
@@ -146,7 +179,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     await office.wait_for_load_state()
     alert = await _text(office.get_by_role("alert"))
     assert "Die Gremiensitzung ist nicht beschlussfähig" in alert
-    assert "Anwesend sind 0 stimmberechtigte Mitglieder, nötig sind mindestens 2" in alert
+    assert "Anwesend sind 0 stimmberechtigte Mitglieder, nötig sind mindestens 3" in alert
     assert await check_accessibility(office) == []
 
     # a negative amount: a message beside the field, the typed value kept
@@ -165,17 +198,33 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     )
     assert await check_accessibility(office) == []
 
-    # attendance: one checkbox per member, labelled with the name
+    # attendance: one checkbox per member, labelled with the name; three present, but one of
+    # them recused: still no quorum, and the reason says so
     attendance = office.get_by_role("group", name="Anwesenheit")
-    for member in net.members:
+    for member in present[1:]:
         await attendance.get_by_label(member["name"], exact=True).check()
     await office.get_by_role("button", name="Anwesenheit speichern").click()
     await office.wait_for_load_state()
     assert "Die Anwesenheit ist gespeichert" in await _text(office.get_by_role("status"))
+    region = office.get_by_role("region", name=TITLE)
+    await region.get_by_label("Bewilligt", exact=True).check()
+    await region.get_by_role("button", name="Beschluss erfassen").click()
+    await office.wait_for_load_state()
+    alert = await _text(office.get_by_role("alert"))
+    assert "nicht beschlussfähig: Ohne die befangenen Mitglieder sind weniger als 3" in alert
+
+    # with the keyboard: the fourth member ticked with the space bar, saved with Enter
     attendance = office.get_by_role("group", name="Anwesenheit")
-    for member in net.members:
+    await attendance.get_by_label(present[0]["name"], exact=True).focus()
+    await office.keyboard.press("Space")
+    await office.get_by_role("button", name="Anwesenheit speichern").focus()
+    async with office.expect_navigation():
+        await office.keyboard.press("Enter")
+    assert "Die Anwesenheit ist gespeichert" in await _text(office.get_by_role("status"))
+    attendance = office.get_by_role("group", name="Anwesenheit")
+    for member in present:
         assert await attendance.get_by_label(member["name"], exact=True).is_checked()
-    assert "Anwesend sind 3 stimmberechtigte Mitglieder" in await _text(office.locator("main"))
+    assert "Anwesend sind 4 stimmberechtigte Mitglieder" in await _text(office.locator("main"))
 
     region = office.get_by_role("region", name=TITLE)
     await region.get_by_label("Bewilligt", exact=True).check()
