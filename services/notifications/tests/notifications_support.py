@@ -306,6 +306,27 @@ async def wait_for_persons(service: ServiceUnderTest, *persons: Any) -> None:
     await eventually(known)
 
 
+TEACHER = "schaefer@schule.test"
+"""A person of the school ``a_school_with_a_teacher`` answers."""
+OTHER_SCHOOL = "andere@schule.test"
+"""A person of another school, who must hear nothing of the first school's applications."""
+
+
+async def a_school_with_a_teacher(service: ServiceUnderTest, nats_url: str) -> str:
+    """A school's id with a teacher (``TEACHER``), and a person of another school
+    (``OTHER_SCHOOL``), both known to the recipient directory."""
+    school_id = new_id()
+    teacher = person(
+        name="Lehrerin Schäfer", email=TEACHER, function="teacher", school_id=school_id
+    )
+    unrelated = person(
+        name="Andere Schule", email=OTHER_SCHOOL, function="principal", school_id=new_id()
+    )
+    await publish(nats_url, teacher, unrelated)
+    await wait_for_persons(service, teacher.id, unrelated.id)
+    return school_id
+
+
 async def inbox(
     service: ServiceUnderTest, headers: dict[str, str], **params: Any
 ) -> list[dict[str, Any]]:

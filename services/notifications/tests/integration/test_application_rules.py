@@ -7,6 +7,7 @@ from datetime import date
 
 from notifications_support import (
     BASE_URL,
+    a_school_with_a_teacher,
     application_fields,
     html_of,
     inbox,
@@ -70,22 +71,7 @@ async def test_a_submitted_application_mails_the_regions_office_staff_and_the_ap
 async def test_decisions_mail_the_applicant_and_the_schools_persons(
     notifications, mailbox, nats_url
 ):
-    school_id, other_school = new_id(), new_id()
-    teacher = person(
-        name="Lehrerin Schäfer",
-        email="schaefer@schule.test",
-        function="teacher",
-        school_id=school_id,
-    )
-    unrelated = person(
-        name="Andere Schule",
-        email="andere@schule.test",
-        function="principal",
-        school_id=other_school,
-    )
-    await publish(nats_url, teacher, unrelated)
-    await wait_for_persons(notifications, teacher.id, unrelated.id)
-
+    school_id = await a_school_with_a_teacher(notifications, nats_url)
     common = {"school_ids": [school_id], "decided_by": "office"}
     approved = o.ApplicationApproved(
         **application_fields(title="Medienkompetenz für Fünftklässler", **common),

@@ -1,16 +1,18 @@
 """Payment requests (Mittelabrufe): the fund's advance rule, the office's steps, the payout list
 as CSV, events and audit entries; 50 concurrent requests and approvals never exceed the limits
-(on PostgreSQL and SQLite)."""
+(on PostgreSQL and SQLite), also once the proof of use was accepted for less."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from offers_support import World, make_world
 from sqlalchemy import select
 
 from offers.models import PaymentRequest, audit_log
+from schulerfolg_dev.testing.events import collect_events
 
 LINES = [{"category": "fees", "description": "Honorar", "amount_cents": 100_000}]
 
@@ -83,6 +85,18 @@ async def test_a_payment_runs_from_request_to_paid_within_the_advance(world: Wor
     assert listed["sums"]["limit_cents"] == 50_000
     assert listed["sums"]["paid_cents"] == 30_000
     assert listed["sums"]["available_cents"] == 20_000  # the rejected one frees its amount
+
+    # the payment events name the application's contact (notifications tells them)
+    [(event, _)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.payment.paid",
+        where=lambda e: e.data.id == uuid.UUID(pid),
+    )
+    assert (event.data.contact.name, event.data.contact.email) == (
+        "Anna Müller",
+        "anna.mueller@schule.example",
+    )
 
     stats = (await world.client.get("/api/v1/statistics", headers=world.office())).json()
     assert {r["region"]: r["paid_cents"] for r in stats["by_region"]}["boerde"] == 30_000
@@ -175,3 +189,36 @@ async def test_50_concurrent_requests_and_approvals_on_postgresql(world: World):
 async def test_50_concurrent_requests_and_approvals_on_sqlite(offers_on, nats_url):
     service = await offers_on("sqlite")
     await _fifty_concurrent(await make_world(service, nats_url))
+
+
+async def test_50_concurrent_approvals_stop_at_the_accepted_amount_on_postgresql(world: World):
+    """After the proof of use was accepted for less than was called in, concurrent approvals of
+    the pending requests and new requests never bring what is approved and paid above the
+    accepted amount."""
+    app = await approved_app(world, 100)  # approved 100,000, all of it in advance
+    pending = [(await request(world, app, 4_000)).json()["id"] for _ in range(20)]  # 80,000
+    await world.act(
+        app,
+        "report",
+        world.school(),
+        {"actual_participants": {"pupils": 20}, "actual_cost_cents": 30_000, "summary": "Gut."},
+    )
+    accepted = await world.client.post(
+        f"/api/v1/applications/{app['id']}/proof-of-use/accept",
+        json={"accepted_cents": 30_000},
+        headers=world.office(),
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    async def one(i: int) -> Any:
+        if i % 2:
+            return await request(world, app, 1_000)
+        return await step(world, app, pending[(i // 2) % len(pending)], "approve")
+
+    responses = await asyncio.gather(*(one(i) for i in range(50)))
+    assert {r.status_code for r in responses} <= {200, 409}
+    assert [r.status_code for r in responses[1::2]] == [409] * 25  # 80,000 called in > 30,000
+    listed = (await world.client.get(base(app), headers=world.office())).json()
+    granted = sum(p["amount_cents"] for p in listed["items"] if p["status"] in ("approved", "paid"))
+    assert granted == 28_000  # seven approvals of 4,000; the eighth would exceed 30,000
+    assert len(listed["items"]) == 20

@@ -253,6 +253,17 @@ async def test_closing_needs_an_accepted_proof_of_use(world: World):
     proof = (await world.client.get(path(app), headers=world.office())).json()
     assert (proof["status"], proof["narrative"]) == ("submitted", "Gut gelaufen.")
     assert proof["totals"]["spent_cents"] == 60_000
+    # … and announces it like a submitted proof of use (notifications drops its reminders on it)
+    [(submitted, _)] = await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.proof_of_use.submitted",
+        where=about(f"applications/{app['id']}"),
+    )
+    assert (submitted.data.spent_cents, submitted.data.contact.email) == (
+        60_000,
+        "anna.mueller@schule.example",
+    )
     refused = await world.act(app, "close", world.office(), expect=409)
     assert refused["rule"] == "proof-of-use-not-accepted"
     accepted = await world.client.post(

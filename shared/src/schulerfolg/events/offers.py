@@ -172,6 +172,11 @@ class PaymentData(EventPayload):
         "(rejected requests not counted)."
     )
     paid_cents: int = Field(description="What is paid for the application after the change.")
+    contact: Contact | None = Field(
+        None,
+        description="The application's contact person, told of approvals and payments like of "
+        "the decision; null once erased (and in events published before it was carried).",
+    )
 
 
 @event_name("offers.payment.requested", version=1)

@@ -1,8 +1,11 @@
 """Which application event notifies whom (offers' events):
 
 - application submitted → network office staff of the region and the applicant contact;
-- decided (approved / rejected / returned) → the applicant contact and the schools' persons;
-  approved also stores the report-due reminder;
+- decided (approved / rejected / returned) → the applicant contact and the schools' persons
+  (``directory.application_audience``, also for the money after it: payments, proof of use, reclaim);
+  approved stores the report-due reminder only when it carries no proof-of-use deadline — the
+  proof-of-use reminders (``notifications.proof_of_use``) replace it, so nobody is reminded
+  twice of one report;
 - a committee decision offers refused → network office staff of the region;
 - reported, completed or withdrawn → the report-due reminder is dropped.
 """
@@ -91,10 +94,13 @@ async def _decided(
         kind=kind,
         source_id=source_id,
         link=f"/applications/{data.id}",
-        addressees=[*await directory.school_persons(session, data.school_ids), _contact(data)],
+        addressees=await directory.application_audience(session, data.school_ids, data.contact),
         a=application,
     )
-    if isinstance(data, o.ApplicationApproved):
+    if isinstance(data, o.ApplicationApproved) and data.proof_of_use_due is not None:
+        # the proof-of-use reminders stand for the report's (a held one from before goes)
+        await reminders.cancel(session, kinds=(reminders.REPORT_DUE,), subject_id=str(data.id))
+    elif isinstance(data, o.ApplicationApproved):
         now = notifier.signals.now()
         await reminders.schedule_report(
             session,

@@ -144,6 +144,20 @@ async def school_persons(session: AsyncSession, school_ids: Iterable[uuid.UUID])
     return [Addressee.of(r) for r in (await session.scalars(statement)).all()]
 
 
+async def application_audience(
+    session: AsyncSession, school_ids: Iterable[Any], contact: Any
+) -> list[Addressee]:
+    """Who hears of a decision on an application and of the money after it (CONTRACT.md's rule
+    for „application decided“): the persons of its schools and its contact — an event's
+    ``Contact``, or its JSON form in a stored reminder; none when null (erased)."""
+    if isinstance(contact, dict):
+        contact = Addressee(contact.get("name"), contact.get("email"))
+    elif contact is not None:
+        contact = Addressee(contact.name, contact.email)
+    persons = await school_persons(session, school_ids)
+    return [*persons, contact] if contact is not None else persons
+
+
 # --------------------------------------------------------------------------- committees
 
 

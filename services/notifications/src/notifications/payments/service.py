@@ -1,7 +1,8 @@
 """Which payment event notifies whom (offers' ``offers.payment.*``): a payment request approved,
-and the money paid, reach the persons of the application's schools. Payment events carry no
-personal data (ids, amounts, the region, the title), so the application's contact, who is not
-a registry person, is not addressed here (the application's own e-mails reach the contact).
+and the money paid, reach the application's contact and the persons of its schools — as a
+decision does (``directory.application_audience``). The events carry
+the contact (null once erased, and in events published before they carried it: then the
+schools' persons alone).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ KINDS: dict[type[EventPayload], str] = {
 
 
 async def handle(notifier: Notifier, session: AsyncSession, event: CloudEvent[Any]) -> None:
-    """A payment approved or paid: the schools' persons are told (inbox, e-mail)."""
+    """A payment approved or paid: the contact and the schools' persons are told (inbox,
+    e-mail)."""
     data = event.data
     kind = KINDS.get(type(data))
     if kind is None:
@@ -33,6 +35,6 @@ async def handle(notifier: Notifier, session: AsyncSession, event: CloudEvent[An
         kind=kind,
         source_id=str(event.id),
         link=f"/antraege/{data.application_id}/mittelabruf",
-        addressees=await directory.school_persons(session, data.school_ids),
+        addressees=await directory.application_audience(session, data.school_ids, data.contact),
         p=data.model_dump(mode="json"),
     )

@@ -1,4 +1,5 @@
-"""Notifications about the proof of use (Verwendungsnachweis), to the application's contact:
+"""Notifications about the proof of use (Verwendungsnachweis), to the application's contact and
+the persons of its schools (as a decision, ``directory.application_audience``):
 
 - approved → reminders stored for 14 and 3 days before the proof of use is due, and a notice
   the day after it was due (overdue); a submitted proof drops them, a returned one (before the
@@ -6,7 +7,10 @@
 - returned for correction (with the reasons), accepted (the accepted amount, the final payment
   or the reclaim), and the reclaim due (the amount).
 
-Reminders are stored in the shared reminders table and fired by the scheduler (``fire``).
+Reminders are stored in the shared reminders table and fired by the scheduler (``fire``). They
+are the one reminder of the report: an approval with a proof-of-use deadline stores no
+``report_due`` reminder (``applications.service``), and the plain report (``POST …/report``)
+fills the proof of use and announces ``offers.proof_of_use.submitted``, which drops these.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.common import BERLIN, normalize_email
-from notifications.dispatch.service import Addressee, Notifier
+from notifications.directory import repository as directory
+from notifications.dispatch.service import Notifier
 from notifications.models import Reminder
 from notifications.reminders import repository as reminders
 from schulerfolg.db import utcnow
@@ -32,10 +37,6 @@ NOTICES: dict[type[Any], str] = {
     o.ProofOfUseAccepted: "proof_of_use_accepted",
     o.ReclaimDue: "reclaim_due",
 }
-
-
-def _contact(data: o.ApplicationData) -> Addressee:
-    return Addressee(data.contact.name, data.contact.email)
 
 
 def reminder_at(due_on: date, days_before: int) -> datetime:
@@ -87,22 +88,24 @@ async def handle(notifier: Notifier, session: AsyncSession, event: CloudEvent[An
             kind=kind,
             source_id=str(event.id),
             link=f"/applications/{data.id}",
-            addressees=[_contact(data)],
+            addressees=await directory.application_audience(session, data.school_ids, data.contact),
             a=application,
         )
 
 
 async def fire(session: AsyncSession, notifier: Notifier, reminder: Reminder) -> None:
-    """A due proof-of-use reminder or overdue notice, to the application's contact."""
+    """A due proof-of-use reminder or overdue notice, to the application's contact and the
+    persons of its schools."""
     application = reminder.data["application"]
-    contact = application["contact"]
     overdue = REMINDERS[reminder.kind] < 0
     await notifier.notify(
         session,
         kind="proof_of_use_overdue" if overdue else "proof_of_use_due",
         source_id=f"reminder:{reminder.id}:{reminder.due_at.isoformat()}",
         link=f"/applications/{application['id']}",
-        addressees=[Addressee(contact.get("name"), contact.get("email"))],
+        addressees=await directory.application_audience(
+            session, application.get("school_ids", []), application.get("contact")
+        ),
         a=application | {"due_on": reminder.data["due_on"]},
         days=REMINDERS[reminder.kind],
     )

@@ -4,10 +4,12 @@ service)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.payments import service
 from offers.payments.schemas import (
@@ -20,7 +22,7 @@ from offers.payments.schemas import (
     RejectBody,
 )
 from schulerfolg.app import RuntimeDep, SessionDep
-from schulerfolg.auth import CurrentPrincipal
+from schulerfolg.auth import CurrentPrincipal, Principal
 from schulerfolg.http.csv import csv_response, wants_csv
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
@@ -83,72 +85,55 @@ async def create_payment_request(
     return await run_idempotent(session, runtime.tables, idempotency, data, create)
 
 
-@router.post(
-    BASE + "/{payment_id}/approve",
-    response_model=PaymentRequestPublic,
-    responses=STEP_PROBLEMS,
-    summary="Approve a payment request (network office)",
-)
-async def approve_payment_request(
+@dataclass(frozen=True)
+class Step:
+    """What every step on one payment request gets (the service's keyword arguments)."""
+
+    session: AsyncSession
+    principal: Principal
+    application_id: uuid.UUID
+    payment_id: uuid.UUID
+
+
+async def _step(
     application_id: uuid.UUID,
     payment_id: uuid.UUID,
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> PaymentRequestPublic:
+) -> Step:
+    return Step(session, principal, application_id, payment_id)
+
+
+StepDep = Annotated[Step, Depends(_step)]
+
+
+def _step_route(action: str, summary: str) -> Any:
+    """``POST …/payment-requests/{payment_id}/<action>``, answering the changed request."""
+    return router.post(
+        f"{BASE}/{{payment_id}}/{action}",
+        response_model=PaymentRequestPublic,
+        responses=STEP_PROBLEMS,
+        summary=summary,
+    )
+
+
+@_step_route("approve", "Approve a payment request (network office)")
+async def approve_payment_request(step: StepDep) -> PaymentRequestPublic:
     """`requested` → `approved`; what is approved and paid never exceeds the approved amount
     (or the accepted amount after the proof of use), concurrent approvals included."""
-    request = await service.approve(
-        session=session, principal=principal, application_id=application_id, payment_id=payment_id
-    )
-    return PaymentRequestPublic.of(request)
+    return PaymentRequestPublic.of(await service.approve(**vars(step)))
 
 
-@router.post(
-    BASE + "/{payment_id}/reject",
-    response_model=PaymentRequestPublic,
-    responses=STEP_PROBLEMS,
-    summary="Reject a payment request (network office)",
-)
-async def reject_payment_request(
-    application_id: uuid.UUID,
-    payment_id: uuid.UUID,
-    body: RejectBody,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> PaymentRequestPublic:
+@_step_route("reject", "Reject a payment request (network office)")
+async def reject_payment_request(step: StepDep, body: RejectBody) -> PaymentRequestPublic:
     """`requested` → `rejected`, with a reason."""
-    request = await service.reject(
-        session=session,
-        principal=principal,
-        application_id=application_id,
-        payment_id=payment_id,
-        reason=body.reason,
-    )
-    return PaymentRequestPublic.of(request)
+    return PaymentRequestPublic.of(await service.reject(**vars(step), reason=body.reason))
 
 
-@router.post(
-    BASE + "/{payment_id}/paid",
-    response_model=PaymentRequestPublic,
-    responses=STEP_PROBLEMS,
-    summary="Mark a payment paid (network office)",
-)
-async def mark_payment_paid(
-    application_id: uuid.UUID,
-    payment_id: uuid.UUID,
-    body: PaidBody,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> PaymentRequestPublic:
+@_step_route("paid", "Mark a payment paid (network office)")
+async def mark_payment_paid(step: StepDep, body: PaidBody) -> PaymentRequestPublic:
     """`approved` → `paid` with the day (`paid_on`) and the booking reference."""
-    request = await service.mark_paid(
-        session=session,
-        principal=principal,
-        application_id=application_id,
-        payment_id=payment_id,
-        body=body,
-    )
-    return PaymentRequestPublic.of(request)
+    return PaymentRequestPublic.of(await service.mark_paid(**vars(step), body=body))
 
 
 @router.get(

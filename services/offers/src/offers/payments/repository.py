@@ -94,4 +94,3 @@ async def names(
         )
     ).all()
     return {i: t for i, t in titles}, {i: n for i, n in funds}
-

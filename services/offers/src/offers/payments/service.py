@@ -140,22 +140,26 @@ def _euro(cents: int) -> str:
     return f"{cents / 100:.2f} EUR"
 
 
-def _event_data(
-    request: PaymentRequest, after: Limits, title: str, school_ids: Sequence[str]
-) -> dict[str, Any]:
+def _event_data(request: PaymentRequest, after: Limits, app: Application) -> dict[str, Any]:
+    contact = (
+        {"name": app.contact_name or "", "email": app.contact_email, "phone": app.contact_phone}
+        if app.contact_email
+        else None
+    )
     return {
         "version": request.version,
         "id": request.id,
         "application_id": request.application_id,
         "fund_id": request.fund_id,
         "region": request.region,
-        "title": title,
-        "school_ids": list(school_ids),
+        "title": app.title,
+        "school_ids": list(app.school_ids),
         "status": request.status,
         "amount_cents": request.amount_cents,
         "approved_cents": after.cap,
         "committed_cents": after.committed,
         "paid_cents": after.by_status.get("paid", 0),
+        "contact": contact,
     }
 
 
@@ -178,7 +182,7 @@ async def _changed(
     await privacy.record_change(session, principal, f"payment.{request.status}", app.id)
     await outbox.append(
         session,
-        event(**_event_data(request, after, app.title, app.school_ids), **extra),
+        event(**_event_data(request, after, app), **extra),
         entity_id=str(request.id),
         region=subject_region(request.region),
     )
