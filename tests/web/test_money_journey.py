@@ -23,7 +23,7 @@ import httpx
 import pytest
 from applications_support import ready_network
 from e2e.flow import Network, ok, until
-from money_support import change_fund, fees, project
+from money_support import approved, change_fund, fees, project
 from pypdf import PdfReader
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
@@ -321,6 +321,8 @@ async def test_one_application_from_assessment_to_completion_through_the_pages(
     await _clean(office)
     await school.goto(app_url)
     assert "Status: Abgeschlossen" in await _text(school.locator("main"))
+    reclaims = [m for m in net.suite.mail.to(CONTACT[1]) if "Rückforderung" in str(m["Subject"])]
+    assert len(reclaims) == 1  # the event consumed once: one e-mail
     for page in (school, office):
         await page.context.close()
 
@@ -377,3 +379,68 @@ async def test_every_new_step_is_an_event_in_the_asyncapi_documents(suite: Suite
         "offers.application.reclaim_due",
     ):
         assert received("notifications", name), name
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(500)
+TEN_MB = 10 * 1024 * 1024
+
+
+async def _answer(page: Any, name: str) -> int:
+    """Press a form's button: the status of the page the server answers with."""
+    async with page.expect_navigation() as navigation:
+        await page.get_by_role("button", name=name, exact=True).click()
+    return int((await navigation.value).status)
+
+
+async def test_wrong_amounts_dates_and_files_are_refused_in_german_on_the_page(
+    browser: Any, web: Web, net: Network
+) -> None:
+    """A negative or overlong amount, a receipt dated outside the project period, an attachment
+    of the wrong type or over the limit: a 4xx answer with a German message beside the field."""
+    body = project(net, f"Leseclub {TAG}", [fees(50000)], start="2027-05-03", end="2027-05-07")
+    app = await approved(net, body, 50000)
+    app_url = f"{web.url}/antraege/{app['id']}"
+    school = await _page(browser)
+    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
+
+    await school.goto(f"{app_url}/mittelabruf")
+    for typed, message in (
+        ("-5", "größer als 0 €"),
+        ("9" * 40, "„1.234,50“"),
+        ("1" + "0" * 400 + ",00", "„1.234,50“"),
+    ):
+        await school.get_by_label("Betrag in Euro").fill(typed)
+        assert await _answer(school, "Mittel abrufen") == 422, typed
+        assert message in await _text(school.locator("#feld-amount-fehler")), typed
+        assert await school.get_by_label("Betrag in Euro").input_value() == typed
+    await _clean(school)
+
+    await school.goto(f"{app_url}/verwendungsnachweis")
+    await school.get_by_label("Sachbericht").fill("Der Leseclub traf sich fünfmal.")
+    await school.get_by_label("Schüler:innen").fill("20")
+    await school.get_by_label("Datum (Beleg 1)").fill("02.05.2027")  # the day before the start
+    await school.get_by_label("Zahlungsempfänger (Beleg 1)").fill("Buchhandlung")
+    await school.get_by_label("Zweck (Beleg 1)").fill("Bücher")
+    await school.get_by_label("Kostenposition (Beleg 1)").select_option(label="Honorare")
+    await school.get_by_label("Betrag in Euro (Beleg 1)").fill("9" * 40)
+    assert await _answer(school, "Speichern") == 422
+    date_error = await _text(school.locator("#feld-receipts-0-date-fehler"))
+    assert "außerhalb des Projektzeitraums" in date_error and "03.05.2027" in date_error
+    assert "„1.234,50“" in await _text(school.locator("#feld-receipts-0-amount-fehler"))
+    await _clean(school)
+
+    await school.goto(app_url)
+    for name, content, message in (
+        ("beleg.pdf", EXE, "nicht anhängen"),
+        ("scan.pdf", b"%PDF-" + bytes(TEN_MB), "zu groß"),
+    ):
+        await school.locator("#feld-attachment_kind").select_option("receipt")
+        await school.locator("#feld-attachment_title").fill("Rechnung Buchhandlung")
+        await school.locator("#feld-attachment_file").set_input_files(
+            files=[{"name": name, "mimeType": "application/pdf", "buffer": content}]
+        )
+        status = await _answer(school, "Anlage hochladen")
+        assert 400 <= status < 500, (name, status)
+        assert message in await _text(school.locator("#feld-attachment_file-fehler")), name
+    await _clean(school)
+    await school.context.close()

@@ -35,11 +35,12 @@ def parse_euro(text: str) -> int:
         raise ValueError("empty")
     try:
         value = parse_decimal(cleaned, locale=LOCALE, strict=False)
+        if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]  # exponent is int for finite values
+            raise ValueError(text)
+        # beyond the decimal context's 28 digits (an overlong amount) quantize raises
+        return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except (NumberFormatError, InvalidOperation) as exc:
         raise ValueError(text) from exc
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]  # exponent is int for finite values
-        raise ValueError(text)
-    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _as_date(value: date | datetime | str) -> date:
