@@ -135,9 +135,7 @@ async def test_a_concurrent_edit_gets_a_german_message_and_loses_nothing(
 
 def _csv(rows: int) -> tuple[bytes, str]:
     """900 schools of Börde and three bad rows; returns the file and a name to search for."""
-    lines = [
-        "school_number;name;school_type;street;postal_code;city;region;has_school_social_work"
-    ]
+    lines = ["school_number;name;school_type;street;postal_code;city;region;has_school_social_work"]
     for n in range(rows):
         kind = ("grundschule", "sekundarschule", "gymnasium")[n % 3]
         lines.append(
@@ -290,8 +288,16 @@ async def test_another_regions_office_sees_no_non_public_data(browser: Any, web:
         files=[{"name": "fremd.csv", "mimeType": "text/csv", "buffer": data}]
     )
     assert await check_accessibility(page) == []
+    # with JavaScript the progress shows once the form is sent (here held back in the page)
+    status = page.locator("[data-upload-status]")
+    assert not await status.is_visible()
+    form = "document.querySelector('[data-upload-progress]')"
+    await page.evaluate(f"{form}.addEventListener('submit', (e) => e.preventDefault())")
     await page.get_by_role("button", name="Importieren").click()
-    await page.wait_for_load_state()
+    assert await status.is_visible()
+    assert "wird hochgeladen" in await status.inner_text()
+    await page.evaluate(f"{form}.submit()")  # now for real (submit() skips the listeners)
+    await page.locator("#abgelehnte-zeilen").wait_for()
     assert "Schulen der Region „boerde“ dürfen Sie nicht" in await _text(page, "#abgelehnte-zeilen")
     assert await check_accessibility(page) == []
     await page.context.close()

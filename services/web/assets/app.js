@@ -3,6 +3,7 @@
      [data-rows]            add and remove rows (budget lines) without a round trip
      [data-unread-source]   live unread count and new inbox entries over Server-Sent Events
      [data-error-summary]   focus the error summary on load; its links focus their field
+     [data-upload-progress] a form with a file: shows its [data-upload-status] while it is sent
    Loaded with <script src=".../site.js" defer>; no inline script anywhere (CSP). */
 (function () {
   "use strict";
@@ -216,7 +217,16 @@
     });
   }
 
+  /* ---- upload progress ------------------------------------------------------------------ */
+
+  function enhanceUpload(form) {
+    var status = form.querySelector("[data-upload-status]");
+    if (!status) return;
+    form.addEventListener("submit", function () { status.hidden = false; });
+  }
+
   function start() {
+    all(document, "[data-upload-progress]").forEach(enhanceUpload);
     all(document, "[data-rows]").forEach(enhanceRows);
     if (document.querySelector("[data-unread-count]")) setUnread(currentUnread());
     var live = document.querySelector("[data-unread-source]");

@@ -7,9 +7,9 @@ routes: the calls are in ``service``, the forms and German sentences in ``forms`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from schulerfolg.regions import REGION_SLUGS
+from web.applications.forms import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.public.service import material
@@ -68,13 +69,26 @@ PERSONS = Kind("/persons", "/personen", forms.PERSON_FIELDS, "Person", "Personen
 KINDS = (SCHOOLS, PROVIDERS, PERSONS)
 
 
+@dataclass
+class ListQuery:
+    """What every list takes from the address besides its own filter."""
+
+    q: str | None = None
+    region: str | None = None
+    cursor: str | None = None
+    erfolg: str | None = None
+
+
+ListDep = Annotated[ListQuery, Depends()]
+
+
 def _office_only(user: User) -> None:
     if not user.is_office:
         raise HTTPException(403)
 
 
 def _checked(item_id: str) -> str:
-    if not service.is_id(item_id):
+    if not is_id(item_id):
         raise HTTPException(404)
     return item_id
 
@@ -172,16 +186,21 @@ async def schools(
     request: Request,
     user: CurrentUser,
     api: ApiDep,
-    q: str | None = None,
+    query: ListDep,
     schulform: str | None = None,
     schulsozialarbeit: str | None = None,
-    region: str | None = None,
-    cursor: str | None = None,
-    erfolg: str | None = None,
 ) -> Response:
-    params, shown = _school_filters(q, schulform, schulsozialarbeit, region)
+    params, shown = _school_filters(query.q, schulform, schulsozialarbeit, query.region)
     return await _listing(
-        request, api, user, SCHOOLS, "registry/schools.html", params, shown, cursor, erfolg
+        request,
+        api,
+        user,
+        SCHOOLS,
+        "registry/schools.html",
+        params,
+        shown,
+        query.cursor,
+        query.erfolg,
     )
 
 
@@ -203,48 +222,42 @@ async def schools_csv(
     )
 
 
+async def _filtered(
+    request: Request,
+    api: Api,
+    user: User,
+    kind: Kind,
+    query: ListQuery,
+    choice: tuple[str, str, str | None, Mapping[str, str]],
+) -> Response:
+    """A list filtered by search, region and one choice: (query name, API name, value, allowed)."""
+    name, api_name, value, allowed = choice
+    shown = {
+        "q": _search(query.q),
+        name: _choice(value, allowed),
+        "region": _choice(query.region, (*REGION_SLUGS, forms.STATE)),
+    }
+    params = {"q": shown["q"], api_name: shown[name], "region": shown["region"]}
+    template = f"registry/{'providers' if kind is PROVIDERS else 'persons'}.html"
+    return await _listing(
+        request, api, user, kind, template, params, shown, query.cursor, query.erfolg
+    )
+
+
 @router.get("/traeger")
 async def providers(
-    request: Request,
-    user: CurrentUser,
-    api: ApiDep,
-    q: str | None = None,
-    art: str | None = None,
-    region: str | None = None,
-    cursor: str | None = None,
-    erfolg: str | None = None,
+    request: Request, user: CurrentUser, api: ApiDep, query: ListDep, art: str | None = None
 ) -> Response:
-    shown = {
-        "q": _search(q),
-        "art": _choice(art, forms.ORGANIZATION_KINDS),
-        "region": _choice(region, (*REGION_SLUGS, forms.STATE)),
-    }
-    params = {"q": shown["q"], "kind": shown["art"], "region": shown["region"]}
-    return await _listing(
-        request, api, user, PROVIDERS, "registry/providers.html", params, shown, cursor, erfolg
-    )
+    choice = ("art", "kind", art, forms.ORGANIZATION_KINDS)
+    return await _filtered(request, api, user, PROVIDERS, query, choice)
 
 
 @router.get("/personen")
 async def persons(
-    request: Request,
-    user: CurrentUser,
-    api: ApiDep,
-    q: str | None = None,
-    funktion: str | None = None,
-    region: str | None = None,
-    cursor: str | None = None,
-    erfolg: str | None = None,
+    request: Request, user: CurrentUser, api: ApiDep, query: ListDep, funktion: str | None = None
 ) -> Response:
-    shown = {
-        "q": _search(q),
-        "funktion": _choice(funktion, forms.PERSON_FUNCTIONS),
-        "region": _choice(region, (*REGION_SLUGS, forms.STATE)),
-    }
-    params = {"q": shown["q"], "function": shown["funktion"], "region": shown["region"]}
-    return await _listing(
-        request, api, user, PERSONS, "registry/persons.html", params, shown, cursor, erfolg
-    )
+    choice = ("funktion", "function", funktion, forms.PERSON_FUNCTIONS)
+    return await _filtered(request, api, user, PERSONS, query, choice)
 
 
 # --------------------------------------------------------------------------- the CSV import
@@ -555,7 +568,7 @@ def _routes(kind: Kind) -> None:
     ) -> Response:
         _office_only(user)
         form = RegistryForm(kind.fields, {"key": str(uuid.uuid4()), "has_school_social_work": ""})
-        if kind is PERSONS and service.is_id(schule):
+        if kind is PERSONS and is_id(schule):
             form.values["school_id"] = schule
         if kind is not PERSONS and len(user.regions) == 1:
             form.values["region"] = user.regions[0]

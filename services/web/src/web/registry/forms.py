@@ -339,6 +339,7 @@ def api_errors(exc: ApiError, fields: tuple[Field, ...]) -> Errors:
         return [{"field": name, "message": message}]
     errors: Errors = []
     for item in exc.field_errors:
+        error: dict[str, Any]
         location = str(item.get("field") or "").split(".")[0]
         kind = str(item.get("type") or "")
         if kind == "school_number_taken":

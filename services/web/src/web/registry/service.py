@@ -6,29 +6,21 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import httpx
 import structlog
 
+from web.applications.forms import is_id
 from web.auth.schemas import User
 from web.public.service import regions
-from web.registry.forms import STATE
+from web.registry.forms import IMPORT_COLUMNS, IMPORT_OPTIONAL, STATE
 from web.site.client import Api, ApiError, Reply, ServiceUnavailable
 
 log = structlog.get_logger("web.registry")
 
 PAGE_SIZE = 50
-
-
-def is_id(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def may_manage(user: User, region: str | None) -> bool:
@@ -118,20 +110,7 @@ async def erase_person(api: Api, user: User, person_id: str, if_match: dict[str,
 
 # --------------------------------------------------------------------------- schools as CSV
 
-SCHOOL_COLUMNS = (
-    "school_number",
-    "name",
-    "school_type",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "has_school_social_work",
-    "email",
-    "phone",
-    "website",
-    "social_work_provider_id",
-)
+SCHOOL_COLUMNS = IMPORT_COLUMNS + IMPORT_OPTIONAL
 
 
 def _cell(value: Any) -> str:
