@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from applications_support import ready_network
 from e2e.flow import Network, ok, until
+from money_support import change_fund, fees, project, submitted, text_of
 from starlette.datastructures import FormData
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
@@ -34,51 +35,12 @@ async def net(suite: Suite) -> Network:
 async def item(net: Network) -> dict[str, Any]:
     """A submitted application for 1.000 €, on the session's agenda by itself, assessed with
     82 of 100 points and the recommendation to approve 800 € (through the APIs)."""
+    await change_fund(net, {"assessment_criteria": CRITERIA})
+    app = await submitted(net, project(net, TITLE, [fees(100000, "Trainerin")]))
     async with net.suite.client("offers") as offers:
-        fund = ok(await offers.get(f"/funds/{net.fund['id']}", headers=net.office))
-        ok(
-            await offers.patch(
-                f"/funds/{net.fund['id']}",
-                json={"assessment_criteria": CRITERIA},
-                headers=net.office | {"If-Match": f'"{fund["version"]}"'},
-            )
-        )
-        draft = ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": TITLE,
-                    "summary": "Schülerinnen und Schüler werden zu Streitschlichtern ausgebildet.",
-                    "goals": "Konflikte friedlich lösen.",
-                    "topics": ["mediation"],
-                    "target_groups": ["pupils"],
-                    "planned_participants": {"pupils": 20},
-                    "start_date": "2027-03-01",
-                    "end_date": "2027-06-30",
-                    "budget_lines": [
-                        {"category": "fees", "description": "Trainerin", "amount_cents": 100000}
-                    ],
-                    "contact": {"name": "Anna Roth", "email": "anna.roth@schule.example"},
-                },
-                headers=net.office,
-            ),
-            201,
-        )
-        base = f"/applications/{draft['id']}"
-        ok(
-            await offers.post(
-                f"{base}/consultation",
-                json={"date": "2026-11-20", "notes": "Beraten"},
-                headers=net.office,
-            )
-        )
-        app = ok(await offers.post(f"{base}/submit", headers=net.office))
         ok(
             await offers.put(
-                f"{base}/assessment",
+                f"/applications/{app['id']}/assessment",
                 json={
                     "scores": [{"criterion": "Gesamteindruck", "points": 82}],
                     "recommendation": "approve",
@@ -131,11 +93,6 @@ async def _seat_a_partner_member(net: Network) -> dict[str, Any]:
     return person
 
 
-async def _text(locator: Any) -> str:
-    """The text as read, with the non-breaking spaces of „1.234,50 €“ as plain ones."""
-    return str(await locator.inner_text()).replace("\xa0", " ")
-
-
 async def _office(
     browser: Any, web: Web, *, javascript: bool = True, region: str = "boerde"
 ) -> Any:
@@ -153,16 +110,16 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     office = await _office(browser, web)
     await office.goto(f"{web.url}/sitzungen")
     row = office.get_by_role("row").filter(has_text=net.session["title"])
-    assert net.committee["name"] in await _text(row)
+    assert net.committee["name"] in await text_of(row)
     assert await check_accessibility(office) == []
     await row.get_by_role("link", name=net.session["title"]).click()
     await office.wait_for_load_state()
     assert office.url.endswith(f"/sitzungen/{net.session['id']}")
-    assert await _text(office.get_by_role("heading", level=1)) == net.session["title"]
+    assert await text_of(office.get_by_role("heading", level=1)) == net.session["title"]
 
     # the item is a region named by the application's title: summary and recommendation
     region = office.get_by_role("region", name=TITLE)
-    shown = await _text(region)
+    shown = await text_of(region)
     assert "Empfehlung der Netzwerkstelle: Bewilligen" in shown
     assert "Bewertung: 82 von 100 Punkten" in shown
     assert "Empfohlener Betrag: 800,00 €" in shown
@@ -177,7 +134,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     await region.get_by_label("Ja-Stimmen").fill("3")
     await region.get_by_role("button", name="Beschluss erfassen").click()
     await office.wait_for_load_state()
-    alert = await _text(office.get_by_role("alert"))
+    alert = await text_of(office.get_by_role("alert"))
     assert "Die Gremiensitzung ist nicht beschlussfähig" in alert
     assert "Anwesend sind 0 stimmberechtigte Mitglieder, nötig sind mindestens 3" in alert
     assert await check_accessibility(office) == []
@@ -189,7 +146,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     await region.get_by_role("button", name="Beschluss erfassen").click()
     await office.wait_for_load_state()
     error = office.locator(f"#feld-approved-{item['id']}-fehler")
-    assert "größer als 0 €" in await _text(error)
+    assert "größer als 0 €" in await text_of(error)
     assert (
         await office.get_by_role("region", name=TITLE)
         .get_by_label("Bewilligter Betrag in Euro")
@@ -205,12 +162,12 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
         await attendance.get_by_label(member["name"], exact=True).check()
     await office.get_by_role("button", name="Anwesenheit speichern").click()
     await office.wait_for_load_state()
-    assert "Die Anwesenheit ist gespeichert" in await _text(office.get_by_role("status"))
+    assert "Die Anwesenheit ist gespeichert" in await text_of(office.get_by_role("status"))
     region = office.get_by_role("region", name=TITLE)
     await region.get_by_label("Bewilligt", exact=True).check()
     await region.get_by_role("button", name="Beschluss erfassen").click()
     await office.wait_for_load_state()
-    alert = await _text(office.get_by_role("alert"))
+    alert = await text_of(office.get_by_role("alert"))
     assert "nicht beschlussfähig: Ohne die befangenen Mitglieder sind weniger als 3" in alert
 
     # with the keyboard: the fourth member ticked with the space bar, saved with Enter
@@ -220,11 +177,11 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     await office.get_by_role("button", name="Anwesenheit speichern").focus()
     async with office.expect_navigation():
         await office.keyboard.press("Enter")
-    assert "Die Anwesenheit ist gespeichert" in await _text(office.get_by_role("status"))
+    assert "Die Anwesenheit ist gespeichert" in await text_of(office.get_by_role("status"))
     attendance = office.get_by_role("group", name="Anwesenheit")
     for member in present:
         assert await attendance.get_by_label(member["name"], exact=True).is_checked()
-    assert "Anwesend sind 4 stimmberechtigte Mitglieder" in await _text(office.locator("main"))
+    assert "Anwesend sind 4 stimmberechtigte Mitglieder" in await text_of(office.locator("main"))
 
     region = office.get_by_role("region", name=TITLE)
     await region.get_by_label("Bewilligt", exact=True).check()
@@ -235,7 +192,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     await region.get_by_label("Enthaltungen").fill("1")
     await region.get_by_role("button", name="Beschluss erfassen").click()
     await office.wait_for_load_state()
-    shown = await _text(office.get_by_role("region", name=TITLE))
+    shown = await text_of(office.get_by_role("region", name=TITLE))
     assert "Beschluss: bewilligt, 800,00 €" in shown
     assert "Der Beschluss ist erfasst" in shown
     assert "2 Ja, 0 Nein, 1 Enthaltungen" in shown and "Fotodokumentation beifügen" in shown
@@ -245,7 +202,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
     async def shown_approved() -> bool:  # offers applies the committee's decision by itself
         await office.reload()
         region = office.get_by_role("region", name=TITLE)
-        return "Stand des Antrags Bewilligt" in " ".join((await _text(region)).split())
+        return "Stand des Antrags Bewilligt" in await text_of(region)
 
     await until(shown_approved, timeout=90, interval=1)
     async with net.suite.client("offers") as offers:
@@ -269,7 +226,7 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
     await office.get_by_role("button", name="Protokoll speichern").click()  # nothing written
     await office.wait_for_load_state()
     error = office.locator("#feld-minutes-fehler")
-    assert "Bitte schreiben Sie das Protokoll." in await _text(error)
+    assert "Bitte schreiben Sie das Protokoll." in await text_of(error)
     minutes = (
         "# Ergebnisse\n\n**Einstimmig** beschlossen. <script>alert(1)</script>\n\n- Punkt eins"
     )
@@ -278,8 +235,8 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
     await office.wait_for_load_state()
     preview = office.get_by_role("region", name="Vorschau")
     assert await preview.get_by_role("heading", name="Ergebnisse", level=3).count() == 1
-    assert await _text(preview.locator("strong")) == "Einstimmig"
-    assert "<script>alert(1)</script>" in await _text(preview)  # shown as text, not run
+    assert await text_of(preview.locator("strong")) == "Einstimmig"
+    assert "<script>alert(1)</script>" in await text_of(preview)  # shown as text, not run
     assert await preview.locator("script").count() == 0
     assert (
         await office.get_by_role("textbox", name="Protokoll").input_value() == minutes
@@ -289,11 +246,11 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
 
     await office.get_by_role("button", name="Protokoll speichern").click()
     await office.wait_for_load_state()
-    assert "Das Protokoll ist gespeichert" in await _text(office.get_by_role("status"))
+    assert "Das Protokoll ist gespeichert" in await text_of(office.get_by_role("status"))
     assert await office.get_by_role("textbox", name="Protokoll").input_value() == minutes
     await office.get_by_role("button", name="Protokoll veröffentlichen").click()
     await office.wait_for_load_state()
-    assert "Das Protokoll ist veröffentlicht" in await _text(office.get_by_role("status"))
+    assert "Das Protokoll ist veröffentlicht" in await text_of(office.get_by_role("status"))
     section = office.get_by_role("region", name="Protokoll")
     assert await section.get_by_role("heading", name="Ergebnisse").count() == 1
     assert await office.get_by_role("textbox", name="Protokoll").count() == 0  # read-only now
@@ -304,15 +261,15 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
     member = await (await browser.new_context(locale="de-DE")).new_page()
     await sign_in(member, web, role="steering_member", region="boerde", name="Mitglied 0")
     await member.goto(f"{web.url}/sitzungen")
-    assert net.session["title"] in await _text(member.locator("main"))
+    assert net.session["title"] in await text_of(member.locator("main"))
     assert await member.locator("main form").count() == 0
     assert await check_accessibility(member) == []
     await member.goto(f"{web.url}/sitzungen/{net.session['id']}")
-    shown = await _text(member.get_by_role("region", name=TITLE))
+    shown = await text_of(member.get_by_role("region", name=TITLE))
     assert "Empfehlung der Netzwerkstelle: Bewilligen" in shown
     assert "Bewertung: 82 von 100 Punkten" in shown
     section = member.get_by_role("region", name="Protokoll")
-    assert "Einstimmig beschlossen." in await _text(section)
+    assert "Einstimmig beschlossen." in await text_of(section)
     assert await member.locator("main form").count() == 0
     assert await check_accessibility(member) == []
     await member.context.close()
@@ -326,10 +283,10 @@ async def test_a_session_is_planned_and_a_committee_set_up_without_javascript(
     form = office.get_by_role("region", name="Sitzung planen")
     await form.get_by_role("button", name="Sitzung planen").click()  # nothing filled in
     await office.wait_for_load_state()
-    alert = await _text(office.get_by_role("alert"))
+    alert = await text_of(office.get_by_role("alert"))
     assert "Bitte wählen Sie ein Gremium." in alert
     assert "Bitte geben Sie das Datum an" in alert
-    assert "Bitte geben Sie die Uhrzeit an" in await _text(office.locator("#feld-starts-fehler"))
+    assert "Bitte geben Sie die Uhrzeit an" in await text_of(office.locator("#feld-starts-fehler"))
     await office.get_by_label("Gremium").select_option(label=net.committee["name"])
     await office.get_by_label("Titel").fill("Sitzung im März")
     await office.get_by_label("Datum").fill("10.03.2027")
@@ -337,16 +294,16 @@ async def test_a_session_is_planned_and_a_committee_set_up_without_javascript(
     await office.get_by_label("Ende").fill("13:00")
     await office.get_by_role("button", name="Sitzung planen").click()
     await office.wait_for_load_state()
-    assert "Das Ende muss nach dem Beginn liegen." in await _text(
+    assert "Das Ende muss nach dem Beginn liegen." in await text_of(
         office.locator("#feld-ends-fehler")
     )
     await office.get_by_label("Ende").fill("16:30")
     await office.get_by_label("Ort (optional)").fill("Haldensleben, Landratsamt, Raum 2")
     await office.get_by_role("button", name="Sitzung planen").click()
     await office.wait_for_load_state()
-    assert "Die Sitzung ist geplant." in await _text(office.locator("main"))
-    assert await _text(office.get_by_role("heading", level=1)) == "Sitzung im März"
-    details = await _text(office.locator("main dl").first)
+    assert "Die Sitzung ist geplant." in await text_of(office.locator("main"))
+    assert await text_of(office.get_by_role("heading", level=1)) == "Sitzung im März"
+    details = await text_of(office.locator("main dl").first)
     assert "10. März 2027, 14:00 Uhr bis 16:30 Uhr" in details
     session_url = office.url.split("?")[0]
 
@@ -357,27 +314,27 @@ async def test_a_session_is_planned_and_a_committee_set_up_without_javascript(
     await office.get_by_label("Art").select_option(label="Arbeitsgruppe")
     await office.get_by_role("button", name="Gremium anlegen").click()
     await office.wait_for_load_state()
-    assert "Das Gremium ist angelegt." in await _text(office.locator("main"))
-    assert await _text(office.get_by_role("heading", level=1)) == f"Arbeitsgruppe Übergang {tag}"
+    assert "Das Gremium ist angelegt." in await text_of(office.locator("main"))
+    assert await text_of(office.get_by_role("heading", level=1)) == f"Arbeitsgruppe Übergang {tag}"
     person = net.members[1]["name"]
     await office.get_by_label("Person").select_option(label=person)
     await office.get_by_label("Rolle").select_option(label="Vorsitz")
     await office.get_by_role("button", name="Mitglied eintragen").click()
     await office.wait_for_load_state()
-    assert "Das Mitglied ist eingetragen." in await _text(office.locator("main"))
+    assert "Das Mitglied ist eingetragen." in await text_of(office.locator("main"))
     row = office.get_by_role("row").filter(has_text=person)
-    assert "Vorsitz" in await _text(row) and "ja" in await _text(row)
+    assert "Vorsitz" in await text_of(row) and "ja" in await text_of(row)
     await office.get_by_label("Beschlussfähig ab").fill("0")
     await office.get_by_role("button", name="Beschlussfähigkeit speichern").click()
     await office.wait_for_load_state()
-    assert "ganze Zahl von 1 bis 1000" in await _text(office.locator("#feld-quorum-fehler"))
+    assert "ganze Zahl von 1 bis 1000" in await text_of(office.locator("#feld-quorum-fehler"))
     await office.get_by_label("Beschlussfähig ab").fill("1")
     await office.get_by_role("button", name="Beschlussfähigkeit speichern").click()
     await office.wait_for_load_state()
-    assert "beschlussfähig mit mindestens 1 anwesenden" in await _text(office.locator("main"))
+    assert "beschlussfähig mit mindestens 1 anwesenden" in await text_of(office.locator("main"))
     await office.get_by_role("button", name=f"Austragen: {person}").click()
     await office.wait_for_load_state()
-    assert "Das Mitglied ist ausgetragen." in await _text(office.locator("main"))
+    assert "Das Mitglied ist ausgetragen." in await text_of(office.locator("main"))
     assert await office.get_by_role("row").filter(has_text=person).count() == 0
     await office.context.close()
 
@@ -404,9 +361,9 @@ async def test_another_regions_office_sees_no_session_page(
     ):
         response = await office.goto(f"{web.url}{path}")
         assert response is not None and response.status in (403, 404), path
-        assert net.session["title"] not in await _text(office.locator("body")), path
+        assert net.session["title"] not in await text_of(office.locator("body")), path
     await office.goto(f"{web.url}/sitzungen")
-    assert net.session["title"] not in await _text(office.locator("main"))
+    assert net.session["title"] not in await text_of(office.locator("main"))
     assert await check_accessibility(office) == []
     await office.context.close()
 
