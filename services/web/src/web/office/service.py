@@ -9,7 +9,9 @@ office's regions here.
 Refused committee decisions are read from offers' ``/applications/{id}/decisions`` of the
 submitted applications (a decision offers could not apply leaves the application submitted);
 there is no list of them across applications in the API, so one call per submitted
-application is made, concurrently.
+application is made, concurrently (at most ``DECISION_READS`` at once). For the state
+coordination with many submitted applications a list of refused decisions in offers would be
+cheaper.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from web.site.client import Api, ApiError
 SESSION_KINDS = ("committee_session", "jury_session")
 ADVICE_STATUSES = ("draft", "returned")
 UPCOMING_SHOWN = 10
+DECISION_READS = 16  # at most this many decision reads at once, so offers is not flooded
 
 
 @dataclass
@@ -86,10 +89,14 @@ async def _upcoming(api: Api, user: User, regions: list[str] | None) -> list[dic
     return sorted((m for found in lists for m in found), key=lambda m: str(m["starts_at"]))
 
 
-async def _refused_decision(api: Api, user: User, app: dict[str, Any]) -> dict[str, Any] | None:
+async def _refused_decision(
+    api: Api, user: User, app: dict[str, Any], gate: asyncio.Semaphore
+) -> dict[str, Any] | None:
     """The application's latest decision when offers refused it (after the last submission)."""
     try:
-        answer = await api.get("offers", f"/applications/{app['id']}/decisions", token=user.token)
+        async with gate:
+            path = f"/applications/{app['id']}/decisions"
+            answer = await api.get("offers", path, token=user.token)
     except ApiError as exc:
         if exc.status == 401:
             raise
@@ -115,7 +122,8 @@ async def overview(api: Api, user: User) -> Overview:
         funds_by_id(api, user),
     )
     drafts, returned, submitted, reported, payments, upcoming = lists
-    refused = await asyncio.gather(*(_refused_decision(api, user, a) for a in submitted))
+    gate = asyncio.Semaphore(DECISION_READS)
+    refused = await asyncio.gather(*(_refused_decision(api, user, a, gate) for a in submitted))
 
     def fund_of(app: dict[str, Any]) -> dict[str, Any]:
         return {**app, "fund": funds.get(app["fund_id"])}
