@@ -303,13 +303,27 @@ async def test_another_regions_office_sees_no_non_public_data(browser: Any, web:
     await page.context.close()
 
 
-async def test_erasing_a_person_goes_through_the_erasure_flow(browser: Any, web: Web) -> None:
+async def test_erasing_a_person_goes_through_the_erasure_flow(
+    browser: Any, web: Web, suite: Suite
+) -> None:
     page = await _office(browser, web, REGION)
     await page.goto(f"{web.url}/personen/{made['person']}")
     await page.get_by_role("link", name="Personendaten löschen").click()
     await page.wait_for_load_state()
     assert "Löschauftrag" in await _text(page)
     assert await check_accessibility(page) == []
+    # changed meanwhile: the page asks again instead of erasing what was not seen
+    async with suite.client("registry") as registry:
+        office = suite.auth("network_office", REGION, sub="someone-else")
+        ok(
+            await registry.patch(
+                f"/persons/{made['person']}", json={"phone": "03904 1234"}, headers=office
+            )
+        )
+    await page.get_by_role("button", name="Endgültig löschen").click()
+    await page.wait_for_load_state()
+    assert "inzwischen geändert" in await page.get_by_role("alert").inner_text()
+    assert "/loeschen" in page.url
     await page.get_by_role("button", name="Endgültig löschen").click()
     await page.wait_for_load_state()
     assert "erfolg=geloescht" in page.url

@@ -610,14 +610,25 @@ def _routes(kind: Kind) -> None:
 # --------------------------------------------------------------------------- erasing a person
 
 
-@router.get("/personen/{item_id}/loeschen")
-async def erase_page(request: Request, item_id: str, user: CurrentUser, api: ApiDep) -> Response:
-    item = await _editable(api, user, PERSONS, item_id)
+def _erase_page(
+    request: Request, item: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
+) -> Response:
     return render(
         request,
         "registry/erase.html",
-        {"title": "Personendaten löschen", "item": item, "functions": forms.PERSON_FUNCTIONS},
+        {
+            "title": "Personendaten löschen",
+            "item": item,
+            "errors": errors,
+            "functions": forms.PERSON_FUNCTIONS,
+        },
+        status_code=status,
     )
+
+
+@router.get("/personen/{item_id}/loeschen")
+async def erase_page(request: Request, item_id: str, user: CurrentUser, api: ApiDep) -> Response:
+    return _erase_page(request, await _editable(api, user, PERSONS, item_id), [])
 
 
 @router.post("/personen/{item_id}/loeschen")
@@ -625,8 +636,15 @@ async def erase(
     request: Request, item_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
     item = await _editable(api, user, PERSONS, item_id)
-    version = forms.version_header(str(form.get("version") or item["version"]))
-    await service.erase_person(api, user, item["id"], version)
+    version = forms.version_header(str(form.get("version") or ""))
+    try:
+        await service.erase_person(api, user, item["id"], version)
+    except ApiError as exc:
+        if exc.status != 412:
+            raise
+        # changed since the page was opened: show the current data and ask again
+        changed = [{"field": None, "message": forms.CHANGED_BEFORE_ERASURE}]
+        return _erase_page(request, item, changed, status=409)
     return RedirectResponse("/personen?erfolg=geloescht", status_code=303)
 
 

@@ -327,6 +327,11 @@ CHANGED = (
     "Sie erneut."
 )
 
+CHANGED_BEFORE_ERASURE = (
+    "Die Angaben zu dieser Person wurden inzwischen geändert. Bitte prüfen Sie den aktuellen "
+    "Stand und bestätigen Sie das Löschen erneut."
+)
+
 
 def api_errors(exc: ApiError, fields: tuple[Field, ...]) -> Errors:
     """The registry's refusal (409, 422, 403) as German errors beside the form's fields."""
