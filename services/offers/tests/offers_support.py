@@ -14,7 +14,9 @@ from offers.config import OffersSettings
 from offers.main import definition
 from offers.models import CommitteeView, OrganizationView, SchoolView
 from schulerfolg.events.meetings import CommitteeCreated
+from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg.events.registry import OrganizationCreated, SchoolCreated
+from schulerfolg_dev.testing.events import collect_events
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import ServiceUnderTest, publish_events, wrap
 from schulerfolg_dev.testing.service_suite import ServiceCase
@@ -246,3 +248,17 @@ async def make_world(
         events += [*school_events, partner]
     await feed_directory(service, nats_url, events)
     return world
+
+
+async def request_erasure(world: World, email: str) -> list[Any]:
+    """Publish an erasure request as the registry does; offers' answers to it."""
+    request = ErasureRequested(id=uuid.uuid4(), email=email)
+    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
+    return await collect_events(
+        world.nats_url,
+        stream="OFFERS",
+        subject="sfs.*.offers.erasure.completed",
+        where=lambda e: e.data.request_id == request.id,
+        timeout=30,
+        settle=0.5,
+    )

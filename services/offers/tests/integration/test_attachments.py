@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from offers_support import World, make_world
+from offers_support import World, make_world, request_erasure
 
-from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg_dev.testing.events import collect_events
-from schulerfolg_dev.testing.service import publish_events, wrap
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
@@ -290,15 +288,7 @@ async def test_an_erasure_of_the_contact_deletes_the_files_funding_law_does_not_
     others_quote = await upload(world, other, world.school(), PDF)
     assert len(files_in(world)) == 5
 
-    request = ErasureRequested(id=uuid.uuid4(), email=erika["email"].upper())
-    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
-    [(answer, _)] = await collect_events(
-        world.nats_url,
-        stream="OFFERS",
-        subject="sfs.*.offers.erasure.completed",
-        where=lambda e: e.data.request_id == request.id,
-        timeout=30,
-    )
+    [(answer, _)] = await request_erasure(world, erika["email"].upper())
     assert answer.data.counts["attachment_files"] == 2
     assert len(files_in(world)) == 3
 

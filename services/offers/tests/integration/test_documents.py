@@ -14,14 +14,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from offers_support import World
+from offers_support import World, request_erasure
 from pypdf import PdfReader
 
 from offers.models import GeneratedDocument
-from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg_dev.testing.events import collect_events
 from schulerfolg_dev.testing.plugin import eventually
-from schulerfolg_dev.testing.service import publish_events, wrap
 
 LINES = [
     {"category": "fees", "description": "Honorar Trainerin", "amount_cents": 100_000},
@@ -175,15 +173,7 @@ async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world:
     before = (await pdf_of(world, app, doc, world.office())).content
     assert person["name"] in text_of(before) and person["email"] in text_of(before)
 
-    request = ErasureRequested(id=uuid.uuid4(), email=person["email"])
-    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
-    [(answer, _)] = await collect_events(
-        world.nats_url,
-        stream="OFFERS",
-        subject="sfs.*.offers.erasure.completed",
-        where=lambda e: e.data.request_id == request.id,
-        timeout=30,
-    )
+    [(answer, _)] = await request_erasure(world, person["email"])
     assert answer.data.counts["documents"] == 1
 
     [again] = await documents(world, app, world.office())

@@ -11,14 +11,13 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from offers_support import World, make_world
+from offers_support import World, make_world, request_erasure
 from sqlalchemy import select
 
 from offers.models import Application, PaymentRequest, ProofOfUse, StatusChange
 from offers.privacy.service import PLACEHOLDER
 from schulerfolg.events.meetings import DecisionRecorded, Votes
 from schulerfolg.events.offers import GrantNoticeIssued
-from schulerfolg.events.privacy import ErasureRequested
 from schulerfolg.events.privacy import OffersErasureCompleted as Completed
 from schulerfolg_dev.testing.events import collect_events
 from schulerfolg_dev.testing.plugin import eventually
@@ -71,20 +70,6 @@ async def approve(
 
 
 # --------------------------------------------------------------------------- erasure
-
-
-async def request_erasure(world: World, email: str) -> list[Any]:
-    """Publish an erasure request as the registry does; offers' answers to it."""
-    request = ErasureRequested(id=uuid.uuid4(), email=email)
-    await publish_events(world.nats_url, [wrap(request, entity_id=str(request.id), region=None)])
-    return await collect_events(
-        world.nats_url,
-        stream="OFFERS",
-        subject="sfs.*.offers.erasure.completed",
-        where=lambda e: e.data.request_id == request.id,
-        timeout=30,
-        settle=0.5,
-    )
 
 
 async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_copy(
@@ -143,7 +128,8 @@ async def test_an_erasure_request_pseudonymises_the_contact_and_erases_every_cop
     assert answer.counts["money_records"] == 2  # the payment request and the proof of use
     assert answer.counts["application_texts"] == 1  # the summary named the address
     assert answer.counts["history_entries"] == 2  # her own steps (created, submitted) name her
-    assert answer.counts["stream_messages"] == 2  # submitted and approved
+    # submitted, approved and the payment request (payment events carry the contact)
+    assert answer.counts["stream_messages"] == 3
     assert answer.counts["stored_responses"] == 1  # the idempotent POST's answer
     assert erika["email"] not in answers[0][1].data.decode().lower()
 

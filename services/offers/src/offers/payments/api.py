@@ -4,8 +4,9 @@ service)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -105,9 +106,10 @@ async def _step(
 
 
 StepDep = Annotated[Step, Depends(_step)]
+StepRoute = TypeVar("StepRoute", bound=Callable[..., Awaitable[PaymentRequestPublic]])
 
 
-def _step_route(action: str, summary: str) -> Any:
+def _step_route(action: str, summary: str) -> Callable[[StepRoute], StepRoute]:
     """``POST …/payment-requests/{payment_id}/<action>``, answering the changed request."""
     return router.post(
         f"{BASE}/{{payment_id}}/{action}",

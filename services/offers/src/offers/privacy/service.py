@@ -525,7 +525,7 @@ async def _own_money_records(
     """The proofs of use, payment requests and assessments of the caller's applications."""
     records: dict[str, list[dict[str, Any]]] = {}
     for key, model, names in OWN_MONEY_FIELDS:
-        rows = (
+        rows: Iterable[Any] = (
             await session.scalars(
                 select(model)
                 .where(col(model.application_id).in_(app_ids))
