@@ -9,6 +9,7 @@ from typing import Any
 
 from web.auth.schemas import User
 from web.public.service import regions
+from web.site.catalogue import STATUSES
 from web.site.client import Api
 from web.site.formatting import euro
 
@@ -22,16 +23,6 @@ CSV_GROUPS = {
 }
 """``/auswertung/<name>.csv`` → offers' ``group_by`` of the statistics CSV."""
 
-STATUS_NAMES = {
-    "draft": "Entwurf",
-    "submitted": "Eingereicht",
-    "returned": "Zurückgegeben",
-    "approved": "Bewilligt",
-    "rejected": "Abgelehnt",
-    "reported": "Berichtet",
-    "completed": "Abgeschlossen",
-    "withdrawn": "Zurückgezogen",
-}
 MONEY_KINDS = {
     "approved_cents": "Bewilligt",
     "paid_cents": "Ausgezahlt",
@@ -140,7 +131,7 @@ def charts(stats: dict[str, Any], names: dict[str, str]) -> list[Chart]:
     kinds = money_kinds(by_region)
 
     def region_of(row: dict[str, Any]) -> str:
-        return names.get(row["region"], row["region"])
+        return names.get(row["region"], str(row["region"]))
 
     both = ["Anträge", "Gefördert"]
     return [
@@ -148,7 +139,7 @@ def charts(stats: dict[str, Any], names: dict[str, str]) -> list[Chart]:
             "status",
             "Anträge nach Status",
             ["Anträge"],
-            [(STATUS_NAMES[s], [totals["by_status"][s]]) for s in STATUS_NAMES],
+            [(STATUSES[s], [totals["by_status"][s]]) for s in STATUSES],
             csv="regionen",
             key="Status",
         ),
