@@ -208,7 +208,7 @@ async def test_900_schools_import_through_the_page_without_javascript(
     await page.context.close()
 
 
-async def test_a_person_is_created_and_erased_and_a_material_uploaded(
+async def test_an_office_creates_a_person_at_a_school_and_uploads_a_material(
     browser: Any, web: Web, tmp_path: Any
 ) -> None:
     page = await _office(browser, web, REGION)
