@@ -1,13 +1,18 @@
 """Seeding for the page tests of the money after a decision (assessment, documents, payments,
 proof of use, attachments): the fund's rules changed, and an application of Börde's first school
 drafted, advised, submitted and decided by the office, all through offers' API (the pages' own
-journey is in test_applicant_journey.py)."""
+journey is in test_applicant_journey.py); and the pages' people and texts: the school's contact or
+Börde's office signed in, a section of the application's page followed, the text as read."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from applications_support import record_advice
 from e2e.flow import Network, ok
+from web_support import Web, sign_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(2000)  # a small image, by content
 
 
 def fees(cents: int, description: str = "Honorar") -> dict[str, Any]:
@@ -66,16 +71,9 @@ async def draft(net: Network, body: dict[str, Any]) -> dict[str, Any]:
 async def submitted(net: Network, body: dict[str, Any]) -> dict[str, Any]:
     """The application drafted, advised and submitted by the office."""
     app = await draft(net, body)
-    base = f"/applications/{app['id']}"
+    await record_advice(net, app["id"])
     async with net.suite.client("offers") as offers:
-        ok(
-            await offers.post(
-                f"{base}/consultation",
-                json={"date": "2026-11-20", "notes": "Beraten"},
-                headers=net.office,
-            )
-        )
-        return ok(await offers.post(f"{base}/submit", headers=net.office))
+        return ok(await offers.post(f"/applications/{app['id']}/submit", headers=net.office))
 
 
 async def decided(net: Network, body: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
@@ -92,3 +90,50 @@ async def decided(net: Network, body: dict[str, Any], decision: dict[str, Any]) 
 async def approved(net: Network, body: dict[str, Any], cents: int) -> dict[str, Any]:
     """The application approved for ``cents``."""
     return await decided(net, body, {"outcome": "approved", "approved_cents": cents})
+
+
+async def attach(
+    net: Network, app_id: str, kind: str, title: str, name: str = "datei.png"
+) -> dict[str, Any]:
+    """An attachment of ``kind`` (the small PNG as ``name``) added by the office through offers'
+    API."""
+    async with net.suite.client("offers") as offers:
+        response = await offers.post(
+            f"/applications/{app_id}/attachments",
+            data={"kind": kind, "title": title},
+            files={"file": (name, PNG, "image/png")},
+            headers=net.office,
+        )
+        return ok(response, 201)
+
+
+async def signed_in(browser: Any, web: Web, net: Network, *, school: str = "") -> Any:
+    """A fresh German browser page, signed in as ``school`` (a contact of the network's first
+    school) or, without, as Börde's network office."""
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    if school:
+        await sign_in(page, web, role="school", school=net.schools[0]["id"], name=school)
+    else:
+        await sign_in(page, web, role="network_office", region="boerde", name="Petra Schäfer")
+    return page
+
+
+async def text_of(locator: Any) -> str:
+    """The text as read, on one line, with the non-breaking spaces of „1.234,50 €“ as plain ones."""
+    return " ".join(str(await locator.inner_text()).replace("\xa0", " ").split())
+
+
+async def error_of(page: Any, field: str) -> str:
+    """The German error beside the field ``field``."""
+    return await text_of(page.locator(f"#feld-{field}-fehler"))
+
+
+async def follow_section(page: Any, web: Web, app_id: str, section: str) -> str:
+    """Open the application's page and follow the link of its section (named by the heading's
+    id); the section's text."""
+    await page.goto(f"{web.url}/antraege/{app_id}")
+    found = page.locator(f"section[aria-labelledby={section}]")
+    text = await text_of(found)
+    await found.get_by_role("link").click()
+    await page.wait_for_load_state()
+    return text

@@ -22,7 +22,7 @@ import pytest
 from applications_support import application_of_other_region, ready_network, record_advice
 from e2e.flow import Flow, Network
 from suite_support import Suite
-from web_support import Web, check_accessibility, sign_in
+from web_support import Web, check_accessibility, focused, sign_in, tab_to
 
 from web.site.formatting import datum, zeit
 
@@ -245,26 +245,6 @@ async def test_the_school_sees_the_session_that_decides(page: Any, web: Web, net
     assert f"{datum(starts_at)}, {zeit(starts_at)}" in text, text
     assert net.session["location"] in text and "abgesagt" not in text
     await accessible(page)
-
-
-async def focused(page: Any) -> dict[str, str]:
-    described: dict[str, str] = await page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            const label = el && el.labels && el.labels.length ? el.labels[0].innerText : "";
-            return {id: el.id || "", label: label.trim(), text: (el.innerText || "").trim()};
-        }"""
-    )
-    return described
-
-
-async def tab_to(page: Any, target: str, *, limit: int = 300) -> None:
-    """Press Tab until the focused element has ``target`` as its id, label or text."""
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        if target in (await focused(page)).values():
-            return
-    raise AssertionError(f"Tab never reached {target!r}")
 
 
 async def type_into(page: Any, target: str, text: str) -> None:

@@ -11,9 +11,19 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network, ok
+from e2e.flow import Network
+from money_support import (
+    change_fund,
+    error_of,
+    fees,
+    follow_section,
+    project,
+    signed_in,
+    submitted,
+    text_of,
+)
 from suite_support import Suite
-from web_support import Web, check_accessibility, sign_in
+from web_support import Web, check_accessibility
 
 TITLE = f"Theaterwerkstatt „Bühne frei“ ({uuid.uuid4().hex[:6]})"
 CRITERIA = [
@@ -34,81 +44,37 @@ async def net(suite: Suite) -> Network:
 
 async def submitted_application(net: Network) -> dict[str, Any]:
     """A submitted application for 1.500 € in a fund with criteria and sources (API)."""
-    async with net.suite.client("offers") as offers:
-        fund = ok(await offers.get(f"/funds/{net.fund['id']}", headers=net.office))
-        ok(
-            await offers.patch(
-                f"/funds/{net.fund['id']}",
-                json={"assessment_criteria": CRITERIA, "funding_sources": SOURCES},
-                headers=net.office | {"If-Match": f'"{fund["version"]}"'},
-            )
-        )
-        draft = ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": TITLE,
-                    "summary": "Eine Theaterwoche mit einer Theaterpädagogin.",
-                    "goals": "Mut, vor anderen zu sprechen.",
-                    "topics": ["music-arts"],
-                    "target_groups": ["pupils"],
-                    "planned_participants": {"pupils": 25},
-                    "start_date": "2027-05-03",
-                    "end_date": "2027-05-07",
-                    "budget_lines": [
-                        {"category": "fees", "description": "Honorar", "amount_cents": 150000}
-                    ],
-                    "contact": {"name": "Lena Vogt", "email": "lena.vogt@schule.example"},
-                },
-                headers=net.office,
-            ),
-            201,
-        )
-        base = f"/applications/{draft['id']}"
-        ok(
-            await offers.post(
-                f"{base}/consultation",
-                json={"date": "2026-11-20", "notes": "Beraten"},
-                headers=net.office,
-            )
-        )
-        return ok(await offers.post(f"{base}/submit", headers=net.office))
-
-
-async def _text(locator: Any) -> str:
-    return str(await locator.inner_text()).replace("\xa0", " ")
-
-
-async def _error_of(page: Any, field: str) -> str:
-    return await _text(page.locator(f"#feld-{field}-fehler"))
+    await change_fund(net, {"assessment_criteria": CRITERIA, "funding_sources": SOURCES})
+    body = project(
+        net,
+        TITLE,
+        [fees(150000)],
+        start="2027-05-03",
+        end="2027-05-07",
+        contact=("Lena Vogt", "lena.vogt@schule.example"),
+    )
+    return await submitted(net, body)
 
 
 async def test_the_office_assesses_and_readers_see_the_result(
     browser: Any, web: Web, net: Network
 ) -> None:
     app = await submitted_application(net)
-    office = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
-    await office.goto(f"{web.url}/antraege/{app['id']}")
-    section = office.locator("section[aria-labelledby=bewertung]")
-    await section.get_by_role("link").click()
-    await office.wait_for_load_state()
+    office = await signed_in(browser, web, net)
+    assert "Bewertung" in await follow_section(office, web, app["id"], "bewertung")
     assert office.url.endswith(f"/antraege/{app['id']}/bewertung")
-    assert "noch nicht bewertet" in await _text(office.locator("main"))
-    assert "Bedarf: Gewicht 3, 0 bis 5 Punkte" in await _text(office.locator("#fonds-kriterien"))
-    sources = await _text(office.locator("#fonds-quellen"))
+    assert "noch nicht bewertet" in await text_of(office.locator("main"))
+    assert "Bedarf: Gewicht 3, 0 bis 5 Punkte" in await text_of(office.locator("#fonds-kriterien"))
+    sources = await text_of(office.locator("#fonds-quellen"))
     assert "ESF+: 60 %" in sources and "Kommune: 10 %" in sources
     assert await check_accessibility(office) == []
 
     # nothing filled in: an error beside each criterion and the recommendation
     await office.get_by_role("button", name="Bewertung speichern").click()
     await office.wait_for_load_state()
-    assert "0 bis 5 Punkten" in await _error_of(office, "points-1")
-    assert "0 bis 10 Punkten" in await _error_of(office, "points-2")
-    assert "Empfehlung" in await _error_of(office, "recommendation")
+    assert "0 bis 5 Punkten" in await error_of(office, "points-1")
+    assert "0 bis 10 Punkten" in await error_of(office, "points-2")
+    assert "Empfehlung" in await error_of(office, "recommendation")
     assert await check_accessibility(office) == []
 
     await office.get_by_label("Bedarf (0 bis 5 Punkte)").fill("6")
@@ -121,8 +87,8 @@ async def test_the_office_assesses_and_readers_see_the_result(
         await office.get_by_label("Empfohlener Betrag in Euro").fill(typed)
         await office.get_by_role("button", name="Bewertung speichern").click()
         await office.wait_for_load_state()
-        assert message in await _error_of(office, "recommended"), typed
-        assert "0 bis 5 Punkten" in await _error_of(office, "points-1")
+        assert message in await error_of(office, "recommended"), typed
+        assert "0 bis 5 Punkten" in await error_of(office, "points-1")
         assert await office.get_by_label("Empfohlener Betrag in Euro").input_value() == typed
 
     # with the keyboard: correct the points and the amount, send with Enter
@@ -133,19 +99,18 @@ async def test_the_office_assesses_and_readers_see_the_result(
     await office.keyboard.type("1.234,50")
     await office.keyboard.press("Enter")
     await office.wait_for_load_state()
-    result = await _text(office.locator("#bewertung-ergebnis"))
+    result = await text_of(office.locator("#bewertung-ergebnis"))
     # (3·4 + 1·8) / (3·5 + 1·10) · 100 = 20 / 25 · 100 = 80
     assert "80 von 100" in result
     assert "Bewilligen" in result and "1.234,50 €" in result
-    assert "Die Bewertung ist gespeichert" in await _text(office.locator("main"))
+    assert "Die Bewertung ist gespeichert" in await text_of(office.locator("main"))
     assert await office.get_by_label("Empfohlener Betrag in Euro").input_value() == "1234,50"
     assert await check_accessibility(office) == []
 
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Lena Vogt")
+    school = await signed_in(browser, web, net, school="Lena Vogt")
     await school.goto(f"{web.url}/antraege/{app['id']}/bewertung")
-    result = await _text(school.locator("#bewertung-ergebnis"))
+    result = await text_of(school.locator("#bewertung-ergebnis"))
     assert "80 von 100" in result and "Bewilligen" in result
-    assert "Honorar etwas hoch" not in await _text(school.locator("main"))
+    assert "Honorar etwas hoch" not in await text_of(school.locator("main"))
     assert await school.get_by_role("button", name="Bewertung speichern").count() == 0
     assert await check_accessibility(school) == []

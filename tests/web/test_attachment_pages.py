@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network, ok
+from e2e.flow import Network
+from money_support import PNG, attach, draft, fees, project
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
 
 TITLE = f"Theaterwerkstatt „Bühne frei“ ({uuid.uuid4().hex[:6]})"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(2000)
 TEN_MB = 10 * 1024 * 1024
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(500)
 
@@ -28,27 +28,14 @@ async def net(suite: Suite) -> Network:
     return await ready_network(suite, schools=1)
 
 
-async def draft(net: Network) -> dict[str, Any]:
-    async with net.suite.client("offers") as offers:
-        return ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": TITLE,
-                },
-                headers=net.office,
-            ),
-            201,
-        )
+async def new_draft(net: Network) -> dict[str, Any]:
+    return await draft(net, project(net, TITLE, [fees(80000)]))
 
 
 async def test_a_school_attaches_downloads_and_removes_a_file(
     page: Any, web: Web, net: Network
 ) -> None:
-    app = await draft(net)
+    app = await new_draft(net)
     await sign_in(page, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
     await page.goto(f"{web.url}/antraege/{app['id']}")
     section = page.locator("section[aria-labelledby=anlagen]")
@@ -118,15 +105,8 @@ async def test_a_school_attaches_downloads_and_removes_a_file(
 
 
 async def test_a_file_is_only_for_those_signed_in(web: Web, net: Network) -> None:
-    app = await draft(net)
-    async with net.suite.client("offers") as offers:
-        response = await offers.post(
-            f"/applications/{app['id']}/attachments",
-            data={"kind": "other", "title": "Notiz"},
-            files={"file": ("notiz.png", PNG, "image/png")},
-            headers=net.office,
-        )
-        attachment = ok(response, 201)
+    app = await new_draft(net)
+    attachment = await attach(net, app["id"], "other", "Notiz", "notiz.png")
     async with web.client() as client:
         anonymous = await client.get(f"/antraege/{app['id']}/anhaenge/{attachment['id']}/datei")
         assert anonymous.status_code in (302, 303, 307)  # to the sign-in

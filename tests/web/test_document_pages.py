@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network, ok, until
+from e2e.flow import Network, until
+from money_support import decided, fees, project, signed_in, text_of
 from pypdf import PdfReader
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
@@ -24,45 +25,17 @@ async def net(suite: Suite) -> Network:
     return await ready_network(suite, schools=1)
 
 
-async def decided(net: Network, title: str, decision: dict[str, Any]) -> dict[str, Any]:
+async def decided_application(net: Network, title: str, decision: dict[str, Any]) -> dict[str, Any]:
     """An application of Börde's first school, advised, submitted and decided (through the API)."""
-    async with net.suite.client("offers") as offers:
-        draft = ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": title,
-                    "summary": "Eine Woche Theater mit einer Theaterpädagogin.",
-                    "goals": "Sprechen vor anderen.",
-                    "topics": ["music-arts"],
-                    "target_groups": ["pupils"],
-                    "planned_participants": {"pupils": 25},
-                    "start_date": "2027-05-03",
-                    "end_date": "2027-05-07",
-                    "budget_lines": [
-                        {
-                            "category": "fees",
-                            "description": "Theaterpädagogin",
-                            "amount_cents": 123400,
-                        }
-                    ],
-                    "contact": {"name": "Lena Vogt", "email": f"lena.vogt.{TAG}@schule.example"},
-                },
-                headers=net.office,
-            ),
-            201,
-        )
-        base = f"/applications/{draft['id']}"
-        ok(
-            await offers.post(
-                f"{base}/consultation", json={"date": "2026-11-20"}, headers=net.office
-            )
-        )
-        ok(await offers.post(f"{base}/submit", headers=net.office))
-        return ok(await offers.post(f"{base}/decision", json=decision, headers=net.office))
+    body = project(
+        net,
+        title,
+        [fees(123400, "Theaterpädagogin")],
+        start="2027-05-03",
+        end="2027-05-07",
+        contact=("Lena Vogt", f"lena.vogt.{TAG}@schule.example"),
+    )
+    return await decided(net, body, decision)
 
 
 async def document_link(page: Any, web: Web, app_id: str, name: str) -> Any:
@@ -77,7 +50,7 @@ async def document_link(page: Any, web: Web, app_id: str, name: str) -> Any:
     return link
 
 
-def text_of(pdf: bytes) -> str:
+def pdf_text(pdf: bytes) -> str:
     return " ".join(
         " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
     )
@@ -87,11 +60,12 @@ async def test_the_grant_notice_is_listed_and_downloads_as_a_pdf(
     browser: Any, web: Web, net: Network
 ) -> None:
     title = f"Theaterwoche {TAG}"
-    app = await decided(net, title, {"outcome": "approved", "conditions": "Aufführung öffentlich"})
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Lena Vogt")
+    app = await decided_application(
+        net, title, {"outcome": "approved", "conditions": "Aufführung öffentlich"}
+    )
+    school = await signed_in(browser, web, net, school="Lena Vogt")
     link = await document_link(school, web, app["id"], "Zuwendungsbescheid")
-    section = await school.locator("section[aria-labelledby=dokumente]").inner_text()
+    section = await text_of(school.locator("section[aria-labelledby=dokumente]"))
     assert "Dokumente" in section and "PDF" in section
     assert await check_accessibility(school) == []
 
@@ -100,19 +74,20 @@ async def test_the_grant_notice_is_listed_and_downloads_as_a_pdf(
     answer = await school.request.get(f"{web.url}{href}")
     assert answer.status == 200
     assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "no-store" in answer.headers["cache-control"]
     assert (
         f"filename*=UTF-8''Zuwendungsbescheid%20Theaterwoche%20{TAG}.pdf"
         in (answer.headers["content-disposition"])
     )
-    text = text_of(await answer.body())
+    text = pdf_text(await answer.body())
     assert "Zuwendungsbescheid" in text and title in text
     assert "Lena Vogt" in text and net.schools[0]["name"] in text
     assert "1.234,00 €" in text
     assert "02.07.2027" in text  # proof of use: 07.05.2027 + 8 weeks
     assert "Aufführung öffentlich" in text
 
-    office = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
+    office = await signed_in(browser, web, net)
     await document_link(office, web, app["id"], "Zuwendungsbescheid")
     assert await check_accessibility(office) == []
     assert (await office.request.get(f"{web.url}{href}")).status == 200
@@ -128,15 +103,14 @@ async def test_the_rejection_letter_carries_the_reason(
     browser: Any, web: Web, net: Network
 ) -> None:
     reason = "Das Vorhaben ist Teil des Regelunterrichts."
-    app = await decided(
+    app = await decided_application(
         net, f"Theaterwoche abgelehnt {TAG}", {"outcome": "rejected", "reason": reason}
     )
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Lena Vogt")
+    school = await signed_in(browser, web, net, school="Lena Vogt")
     link = await document_link(school, web, app["id"], "Ablehnungsbescheid")
     assert await check_accessibility(school) == []
     href = await link.get_attribute("href")
     answer = await school.request.get(f"{web.url}{href}")
     assert answer.status == 200
-    text = text_of(await answer.body())
+    text = pdf_text(await answer.body())
     assert "Ablehnungsbescheid" in text and reason in text

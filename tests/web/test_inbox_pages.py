@@ -11,54 +11,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from e2e.flow import ok, until
 from playwright.async_api import expect
 from suite_support import Suite
-from web_support import Web, check_accessibility, sign_in
+from web_support import Web, check_accessibility, register_for_event, sign_in
 
 from web.inbox.service import PAGE_SIZE
 
-REGION = "boerde"
 LIVE_WAIT_MS = 60_000
-
-
-async def _public_event(suite: Suite, title: str) -> dict[str, Any]:
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
-    async with suite.client("meetings") as meetings:
-        return ok(
-            await meetings.post(
-                "/meetings",
-                json={
-                    "kind": "training",
-                    "title": title,
-                    "region": REGION,
-                    "starts_at": starts.isoformat(),
-                    "ends_at": (starts + timedelta(hours=2)).isoformat(),
-                    "location": "Haldensleben",
-                    "capacity": 50,
-                    "public": True,
-                },
-                headers=suite.auth("network_office", REGION, sub="office-inbox-tests"),
-            ),
-            201,
-        )
-
-
-async def _register(suite: Suite, title: str, address: str) -> dict[str, Any]:
-    """A new public event with ``address`` registered: its confirmation notifies them."""
-    event = await _public_event(suite, title)
-    async with suite.client("meetings") as meetings:
-        ok(
-            await meetings.post(
-                f"/meetings/{event['id']}/registrations",
-                json={"name": "Lena Lehrerin", "email": address, "organization": "Grundschule"},
-            ),
-            201,
-        )
-    return event
 
 
 async def _inbox(suite: Suite, address: str, count: int) -> list[dict[str, Any]]:
@@ -88,7 +50,7 @@ async def test_the_inbox_shows_notifications_and_counts_new_ones_without_a_reloa
 ) -> None:
     suite = web.suite
     address = _address()
-    first = await _register(suite, "Fortbildung Lesekompetenz", address)
+    first = await register_for_event(suite, "Fortbildung Lesekompetenz", address)
     await _inbox(suite, address, 1)
     await _sign_in(page, web, address)
 
@@ -105,7 +67,7 @@ async def test_the_inbox_shows_notifications_and_counts_new_ones_without_a_reloa
     assert await check_accessibility(page) == []
 
     # A second notification while the page is open: count and list follow without a reload.
-    await _register(suite, "Elternabend Medienbildung", address)
+    await register_for_event(suite, "Elternabend Medienbildung", address)
     await expect(badge).to_have_text("2", timeout=LIVE_WAIT_MS)
     await expect(page.locator("[data-inbox-list] > li").first).to_contain_text(
         "Anmeldung bestätigt: Elternabend Medienbildung"
@@ -116,8 +78,8 @@ async def test_the_inbox_shows_notifications_and_counts_new_ones_without_a_reloa
 async def test_marking_read_works_without_javascript(browser: Any, web: Web) -> None:
     suite = web.suite
     address = _address()
-    await _register(suite, "Werkstatt Berufsorientierung", address)
-    await _register(suite, "Fachtag Schulsozialarbeit", address)
+    await register_for_event(suite, "Werkstatt Berufsorientierung", address)
+    await register_for_event(suite, "Fachtag Schulsozialarbeit", address)
     await _inbox(suite, address, 2)
     context = await browser.new_context(
         locale="de-DE", timezone_id="Europe/Berlin", java_script_enabled=False
@@ -211,7 +173,7 @@ async def test_the_live_relay_sends_the_count_and_new_notifications_but_no_token
 ) -> None:
     suite = web.suite
     address = _address()
-    await _register(suite, "Netzwerktreffen Ganztag", address)
+    await register_for_event(suite, "Netzwerktreffen Ganztag", address)
     await _inbox(suite, address, 1)
     await _sign_in(page, web, address)
     cookie = {c["name"]: c["value"] for c in await page.context.cookies()}["sf_sitzung"]
@@ -226,7 +188,7 @@ async def test_the_live_relay_sends_the_count_and_new_notifications_but_no_token
         lines = response.aiter_lines()
         assert await _next_event(lines, seen) == ("unread", json.dumps({"unread": 1}))
 
-        second = await _register(suite, "Sprechstunde Fördermittel", address)
+        second = await register_for_event(suite, "Sprechstunde Fördermittel", address)
         name, data = await _next_event(lines, seen)
         assert name == "notification"
         relayed = json.loads(data)
@@ -276,7 +238,7 @@ async def test_older_notifications_are_a_link_away(page: Any, web: Web) -> None:
     address = _address()
     titles = [f"Themenabend {n}" for n in range(PAGE_SIZE + 1)]
     for title in titles:
-        await _register(suite, title, address)
+        await register_for_event(suite, title, address)
     await _inbox(suite, address, len(titles))
     await _sign_in(page, web, address)
     await page.goto(f"{web.url}/posteingang")

@@ -11,9 +11,19 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network, ok
+from e2e.flow import Network
+from money_support import (
+    approved,
+    change_fund,
+    error_of,
+    fees,
+    follow_section,
+    project,
+    signed_in,
+    text_of,
+)
 from suite_support import Suite
-from web_support import Web, check_accessibility, sign_in
+from web_support import Web, check_accessibility
 
 TITLE = f"Zirkusprojekt „Manege frei“ ({uuid.uuid4().hex[:6]})"
 
@@ -25,81 +35,20 @@ async def net(suite: Suite) -> Network:
 
 async def approved_application(net: Network) -> dict[str, Any]:
     """An application approved for 900 € in a fund that pays half in advance (through the API)."""
-    async with net.suite.client("offers") as offers:
-        fund = ok(await offers.get(f"/funds/{net.fund['id']}", headers=net.office))
-        ok(
-            await offers.patch(
-                f"/funds/{net.fund['id']}",
-                json={"payment_rule": {"advance_percent": 50}},
-                headers=net.office | {"If-Match": f'"{fund["version"]}"'},
-            )
-        )
-        draft = ok(
-            await offers.post(
-                "/applications",
-                json={
-                    "fund_id": net.fund["id"],
-                    "school_ids": [net.schools[0]["id"]],
-                    "partner_organization_ids": [net.provider["id"]],
-                    "title": TITLE,
-                    "summary": "Eine Woche Zirkus mit einem Zirkuspädagogen.",
-                    "goals": "Zutrauen und Zusammenhalt.",
-                    "topics": ["music-arts"],
-                    "target_groups": ["pupils"],
-                    "planned_participants": {"pupils": 30},
-                    "start_date": "2027-04-12",
-                    "end_date": "2027-04-16",
-                    "budget_lines": [
-                        {"category": "fees", "description": "Zirkuspädagoge", "amount_cents": 90000}
-                    ],
-                    "contact": {"name": "Jonas Beck", "email": "jonas.beck@schule.example"},
-                },
-                headers=net.office,
-            ),
-            201,
-        )
-        base = f"/applications/{draft['id']}"
-        ok(
-            await offers.post(
-                f"{base}/consultation",
-                json={"date": "2026-11-20", "notes": "Beraten"},
-                headers=net.office,
-            )
-        )
-        ok(await offers.post(f"{base}/submit", headers=net.office))
-        return ok(
-            await offers.post(
-                f"{base}/decision",
-                json={"outcome": "approved", "approved_cents": 90000},
-                headers=net.office,
-            )
-        )
-
-
-async def _text(locator: Any) -> str:
-    """The text as read, with the non-breaking spaces of „1.234,50 €“ as plain ones."""
-    return str(await locator.inner_text()).replace("\xa0", " ")
-
-
-async def _error_of(page: Any, field: str) -> str:
-    return await _text(page.locator(f"#feld-{field}-fehler"))
+    await change_fund(net, {"payment_rule": {"advance_percent": 50}})
+    return await approved(net, project(net, TITLE, [fees(90000, "Zirkuspädagoge")]), 90000)
 
 
 async def test_money_is_called_in_approved_paid_and_listed_for_the_treasury(
     browser: Any, web: Web, net: Network
 ) -> None:
     app = await approved_application(net)
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
-    await school.goto(f"{web.url}/antraege/{app['id']}")
-    section = school.locator("section[aria-labelledby=mittelabruf]")
-    assert "Mittelabruf" in await _text(section)
-    await section.get_by_role("link").click()
-    await school.wait_for_load_state()
+    school = await signed_in(browser, web, net, school="Jonas Beck")
+    assert "Mittelabruf" in await follow_section(school, web, app["id"], "mittelabruf")
     assert school.url.endswith(f"/antraege/{app['id']}/mittelabruf")
-    main = await _text(school.locator("main"))
+    main = await text_of(school.locator("main"))
     assert "Noch keine Mittel abgerufen" in main
-    assert "450,00 €" in await _text(school.locator("#noch-abrufbar"))
+    assert "450,00 €" in await text_of(school.locator("#noch-abrufbar"))
     assert await check_accessibility(school) == []
 
     amount = school.get_by_label("Betrag in Euro")
@@ -112,7 +61,7 @@ async def test_money_is_called_in_approved_paid_and_listed_for_the_treasury(
         await amount.fill(typed)
         await school.get_by_role("button", name="Mittel abrufen").click()
         await school.wait_for_load_state()
-        assert message in await _error_of(school, "amount"), typed
+        assert message in await error_of(school, "amount"), typed
         assert await school.get_by_label("Betrag in Euro").input_value() == typed
     assert await check_accessibility(school) == []
 
@@ -123,22 +72,21 @@ async def test_money_is_called_in_approved_paid_and_listed_for_the_treasury(
     await school.keyboard.type("300,00")
     async with school.expect_navigation():
         await school.keyboard.press("Enter")
-    main = await _text(school.locator("main"))
+    main = await text_of(school.locator("main"))
     assert "Ihr Mittelabruf ist eingegangen" in main
     assert "300,00 €" in main and "Beantragt" in main
-    assert "150,00 €" in await _text(school.locator("#noch-abrufbar"))
+    assert "150,00 €" in await text_of(school.locator("#noch-abrufbar"))
     assert await school.get_by_role("button", name="Bewilligen").count() == 0  # not the school's
 
-    office = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
+    office = await signed_in(browser, web, net)
     await office.goto(f"{web.url}/antraege/{app['id']}/mittelabruf")
     assert await check_accessibility(office) == []
     await office.get_by_role("button", name="Bewilligen").click()
     await office.wait_for_load_state()
-    assert "Der Mittelabruf ist bewilligt" in await _text(office.locator("main"))
+    assert "Der Mittelabruf ist bewilligt" in await text_of(office.locator("main"))
 
     await office.goto(f"{web.url}/auszahlungen")
-    listed = await _text(office.locator("main"))
+    listed = await text_of(office.locator("main"))
     assert TITLE in listed and "300,00 €" in listed
     assert await check_accessibility(office) == []
     csv = await office.request.get(f"{web.url}/auszahlungen.csv")
@@ -150,18 +98,18 @@ async def test_money_is_called_in_approved_paid_and_listed_for_the_treasury(
     await office.goto(f"{web.url}/antraege/{app['id']}/mittelabruf")
     await office.get_by_role("button", name="Als ausgezahlt erfassen").click()  # no reference
     await office.wait_for_load_state()
-    assert "Buchungszeichen" in await _text(office.locator("main .kern-error").first)
+    assert "Buchungszeichen" in await text_of(office.locator("main .kern-error").first)
     assert await check_accessibility(office) == []
     await office.get_by_label("Datum der Auszahlung").fill("10.05.2027")
     await office.get_by_label("Buchungszeichen").fill("KA-2027-0815")
     await office.get_by_role("button", name="Als ausgezahlt erfassen").click()
     await office.wait_for_load_state()
-    main = await _text(office.locator("main"))
+    main = await text_of(office.locator("main"))
     assert "Die Auszahlung ist erfasst" in main
     assert "Ausgezahlt" in main and "10.05.2027" in main and "KA-2027-0815" in main
 
     await office.goto(f"{web.url}/auszahlungen")
-    assert TITLE not in await _text(office.locator("main"))  # paid: off the list
+    assert TITLE not in await text_of(office.locator("main"))  # paid: off the list
     # the school may not see the payout list
     response = await school.goto(f"{web.url}/auszahlungen")
     assert response is not None and response.status == 403

@@ -20,9 +20,7 @@ from applications_support import ready_network
 from e2e.flow import Network, ok, until
 from playwright.async_api import expect
 from suite_support import Suite
-from test_applicant_journey import tab_to
-from test_inbox_pages import _register as register_for_event
-from web_support import Web, check_accessibility, csrf_of, sign_in
+from web_support import Web, check_accessibility, csrf_of, register_for_event, sign_in, tab_to
 
 REGION = "boerde"
 WAIT_MS = 90_000

@@ -13,12 +13,20 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network, ok
-from money_support import approved, fees, project
+from e2e.flow import Network
+from money_support import (
+    PNG,
+    approved,
+    attach,
+    error_of,
+    fees,
+    follow_section,
+    project,
+    signed_in,
+    text_of,
+)
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(2000)
 
 TITLE = f"Theaterwerkstatt „Bühne frei“ ({uuid.uuid4().hex[:6]})"
 
@@ -37,10 +45,6 @@ async def approved_application(net: Network) -> dict[str, Any]:
     return await approved(net, project(net, TITLE, lines), 90000)
 
 
-async def _text(locator: Any) -> str:
-    return " ".join(str(await locator.inner_text()).replace("\xa0", " ").split())
-
-
 async def _fill_receipt(page: Any, n: int, values: tuple[str, str, str, str, str]) -> None:
     day, payee, purpose, category, amount = values
     await page.get_by_label(f"Datum (Beleg {n})").fill(day)
@@ -54,15 +58,12 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     browser: Any, web: Web, net: Network
 ) -> None:
     app = await approved_application(net)
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
-    await school.goto(f"{web.url}/antraege/{app['id']}")
-    section = school.locator("section[aria-labelledby=verwendungsnachweis]")
-    assert "Verwendungsnachweis" in await _text(section)
-    await section.get_by_role("link").click()
-    await school.wait_for_load_state()
+    school = await signed_in(browser, web, net, school="Jonas Beck")
+    assert "Verwendungsnachweis" in await follow_section(
+        school, web, app["id"], "verwendungsnachweis"
+    )
     assert school.url.endswith(f"/antraege/{app['id']}/verwendungsnachweis")
-    assert "Fällig am" in await _text(school.locator("main"))
+    assert "Fällig am" in await text_of(school.locator("main"))
     assert await check_accessibility(school) == []
 
     await school.get_by_label("Sachbericht").fill("Die Klassen haben ein Stück aufgeführt.")
@@ -78,9 +79,9 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     )
     await school.get_by_role("button", name="Speichern", exact=True).click()
     await school.wait_for_load_state()
-    date_error = await _text(school.locator("#feld-receipts-0-date-fehler"))
+    date_error = await text_of(school.locator("#feld-receipts-0-date-fehler"))
     assert "außerhalb des Projektzeitraums" in date_error and "12.04.2027" in date_error
-    assert "größer als 0 €" in await _text(school.locator("#feld-receipts-1-amount-fehler"))
+    assert "größer als 0 €" in await text_of(school.locator("#feld-receipts-1-amount-fehler"))
     assert await school.get_by_label("Betrag in Euro (Beleg 2)").input_value() == "-5"
     assert await check_accessibility(school) == []
 
@@ -96,9 +97,9 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     await school.get_by_label("Betrag in Euro (Beleg 2)").fill("60,00")
     await school.get_by_role("button", name="Speichern", exact=True).click()
     await school.wait_for_load_state()
-    main = await _text(school.locator("main"))
+    main = await text_of(school.locator("main"))
     assert "Der Verwendungsnachweis ist gespeichert" in main
-    table = await _text(school.locator("#vergleich-tabelle"))
+    table = await text_of(school.locator("#vergleich-tabelle"))
     assert "um 50,00 € überschritten" in table  # fees: 850 spent of 800
     assert "40,00 € nicht ausgeschöpft" in table  # materials: 60 spent of 100
     assert "910,00 €" in table and "um 10,00 € überschritten" in table
@@ -108,64 +109,49 @@ async def test_the_proof_of_use_is_filled_checked_returned_and_accepted(
     await school.get_by_role("button", name="Speichern und einreichen").focus()
     async with school.expect_navigation():
         await school.keyboard.press("Enter")
-    assert "ist eingereicht" in await _text(school.locator("main"))
-    assert "Eingereicht" in await _text(school.locator("#nachweis-status"))
+    assert "ist eingereicht" in await text_of(school.locator("main"))
+    assert "Eingereicht" in await text_of(school.locator("#nachweis-status"))
 
-    office = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
+    office = await signed_in(browser, web, net)
     await office.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
     # the office checks beside the approved lines: the comparison sits in its check section
     check = office.locator("section[aria-labelledby=pruefung]")
-    compared = await _text(check.locator("#vergleich-tabelle"))
+    compared = await text_of(check.locator("#vergleich-tabelle"))
     assert "um 50,00 € überschritten" in compared and "40,00 € nicht ausgeschöpft" in compared
     assert await check.get_by_role("button", name="Anerkennen").count() == 1
     assert await check_accessibility(office) == []
     await office.get_by_role("button", name="Zurückgeben").click()  # no reasons
     await office.wait_for_load_state()
-    assert "Gründe" in await _text(office.locator("#feld-reasons-fehler"))
+    assert "Gründe" in await text_of(office.locator("#feld-reasons-fehler"))
     await office.get_by_label("Gründe").fill("Bitte den Beleg der Kostüme nachreichen.")
     await office.get_by_role("button", name="Zurückgeben").click()
     await office.wait_for_load_state()
-    assert "zur Korrektur zurückgegeben" in await _text(office.locator("main"))
+    assert "zur Korrektur zurückgegeben" in await text_of(office.locator("main"))
 
     await school.reload()
-    assert "Bitte den Beleg der Kostüme" in await _text(school.locator("#rueckgabe-gruende"))
+    assert "Bitte den Beleg der Kostüme" in await text_of(school.locator("#rueckgabe-gruende"))
     await school.get_by_label("Betrag in Euro (Beleg 1)").fill("800,00")
     await school.get_by_role("button", name="Speichern und einreichen").click()
     await school.wait_for_load_state()
-    assert "ist eingereicht" in await _text(school.locator("main"))
+    assert "ist eingereicht" in await text_of(school.locator("main"))
 
     await office.reload()
     await office.get_by_label("Anerkannter Betrag in Euro").fill("950,00")
     await office.get_by_role("button", name="Anerkennen").click()
     await office.wait_for_load_state()
-    assert "höchstens der bewilligte Betrag" in await _text(office.locator("#feld-accepted-fehler"))
+    assert "höchstens der bewilligte Betrag" in await text_of(
+        office.locator("#feld-accepted-fehler")
+    )
     assert await check_accessibility(office) == []
     await office.get_by_label("Anerkannter Betrag in Euro").fill("860,00")
     await office.get_by_role("button", name="Anerkennen").click()
     await office.wait_for_load_state()
-    main = await _text(office.locator("main"))
+    main = await text_of(office.locator("main"))
     assert "Der Verwendungsnachweis ist anerkannt" in main
-    assert "Schlusszahlung" in main and "860,00 €" in await _text(office.locator("#ergebnis"))
+    assert "Schlusszahlung" in main and "860,00 €" in await text_of(office.locator("#ergebnis"))
     assert await check_accessibility(office) == []
     for page in (school, office):
         await page.context.close()
-
-
-async def attach(net: Network, app_id: str, kind: str, title: str, name: str) -> dict[str, Any]:
-    """An attachment of ``kind`` added by the office through offers' API."""
-    async with net.suite.client("offers") as offers:
-        response = await offers.post(
-            f"/applications/{app_id}/attachments",
-            data={"kind": kind, "title": title},
-            files={"file": (name, PNG, "image/png")},
-            headers=net.office,
-        )
-        return ok(response, 201)
-
-
-async def _error_of(page: Any, field: str) -> str:
-    return await _text(page.locator(f"#feld-{field}-fehler"))
 
 
 async def _save(page: Any, name: str = "Speichern") -> int:
@@ -181,13 +167,10 @@ async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
     app = await approved_application(net)
     receipt = await attach(net, app["id"], "receipt", "Rechnung Theaterpädagogin", "rechnung.png")
     quote = await attach(net, app["id"], "quote", "Angebot Theaterpädagogin", "angebot.png")
-    school = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(school, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
+    school = await signed_in(browser, web, net, school="Jonas Beck")
     await school.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
     chooser = school.get_by_label("Beleg-Anlage (Beleg 1)")
-    offered = [
-        " ".join((await o.inner_text()).split()) for o in await chooser.locator("option").all()
-    ]
+    offered = [await text_of(o) for o in await chooser.locator("option").all()]
     assert offered == ["Keine Anlage", "Rechnung Theaterpädagogin"]  # receipts only
     esf = school.get_by_role("group", name="Teilnehmende für die ESF+-Statistik")
     assert await esf.get_by_role("table").count() == 2
@@ -203,10 +186,10 @@ async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
     )
     await chooser.select_option(label="Rechnung Theaterpädagogin")
     assert await _save(school) == 422
-    assert "30 Personen" in await _error_of(school, "breakdown_sex")
-    assert "mehr als die 24 Teilnehmenden" in await _error_of(school, "breakdown_sex")
-    assert "ganze Zahl" in await _error_of(school, "breakdown_age_group_under_18")
-    assert "höchstens 10.000.000,00 €" in await _error_of(school, "receipts-0-amount")
+    assert "30 Personen" in await error_of(school, "breakdown_sex")
+    assert "mehr als die 24 Teilnehmenden" in await error_of(school, "breakdown_sex")
+    assert "ganze Zahl" in await error_of(school, "breakdown_age_group_under_18")
+    assert "höchstens 10.000.000,00 €" in await error_of(school, "receipts-0-amount")
     summary = school.get_by_role("alert")
     assert await summary.get_by_role("link", name="30 Personen").get_attribute("href") == (
         "#feld-breakdown_sex"
@@ -225,13 +208,13 @@ async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
     await esf.get_by_label("unter 18 Jahre (Altersgruppe)").fill("24")
     await school.get_by_label("Betrag in Euro (Beleg 1)").fill("800,00")
     assert await _save(school) == 422
-    assert "Art „Beleg“" in await _error_of(school, "receipts-0-attachment")
+    assert "Art „Beleg“" in await error_of(school, "receipts-0-attachment")
     assert await school.locator("#fehlerzusammenfassung").count() == 1
     assert await check_accessibility(school) == []
 
     await chooser.select_option(label="Rechnung Theaterpädagogin")
     assert await _save(school) == 200
-    assert "Der Verwendungsnachweis ist gespeichert" in await _text(school.locator("main"))
+    assert "Der Verwendungsnachweis ist gespeichert" in await text_of(school.locator("main"))
     link = school.get_by_role("link", name="Rechnung Theaterpädagogin herunterladen")
     assert await link.count() == 1  # the chosen file, to check
     answer = await school.request.get(f"{web.url}{await link.get_attribute('href')}")
@@ -241,18 +224,17 @@ async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
     assert await esf.get_by_label("männlich (Geschlecht)").input_value() == "11"
 
     assert await _save(school, "Speichern und einreichen") == 200
-    listed = await _text(school.locator("#belegliste"))
+    listed = await text_of(school.locator("#belegliste"))
     assert "Rechnung Theaterpädagogin" in listed and "800,00 €" in listed
-    assert "weiblich: 12" in await _text(school.locator("#esf-sex"))
-    assert "unter 18 Jahre: 24" in await _text(school.locator("#esf-age_group"))
+    assert "weiblich: 12" in await text_of(school.locator("#esf-sex"))
+    assert "unter 18 Jahre: 24" in await text_of(school.locator("#esf-age_group"))
     assert await check_accessibility(school) == []
 
-    office = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(office, web, role="network_office", region="boerde", name="Petra Schäfer")
+    office = await signed_in(browser, web, net)
     await office.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
     listed = office.locator("#belegliste")
     assert await listed.get_by_role("link", name="Rechnung Theaterpädagogin").count() == 1
-    compared = await _text(office.locator("section[aria-labelledby=pruefung] #vergleich-tabelle"))
+    compared = await text_of(office.locator("section[aria-labelledby=pruefung] #vergleich-tabelle"))
     assert "genau eingehalten" in compared  # fees: 800 of 800
     assert "100,00 € nicht ausgeschöpft" in compared  # materials: nothing of 100
     assert await check_accessibility(office) == []
@@ -267,7 +249,7 @@ async def test_the_old_report_page_leads_to_the_proof_of_use(
     await sign_in(page, web, role="school", school=net.schools[0]["id"], name="Jonas Beck")
     await page.goto(f"{web.url}/antraege/{app['id']}/bericht")
     assert page.url == f"{web.url}/antraege/{app['id']}/verwendungsnachweis"
-    assert "Verwendungsnachweis" in await _text(page.get_by_role("heading", level=1))
+    assert "Verwendungsnachweis" in await text_of(page.get_by_role("heading", level=1))
     posted = await page.request.post(f"{web.url}/antraege/{app['id']}/bericht", max_redirects=0)
     assert posted.status == 303
     assert posted.headers["location"] == f"/antraege/{app['id']}/verwendungsnachweis"

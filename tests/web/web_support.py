@@ -3,7 +3,8 @@
 ``running_web`` starts the web service (``python -m web``) beside the four services of
 ``suite_support.running_suite``; ``browser`` launches Debian's Chromium (``/usr/bin/chromium``,
 or ``CHROMIUM_PATH``) headless. ``sign_in`` uses the development sign-in of one machine;
-``check_accessibility`` runs axe-core on a page and fails on serious or critical violations.
+``check_accessibility`` runs axe-core on a page and fails on serious or critical violations;
+``tab_to`` moves the focus by the keyboard; ``register_for_event`` gives an address an inbox.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from e2e.flow import ok
 from suite_support import Suite
 
 from schulerfolg.auth import PUBLIC_KEY_FILE
@@ -189,3 +192,58 @@ def csrf_of(html: str) -> str:
     found = CSRF_INPUT.search(html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+async def focused(page: Any) -> dict[str, str]:
+    """The focused element's id, first label and text."""
+    described: dict[str, str] = await page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const label = el && el.labels && el.labels.length ? el.labels[0].innerText : "";
+            return {id: el.id || "", label: label.trim(), text: (el.innerText || "").trim()};
+        }"""
+    )
+    return described
+
+
+async def tab_to(page: Any, target: str, *, limit: int = 300) -> None:
+    """Press Tab until the focused element has ``target`` as its id, label or text."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if target in (await focused(page)).values():
+            return
+    raise AssertionError(f"Tab never reached {target!r}")
+
+
+async def register_for_event(
+    suite: Suite, title: str, address: str, *, region: str = "boerde"
+) -> dict[str, Any]:
+    """A new public event (in 30 days) with ``address`` registered: its confirmation notifies
+    them (notifications keeps an inbox for the address)."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    async with suite.client("meetings") as meetings:
+        event: dict[str, Any] = ok(
+            await meetings.post(
+                "/meetings",
+                json={
+                    "kind": "training",
+                    "title": title,
+                    "region": region,
+                    "starts_at": starts.isoformat(),
+                    "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                    "location": "Haldensleben",
+                    "capacity": 50,
+                    "public": True,
+                },
+                headers=suite.auth("network_office", region, sub="office-inbox-tests"),
+            ),
+            201,
+        )
+        ok(
+            await meetings.post(
+                f"/meetings/{event['id']}/registrations",
+                json={"name": "Lena Lehrerin", "email": address, "organization": "Grundschule"},
+            ),
+            201,
+        )
+    return event
