@@ -51,7 +51,6 @@ NOTICES = {
     "zurueckgezogen": "Der Antrag ist zurückgezogen.",
     "beraten": "Die Beratung ist erfasst. Der Antrag kann jetzt eingereicht werden.",
     "entschieden": "Die Entscheidung ist erfasst; die Antragstellenden werden informiert.",
-    "bericht": "Ihr Bericht ist eingereicht. Vielen Dank!",
     "abgeschlossen": "Der Antrag ist abgeschlossen.",
     "anlage-gespeichert": "Die Anlage ist gespeichert.",
     "anlage-entfernt": "Die Anlage ist entfernt.",

@@ -240,49 +240,6 @@ class ApplicationForm:
         return body, errors
 
 
-@dataclass
-class ReportForm:
-    """The report after the project: participants reached per group, actual cost, summary."""
-
-    values: dict[str, str]
-
-    @classmethod
-    def read(cls, form: FormData) -> ReportForm:
-        names = [f"report_{g}" for g in GROUPS] + ["report_cost", "report_summary", "version"]
-        return cls({name: _text(form, name) for name in names})
-
-    def body(self, groups: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        errors: list[dict[str, Any]] = []
-        reached: dict[str, int | None] = {}
-        for group in groups:
-            try:
-                reached[group] = read_count(self.values[f"report_{group}"])
-            except ValueError:
-                errors.append(
-                    {
-                        "field": f"report_{group}",
-                        "message": "Bitte geben Sie die Teilnehmenden als ganze Zahl an.",
-                    }
-                )
-        cost: int | None = None
-        try:
-            cost = parse_euro(self.values["report_cost"])
-        except ValueError:
-            errors.append(
-                {
-                    "field": "report_cost",
-                    "message": "Bitte geben Sie die tatsächlichen Kosten in Euro mit Komma an, "
-                    "z. B. 1.480,00.",
-                }
-            )
-        body = {
-            "actual_participants": reached,
-            "actual_cost_cents": cost,
-            "summary": self.values["report_summary"],
-        }
-        return body, errors
-
-
 def consultation_body(form: FormData) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The office's advice: its date and notes."""
     try:
