@@ -35,9 +35,11 @@ from web.attachments.api import router as attachments_router
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
 from web.common import SignInRequired
-from web.dashboards.api import router as dashboards_router
 from web.config import WebSettings
+from web.dashboards.api import router as dashboards_router
 from web.documents.api import router as documents_router
+from web.events.api import router as events_router
+from web.funds.api import router as funds_router
 from web.inbox.api import router as inbox_router
 from web.office.api import router as office_router
 from web.operations.api import router as operations_router
@@ -75,6 +77,8 @@ ROUTERS: list[APIRouter] = [
     registry_router,
     dashboards_router,
     operations_router,
+    funds_router,
+    events_router,
 ]
 
 
