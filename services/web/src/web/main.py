@@ -64,6 +64,7 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     links_router,
     inbox_router,
+    events_router,  # before public_router: /veranstaltungen/verwalten is no event id
     public_router,
     applications_router,
     privacy_router,
@@ -78,7 +79,6 @@ ROUTERS: list[APIRouter] = [
     dashboards_router,
     operations_router,
     funds_router,
-    events_router,
 ]
 
 

@@ -1,7 +1,253 @@
-"""Routes of events (pages being built; see the package's docstring)."""
+"""„Veranstaltungen verwalten“: ``/veranstaltungen/verwalten`` (the office's trainings, network
+meetings, expert exchanges and conferences, upcoming first, with places taken and the waiting
+list), ``…/neu`` („Veranstaltung planen“), ``…/{id}`` (the registrations and the waiting list
+in order), ``…/{id}/bearbeiten``, ``…/{id}/absagen`` and
+``…/{id}/anmeldungen/{rid}/stornieren`` (each with a confirmation page).
+
+These literal paths sit beside the public ``/veranstaltungen/{id}``: main.py includes this
+router before the public one, so ``/veranstaltungen/verwalten`` is never taken for an event id.
+Thin routes: the API calls are in ``service``, the form in ``forms``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from web.applications.service import is_id
+from web.auth.schemas import User
+from web.common import ApiDep, CurrentUser
+from web.events import forms, service
+from web.public.schemas import MEETING_KINDS
+from web.public.service import form_key
+from web.sessions.forms import text, values_of
+from web.site.client import Api
+from web.site.security import CheckedForm
+from web.site.templates import render
 
 router = APIRouter(include_in_schema=False)
+
+BASE = "/veranstaltungen/verwalten"
+NOTICES = {
+    "geplant": "Die Veranstaltung ist geplant.",
+    "geaendert": "Die Änderungen sind gespeichert.",
+    "abgesagt": "Die Veranstaltung ist abgesagt. Die Angemeldeten werden benachrichtigt.",
+    "storniert": "Die Anmeldung ist storniert. Ist ein Platz frei geworden, ist die erste "
+    "Person der Warteliste nachgerückt.",
+}
+
+
+def _office(user: User, *ids: str) -> None:
+    if not user.is_office:
+        raise HTTPException(403)
+    if not all(is_id(i) for i in ids):
+        raise HTTPException(404)
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    context = {"meeting_kinds": MEETING_KINDS, "event_kinds": forms.EVENT_KINDS, **context}
+    context.setdefault("errors", [])
+    context.setdefault("values", {})
+    return render(request, template, context, status_code=status)
+
+
+def _to(meeting_id: str, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{BASE}/{meeting_id}?erfolg={notice}", status_code=303)
+
+
+@router.get(BASE)
+async def events_page(request: Request, user: CurrentUser, api: ApiDep) -> Response:
+    _office(user)
+    context = {"title": "Veranstaltungen verwalten", "events": await service.events(api, user)}
+    return _page(request, "events/list.html", context)
+
+
+# --------------------------------------------------------------------------- plan and edit
+
+
+async def _form_page(
+    request: Request,
+    api: Api,
+    user: User,
+    *,
+    meeting: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    regions = await service.regions_of(api, user) if meeting is None else {}
+    context = {
+        "title": "Veranstaltung planen" if meeting is None else "Veranstaltung bearbeiten",
+        "meeting": meeting,
+        "regions": regions,
+        "values": values or {},
+        "errors": errors or [],
+        "form_key": form_key(),
+    }
+    return _page(request, "events/form.html", context, status)
+
+
+@router.get(f"{BASE}/neu")
+async def new_page(request: Request, user: CurrentUser, api: ApiDep) -> Response:
+    _office(user)
+    return await _form_page(request, api, user)
+
+
+@router.post(f"{BASE}/neu")
+async def plan(request: Request, user: CurrentUser, api: ApiDep, form: CheckedForm) -> Response:
+    _office(user)
+    body, errors = forms.event_body(form, await service.regions_of(api, user), new=True)
+    if not errors:
+        key = text(form, "schluessel")
+        created, refused = await service.change(
+            api, user, "POST", "/meetings", body, key=key if is_id(key) else None
+        )
+        if refused is None:
+            return _to(str(created["id"]), "geplant")
+        errors = refused[1]
+    return await _form_page(request, api, user, values=values_of(form), errors=errors, status=422)
+
+
+@router.get(f"{BASE}/{{meeting_id}}")
+async def event_page(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, erfolg: str | None = None
+) -> Response:
+    _office(user, meeting_id)
+    meeting, _ = await service.event(api, user, meeting_id)
+    context = {
+        "title": meeting["title"],
+        "meeting": meeting,
+        "registrations": await service.registrations(api, user, meeting_id),
+        "notice": NOTICES.get(erfolg or ""),
+    }
+    return _page(request, "events/detail.html", context)
+
+
+@router.get(f"{BASE}/{{meeting_id}}/bearbeiten")
+async def edit_page(request: Request, meeting_id: str, user: CurrentUser, api: ApiDep) -> Response:
+    _office(user, meeting_id)
+    meeting, version = await service.event(api, user, meeting_id)
+    values = forms.values_of_meeting(meeting) | {"version": version}
+    return await _form_page(request, api, user, meeting=meeting, values=values)
+
+
+@router.post(f"{BASE}/{{meeting_id}}/bearbeiten")
+async def edit(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _office(user, meeting_id)
+    meeting, _ = await service.event(api, user, meeting_id)
+    body, errors = forms.event_body(form, {}, new=False)
+    if not errors:
+        path = f"/meetings/{meeting_id}"
+        version = text(form, "version")
+        _, refused = await service.change(api, user, "PATCH", path, body, version=version)
+        if refused is None:
+            return _to(meeting_id, "geaendert")
+        errors = refused[1]
+    values = values_of(form) | {"kind": meeting["kind"]}
+    return await _form_page(
+        request, api, user, meeting=meeting, values=values, errors=errors, status=422
+    )
+
+
+# --------------------------------------------------------------------------- cancelling
+
+
+async def _cancel_page(
+    request: Request,
+    api: Api,
+    user: User,
+    meeting_id: str,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    meeting, version = await service.event(api, user, meeting_id)
+    if meeting["status"] == "cancelled":
+        return _to(meeting_id, "abgesagt")
+    context = {
+        "title": "Veranstaltung absagen",
+        "meeting": meeting,
+        "version": version,
+        "errors": errors or [],
+        "values": values or {},
+    }
+    return _page(request, "events/cancel.html", context, status)
+
+
+@router.get(f"{BASE}/{{meeting_id}}/absagen")
+async def cancel_page(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep
+) -> Response:
+    _office(user, meeting_id)
+    return await _cancel_page(request, api, user, meeting_id)
+
+
+@router.post(f"{BASE}/{{meeting_id}}/absagen")
+async def cancel(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _office(user, meeting_id)
+    await service.event(api, user, meeting_id)
+    body, errors = forms.cancel_body(form)
+    if not errors:
+        path = f"/meetings/{meeting_id}/cancel"
+        version = text(form, "version")
+        _, refused = await service.change(api, user, "POST", path, body, version=version)
+        if refused is None:
+            return _to(meeting_id, "abgesagt")
+        errors = refused[1]
+    return await _cancel_page(request, api, user, meeting_id, errors, values_of(form), status=409)
+
+
+@router.get(f"{BASE}/{{meeting_id}}/anmeldungen/{{registration_id}}/stornieren")
+async def cancel_registration_page(
+    request: Request, meeting_id: str, registration_id: str, user: CurrentUser, api: ApiDep
+) -> Response:
+    _office(user, meeting_id, registration_id)
+    return await _registration_page(request, api, user, meeting_id, registration_id)
+
+
+async def _registration_page(
+    request: Request,
+    api: Api,
+    user: User,
+    meeting_id: str,
+    registration_id: str,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    meeting, _ = await service.event(api, user, meeting_id)
+    found = await service.registration(api, user, meeting_id, registration_id)
+    if found["status"] == "cancelled":
+        return _to(meeting_id, "storniert")
+    context = {
+        "title": "Anmeldung stornieren",
+        "meeting": meeting,
+        "registration": found,
+        "errors": errors or [],
+    }
+    return _page(request, "events/cancel_registration.html", context, status)
+
+
+@router.post(f"{BASE}/{{meeting_id}}/anmeldungen/{{registration_id}}/stornieren")
+async def cancel_registration(
+    request: Request,
+    meeting_id: str,
+    registration_id: str,
+    user: CurrentUser,
+    api: ApiDep,
+    form: CheckedForm,
+) -> Response:
+    _office(user, meeting_id, registration_id)
+    await service.event(api, user, meeting_id)
+    path = f"/meetings/{meeting_id}/registrations/{registration_id}"
+    _, refused = await service.change(api, user, "DELETE", path, version=text(form, "version"))
+    if refused is None:
+        return _to(meeting_id, "storniert")
+    return await _registration_page(
+        request, api, user, meeting_id, registration_id, refused[1], status=refused[0]
+    )
