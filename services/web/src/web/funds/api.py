@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from web.applications.forms import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.funds import forms, service
@@ -40,7 +41,7 @@ def _office_only(user: User) -> None:
 
 
 def _checked(fund_id: str) -> None:
-    if not service.is_id(fund_id):
+    if not is_id(fund_id):
         raise HTTPException(404)
 
 

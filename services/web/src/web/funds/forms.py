@@ -217,7 +217,8 @@ class FundForm:
         return found
 
     def _sources(self, errors: Errors) -> list[dict[str, Any]]:
-        found = []
+        found: list[dict[str, Any]] = []
+        shares: list[int | None] = []
         for n, row in enumerate(self.sources.rows):
             share = _whole(
                 row["share"],
@@ -226,9 +227,10 @@ class FundForm:
                 errors,
             )
             found.append({"name": row["name"], "share_percent": share})
-        shares = [s["share_percent"] for s in found]
-        if found and None not in shares and sum(shares) != 100:
-            errors.append({"field": "sources", "message": sources_sum(sum(shares))})
+            shares.append(share)
+        total = sum(s or 0 for s in shares)
+        if found and None not in shares and total != 100:
+            errors.append({"field": "sources", "message": sources_sum(total)})
         return found
 
 

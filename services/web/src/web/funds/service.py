@@ -4,7 +4,6 @@ refusals of a fund as German errors beside the form's fields."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from web.applications.forms import version_header
@@ -116,14 +115,6 @@ def _field_error(location: str, kind: str) -> dict[str, Any] | None:
             number = next((g for g in found.groups() if g and g.isdigit()), "")
             return {"field": field.replace("{0}", number), "message": sentence}
     return None
-
-
-def is_id(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def visible(user: User, fund: dict[str, Any]) -> bool:
