@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 
 from e2e.flow import ok
 from money_support import error_of, text_of
+from starlette.datastructures import FormData
 from suite_support import Suite
 from web_support import Web, check_accessibility, csrf_of, sign_in
+
+from web.events import forms
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONTHS = (
@@ -251,3 +254,37 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     assert "Die Veranstaltung ist abgesagt." in main and "Die Referentin ist erkrankt." in main
     assert await office.get_by_role("link", name="Bearbeiten").count() == 0
     await office.context.close()
+
+
+def _form(**values: str) -> FormData:
+    typed = {"kind": "training", "title": "Fachtag", "starts": "", "ends": "", **values}
+    return FormData(list(typed.items()))
+
+
+def test_the_event_form_reads_german_moments_and_refuses_what_is_no_moment() -> None:
+    starts = _day(10, 14)
+    body, errors = forms.event_body(
+        _form(
+            starts=_typed(starts),
+            ends=f"{(starts + timedelta(hours=3)):%Y-%m-%dT%H:%M}",  # ISO, as a date-time input sends
+            capacity="1.000",
+            deadline=f"{(starts - timedelta(days=2)):%d.%m.%Y, %H.%M} Uhr",
+            public="ja",
+        ),
+        {"boerde": "Börde"},
+        new=True,
+    )
+    assert errors == []
+    assert body["region"] == "boerde" and body["capacity"] == 1000 and body["public"] is True
+    assert datetime.fromisoformat(body["starts_at"]) == starts
+    assert datetime.fromisoformat(body["ends_at"]) == starts + timedelta(hours=3)
+    assert body["registration_deadline"] is not None and body["online_url"] is None
+
+    for typed in ("31.02.2027 10:00", "10.03.2027 25:00", "10.03.2027", "nächste Woche"):
+        assert forms.read_moment(typed) is None, typed
+    _, errors = forms.event_body(
+        _form(starts=_typed(starts), ends=_typed(starts), capacity="-3", online_url="ftp://x"),
+        {"boerde": "Börde", "harz": "Harz"},
+        new=True,
+    )
+    assert {e["field"] for e in errors} == {"region", "ends", "capacity", "online_url"}
