@@ -208,7 +208,7 @@ async def test_a_cancelled_registration_moves_the_first_on_the_waiting_list_up(
 
 
 async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
-    browser: Any, web: Web
+    browser: Any, web: Web, suite: Suite
 ) -> None:
     title = f"Vernetzungstreffen Übergang {uuid.uuid4().hex[:6]}"
     office = await _office(browser, web, javascript=False)
@@ -236,6 +236,21 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     await office.get_by_role("button", name="Änderungen speichern").click()
     await office.wait_for_load_state()
     assert "ganze Zahl von 1 bis 100.000" in await error_of(office, "capacity")
+    # changed meanwhile (elsewhere): the page shows the current event and asks again
+    event_id = office.url.split("/")[-2]
+    async with suite.client("meetings") as meetings:
+        ok(
+            await meetings.patch(
+                f"/meetings/{event_id}",
+                json={"location": "Rathaus Oschersleben"},
+                headers=suite.auth("network_office", "boerde"),
+            )
+        )
+    await office.get_by_label("Plätze (optional)").fill("25")
+    await office.get_by_role("button", name="Änderungen speichern").click()
+    await office.wait_for_load_state()
+    assert "inzwischen geändert" in await text_of(office.get_by_role("alert"))
+    assert await office.get_by_label("Ort (optional)").input_value() == "Rathaus Oschersleben"
     await office.get_by_label("Plätze (optional)").fill("25")
     await office.get_by_label("Titel").fill(f"{title} (verschoben)")
     await office.get_by_role("button", name="Änderungen speichern").click()

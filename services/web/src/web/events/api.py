@@ -138,8 +138,9 @@ async def edit(
     request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
     _office(user, meeting_id)
-    meeting, _ = await service.event(api, user, meeting_id)
+    meeting, current = await service.event(api, user, meeting_id)
     body, errors = forms.event_body(form, {}, new=False)
+    values = values_of(form) | {"kind": meeting["kind"]}
     if not errors:
         path = f"/meetings/{meeting_id}"
         version = text(form, "version")
@@ -147,7 +148,9 @@ async def edit(
         if refused is None:
             return _to(meeting_id, "geaendert")
         errors = refused[1]
-    values = values_of(form) | {"kind": meeting["kind"]}
+        if refused[0] == 412:  # changed meanwhile: show the current event to change again
+            values = forms.values_of_meeting(meeting) | {"version": current}
+            errors = [{"field": None, "message": service.CHANGED}]
     return await _form_page(
         request, api, user, meeting=meeting, values=values, errors=errors, status=422
     )

@@ -22,6 +22,10 @@ PAST = timedelta(days=365)  # the list shows the last year's events below the co
 Refusal = tuple[int, list[dict[str, Any]]]
 
 CANCELLED = "Die Veranstaltung ist abgesagt und lässt sich nicht mehr ändern."
+CHANGED = (
+    "Die Veranstaltung wurde inzwischen geändert. Sie sehen jetzt den aktuellen Stand; bitte "
+    "tragen Sie Ihre Änderung noch einmal ein."
+)
 CAPACITY_BELOW = (
     "Es sind schon mehr Personen fest angemeldet, als die neue Platzzahl erlaubt. Bitte "
     "stornieren Sie zuerst Anmeldungen oder wählen Sie mehr Plätze."
