@@ -196,7 +196,7 @@ async def _committee_fund_and_session(office: Any, web: Web) -> str:
     return _id(office.url)
 
 
-async def _school_applies(school: Any, office: Any, web: Web, made: dict[str, str]) -> str:
+async def _school_applies(school: Any, office: Any, web: Web) -> str:
     """The school drafts; the office advises; the school submits (the application's id)."""
     await school.get_by_role("link", name="Neuen Antrag stellen").click()
     await school.wait_for_load_state()
@@ -260,7 +260,7 @@ async def test_an_office_runs_the_programme_only_through_the_pages(
     await sign_in(
         school, web, role="school", school=made["school"], name="Jana Weiß", email=CONTACT
     )
-    app_id = await _school_applies(school, office, web, made)
+    app_id = await _school_applies(school, office, web)
 
     # the application arrives on the session's agenda by itself
     session_url = f"{web.url}/sitzungen/{session_id}"

@@ -272,5 +272,5 @@ async def test_magdeburgs_office_sees_no_non_public_data_of_boerde_on_any_page(
     # Börde's own office is shown them on these pages: the check above can fail
     own = await _answers(browser, web, "boerde", urls)
     shown = " ".join(body for status, body in own.values() if status == 200)
-    for secret in (MEMBER, MEMBER_EMAIL, MEMBER_PHONE, TITLE, CONTACT[1], MINUTES):
-        assert secret in shown, secret
+    unshown = [secret for secret in SECRETS if secret not in shown]
+    assert unshown in ([], [REGISTRANT[1]]), unshown  # a registration's address may stay unshown
