@@ -18,7 +18,6 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -250,8 +249,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # ------------------------------------------------------------------ every request
 
-    templates: dict[int, str] = {}
-
     @app.middleware("http")
     async def load_session(request: Request, call_next: Any) -> Any:
         request.state.user = None
@@ -277,10 +274,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             status = response.status_code
             return response
         finally:
-            route = request.scope.get("route")
+            # the matched route's template (e.g. /antraege/{application_id}), never the raw path
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
             metrics.observe_request(
                 request.method,
-                templates.get(id(route), "unmatched") if route else "unmatched",
+                route,
                 status,
                 time.perf_counter() - start,
             )
@@ -318,7 +316,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=dist_dir(), check_dir=False), name="static")
     for router in ROUTERS:
         app.include_router(router)
-    templates.update({id(r): r.path for r in app.routes if isinstance(r, APIRoute)})
 
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 

@@ -68,9 +68,13 @@ async def test_operational_endpoints(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+    await client.get("/antraege/00000000-0000-0000-0000-000000000001/bewertung")
     metrics = await client.get("/metrics")
     assert "http_request_duration_seconds" in metrics.text
     assert "process_cpu_seconds_total" in metrics.text
+    # a page is measured by its route's template, never by the address asked for
+    assert 'route="/antraege/{application_id}/bewertung"' in metrics.text
+    assert "00000000-0000-0000-0000-000000000001" not in metrics.text
 
 
 async def test_development_sign_in_opens_a_session_and_refuses_bad_input(
