@@ -274,7 +274,8 @@ async def test_the_office_sees_what_needs_it_now_with_counts_and_links(
     await (
         page.locator("section[aria-labelledby=wartelisten]").get_by_role("link", name=EVENT).click()
     )
-    await page.wait_for_url(f"**/veranstaltungen/{seeded['event']['id']}")
+    # the organiser's page of the event, with its waiting list
+    await page.wait_for_url(f"**/veranstaltungen/verwalten/{seeded['event']['id']}")
     assert EVENT in await _text(page)
     await page.go_back()
     await (

@@ -516,9 +516,3 @@ async def withdraw_application(
 async def report_page(application_id: str) -> Response:
     """The old report page: the proof of use replaces it (offers' ``/report`` stays)."""
     return _to(_checked_id(application_id), "verwendungsnachweis")
-
-
-@router.post("/antraege/{application_id}/bericht")
-async def post_report(application_id: str) -> Response:
-    """A report form still open in a browser leads to the proof of use, which replaces it."""
-    return _to(_checked_id(application_id), "verwendungsnachweis")
