@@ -10,7 +10,7 @@ from web.applications.forms import version_header
 from web.auth.schemas import User
 from web.office.service import Budget
 from web.registry.service import may_manage
-from web.site.catalogue import rule_error
+from web.site.catalogue import match_location, rule_error
 from web.site.client import Api, ApiError
 
 Errors = list[dict[str, Any]]
@@ -109,12 +109,8 @@ def _field_error(location: str, kind: str) -> dict[str, Any] | None:
             "field": "sources",
             "message": "Die Anteile der Mittelgeber müssen zusammen 100 Prozent ergeben.",
         }
-    for pattern, field, sentence in FIELDS:
-        found = pattern.fullmatch(location)
-        if found:
-            number = next((g for g in found.groups() if g and g.isdigit()), "")
-            return {"field": field.replace("{0}", number), "message": sentence}
-    return None
+    matched = match_location(FIELDS, location)
+    return {"field": matched[0], "message": matched[1]} if matched else None
 
 
 def visible(user: User, fund: dict[str, Any]) -> bool:

@@ -391,6 +391,20 @@ FIELD_RULES: dict[tuple[str, str], str] = {
 """(API field location, error type) → a sentence more exact than the field's own."""
 
 
+def match_location(
+    table: list[tuple[re.Pattern[str], str, str]], location: str
+) -> tuple[str, str, str] | None:
+    """The first row of ``table`` (pattern, form field, sentence) whose pattern matches an API
+    field location in full: the form field (its ``{0}`` filled with the captured row number or
+    name), the sentence and that captured value."""
+    for pattern, field, sentence in table:
+        found = pattern.fullmatch(location)
+        if found:
+            value = next((g for g in found.groups() if g and not g.startswith(".")), "")
+            return field.replace("{0}", value), sentence, value
+    return None
+
+
 def field_error(
     location: str, kind: str = "", *, renames: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -403,12 +417,11 @@ def field_error(
     exact = FIELD_RULES.get((location, kind))
     if exact is None and kind in RULES and kind != "incomplete":
         exact = RULES[kind][0]  # a named rule says more than the field's own sentence
-    for pattern, field, sentence in FIELDS:
-        found = pattern.fullmatch(location)
-        if found:
-            value = next((g for g in found.groups() if g and not g.startswith(".")), "")
-            sentence = sentence.replace("{group}", TARGET_GROUPS.get(value, value))
-            return {"field": field.replace("{0}", value), "message": exact or sentence}
+    matched = match_location(FIELDS, location)
+    if matched:
+        field, sentence, value = matched
+        sentence = sentence.replace("{group}", TARGET_GROUPS.get(value, value))
+        return {"field": field, "message": exact or sentence}
     if kind in RULES:
         return {"field": RULES[kind][1], "message": exact or RULES[kind][0]}
     return {"field": None, "message": exact or FIELD_GENERAL}
