@@ -3,6 +3,7 @@ the resident memory of the process that receives them."""
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 from pathlib import Path
@@ -36,17 +37,35 @@ def stream_body(
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         try:
-            while sent < total and not select.select([sock], [], [], 0)[0]:
-                sock.sendall(framed)
-                sent += len(chunk)
-            if chunked and sent >= total:
-                sock.sendall(b"0\r\n\r\n")
+            # Send only what the socket takes without blocking and look for an answer in between:
+            # a sender stuck in sendall() while the server has answered and closed gets a reset
+            # that throws the answer away.
+            pending = b""
+            sock.setblocking(False)
+            while sent < total or pending:
+                readable, writable, _ = select.select([sock], [sock], [], 60)
+                if readable:
+                    break
+                if writable:
+                    if not pending:
+                        pending = framed
+                        sent += len(chunk)
+                    with contextlib.suppress(BlockingIOError):
+                        pending = pending[sock.send(pending) :]
+            else:
+                if chunked:
+                    sock.settimeout(60)
+                    sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        sock.settimeout(60)
+        try:
             while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
                 data = sock.recv(65536)
                 if not data:
                     break
                 answer += data
-        except (BrokenPipeError, ConnectionResetError):
+        except ConnectionResetError:
             pass
     status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1") else 0
     return status, answer, sent
