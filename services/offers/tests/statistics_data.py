@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -71,6 +71,13 @@ FUNDING_SOURCES = (
 PAYMENT_STATUSES = ("requested", "approved", "rejected", "paid", "paid")
 UNKNOWN_SCHOOLS = 5
 """Schools applications name but the registry never told about (their type is ``unknown``)."""
+
+
+def social_work_of(number: int) -> bool | None:
+    """Whether generated school ``number`` of a region has school social work (None: unknown)."""
+    if number % 3 == 0:
+        return True
+    return None if number % 5 == 4 else False
 
 
 @dataclass
@@ -148,6 +155,9 @@ class Generator:
                         "school_type": self.random.choice(types),
                         "region": region,
                         "deleted": self.random.random() < 0.02,
+                        # every third with school social work, some not known (older events);
+                        # from the number, not the random source, so the seeds' data stays
+                        "has_school_social_work": social_work_of(number),
                     }
                 )
         return schools
@@ -283,6 +293,23 @@ class Generator:
             batch = min(size, count - done)
             yield self.applications(batch)
             done += batch
+
+
+def schools_reached(data: Dataset, apps: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The distinct schools the funded ones of ``apps`` name, by school social work, counted in
+    plain loops over the generated rows (a school the registry never told of: unknown)."""
+    funded = {a["id"] for a in apps if a["status"] in ("approved", "reported", "completed")}
+    schools = {
+        link["school_id"] for link in data.application_schools if link["application_id"] in funded
+    }
+    flag_of = {s["id"]: s.get("has_school_social_work") for s in data.schools}
+    flags = [flag_of.get(school) for school in schools]
+    return {
+        "total": len(schools),
+        "with_school_social_work": flags.count(True),
+        "without_school_social_work": flags.count(False),
+        "unknown": flags.count(None),
+    }
 
 
 TABLES = (

@@ -239,6 +239,8 @@ class SchoolView(Base, table=True):
     school_type: str = Field(max_length=32, index=True)
     region: str = Field(max_length=64, index=True)
     deleted: bool = False
+    # statistics' "schools reached" (issue 17); None: an older event that did not say
+    has_school_social_work: bool | None = None
 
 
 class OrganizationView(Base, table=True):

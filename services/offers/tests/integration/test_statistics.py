@@ -20,8 +20,10 @@ from typing import Any
 import asyncpg
 import pytest
 from offers_support import start_offers
-from statistics_data import Dataset, Generator, insert_dataset
+from statistics_data import Dataset, Generator, insert_dataset, schools_reached
 
+from offers.directory import service as directory
+from schulerfolg.events.registry import SchoolCreated
 from schulerfolg_dev.testing.servers import NatsServer
 from schulerfolg_dev.testing.service import ServiceUnderTest
 
@@ -56,6 +58,7 @@ GROUPS = ("pupils", "parents", "teachers")
 KEYS = {"region", "district_key", "fund_id", "name", "kind", "budget_cents", "budget_use"}
 KEYS |= {"topic", "target_group", "school_type"}
 MONEY = ("paid_cents", "accepted_cents", "reclaimed_cents")
+REACHED = "schools_reached"
 MONEY_CSV = {
     "paid_cents": "Ausgezahlt (Cent)",
     "accepted_cents": "Anerkannt (Cent)",
@@ -159,8 +162,8 @@ def count(apps: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measures(row: dict[str, Any]) -> dict[str, Any]:
-    """A response row without its key fields and the money after approval."""
-    return {k: v for k, v in row.items() if k not in KEYS and k not in MONEY}
+    """A response row without its key fields, the money after approval and the schools reached."""
+    return {k: v for k, v in row.items() if k not in KEYS and k not in MONEY and k != REACHED}
 
 
 def money(data: Dataset, apps: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -217,6 +220,9 @@ class Expected:
     def money_where(self, keep: Callable[[dict[str, Any]], bool]) -> dict[str, int]:
         return money(self.data, (a for a in self.apps if keep(a)))
 
+    def reached_where(self, keep: Callable[[dict[str, Any]], bool]) -> dict[str, int]:
+        return schools_reached(self.data, (a for a in self.apps if keep(a)))
+
     def school_types(self) -> dict[str, set[uuid.UUID]]:
         """Application ids per school type (unknown schools: ``unknown``)."""
         type_of = {s["id"]: s["school_type"] for s in self.data.schools}
@@ -232,11 +238,13 @@ class Expected:
         """Every figure of ``stats`` against the count here."""
         assert measures(stats["totals"]) == count(self.apps)
         assert money_of(stats["totals"]) == money(self.data, self.apps)
+        assert stats["totals"][REACHED] == schools_reached(self.data, self.apps)
         assert [r["region"] for r in stats["by_region"]] == sorted(regions)
         for row in stats["by_region"]:
             assert measures(row) == self.where(lambda a, r=row: a["region"] == r["region"])
             in_region = self.money_where(lambda a, r=row: a["region"] == r["region"])
             assert money_of(row) == in_region
+            assert row[REACHED] == self.reached_where(lambda a, r=row: a["region"] == r["region"])
         funds = {f["id"]: f for f in self.data.funds}
         assert {r["fund_id"] for r in stats["by_fund"]} >= {str(a["fund_id"]) for a in self.apps}
         for row in stats["by_fund"]:
@@ -244,6 +252,7 @@ class Expected:
             expected = self.where(lambda a, f=fund: a["fund_id"] == f["id"])
             assert measures(row) == expected
             assert money_of(row) == self.money_where(lambda a, f=fund: a["fund_id"] == f["id"])
+            assert row[REACHED] == self.reached_where(lambda a, f=fund: a["fund_id"] == f["id"])
             assert (row["name"], row["budget_cents"]) == (fund["name"], fund["budget_cents"])
             budget = fund["budget_cents"]
             use = round(expected["approved_cents"] / budget, 4) if budget else None
@@ -308,6 +317,8 @@ async def test_the_state_coordination_sees_every_region_counted_right(offers, da
     assert all(row["applications"] > 0 for row in stats["by_topic"])
     assert any(row["school_type"] == "unknown" for row in stats["by_school_type"])
     assert any(row["budget_use"] is None for row in stats["by_fund"])
+    # schools reached with, without and with unknown school social work all occur
+    assert all(value > 0 for value in stats["totals"][REACHED].values())
     # the money after approval really occurs in the data, and funds with and without sources
     assert all(stats["totals"][name] > 0 for name in MONEY)
     assert {s["name"] for s in stats["by_funding_source"]} == {
@@ -465,12 +476,25 @@ async def test_csv_has_a_row_per_region_and_a_total_row_matching_the_count(offer
             expected.where(lambda a, r=row: a["region"] == r["Region"])
         )
         assert csv_money(row) == expected.money_where(lambda a, r=row: a["region"] == r["Region"])
+        in_region = expected.reached_where(lambda a, r=row: a["region"] == r["Region"])
+        assert csv_reached(row) == in_region
     assert csv_figures(rows[-1]) == close_rate(count(expected.apps))
     assert csv_money(rows[-1]) == money(data, expected.apps)
+    assert csv_reached(rows[-1]) == schools_reached(data, expected.apps)
 
 
 def csv_money(row: dict[str, str]) -> dict[str, int]:
     return {name: int(row[label]) for name, label in MONEY_CSV.items()}
+
+
+def csv_reached(row: dict[str, str]) -> dict[str, int]:
+    labels = {
+        "total": "Erreichte Schulen",
+        "with_school_social_work": "davon mit Schulsozialarbeit",
+        "without_school_social_work": "davon ohne Schulsozialarbeit",
+        "unknown": "davon Schulsozialarbeit unbekannt",
+    }
+    return {name: int(row[label]) for name, label in labels.items()}
 
 
 async def test_csv_by_funding_source_matches_the_json(offers, data):
@@ -530,6 +554,10 @@ async def test_csv_rows_follow_group_by(offers, data, group_by, key, rows):
                 expected.where(lambda a, f=fund_id: a["fund_id"] == f)
             )
             assert csv_money(row) == expected.money_where(lambda a, f=fund_id: a["fund_id"] == f)
+            assert csv_reached(row) == expected.reached_where(
+                lambda a, f=fund_id: a["fund_id"] == f
+            )
+        assert csv_reached(table[-1]) == schools_reached(data, expected.apps)
     else:
         assert len(body) <= rows
 
@@ -609,3 +637,100 @@ def test_the_benchmark_runs_in_quick_mode(postgres_admin_url):
         assert label in out, out
     assert "10,000 applications" in out
     assert "1,000,000" not in out
+
+
+async def test_schools_reached_count_each_school_once_and_only_for_funded_applications(
+    new_database, nats_url, tmp_path
+):
+    """A handful of applications in Börde and Harz, the schools told by registry events (one
+    with school social work, one without, one from an older event that does not say): two
+    funded applications of a school count it once, refused, withdrawn and submitted ones not at
+    all, a school offers never heard of is unknown; the region filter and the funds agree."""
+    generator = Generator(seed=17)
+    data = generator.dataset(0)
+    data.schools = []  # the schools below come through the registry's events
+    ids = {name: uuid.uuid4() for name in ("with", "without", "older", "harz", "refused")}
+    events: list[dict[str, Any]] = [
+        school_payload(ids["with"], "boerde", social_work=True),
+        school_payload(ids["without"], "boerde", social_work=False),
+        school_payload(ids["older"], "boerde", social_work=None),
+        school_payload(ids["harz"], "harz", social_work=True),
+        school_payload(ids["refused"], "boerde", social_work=False),
+    ]
+    never_told = uuid.uuid4()
+    boerde_fund = generator.funds_of["boerde"][0]["id"]
+    harz_fund = generator.funds_of["harz"][0]["id"]
+    plan = [
+        ("boerde", boerde_fund, "approved", [ids["with"]]),
+        ("boerde", boerde_fund, "completed", [ids["with"], ids["without"]]),  # "with" again
+        ("boerde", boerde_fund, "reported", [ids["older"], never_told]),
+        ("boerde", boerde_fund, "rejected", [ids["refused"]]),
+        ("boerde", boerde_fund, "withdrawn", [ids["refused"]]),
+        ("boerde", boerde_fund, "submitted", [ids["refused"]]),
+        ("harz", harz_fund, "approved", [ids["harz"]]),
+    ]
+    for app, (region, fund_id, status, schools) in zip(
+        generator.applications(len(plan)).applications, plan, strict=True
+    ):
+        funded = status in ("approved", "reported", "completed")
+        app |= {"region": region, "fund_id": fund_id, "status": status}
+        app["approved_cents"] = app["requested_cents"] if funded else None
+        data.applications.append(app)
+        data.application_schools += [{"application_id": app["id"], "school_id": s} for s in schools]
+
+    async with start_offers(await new_database("sqlite"), nats_url, tmp_path) as service:
+        async with service.runtime.db.transaction() as session:
+            for payload in events:
+                await directory.apply_registry_event(session, SchoolCreated.model_validate(payload))
+        async with service.runtime.db.engine.begin() as connection:
+            await insert_dataset(connection, data)
+        stats = await get_statistics(service)
+        boerde = await get_statistics(service, region="boerde")
+
+    reached = {r["region"]: r[REACHED] for r in stats["by_region"]}
+    assert reached["boerde"] == {
+        "total": 4,  # with (twice), without, older, never told; not the refused school
+        "with_school_social_work": 1,
+        "without_school_social_work": 1,
+        "unknown": 2,
+    }
+    assert reached["harz"] == {
+        "total": 1,
+        "with_school_social_work": 1,
+        "without_school_social_work": 0,
+        "unknown": 0,
+    }
+    assert reached["halle"]["total"] == 0
+    assert stats["totals"][REACHED] == {
+        "total": 5,
+        "with_school_social_work": 2,
+        "without_school_social_work": 1,
+        "unknown": 2,
+    }
+    assert boerde["totals"][REACHED] == reached["boerde"]
+    funds = {uuid.UUID(f["fund_id"]): f[REACHED]["total"] for f in stats["by_fund"]}
+    assert (funds[boerde_fund], funds[harz_fund]) == (4, 1)
+    # the same figures from the plain count over the rows (schools' flags as the events said)
+    data.schools = [{"id": p["id"], "has_school_social_work": p.get(SOCIAL)} for p in events]
+    assert stats["totals"][REACHED] == schools_reached(data, data.applications)
+
+
+SOCIAL = "has_school_social_work"
+
+
+def school_payload(
+    school_id: uuid.UUID, region: str, *, social_work: bool | None
+) -> dict[str, Any]:
+    """A ``registry.school.created`` payload; ``social_work`` None: an older event without the
+    field (offers must not take the shared model's default False for it)."""
+    payload: dict[str, Any] = {
+        "version": 1,
+        "id": school_id,
+        "school_number": f"{school_id.int % 10**8:08d}",
+        "name": f"Schule {school_id.hex[:6]}",
+        "school_type": "grundschule",
+        "region": region,
+    }
+    if social_work is not None:
+        payload[SOCIAL] = social_work
+    return payload

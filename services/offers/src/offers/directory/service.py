@@ -2,9 +2,10 @@
 their sessions (from meetings events), and the checks applications and funds make against them.
 
 Offers needs to know which schools and organisations exist (to validate an application), in
-which region a school is (state-wide funds, access) and its type (statistics), which
-committees exist in which region (a fund's deciding committee), and which committee session
-decides a submitted application, with its date, place and status (shown on the application).
+which region a school is (state-wide funds, access), its type and whether it has school social
+work (statistics), which committees exist in which region (a fund's deciding committee), and
+which committee session decides a submitted application, with its date, place and status (shown
+on the application).
 Each entity event carries the entity's version; an older event than the row holds is ignored,
 so events that overtake each other on redelivery cannot roll a row back. Agenda items carry no
 version: the event's time orders the placements of one application's decision item.
@@ -48,6 +49,7 @@ async def apply_registry_event(
                 "school_type": data.school_type,
                 "region": data.region,
                 "deleted": False,
+                "has_school_social_work": _social_work(data),
             },
         )
     elif isinstance(data, SchoolDeleted):
@@ -92,6 +94,14 @@ async def apply_registry_event(
             },
             deleted=True,
         )
+
+
+def _social_work(data: SchoolData) -> bool | None:
+    """Whether the school has school social work; None when the event does not say (events
+    from before the registry sent it: the shared payload's default False would be a guess)."""
+    if "has_school_social_work" not in data.model_fields_set:
+        return None
+    return data.has_school_social_work
 
 
 async def apply_committee(session: AsyncSession, data: CommitteeData) -> None:

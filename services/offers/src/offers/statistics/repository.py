@@ -11,6 +11,10 @@ is decided on these few rows, see ``Sums.of_status_row``):
 
 At 1,000,000 applications the last two dominate (they aggregate the 2 million topic and
 1.2 million school links); see ``bench/README.md``.
+
+The schools reached (issue 17) are distinct schools, which do not add up across groups (a school
+with applications in two funds is one school): ``schools_reached`` counts them with
+``COUNT(DISTINCT …)`` once per grouping (in total, per region, per fund).
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from offers.applications.rules import FUNDED
 from offers.common import TARGET_GROUPS
 from offers.models import (
     Application,
@@ -36,7 +41,7 @@ from offers.models import (
     ProofOfUse,
     SchoolView,
 )
-from offers.statistics.schemas import UNKNOWN_SCHOOL_TYPE, Money, Sums
+from offers.statistics.schemas import UNKNOWN_SCHOOL_TYPE, Money, Reach, Sums
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,48 @@ async def _keyed(session: AsyncSession, statement: Any) -> dict[str, Sums]:
     for row in (await session.execute(statement)).mappings().all():
         sums.setdefault(row["key"], Sums()).add(Sums.of_status_row(row))
     return sums
+
+
+async def schools_reached(
+    session: AsyncSession, selection: Selection, by: Literal["region", "fund"] | None = None
+) -> dict[Any, Reach]:
+    """Region, fund id (``by``) or None (in total) → the distinct schools named by the
+    selection's funded applications, split by school social work (a school the registry has not
+    told about, or whose event did not say, counts as unknown): one aggregate query."""
+    key = {None: None, "region": col(Application.region), "fund": col(Application.fund_id)}[by]
+    school = col(ApplicationSchool.school_id)
+    flag = col(SchoolView.has_school_social_work)
+
+    def distinct_schools(condition: ColumnElement[bool] | None = None) -> Any:
+        counted = school if condition is None else case((condition, school))
+        return func.count(func.distinct(counted))
+
+    keys = [key.label("key")] if key is not None else [literal(None).label("key")]
+    statement = (
+        select(
+            *keys,
+            distinct_schools().label("total"),
+            distinct_schools(flag.is_(True)).label("with_social_work"),
+            distinct_schools(flag.is_(False)).label("without_social_work"),
+            distinct_schools(flag.is_(None)).label("unknown"),
+        )
+        .select_from(Application)
+        .join(ApplicationSchool, col(ApplicationSchool.application_id) == col(Application.id))
+        .outerjoin(SchoolView, col(SchoolView.id) == school)
+        .where(*selection.conditions(), col(Application.status).in_(FUNDED))
+    )
+    if key is not None:
+        statement = statement.group_by(key)
+    rows = (await session.execute(statement)).mappings().all()
+    return {
+        row["key"]: Reach(
+            total=int(row["total"]),
+            with_social_work=int(row["with_social_work"]),
+            without_social_work=int(row["without_social_work"]),
+            unknown=int(row["unknown"]),
+        )
+        for row in rows
+    }
 
 
 async def money(session: AsyncSession, selection: Selection) -> dict[tuple[str, uuid.UUID], Money]:

@@ -16,6 +16,11 @@ the same measures:
 - ``participants.planned``: the participants the funded applications plan, per target group and
   in total; ``participants.reached``: those the reported projects (``reported``, ``completed``)
   reached.
+- ``schools_reached`` (in total, per region and per fund): the schools named by at least one
+  funded application of the group, each counted once however many of its applications were
+  funded, split by whether the registry says the school has school social work (``unknown``:
+  the registry's event did not say, or offers never heard of the school). Refused, withdrawn,
+  draft, submitted and returned applications reach no school.
 
 An application belongs to a period by its ``start_date`` (``from`` and ``to`` inclusive); with a
 period given, applications without a start date are left out.
@@ -203,6 +208,58 @@ class Measures(BaseModel):
         return cls(**keys, **cls.values_of(sums))
 
 
+@dataclass
+class Reach:
+    """The distinct schools funded applications reached (one aggregate row, see the module
+    text): ``total`` = ``with_social_work`` + ``without_social_work`` + ``unknown``."""
+
+    total: int = 0
+    with_social_work: int = 0
+    without_social_work: int = 0
+    unknown: int = 0
+
+
+class SchoolsReached(BaseModel):
+    """Schools reached: distinct schools named by at least one funded application (approved,
+    reported, completed) of the group, by school social work."""
+
+    total: int = Field(
+        0,
+        description="Distinct schools with at least one funded application (approved, reported "
+        "or completed); a school with several counts once.",
+    )
+    with_school_social_work: int = Field(
+        0, description="Of these, schools the registry says have school social work."
+    )
+    without_school_social_work: int = Field(
+        0, description="Of these, schools the registry says have no school social work."
+    )
+    unknown: int = Field(
+        0,
+        description="Of these, schools whose school social work is not known (an older registry "
+        "event did not say, or the registry never told offers of the school).",
+    )
+
+    @classmethod
+    def of(cls, reach: Reach) -> SchoolsReached:
+        return cls(
+            total=reach.total,
+            with_school_social_work=reach.with_social_work,
+            without_school_social_work=reach.without_social_work,
+            unknown=reach.unknown,
+        )
+
+
+class ReachFigures(BaseModel):
+    """The schools a group's funded applications reached (issue 17)."""
+
+    schools_reached: SchoolsReached = Field(
+        default_factory=SchoolsReached,
+        description="Distinct schools with at least one funded application, with and without "
+        "school social work.",
+    )
+
+
 class MoneyFigures(BaseModel):
     """The money after approval (issue 16), see ``Money``."""
 
@@ -218,8 +275,9 @@ class MoneyFigures(BaseModel):
         self.reclaimed_cents = money.reclaimed_cents
 
 
-class TotalFigures(Measures, MoneyFigures):
-    """The figures of every application counted, with the money after approval."""
+class TotalFigures(Measures, MoneyFigures, ReachFigures):
+    """The figures of every application counted, with the money after approval and the schools
+    reached."""
 
 
 class _RegionKey(BaseModel):
@@ -227,7 +285,7 @@ class _RegionKey(BaseModel):
     district_key: str | None = Field(description="The official Kreisschlüssel.")
 
 
-class RegionFigures(Measures, MoneyFigures, _RegionKey):
+class RegionFigures(Measures, MoneyFigures, ReachFigures, _RegionKey):
     """The figures of one region."""
 
 
@@ -243,8 +301,9 @@ class _FundKey(BaseModel):
     )
 
 
-class FundFigures(Measures, MoneyFigures, _FundKey):
-    """The figures of one fund's applications, and how much of its budget they use."""
+class FundFigures(Measures, MoneyFigures, ReachFigures, _FundKey):
+    """The figures of one fund's applications, how much of its budget they use and the schools
+    they reached."""
 
 
 class _TopicKey(BaseModel):
@@ -331,6 +390,13 @@ MEASURE_HEADER = (
 )
 MONEY_HEADER = ("Ausgezahlt (Cent)", "Anerkannt (Cent)", "Zurückgefordert (Cent)")
 """The money after approval: in the region, fund and funding-source rows and the total row."""
+SCHOOLS_HEADER = (
+    "Erreichte Schulen",
+    "davon mit Schulsozialarbeit",
+    "davon ohne Schulsozialarbeit",
+    "davon Schulsozialarbeit unbekannt",
+)
+"""The schools reached (issue 17): in the region and fund rows and their total row."""
 TOTAL_LABEL = "Gesamt"
 NO_SOURCE_LABEL = "ohne Finanzierungsquelle"
 
@@ -363,16 +429,29 @@ def money_cells(figures: MoneyFigures) -> list[int]:
     return [figures.paid_cents, figures.accepted_cents, figures.reclaimed_cents]
 
 
+def schools_cells(figures: ReachFigures) -> list[int]:
+    """The schools-reached columns (``SCHOOLS_HEADER``) of a CSV row."""
+    reached = figures.schools_reached
+    return [
+        reached.total,
+        reached.with_school_social_work,
+        reached.without_school_social_work,
+        reached.unknown,
+    ]
+
+
 def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the CSV: one row per group, then a total row."""
     rows: list[list[Any]]
     totals = stats.totals
     if group_by == "region":
-        header = ["Region", "Kreisschlüssel", *MEASURE_HEADER, *MONEY_HEADER]
+        header = ["Region", "Kreisschlüssel", *MEASURE_HEADER, *MONEY_HEADER, *SCHOOLS_HEADER]
         rows = [
-            [r.region, r.district_key, *measure_cells(r), *money_cells(r)] for r in stats.by_region
+            [r.region, r.district_key, *measure_cells(r), *money_cells(r), *schools_cells(r)]
+            for r in stats.by_region
         ]
-        return header, [*rows, [TOTAL_LABEL, "", *measure_cells(totals), *money_cells(totals)]]
+        total = [TOTAL_LABEL, "", *measure_cells(totals), *money_cells(totals)]
+        return header, [*rows, [*total, *schools_cells(totals)]]
     if group_by == "funding_source":
         header = ["Finanzierungsquelle", "Beantragt (Cent)", "Bewilligt (Cent)", *MONEY_HEADER]
         rows = [
@@ -393,13 +472,19 @@ def csv_table(stats: Statistics, group_by: GroupBy) -> tuple[list[str], list[lis
                 f.budget_cents,
                 percent(f.budget_use),
                 *money_cells(f),
+                *schools_cells(f),
             ]
             for f in stats.by_fund
         ]
         budget = sum(f.budget_cents for f in stats.by_fund)
-        total_extra = [budget, percent(rate(totals.approved_cents, budget)), *money_cells(totals)]
+        total_extra = [
+            budget,
+            percent(rate(totals.approved_cents, budget)),
+            *money_cells(totals),
+            *schools_cells(totals),
+        ]
         return (
-            [*keys, *MEASURE_HEADER, *extra, *MONEY_HEADER],
+            [*keys, *MEASURE_HEADER, *extra, *MONEY_HEADER, *SCHOOLS_HEADER],
             [*rows, [TOTAL_LABEL, "", "", *measure_cells(totals), *total_extra]],
         )
     if group_by == "topic":

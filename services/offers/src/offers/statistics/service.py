@@ -27,7 +27,9 @@ from offers.statistics.schemas import (
     FundFigures,
     FundingSourceFigures,
     Money,
+    Reach,
     RegionFigures,
+    SchoolsReached,
     SchoolTypeFigures,
     Statistics,
     StatisticsFilters,
@@ -121,23 +123,35 @@ async def statistics(
     money_per_fund = _add_money(money, lambda key: key[1])
     money_per_region = _add_money(money, lambda key: key[0])
     money_total = _add_money(money, lambda key: None).get(None, Money())
+    # schools reached (issue 17): distinct schools, counted by the database per grouping
+    reached_total = await repository.schools_reached(session, selection)
+    reached_per_region = await repository.schools_reached(session, selection, "region")
+    reached_per_fund = await repository.schools_reached(session, selection, "fund")
 
     stats = Statistics(
         filters=StatisticsFilters(
             regions=regions, fund_id=fund_id, from_=period.start, to=period.end
         ),
-        totals=TotalFigures.of(totals, **vars(money_total)),
+        totals=TotalFigures.of(
+            totals, **vars(money_total), schools_reached=_reached(reached_total.get(None))
+        ),
         by_region=[
             RegionFigures.of(
                 per_region.get(slug, Sums()),
                 region=slug,
                 district_key=REGIONS.get(slug),
                 **vars(money_per_region.get(slug, Money())),
+                schools_reached=_reached(reached_per_region.get(slug)),
             )
             for slug in sorted({*regions, *per_region})
         ],
         by_fund=[
-            _fund_figures(fund, per_fund.get(fund.id, Sums()), money_per_fund.get(fund.id, Money()))
+            _fund_figures(
+                fund,
+                per_fund.get(fund.id, Sums()),
+                money_per_fund.get(fund.id, Money()),
+                reached_per_fund.get(fund.id),
+            )
             for fund in funds
         ],
         by_topic=[
@@ -203,10 +217,15 @@ def by_funding_source(
     return [FundingSourceFigures(name=name, **row) for name, row in figures.items()]
 
 
-def _fund_figures(fund: Fund, sums: Sums, money: Money) -> FundFigures:
+def _reached(reach: Reach | None) -> SchoolsReached:
+    return SchoolsReached.of(reach or Reach())
+
+
+def _fund_figures(fund: Fund, sums: Sums, money: Money, reach: Reach | None) -> FundFigures:
     return FundFigures.of(
         sums,
         **vars(money),
+        schools_reached=_reached(reach),
         fund_id=fund.id,
         name=fund.name,
         kind=fund.kind,
