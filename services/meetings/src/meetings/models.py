@@ -225,3 +225,20 @@ class ApplicationAssessment(Base, table=True):
     recommendation: str = Field(max_length=16)  # approve | reject | return
     recommended_cents: int | None = Field(default=None, sa_type=BigInteger)
     score: int | None = None
+
+
+# --- personal calendar subscriptions (issue 17)
+
+
+class CalendarFeed(EntityFields, Base, table=True):
+    """A person's secret calendar subscription: ``GET /meetings.ics?feed=<secret>`` answers the
+    sessions of the committees the person (``user_sub``) sits in, without a token. Only the
+    SHA-256 of the secret is kept; renewing or revoking deletes the row."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_sub: str = Field(max_length=255, index=True)
+    person_id: uuid.UUID | None = Field(
+        default=None, index=True
+    )  # the read model's person, if known
+    secret_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the 32-byte secret

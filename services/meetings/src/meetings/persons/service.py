@@ -7,6 +7,7 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meetings.calendar import repository as calendar_feeds
 from meetings.models import Person
 from meetings.persons import repository
 from schulerfolg.db import utcnow
@@ -26,7 +27,8 @@ async def apply_person(*, session: AsyncSession, data: PersonData) -> bool:
 
 
 async def erase_person(*, session: AsyncSession, person_id: uuid.UUID) -> int:
-    """Forget a person's data: a tombstone (so older events cannot revive it), blank registrations.
+    """Forget a person's data: a tombstone (so older events cannot revive it), blank registrations,
+    delete their calendar subscriptions.
 
     Returns how many registrations were pseudonymised. The copies (stored responses, outbox rows,
     stream messages) are erased by ``meetings.privacy.erasure``.
@@ -44,5 +46,13 @@ async def erase_person(*, session: AsyncSession, person_id: uuid.UUID) -> int:
     session.add(person)
     await session.flush()
     registrations = await repository.anonymise_registrations(session, person_id, user_sub)
-    log.info("meetings.person.erased", person_id=str(person_id), registrations=registrations)
+    feeds = await calendar_feeds.delete_feeds(
+        session, calendar_feeds.of_person(person_id, user_sub)
+    )
+    log.info(
+        "meetings.person.erased",
+        person_id=str(person_id),
+        registrations=registrations,
+        calendar_feeds=feeds,
+    )
     return registrations

@@ -2,7 +2,8 @@
 signed in as the caller, or with the caller's token e-mail address), and, through the persons
 read model (``user_sub``), the caller's person record, committee seats, attendance and votes.
 Records carry the caller's own fields and what they belong to (meeting titles and dates,
-committee names), never another person's data."""
+committee names), never another person's data; the caller's calendar subscriptions (without
+their secrets)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from meetings.calendar import repository as calendar_feeds
 from meetings.models import (
     Attendance,
     Committee,
@@ -142,4 +144,8 @@ async def collect_own_data(
         "committee_seats": await _seats(session, person_ids) if person_ids else [],
         "attendance": [_meeting_fields(m) for m in attended],
         "votes": await _votes(session, person_ids, attended),
+        "calendar_feeds": [
+            {"id": str(f.id), "created_at": f.created_at.isoformat()}
+            for f in await calendar_feeds.feeds_of(session, principal.sub)
+        ],
     }
