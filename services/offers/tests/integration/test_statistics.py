@@ -59,6 +59,12 @@ KEYS = {"region", "district_key", "fund_id", "name", "kind", "budget_cents", "bu
 KEYS |= {"topic", "target_group", "school_type"}
 MONEY = ("paid_cents", "accepted_cents", "reclaimed_cents")
 REACHED = "schools_reached"
+REACHED_CSV = {
+    "total": "Erreichte Schulen",
+    "with_school_social_work": "davon mit Schulsozialarbeit",
+    "without_school_social_work": "davon ohne Schulsozialarbeit",
+    "unknown": "davon Schulsozialarbeit unbekannt",
+}
 MONEY_CSV = {
     "paid_cents": "Ausgezahlt (Cent)",
     "accepted_cents": "Anerkannt (Cent)",
@@ -484,16 +490,15 @@ async def test_csv_has_a_row_per_region_and_a_total_row_matching_the_count(offer
 
 
 def csv_money(row: dict[str, str]) -> dict[str, int]:
-    return {name: int(row[label]) for name, label in MONEY_CSV.items()}
+    return csv_numbers(row, MONEY_CSV)
 
 
 def csv_reached(row: dict[str, str]) -> dict[str, int]:
-    labels = {
-        "total": "Erreichte Schulen",
-        "with_school_social_work": "davon mit Schulsozialarbeit",
-        "without_school_social_work": "davon ohne Schulsozialarbeit",
-        "unknown": "davon Schulsozialarbeit unbekannt",
-    }
+    return csv_numbers(row, REACHED_CSV)
+
+
+def csv_numbers(row: dict[str, str], labels: dict[str, str]) -> dict[str, int]:
+    """The CSV's whole-number columns ``labels`` (JSON name → CSV header) in the JSON's shape."""
     return {name: int(row[label]) for name, label in labels.items()}
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Literal
 
@@ -196,8 +196,8 @@ async def schools_reached(
         select(
             *keys,
             distinct_schools().label("total"),
-            distinct_schools(flag.is_(True)).label("with_social_work"),
-            distinct_schools(flag.is_(False)).label("without_social_work"),
+            distinct_schools(flag.is_(True)).label("with_school_social_work"),
+            distinct_schools(flag.is_(False)).label("without_school_social_work"),
             distinct_schools(flag.is_(None)).label("unknown"),
         )
         .select_from(Application)
@@ -208,15 +208,8 @@ async def schools_reached(
     if key is not None:
         statement = statement.group_by(key)
     rows = (await session.execute(statement)).mappings().all()
-    return {
-        row["key"]: Reach(
-            total=int(row["total"]),
-            with_social_work=int(row["with_social_work"]),
-            without_social_work=int(row["without_social_work"]),
-            unknown=int(row["unknown"]),
-        )
-        for row in rows
-    }
+    names = [field.name for field in fields(Reach)]
+    return {row["key"]: Reach(**{name: int(row[name]) for name in names}) for row in rows}
 
 
 async def money(session: AsyncSession, selection: Selection) -> dict[tuple[str, uuid.UUID], Money]:

@@ -211,11 +211,12 @@ class Measures(BaseModel):
 @dataclass
 class Reach:
     """The distinct schools funded applications reached (one aggregate row, see the module
-    text): ``total`` = ``with_social_work`` + ``without_social_work`` + ``unknown``."""
+    text): ``total`` = ``with_school_social_work`` + ``without_school_social_work`` +
+    ``unknown``."""
 
     total: int = 0
-    with_social_work: int = 0
-    without_social_work: int = 0
+    with_school_social_work: int = 0
+    without_school_social_work: int = 0
     unknown: int = 0
 
 
@@ -239,15 +240,6 @@ class SchoolsReached(BaseModel):
         description="Of these, schools whose school social work is not known (an older registry "
         "event did not say, or the registry never told offers of the school).",
     )
-
-    @classmethod
-    def of(cls, reach: Reach) -> SchoolsReached:
-        return cls(
-            total=reach.total,
-            with_school_social_work=reach.with_social_work,
-            without_school_social_work=reach.without_social_work,
-            unknown=reach.unknown,
-        )
 
 
 class ReachFigures(BaseModel):

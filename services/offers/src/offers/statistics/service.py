@@ -218,7 +218,7 @@ def by_funding_source(
 
 
 def _reached(reach: Reach | None) -> SchoolsReached:
-    return SchoolsReached.of(reach or Reach())
+    return SchoolsReached(**vars(reach or Reach()))
 
 
 def _fund_figures(fund: Fund, sums: Sums, money: Money, reach: Reach | None) -> FundFigures:
