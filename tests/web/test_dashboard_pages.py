@@ -3,22 +3,27 @@ generator of offers' statistics test and benchmark (``services/offers/tests/stat
 loads them straight into the suite's offers database (COPY), as the benchmark does. The state
 coordinator's figures and chart tables equal ``GET /statistics`` exactly, the CSV downloaded
 from the page is offers' CSV byte for byte, two years are set against each other, and the schools
-chart counts the registry's schools with and without school social work; a network office sees
-only its own region and is refused another's. axe clean on every page."""
+chart counts the registry's schools with and without school social work, the schools reached
+(issue 17) equal the API and a plain count over the generated rows, each chart's table sits
+beside it on a wide screen and below it on a narrow one; a network office sees only its own
+region and is refused another's. axe clean on every page."""
 
 from __future__ import annotations
 
+import csv
 import uuid
 from typing import Any
 
 import pytest
 from e2e.flow import ok
 from sqlalchemy.ext.asyncio import create_async_engine
-from statistics_data import Generator, insert_dataset
+from statistics_data import Dataset, Generator, insert_dataset, schools_reached
 from suite_support import Suite
 from web_support import Web, check_accessibility, sign_in
 
 APPLICATIONS = 10_000
+OWN_SUITE = True  # the figures are over everything in the suite: no other module's data in it
+REACHED = ("with_school_social_work", "without_school_social_work", "unknown")
 STATUSES = (
     "draft",
     "submitted",
@@ -32,12 +37,19 @@ STATUSES = (
 
 
 @pytest.fixture(scope="module")
-async def loaded(suite: Suite) -> Suite:
+def dataset() -> Dataset:
+    """The generated funds, schools (every third with school social work, some unknown) and
+    applications."""
+    return Generator(seed=17).dataset(APPLICATIONS)
+
+
+@pytest.fixture(scope="module")
+async def loaded(suite: Suite, dataset: Dataset) -> Suite:
     """The suite with 10,000 generated applications in offers and two Börde schools in the
     registry (one with school social work)."""
     engine = create_async_engine(suite.services["offers"].env["OFFERS_DATABASE_URL"])
     async with engine.begin() as connection:
-        await insert_dataset(connection, Generator(seed=17).dataset(APPLICATIONS), copy=True)
+        await insert_dataset(connection, dataset, copy=True)
     await engine.dispose()
     async with suite.client("registry") as registry:
         for social_work in (True, False):
@@ -77,13 +89,32 @@ async def region_names(suite: Suite) -> dict[str, str]:
     return {r["slug"]: r["name"] for r in items}
 
 
+def reached_in(data: Dataset, region: str | None = None, year: int | None = None) -> list[int]:
+    """The schools reached (with, without, unknown school social work), counted here over the
+    generated rows of a region (None: all) and a year of project start (None: all)."""
+    apps = [
+        a
+        for a in data.applications
+        if (region is None or a["region"] == region)
+        and (year is None or (a["start_date"] is not None and a["start_date"].year == year))
+    ]
+    counted = schools_reached(data, apps)
+    return [counted[k] for k in REACHED]
+
+
+async def box(page: Any, selector: str) -> dict[str, float]:
+    found = await page.locator(selector).bounding_box()
+    assert found is not None, selector
+    return dict(found)
+
+
 async def figure(page: Any, key: str) -> int:
     """A key figure's exact value."""
     return int(str(await page.locator(f"#kennzahl-{key}").get_attribute("data-wert")))
 
 
 async def test_the_state_coordinator_sees_the_statistics_exactly_and_downloads_them(
-    browser: Any, web: Web, loaded: Suite
+    browser: Any, web: Web, loaded: Suite, dataset: Dataset
 ) -> None:
     suite = loaded
     state = suite.auth("state_coordinator")
@@ -132,9 +163,21 @@ async def test_the_state_coordinator_sees_the_statistics_exactly_and_downloads_t
     schools = await table(page, "schulen")
     assert schools[names["boerde"]] == [1, 1]
     assert schools[names["harz"]] == [0, 0]
+    # schools reached: the API's figures, and the same counted here over the generated rows
+    reached = await table(page, "erreichte-schulen")
+    assert reached == {
+        names[r["region"]]: [r["schools_reached"][k] for k in REACHED] for r in stats["by_region"]
+    }
+    assert reached == {names[slug]: reached_in(dataset, slug) for slug in names}
+    assert all(sum(values) > 0 for values in reached.values())
+    assert {
+        k for values in reached.values() for k, v in zip(REACHED, values, strict=True) if v
+    } == set(REACHED)
+    assert await figure(page, "schools_reached") == totals["schools_reached"]["total"]
+    assert await figure(page, "schools_reached") == sum(reached_in(dataset))
     # every chart is an image with a text alternative, its data table beside it
     charts = page.locator("svg[role=img]")
-    assert await charts.count() == 7
+    assert await charts.count() == 8
     for label in await charts.evaluate_all("(all) => all.map((c) => c.getAttribute('aria-label'))"):
         assert "Größter Wert" in label
     assert await check_accessibility(page) == []
@@ -152,9 +195,52 @@ async def test_the_state_coordinator_sees_the_statistics_exactly_and_downloads_t
     assert downloaded == expected.content
     assert downloaded.startswith("\ufeffRegion;".encode())
 
+    # the schools reached chart downloads the regions' CSV, its columns the plain count
+    async with page.expect_download() as download_info:
+        await page.locator("#erreichte-schulen").get_by_role("link", name="herunterladen").click()
+    path = await (await download_info.value).path()
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig"), delimiter=";"))  # noqa: ASYNC230, SIM115
+    columns = [
+        "davon mit Schulsozialarbeit",
+        "davon ohne Schulsozialarbeit",
+        "davon Schulsozialarbeit unbekannt",
+    ]
+    assert {r["Region"]: [int(r[c]) for c in columns] for r in rows[:-1]} == {
+        slug: reached_in(dataset, slug) for slug in names
+    }
+    assert int(rows[-1]["Erreichte Schulen"]) == totals["schools_reached"]["total"]
+
+
+async def test_each_chart_has_its_table_beside_it_on_a_wide_screen_and_below_on_a_narrow_one(
+    browser: Any, web: Web, loaded: Suite
+) -> None:
+    context = await browser.new_context(locale="de-DE", viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await sign_in(page, web, role="state_coordinator")
+    await page.goto(f"{web.url}/auswertung")
+    slugs = await page.locator("section.app-chart").evaluate_all("(all) => all.map((s) => s.id)")
+    assert "erreichte-schulen" in slugs
+    for slug in slugs:
+        chart = await box(page, f"#{slug} figure")
+        data = await box(page, f"#tabelle-{slug}")
+        assert data["x"] >= chart["x"] + chart["width"], slug  # to the right of the chart
+        assert data["y"] < chart["y"] + chart["height"], slug  # on the same level
+        caption = page.locator(f"#{slug} figure figcaption")
+        assert f"Daten: {await page.locator(f'#diagramm-{slug}').inner_text()}" in (
+            await caption.inner_text()
+        )
+
+    await page.set_viewport_size({"width": 600, "height": 900})
+    for slug in slugs:
+        chart = await box(page, f"#{slug} figure")
+        data = await box(page, f"#tabelle-{slug}")
+        assert data["y"] >= chart["y"] + chart["height"], slug  # below the chart
+    assert await check_accessibility(page) == []
+    await context.close()
+
 
 async def test_two_years_side_by_side_and_the_drill_down(
-    browser: Any, web: Web, loaded: Suite
+    browser: Any, web: Web, loaded: Suite, dataset: Dataset
 ) -> None:
     suite = loaded
     state = suite.auth("state_coordinator")
@@ -186,6 +272,14 @@ async def test_two_years_side_by_side_and_the_drill_down(
     assert await table(page, "regionen") == {
         names["harz"]: [harz["totals"]["applications"], harz["totals"]["funded"]]
     }
+    [harz_row] = harz["by_region"]
+    assert await table(page, "erreichte-schulen") == {
+        names["harz"]: [harz_row["schools_reached"][k] for k in REACHED]
+    }
+    assert await table(page, "erreichte-schulen") == {
+        names["harz"]: reached_in(dataset, "harz", 2025)
+    }
+    assert await figure(page, "schools_reached") == sum(reached_in(dataset, "harz", 2025))
     assert await check_accessibility(page) == []
 
 
@@ -201,6 +295,10 @@ async def test_a_network_office_sees_only_its_own_region(
     assert await figure(page, "applications") == own["totals"]["applications"]
     assert list(await table(page, "regionen")) == [names["boerde"]]
     assert list(await table(page, "schulen")) == [names["boerde"]]
+    [boerde] = own["by_region"]
+    assert await table(page, "erreichte-schulen") == {
+        names["boerde"]: [boerde["schools_reached"][k] for k in REACHED]
+    }
     main = await page.locator("main").inner_text()
     for slug, name in names.items():
         if slug != "boerde":

@@ -30,6 +30,12 @@ MONEY_KINDS = {
     "reclaimed_cents": "Zurückgefordert",
 }
 """The money after approval; paid, accepted and reclaimed only where offers reports them."""
+REACHED_KINDS = {
+    "with_school_social_work": "mit Schulsozialarbeit",
+    "without_school_social_work": "ohne Schulsozialarbeit",
+    "unknown": "Schulsozialarbeit unbekannt",
+}
+"""Offers' schools reached (distinct schools with a funded application), by school social work."""
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -148,6 +154,14 @@ def charts(stats: dict[str, Any], names: dict[str, str]) -> list[Chart]:
             "Anträge nach Region",
             both,
             [(region_of(r), [r["applications"], r["funded"]]) for r in by_region],
+            csv="regionen",
+            key="Region",
+        ),
+        Chart(
+            "erreichte-schulen",
+            "Erreichte Schulen nach Region",
+            list(REACHED_KINDS.values()),
+            [(region_of(r), [r["schools_reached"][k] for k in REACHED_KINDS]) for r in by_region],
             csv="regionen",
             key="Region",
         ),
