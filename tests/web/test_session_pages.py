@@ -5,16 +5,23 @@ negative amount gets a message beside the field; the office records attendance a
 with votes, and offers shows the application approved. Minutes in Markdown: preview (tags typed
 stay text), save, publish once; a steering member reads agenda and minutes and finds no form.
 A session is planned and a committee set up with a member and a quorum without JavaScript.
-Another region's office gets no session page. axe clean on every page."""
+Another region's office gets no session page. A steering member sees only the committee they sit
+in (issue 17), not the region's other committee, and subscribes to their calendar: the secret
+link, fetched without any cookie, holds their non-public session; renewed, the old link is 404;
+ended, the new one too. axe clean on every page."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from applications_support import ready_network
 from e2e.flow import Network, ok, until
+from icalendar import Calendar
 from money_support import change_fund, fees, project, submitted, text_of
 from starlette.datastructures import FormData
 from suite_support import Suite
@@ -61,6 +68,79 @@ async def item(net: Network) -> dict[str, Any]:
 
         found: dict[str, Any] = await until(assessed_on_agenda, timeout=90, interval=0.5)
     return found
+
+
+@pytest.fixture(scope="module")
+async def steering(net: Network) -> dict[str, Any]:
+    """A steering member of Börde who sits in the net's committee (a registry person whose
+    ``user_sub`` is the development sign-in's subject for their e-mail address), and a second
+    Börde committee without them, with a non-public session of its own."""
+    tag = uuid.uuid4().hex[:6]
+    email = f"greta-{tag}@boerde.example"
+    # web.auth.service.development_token: the subject of a development sign-in
+    basis = "|".join([email, "steering_member", "boerde", "", ""])
+    sub = "local-" + hashlib.sha256(basis.encode()).hexdigest()[:20]
+    async with net.suite.client("registry") as registry:
+        person = ok(
+            await registry.post(
+                "/persons",
+                json={
+                    "name": f"Greta Steuer {tag}",
+                    "function": "other",
+                    "email": email,
+                    "user_sub": sub,
+                    "organization_id": net.youth_office["id"],
+                },
+                headers=net.office,
+            ),
+            201,
+        )
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=12)
+    async with net.suite.client("meetings") as meetings:
+
+        async def seated() -> bool:  # once meetings knows the person from registry's event
+            response = await meetings.post(
+                f"/committees/{net.committee['id']}/members",
+                json={"person_id": person["id"], "role": "member", "voting": False},
+                headers=net.office,
+            )
+            return response.status_code in (200, 201)
+
+        await until(seated, timeout=60, interval=0.5)
+        other = ok(
+            await meetings.post(
+                "/committees",
+                json={
+                    "name": f"AK Gewaltprävention {tag}",
+                    "kind": "working_group",
+                    "region": "boerde",
+                },
+                headers=net.office,
+            ),
+            201,
+        )
+        other_session = ok(
+            await meetings.post(
+                "/meetings",
+                json={
+                    "kind": "committee_session",
+                    "committee_id": other["id"],
+                    "title": f"Sitzung des AK {tag}",
+                    "region": "boerde",
+                    "starts_at": starts.isoformat(),
+                    "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                },
+                headers=net.office,
+            ),
+            201,
+        )
+    return {"email": email, "person": person, "other": other, "other_session": other_session}
+
+
+async def _steering_member(browser: Any, web: Web, steering: dict[str, Any]) -> Any:
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(page, web, role="steering_member", region="boerde", email=steering["email"])
+    return page
 
 
 async def _seat_a_partner_member(net: Network) -> dict[str, Any]:
@@ -219,7 +299,7 @@ async def test_the_office_decides_an_application_that_arrived_on_the_agenda(
 
 
 async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_member(
-    browser: Any, web: Web, net: Network, item: dict[str, Any]
+    browser: Any, web: Web, net: Network, item: dict[str, Any], steering: dict[str, Any]
 ) -> None:
     office = await _office(browser, web)
     await office.goto(f"{web.url}/sitzungen/{net.session['id']}")
@@ -258,8 +338,7 @@ async def test_minutes_are_previewed_saved_published_and_read_by_a_steering_memb
     assert await check_accessibility(office) == []
     await office.context.close()
 
-    member = await (await browser.new_context(locale="de-DE")).new_page()
-    await sign_in(member, web, role="steering_member", region="boerde", name="Mitglied 0")
+    member = await _steering_member(browser, web, steering)
     await member.goto(f"{web.url}/sitzungen")
     assert net.session["title"] in await text_of(member.locator("main"))
     assert await member.locator("main form").count() == 0
@@ -366,6 +445,71 @@ async def test_another_regions_office_sees_no_session_page(
     assert net.session["title"] not in await text_of(office.locator("main"))
     assert await check_accessibility(office) == []
     await office.context.close()
+
+
+def _summaries(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)  # RFC 5545, as a calendar program reads it
+    return [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+
+
+async def test_a_steering_member_sees_only_their_committee_and_subscribes_to_its_calendar(
+    browser: Any, web: Web, net: Network, steering: dict[str, Any]
+) -> None:
+    member = await _steering_member(browser, web, steering)
+    other, other_session = steering["other"], steering["other_session"]
+    await member.goto(f"{web.url}/gremien")
+    listed = await text_of(member.get_by_role("region", name="Ihre Gremien"))
+    assert net.committee["name"] in listed and other["name"] not in listed
+    assert await member.get_by_role("button", name="Gremium anlegen").count() == 0
+    assert await check_accessibility(member) == []
+    await member.goto(f"{web.url}/sitzungen")
+    shown = await text_of(member.locator("main"))
+    assert net.session["title"] in shown and other_session["title"] not in shown
+    for path in (f"/sitzungen/{other_session['id']}", f"/gremien/{other['id']}"):
+        response = await member.goto(f"{web.url}{path}")
+        assert response is not None and response.status in (403, 404), path
+        assert other_session["title"] not in await text_of(member.locator("body")), path
+
+    # the subscription: created with a CSRF-protected form, shown once
+    await member.goto(f"{web.url}/gremien")
+    section = member.get_by_role("region", name="Kalender abonnieren")
+    assert "noch keinen Kalender-Link" in await text_of(section)
+    await section.get_by_role("button", name="Kalender-Link erstellen").click()
+    await member.wait_for_load_state()
+    assert "Ihr Kalender-Link ist erstellt" in await text_of(member.get_by_role("status"))
+    link = await member.get_by_label("Ihr Kalender-Link").input_value()
+    assert link.startswith(f"{web.url}/kalender/") and link.endswith(".ics")
+    webcal = member.get_by_role("link", name="Im Kalenderprogramm abonnieren (webcal)")
+    assert await webcal.get_attribute("href") == "webcal://" + link.split("://", 1)[1]
+    assert await check_accessibility(member) == []
+
+    # a calendar program: no cookie, no token — the non-public session of the member's committee
+    async with httpx.AsyncClient(timeout=30) as calendar_program:
+        shown = _summaries(await calendar_program.get(link))
+        assert net.session["title"] in shown and other_session["title"] not in shown
+
+        # renewed: the old link is gone, the new one works
+        await member.get_by_role("button", name="Link erneuern").click()
+        await member.wait_for_load_state()
+        renewed = await member.get_by_label("Ihr Kalender-Link").input_value()
+        assert renewed != link
+        assert (await calendar_program.get(link)).status_code == 404
+        assert net.session["title"] in _summaries(await calendar_program.get(renewed))
+
+        # later: the link is not shown again; ending the subscription revokes it
+        await member.goto(f"{web.url}/gremien")
+        section = member.get_by_role("region", name="Kalender abonnieren")
+        assert "Sie haben einen Kalender-Link seit dem" in await text_of(section)
+        assert await member.get_by_label("Ihr Kalender-Link").count() == 0
+        assert await check_accessibility(member) == []
+        await section.get_by_role("button", name="Abo beenden").click()
+        await member.wait_for_load_state()
+        assert "Das Kalender-Abo ist beendet" in await text_of(member.get_by_role("status"))
+        assert (await calendar_program.get(renewed)).status_code == 404
+        assert (await calendar_program.get(f"{web.url}/kalender/unbekannt.ics")).status_code == 404
+    await member.context.close()
 
 
 # --------------------------------------------------------------------------- without the suite

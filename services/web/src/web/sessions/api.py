@@ -2,6 +2,9 @@
 first, and the office's form „Sitzung planen“), ``/sitzungen/{id}`` (the agenda with each
 application's summary and the office's recommendation; for the office attendance, a decision per
 item, the minutes), ``/gremien`` and ``/gremien/{id}`` (committees, members, quorum, calendar).
+``/gremien`` also offers the personal calendar subscription („Kalender abonnieren“): meetings
+issues a secret link, shown once, and the web serves it as ``/kalender/{secret}.ics`` to calendar
+programs, which have no session.
 Thin routes: the API calls are in ``service``, the forms in ``forms``.
 
 Every page takes ``shown`` (``errors``, ``values``, ``status``, ``notice``, …): a GET shows the
@@ -47,7 +50,12 @@ NOTICES = {
     "mitglied": "Das Mitglied ist eingetragen.",
     "entfernt": "Das Mitglied ist ausgetragen.",
     "beschlussfaehigkeit": "Die Beschlussfähigkeit ist gespeichert.",
+    "abo-beendet": "Das Kalender-Abo ist beendet; der bisherige Link funktioniert nicht mehr.",
 }
+NEW_FEED = (
+    "Ihr Kalender-Link ist erstellt. Kopieren Sie ihn jetzt: Aus Sicherheitsgründen zeigen wir "
+    "ihn nur dieses eine Mal an. Ein früherer Link funktioniert nicht mehr."
+)
 
 
 def _checked(*ids: str) -> None:
@@ -295,7 +303,9 @@ async def _regions_of(api: Api, user: User) -> dict[str, str]:
     return {slug: known.get(slug, slug) for slug in user.regions if slug in known}
 
 
-async def _committees_page(request: Request, api: Api, user: User, **shown: Any) -> Response:
+async def _committees_page(
+    request: Request, api: Api, user: User, subscription: dict[str, str] | None = None, **shown: Any
+) -> Response:
     regions = await _regions_of(api, user) if user.is_office else {}
     context = {
         "title": "Gremien",
@@ -303,8 +313,13 @@ async def _committees_page(request: Request, api: Api, user: User, **shown: Any)
         "regions": regions,
         "region_names": {**regions, "state": "Landesebene"},
         "may_create": user.is_office and bool(regions),
+        "feeds": await service.feeds(api, user),
+        "subscription": subscription,
     }
-    return _page(request, "sessions/committees.html", context, **shown)
+    response = _page(request, "sessions/committees.html", context, **shown)
+    if subscription is not None:  # the secret link: in no cache, not even the browser's
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/gremien")
@@ -325,6 +340,45 @@ async def create_committee(
     if refused is None:
         return _to(f"/gremien/{created['id']}", "angelegt")
     return await _committees_page(request, api, user, **_again(form, refused))
+
+
+@router.post("/gremien/kalender-abo")
+async def subscribe_calendar(
+    request: Request, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    """„Kalender-Link erstellen“ and „Link erneuern“: a new secret link (the old one stops
+    working), shown on this answer only — there is no redirect that would carry it in a URL."""
+    _reader(user)
+    secret = await service.new_feed(api, user)
+    urls = service.feed_urls(request.app.state.settings.public_base_url, secret)
+    return await _committees_page(request, api, user, urls, notice=NEW_FEED)
+
+
+@router.post("/gremien/kalender-abo/{feed_id}/beenden")
+async def unsubscribe_calendar(
+    feed_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    _checked(feed_id)
+    _reader(user)
+    await service.revoke_feed(api, user, feed_id)
+    return _to("/gremien", "abo-beendet", "#kalender")
+
+
+@router.get("/kalender/{secret}.ics")
+async def subscribed_calendar(secret: str, api: ApiDep) -> Response:
+    """A person's subscription for their calendar program: no session, the secret is the key
+    (meetings answers the sessions of the person's committees); 404 when unknown or revoked."""
+    body = await service.feed_calendar(api, secret)
+    if body is None:
+        raise HTTPException(404)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="sitzungen.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 async def _committee_page(

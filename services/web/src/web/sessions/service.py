@@ -178,6 +178,49 @@ async def calendar(api: Api, user: User, path: str, params: dict[str, Any] | Non
     return str(reply.body).encode("utf-8")
 
 
+# --------------------------------------------------------------------------- the subscription
+
+FEED_SECRET = re.compile(r"[A-Za-z0-9_-]{20,128}")  # meetings' secrets: 32 bytes, base64url
+
+
+async def feeds(api: Api, user: User) -> list[dict[str, Any]]:
+    """The person's calendar subscriptions (id and date; meetings never shows a secret again)."""
+    found = await api.get("meetings", "/calendar-feeds", token=user.token)
+    return list(found["items"])
+
+
+async def new_feed(api: Api, user: User) -> str:
+    """A new secret feed link at meetings (it revokes the person's earlier ones): the secret."""
+    reply = await api.call("POST", "meetings", "/calendar-feeds", token=user.token)
+    return str(reply.body["secret"])
+
+
+async def revoke_feed(api: Api, user: User, feed_id: str) -> None:
+    """Revoke one of the person's subscriptions (gone already: nothing to do)."""
+    await _unless_hidden(
+        api.call("DELETE", "meetings", f"/calendar-feeds/{feed_id}", token=user.token)
+    )
+
+
+def feed_urls(base_url: str, secret: str) -> dict[str, str]:
+    """The web's addresses of a subscription: ``https`` (or the site's scheme) and ``webcal``."""
+    url = f"{base_url.rstrip('/')}/kalender/{secret}.ics"
+    return {"https": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
+
+
+async def feed_calendar(api: Api, secret: str) -> bytes | None:
+    """The subscribed person's calendar, asked WITHOUT a token (the secret is the key); None
+    for a secret meetings does not know (unknown or revoked)."""
+    if not FEED_SECRET.fullmatch(secret):
+        return None
+    reply = await _unless_hidden(
+        api.call(
+            "GET", "meetings", "/meetings.ics", params={"feed": secret}, accept="text/calendar"
+        )
+    )
+    return None if reply is None else str(reply.body).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- changing
 
 
