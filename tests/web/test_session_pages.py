@@ -80,33 +80,19 @@ async def steering(net: Network) -> dict[str, Any]:
     # web.auth.service.development_token: the subject of a development sign-in
     basis = "|".join([email, "steering_member", "boerde", "", ""])
     sub = "local-" + hashlib.sha256(basis.encode()).hexdigest()[:20]
-    async with net.suite.client("registry") as registry:
-        person = ok(
-            await registry.post(
-                "/persons",
-                json={
-                    "name": f"Greta Steuer {tag}",
-                    "function": "other",
-                    "email": email,
-                    "user_sub": sub,
-                    "organization_id": net.youth_office["id"],
-                },
-                headers=net.office,
-            ),
-            201,
-        )
+    person = await _seated_person(
+        net,
+        {
+            "name": f"Greta Steuer {tag}",
+            "function": "other",
+            "email": email,
+            "user_sub": sub,
+            "organization_id": net.youth_office["id"],
+        },
+        voting=False,
+    )
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=12)
     async with net.suite.client("meetings") as meetings:
-
-        async def seated() -> bool:  # once meetings knows the person from registry's event
-            response = await meetings.post(
-                f"/committees/{net.committee['id']}/members",
-                json={"person_id": person["id"], "role": "member", "voting": False},
-                headers=net.office,
-            )
-            return response.status_code in (200, 201)
-
-        await until(seated, timeout=60, interval=0.5)
         other = ok(
             await meetings.post(
                 "/committees",
@@ -143,34 +129,33 @@ async def _steering_member(browser: Any, web: Web, steering: dict[str, Any]) -> 
     return page
 
 
-async def _seat_a_partner_member(net: Network) -> dict[str, Any]:
-    """A voting member from the application's partner organisation (recused from its vote)."""
+async def _seated_person(net: Network, body: dict[str, Any], *, voting: bool) -> dict[str, Any]:
+    """A registry person of ``body``, seated in the net's committee as a member."""
     async with net.suite.client("registry") as registry:
-        person = ok(
-            await registry.post(
-                "/persons",
-                json={
-                    "name": f"Jana Krause {uuid.uuid4().hex[:4]}",
-                    "function": "provider_contact",
-                    "email": f"krause-{uuid.uuid4().hex[:6]}@awo.example",
-                    "organization_id": net.provider["id"],
-                },
-                headers=net.office,
-            ),
-            201,
-        )
+        person = ok(await registry.post("/persons", json=body, headers=net.office), 201)
     async with net.suite.client("meetings") as meetings:
 
         async def seated() -> bool:  # once meetings knows the person from registry's event
             response = await meetings.post(
                 f"/committees/{net.committee['id']}/members",
-                json={"person_id": person["id"], "role": "member", "voting": True},
+                json={"person_id": person["id"], "role": "member", "voting": voting},
                 headers=net.office,
             )
             return response.status_code in (200, 201)
 
         await until(seated, timeout=60, interval=0.5)
     return person
+
+
+async def _seat_a_partner_member(net: Network) -> dict[str, Any]:
+    """A voting member from the application's partner organisation (recused from its vote)."""
+    body = {
+        "name": f"Jana Krause {uuid.uuid4().hex[:4]}",
+        "function": "provider_contact",
+        "email": f"krause-{uuid.uuid4().hex[:6]}@awo.example",
+        "organization_id": net.provider["id"],
+    }
+    return await _seated_person(net, body, voting=True)
 
 
 async def _office(
