@@ -8,20 +8,22 @@ import email
 import email.policy
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 
 from schulerfolg.auth import generate_signing_key, mint_token
 from schulerfolg_dev.processes import free_port
 from schulerfolg_dev.testing.live import LiveService
+from schulerfolg_dev.testing.servers import NatsServer
 
 SERVICES = ("registry", "offers", "meetings", "notifications")
 
@@ -158,3 +160,34 @@ def running_suite(
         for service in services.values():
             service.wait_ready()
         yield Suite(services=services, mail=mail, private_key=private_key, nats_url=nats_url)
+
+
+@asynccontextmanager
+async def fresh_suite(
+    admin_url: str, nats_url: str, tmp_path: Path, **extra_env: str
+) -> AsyncIterator[Suite]:
+    """``running_suite`` on four new databases, dropped afterwards."""
+    databases = await create_databases(admin_url)
+    try:
+        with running_suite(databases, nats_url, tmp_path, **extra_env) as running:
+            yield running
+    finally:
+        await drop_databases(admin_url, databases)
+
+
+@pytest.fixture(scope="module")
+def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server owned by the test module (fault tests stop and restart it)."""
+    with NatsServer(store_dir=tmp_path_factory.mktemp("nats")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+async def module_suite(
+    postgres_admin_url: str, module_nats: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Suite]:
+    """The suite of the test module's own, on its NATS server."""
+    async with fresh_suite(
+        postgres_admin_url, module_nats.url, tmp_path_factory.mktemp("suite")
+    ) as running:
+        yield running

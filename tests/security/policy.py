@@ -450,6 +450,21 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
             hidden_from=NOT_BOERDE + ("school", "partner"),
         )
     },
+    (M, "POST", f"{V}/calendar-feeds"): {
+        "": signed_in("any signed-in person makes their own secret calendar link")
+    },
+    (M, "GET", f"{V}/calendar-feeds"): {
+        "": signed_in("the caller's own subscriptions, never another person's", hidden_from=CALLERS)
+    },
+    (M, "DELETE", f"{V}/calendar-feeds/{{feed_id}}"): {
+        "own": signed_in("the owner ends their subscription"),
+        "another person's": rule(
+            HIDDEN,
+            "nobody ends another person's subscription (404)",
+            anonymous=UNAUTHORIZED,
+            roleless=HIDDEN,
+        ),
+    },
     (M, "GET", f"{V}/meetings/{{meeting_id}}.ics"): {
         "public": public(),
         "internal": readers(*SEATED, note="a non-public committee session"),

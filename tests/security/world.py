@@ -1165,6 +1165,45 @@ async def _seat_foreign(w: World, caller: str) -> Call:
     return Call("POST", f"{committee}/members", {"json": body}, unchanged=unchanged)
 
 
+# ------------------------------------------------------------------ calendar subscriptions
+_FEEDS = f"{V}/calendar-feeds"
+
+
+def _outsider(w: World) -> dict[str, str]:
+    """A Börde steering member who is none of the matrix's callers."""
+    return w.stack["meetings"].auth("steering_member", OWN, sub=f"sec-feed-{_tag()}")
+
+
+async def _feed_of(w: World, headers: dict[str, str]) -> dict[str, Any]:
+    return ok(await w.client(M).post(_FEEDS, headers=headers), 201)
+
+
+simple(M, "POST", _FEEDS, lambda w: _FEEDS)
+
+
+@builds(M, "GET", _FEEDS)
+async def _list_feeds(w: World, caller: str) -> Call:
+    return Call("GET", _FEEDS, marker=(await _feed_of(w, _outsider(w)))["id"])
+
+
+@builds(M, "DELETE", f"{_FEEDS}/{{feed_id}}", "own")
+async def _end_own_feed(w: World, caller: str) -> Call:
+    owner = _outsider(w) if caller == "anonymous" else w.headers(caller)
+    return Call("DELETE", f"{_FEEDS}/{(await _feed_of(w, owner))['id']}")
+
+
+@builds(M, "DELETE", f"{_FEEDS}/{{feed_id}}", "another person's")
+async def _end_foreign_feed(w: World, caller: str) -> Call:
+    owner = _outsider(w)
+    feed = await _feed_of(w, owner)
+
+    async def unchanged() -> str | None:
+        feeds = ok(await w.client(M).get(_FEEDS, headers=owner))["items"]
+        return None if any(f["id"] == feed["id"] for f in feeds) else "ended"
+
+    return Call("DELETE", f"{_FEEDS}/{feed['id']}", unchanged=unchanged)
+
+
 # ------------------------------------------------------------------ privacy (every service)
 # Own data: the marker is someone else's — a Harz person's address (registry), the
 # applications' contact (offers), a registration made without a token (meetings), the Börde

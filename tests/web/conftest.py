@@ -1,4 +1,11 @@
-"""Page tests: the suite on PostgreSQL with NATS, the web service, and Chromium, per module."""
+"""Page tests: the suite on PostgreSQL with NATS, the web service, and Chromium.
+
+One suite, one web service and one Chromium per test worker serve every page module (``--dist
+loadfile`` keeps a module on one worker): starting them costs about a minute, the modules' own
+data is what they create under their own tags. A module that needs a suite of its own (other
+settings, or figures over everything in it) says so with ``OWN_SUITE = True``; a module that
+defines its own ``suite`` and ``web`` fixtures (the sign-in at a provider) gets those.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +13,63 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from suite_support import Suite, create_databases, drop_databases, running_suite
+from suite_support import Suite, fresh_suite, module_nats, module_suite  # noqa: F401 (fixtures)
 from web_support import Web, chromium, running_web
 
 from schulerfolg_dev.testing.servers import NatsServer
 
 
-@pytest.fixture(scope="module")
-def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+def own_suite(request: pytest.FixtureRequest) -> bool:
+    return bool(getattr(request.module, "OWN_SUITE", False))
+
+
+# --------------------------------------------------------------------------- one per worker
+
+
+@pytest.fixture(scope="session")
+def worker_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     with NatsServer(store_dir=tmp_path_factory.mktemp("nats")) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
-async def suite(
-    postgres_admin_url: str, module_nats: NatsServer, tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="session")
+async def worker_suite(
+    postgres_admin_url: str, worker_nats: NatsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Suite]:
-    databases = await create_databases(postgres_admin_url)
-    try:
-        with running_suite(databases, module_nats.url, tmp_path_factory.mktemp("suite")) as running:
-            yield running
-    finally:
-        await drop_databases(postgres_admin_url, databases)
-
-
-@pytest.fixture(scope="module")
-def web(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    with running_web(suite, tmp_path_factory.mktemp("web")) as running:
+    async with fresh_suite(
+        postgres_admin_url, worker_nats.url, tmp_path_factory.mktemp("suite")
+    ) as running:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def worker_web(worker_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    with running_web(worker_suite, tmp_path_factory.mktemp("web")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
     async with chromium() as running:
+        yield running
+
+
+# --------------------------------------------------------------------------- what a module sees
+
+
+@pytest.fixture(scope="module")
+def suite(request: pytest.FixtureRequest) -> Suite:
+    return request.getfixturevalue("module_suite" if own_suite(request) else "worker_suite")
+
+
+@pytest.fixture(scope="module")
+def web(
+    request: pytest.FixtureRequest, suite: Suite, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Web]:
+    if not own_suite(request):
+        yield request.getfixturevalue("worker_web")
+        return
+    with running_web(suite, tmp_path_factory.mktemp("web")) as running:
         yield running
 
 

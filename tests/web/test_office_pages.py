@@ -21,6 +21,8 @@ from web_support import Web, check_accessibility, sign_in
 
 from web.site.formatting import datum
 
+# The start page's counts are the region's: only this module's data may be in it.
+OWN_SUITE = True
 TAG = uuid.uuid4().hex[:6]
 ADVICE = f"Medienscouts ausbilden ({TAG})"
 WAITING = f"Zirkuswoche ({TAG})"

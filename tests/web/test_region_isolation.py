@@ -73,6 +73,8 @@ NOT_CONCERNED = {
     "/healthz": "operational: status only",
     "/readyz": "operational: status only",
     "/metrics": "operational: request counters without data",
+    "/kalender/{secret}.ics": "a person's calendar subscription: the secret only its owner knows "
+    "is the key, no office session reaches it (test_session_pages)",
 }
 
 

@@ -5,10 +5,11 @@ negative amount gets a message beside the field; the office records attendance a
 with votes, and offers shows the application approved. Minutes in Markdown: preview (tags typed
 stay text), save, publish once; a steering member reads agenda and minutes and finds no form.
 A session is planned and a committee set up with a member and a quorum without JavaScript.
-Another region's office gets no session page. A steering member sees only the committee they sit
-in (issue 17), not the region's other committee, and subscribes to their calendar: the secret
-link, fetched without any cookie, holds their non-public session; renewed, the old link is 404;
-ended, the new one too. axe clean on every page."""
+Another region's office gets no session page. A steering member reads the region's committees
+(ARCHITECTURE: "read what the own region's committees decide on"), another region's steering
+member none of them; the member subscribes to the calendar of the committee they sit in: the secret
+link, fetched without any cookie, holds its non-public session and not the other committee's;
+renewed, the old link is 404; ended, the new one too. axe clean on every page."""
 
 from __future__ import annotations
 
@@ -439,23 +440,26 @@ def _summaries(response: httpx.Response) -> list[str]:
     return [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
 
 
-async def test_a_steering_member_sees_only_their_committee_and_subscribes_to_its_calendar(
+async def test_a_steering_member_reads_the_regions_committees_and_subscribes_to_their_own(
     browser: Any, web: Web, net: Network, steering: dict[str, Any]
 ) -> None:
     member = await _steering_member(browser, web, steering)
     other, other_session = steering["other"], steering["other_session"]
     await member.goto(f"{web.url}/gremien")
     listed = await text_of(member.get_by_role("region", name="Ihre Gremien"))
-    assert net.committee["name"] in listed and other["name"] not in listed
+    assert net.committee["name"] in listed and other["name"] in listed
     assert await member.get_by_role("button", name="Gremium anlegen").count() == 0
     assert await check_accessibility(member) == []
     await member.goto(f"{web.url}/sitzungen")
     shown = await text_of(member.locator("main"))
-    assert net.session["title"] in shown and other_session["title"] not in shown
+    assert net.session["title"] in shown and other_session["title"] in shown
+    stranger = await (await browser.new_context(locale="de-DE")).new_page()
+    await sign_in(stranger, web, role="steering_member", region="harz", name="Harz Steuergruppe")
     for path in (f"/sitzungen/{other_session['id']}", f"/gremien/{other['id']}"):
-        response = await member.goto(f"{web.url}{path}")
+        response = await stranger.goto(f"{web.url}{path}")
         assert response is not None and response.status in (403, 404), path
-        assert other_session["title"] not in await text_of(member.locator("body")), path
+        assert other_session["title"] not in await text_of(stranger.locator("body")), path
+    await stranger.context.close()
 
     # the subscription: created with a CSRF-protected form, shown once
     await member.goto(f"{web.url}/gremien")

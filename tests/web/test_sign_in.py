@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from suite_support import Suite, create_databases, drop_databases, running_suite
+from suite_support import Suite, fresh_suite
 from web_support import Web, csrf_of, running_web
 
 from schulerfolg_dev.processes import free_port
@@ -53,17 +53,13 @@ async def suite(
     provider: OidcProvider,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Suite]:
-    databases = await create_databases(postgres_admin_url)
-    try:
-        with running_suite(
-            databases,
-            module_nats.url,
-            tmp_path_factory.mktemp("suite"),
-            AUTH_ISSUER=provider.issuer,
-        ) as running:
-            yield running
-    finally:
-        await drop_databases(postgres_admin_url, databases)
+    async with fresh_suite(
+        postgres_admin_url,
+        module_nats.url,
+        tmp_path_factory.mktemp("suite"),
+        AUTH_ISSUER=provider.issuer,
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,9 @@ Who may read and manage committees and meetings:
 - Manage (create, change, cancel, agenda, attendance, decisions, minutes): the state
   coordination everywhere; a network office in its own regions (state-level data: the state
   coordination only).
-- Read a committee, its members, a meeting's agenda and draft minutes: those who manage it (the
-  region's ``network_office``, the state coordination) and the committee's members (the token's
-  ``sub`` is the ``user_sub`` of a member's registry person). A ``steering_member`` reads only
-  the committees they sit in, like any member (issue 17).
+- Read a committee, its members, a meeting's agenda and draft minutes: those who manage it, a
+  ``steering_member`` or ``network_office`` of the region, and the committee's members (the
+  token's ``sub`` is the ``user_sub`` of a member's registry person).
 - Read a meeting: anyone when it is public; otherwise as its committee (or, for a meeting without
   a committee, whoever may read the region's non-public data).
 """
@@ -62,9 +61,10 @@ class Viewer:
         return self.principal is not None and self.principal.may_manage_region(region)
 
     def may_read_region(self, region: str | None) -> bool:
-        """Whether the caller reads all of a region's non-public committees and meetings: the
-        region's offices and the state coordination (steering members only their committees')."""
-        return self.principal is not None and self.principal.may_manage_region(region)
+        """Whether the caller reads a region's non-public committees and meetings."""
+        return self.principal is not None and (
+            self.principal.may_read_region(region) or self.principal.may_manage_region(region)
+        )
 
     def may_read_committee(self, committee: Committee) -> bool:
         """Whether the caller reads the committee, its members and its agendas."""

@@ -95,7 +95,7 @@ async def test_anonymous_callers_get_public_meetings_only(meetings):
             await meetings.client.get(
                 "/api/v1/meetings.ics",
                 params={"committee_id": committee["id"]},
-                headers=meetings.auth(*OFFICE),
+                headers=meetings.auth("steering_member", "boerde"),
             )
         )
     )

@@ -1,5 +1,5 @@
-"""Issue 17: a steering member reads only the committees they sit in (in meetings' API, not only
-on the pages), and a personal calendar subscription — a secret feed link that a calendar program
+"""Issue 17: a seat in a committee lets its holder read that committee and no other (a steering
+member of the region reads all of the region's, ARCHITECTURE), and a personal calendar subscription — a secret feed link that a calendar program
 fetches without a token — shows the sessions of the person's committees, non-public ones too.
 PostgreSQL and a real NATS server; SQLite runs the migration (``test_sqlite.py`` style)."""
 
@@ -32,7 +32,8 @@ SUB = "kc-greta"
 
 
 async def seated_steering_member(meetings, nats_url):
-    """Two Börde committees; Greta (steering member, ``kc-greta``) sits in the first only.
+    """Two Börde committees; Greta (``kc-greta``, a steering member of the neighbouring Harz)
+    sits in the first only.
     Each has a non-public session. Answers (own, other, own session, other session, person id)."""
     event = person_event(name="Greta Steuer", user_sub=SUB)
     await publish_events(nats_url, [event])
@@ -54,7 +55,7 @@ async def seated_steering_member(meetings, nats_url):
 
 
 def greta(meetings):
-    return meetings.auth("steering_member", "boerde", sub=SUB)
+    return meetings.auth("steering_member", "harz", sub=SUB)
 
 
 def titles(response) -> list[str]:
@@ -69,7 +70,9 @@ def secret_of(created: dict) -> str:
     return parse_qs(urlsplit(created["url"]).query)["feed"][0]
 
 
-async def test_a_steering_member_reads_only_the_committees_they_sit_in(meetings, nats_url):
+async def test_a_seat_opens_its_committee_only_and_the_regions_steering_role_opens_all(
+    meetings, nats_url
+):
     own, other, own_session, other_session, _ = await seated_steering_member(meetings, nats_url)
     member = greta(meetings)
     office = meetings.auth(*OFFICE)
@@ -95,13 +98,14 @@ async def test_a_steering_member_reads_only_the_committees_they_sit_in(meetings,
     ):
         assert (await meetings.client.get(path, headers=member)).status_code in (403, 404), path
 
-    # The office of the region sees both, as before.
-    listed = await meetings.client.get("/api/v1/committees", headers=office)
-    assert {c["id"] for c in listed.json()["items"]} == {own["id"], other["id"]}
-    answer = await meetings.client.get(
-        f"/api/v1/meetings/{other_session['id']}/agenda", headers=office
-    )
-    assert answer.status_code == 200
+    # The office and the steering members of the region see both.
+    for reader in (office, meetings.auth("steering_member", "boerde")):
+        listed = await meetings.client.get("/api/v1/committees", headers=reader)
+        assert {c["id"] for c in listed.json()["items"]} == {own["id"], other["id"]}
+        answer = await meetings.client.get(
+            f"/api/v1/meetings/{other_session['id']}/agenda", headers=reader
+        )
+        assert answer.status_code == 200
 
 
 async def test_the_feed_link_shows_the_persons_committees_without_a_token(meetings, nats_url):

@@ -59,16 +59,17 @@ def test_a_member_of_the_committee_reads_its_session_and_the_committee_and_nobod
     assert not stranger.may_read_committee(committee)
 
 
-def test_a_steering_member_reads_a_committee_of_the_region_only_with_a_seat_in_it():
+def test_a_steering_member_reads_the_committees_of_the_own_region_and_no_other():
+    """ARCHITECTURE: ``steering_member`` reads what the own region's committees decide on."""
     committee = Committee(name="Steuergruppe", kind="steering_group", region="boerde")
     session = _meeting(committee_id=committee.id)
-    seated = _viewer("steering_member", regions=("boerde",), seats=(committee.id,))
-    unseated = _viewer("steering_member", regions=("boerde",))
+    own = _viewer("steering_member", regions=("boerde",))
+    other = _viewer("steering_member", regions=("harz",))
 
-    assert seated.may_read_committee(committee) and seated.may_read_internals(session)
-    assert not unseated.may_read_committee(committee)
-    assert not unseated.may_read_meeting(session) and not unseated.may_read_internals(session)
-    assert _viewer("network_office", regions=("boerde",)).may_read_committee(committee)
+    assert own.may_read_committee(committee) and own.may_read_internals(session)
+    assert not own.may_manage(committee.region)
+    assert not other.may_read_committee(committee)
+    assert not other.may_read_meeting(session) and not other.may_read_internals(session)
 
 
 def test_an_office_manages_its_own_region_and_the_state_coordination_every_level():

@@ -121,7 +121,7 @@ async def list_committees(
     """The committees the caller may read, one page by name."""
     principal = viewer.ensure_signed_in()
     check_region_filter(region)
-    readers = principal.has_role("network_office")  # steering members: their seats only
+    readers = principal.has_role("network_office", "steering_member")
     return await repository.list_committees(
         session,
         page=page,

@@ -47,7 +47,7 @@ def visibility(viewer: Viewer) -> ColumnElement[bool]:
     principal = viewer.principal
     if principal is None:
         return repository.visible(everything=False, regions=(), committee_ids=())
-    readers = principal.has_role("network_office")  # steering members: their seats only
+    readers = principal.has_role("network_office", "steering_member")
     return repository.visible(
         everything=principal.has_role("state_coordinator"),
         regions=principal.regions if readers else (),
