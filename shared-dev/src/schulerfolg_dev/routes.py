@@ -53,6 +53,7 @@ ROUTES: dict[str, str] = {
     "committees": "meetings",
     "meetings": "meetings",
     "meetings.ics": "meetings",
+    "calendar-feeds": "meetings",
     "inbox": "notifications",
     "preferences": "notifications",
     "deliveries": "notifications",
