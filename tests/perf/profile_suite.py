@@ -86,7 +86,13 @@ THROUGH: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 # frames every stack passes through (process and thread entry): left out of the cumulative top
-ENTRY = ("runpy", "__main__.py", "uvicorn/main.py", "uvicorn/server.py", "uvicorn/_compat.py")
+ENTRY: tuple[str, ...] = (
+    "runpy",
+    "__main__.py",
+    "uvicorn/main.py",
+    "uvicorn/server.py",
+    "uvicorn/_compat.py",
+)
 ENTRY += ("schulerfolg/runner.py", "asyncio/runners.py", "threading.py", "concurrent/futures")
 
 
