@@ -108,7 +108,9 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("faststream", "sqlalchemy.engine", "aiosqlite", "asyncio"):
+    # httpx and httpcore log every request's full URL at INFO: a query string may hold a secret
+    # (a calendar feed link) or a search for a person's name, so only their warnings pass.
+    for noisy in ("faststream", "sqlalchemy.engine", "aiosqlite", "asyncio", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # uvicorn's own logging config (if anything ran it) would write past the redaction: its
     # loggers go through the root handler like every other library's.
