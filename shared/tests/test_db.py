@@ -99,3 +99,52 @@ async def test_unique_and_foreign_key_violations_are_conflicts_other_violations_
         assert not is_conflict(await violation(insert(parent).values(id=3, code=None)))
     finally:
         await db.dispose()
+
+
+async def test_upsert_newer_keeps_the_newest_version_and_honours_only_and_unless(
+    db_kind, new_database
+):
+    from sqlalchemy import Boolean, String
+
+    from schulerfolg.db import upsert_newer
+
+    metadata = MetaData()
+    view = Table(
+        "view",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("name", String(20)),
+        Column("deleted", Boolean, nullable=False),
+    )
+    model = type("View", (), {"__table__": view})
+    db = Database(await new_database(db_kind))
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+
+    async def upsert(values, **options):
+        async with db.transaction() as session:
+            return await upsert_newer(session, model, values, **options)
+
+    async def row(id_):
+        async with db.transaction(readonly=True) as session:
+            found = await session.execute(select(view).where(view.c.id == id_))
+            return tuple(found.one())
+
+    assert await upsert({"id": 1, "version": 2, "name": "b", "deleted": False})
+    assert not await upsert({"id": 1, "version": 1, "name": "a", "deleted": False})  # older
+    assert await row(1) == (1, 2, "b", False)
+    assert await upsert({"id": 1, "version": 3, "name": "c", "deleted": True}, only=("deleted",))
+    assert await row(1) == (1, 2, "b", True)  # only `deleted` (not even the version) changed
+    # A stored row matching ``unless`` stays; the same shape with another value applies.
+    tombstone = view.c.name == "b"
+    assert not await upsert(
+        {"id": 1, "version": 4, "name": "d", "deleted": False}, unless=tombstone
+    )
+    assert await upsert(
+        {"id": 1, "version": 4, "name": "d", "deleted": False}, unless=view.c.name == "x"
+    )
+    assert await row(1) == (1, 4, "d", False)
+    assert await upsert({"id": 2, "version": 1, "name": None, "deleted": False}, unless=tombstone)
+    assert await row(2) == (2, 1, None, False)
+    await db.dispose()

@@ -8,7 +8,7 @@ there). Service functions never commit themselves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -130,17 +130,63 @@ async def upsert_newer(
     """Read models kept from events: insert the row, or update it (``only`` these columns, if
     given) when ``values[version]`` is newer than the stored one — an older event that
     overtook a newer one on redelivery never rolls a row back. ``unless`` is a condition on the
-    stored row that keeps it as it is (say, a tombstone). Whether the row was written."""
-    table = model.__table__
+    stored row that keeps it as it is (say, a tombstone). Whether the row was written.
+
+    The ``INSERT … ON CONFLICT`` is built once per shape (table, columns, ``only``, ``version``,
+    ``unless``) and executed with ``values`` as parameters, so SQLAlchemy's compiled cache
+    serves it without rebuilding the statement on every event."""
+    statement = _upsert_statement(
+        session, model.__table__, tuple(values), only, version, _clause_key(unless), unless
+    )
+    return bool(affected_rows(await session.execute(statement, values)))
+
+
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
+MAX_CACHED_UPSERTS = 1024  # shapes are few (one or two per read model); a bound all the same
+
+
+def _clause_key(clause: Any) -> Hashable:
+    """A key equal for conditions of the same structure and bound values (``None`` for none);
+    a condition whose values cannot be hashed gets a key of its own (its statement is not
+    shared)."""
+    if clause is None:
+        return None
+    cache_key = clause._generate_cache_key()
+    try:
+        key = (cache_key.key, tuple(bind.effective_value for bind in cache_key.bindparams))
+        hash(key)
+    except TypeError:
+        return object()
+    return key
+
+
+def _upsert_statement(
+    session: AsyncSession,
+    table: Any,
+    columns: tuple[str, ...],
+    only: tuple[str, ...],
+    version: str,
+    unless_key: Hashable,
+    unless: Any,
+) -> Any:
+    """The prebuilt upsert of one shape (its values come as execution parameters)."""
+    insert = dialect_insert(session)
+    cache_key = (insert, table, columns, only, version, unless_key)
+    statement = _UPSERTS.get(cache_key)
+    if statement is not None:
+        return statement
     keys = [column.name for column in table.primary_key.columns]
-    statement = dialect_insert(session)(table).values(**values)
+    statement = insert(table)
     newer = table.c[version] < statement.excluded[version]
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[key] for key in keys],
-        set_={k: statement.excluded[k] for k in (only or values) if k not in keys},
+        set_={k: statement.excluded[k] for k in (only or columns) if k not in keys},
         where=newer if unless is None else and_(newer, not_(unless)),
     )
-    return bool(affected_rows(await session.execute(statement)))
+    if len(_UPSERTS) >= MAX_CACHED_UPSERTS:
+        _UPSERTS.clear()
+    _UPSERTS[cache_key] = statement
+    return statement
 
 
 def affected_rows(result: Result[Any]) -> int:
