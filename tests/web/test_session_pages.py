@@ -478,6 +478,10 @@ async def test_a_steering_member_reads_the_regions_committees_and_subscribes_to_
     async with httpx.AsyncClient(timeout=30) as calendar_program:
         shown = _summaries(await calendar_program.get(link))
         assert net.session["title"] in shown and other_session["title"] not in shown
+        # the secret is the link: no log line of the web or of meetings holds it
+        secret = link.rsplit("/", 1)[1].removesuffix(".ics")
+        for log_path in (web.service.log_path, net.suite.services["meetings"].log_path):
+            assert secret not in log_path.read_text(errors="replace"), log_path.name
 
         # renewed: the old link is gone, the new one works
         await member.get_by_role("button", name="Link erneuern").click()
