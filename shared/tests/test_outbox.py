@@ -97,8 +97,9 @@ async def test_a_crash_between_publish_and_mark_leaves_the_event_once_in_the_str
     publish = service.runtime.relay.publish
 
     async def counting_publish(subject, body, headers):
-        await publish(subject, body, headers)
+        ack = await publish(subject, body, headers)
         published.append(headers["Nats-Msg-Id"])
+        return ack
 
     service.runtime.relay.publish = counting_publish
     failpoints.enable("outbox.after_publish")
@@ -129,9 +130,10 @@ async def test_two_relays_on_one_postgresql_database_never_publish_a_row_twice(
     published: list[str] = []
 
     async def counting_publish(subject, body, headers):
-        await service.runtime.messaging.publish(subject, body, headers)
+        ack = await service.runtime.messaging.publish(subject, body, headers)
         published.append(headers["Nats-Msg-Id"])
         await asyncio.sleep(0.001)  # widen the window for a race
+        return ack
 
     async with service.db.transaction() as session:
         for i in range(300):
@@ -169,9 +171,10 @@ async def test_two_relays_on_one_postgresql_database_keep_the_order_of_events(
     order: list[int] = []
 
     async def slow_publish(subject, body, headers):
-        await service.runtime.messaging.publish(subject, body, headers)
+        ack = await service.runtime.messaging.publish(subject, body, headers)
         order.append(json.loads(body)["data"]["value"])
         await asyncio.sleep(0.005)
+        return ack
 
     async with service.db.transaction() as session:
         for i in range(60):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.js import api
 from nats.js.errors import NotFoundError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 
 from schulerfolg.db import Database
 from schulerfolg.events.base import SUBJECT_PREFIX, envelope_class, registered_events
@@ -29,6 +32,7 @@ from schulerfolg.tables import PlatformTables
 from schulerfolg.tasks import cancel_and_wait
 
 log = structlog.get_logger("schulerfolg.messaging")
+tracer = trace.get_tracer("schulerfolg.messaging")
 
 # FastStream logs every message at INFO; that costs ~27 % of a hop. Ours are enough.
 logging.getLogger("faststream").setLevel(logging.WARNING)
@@ -131,6 +135,7 @@ class Messaging:
         ack_wait: float = 30.0,
         fetch_timeout: float = 2.0,
         fetch_batch: int = 100,
+        consumer_batch: int = 100,
         publish_timeout: float = 3.0,
     ) -> None:
         self.service = service
@@ -140,6 +145,7 @@ class Messaging:
         self.ack_wait = ack_wait
         self.fetch_timeout = fetch_timeout
         self.fetch_batch = fetch_batch
+        self.consumer_batch = consumer_batch  # events per consumer transaction (1: one each)
         self.pullers: list[PullConsumer] = []
         self.publish_timeout = publish_timeout
         self.consumers = [
@@ -186,6 +192,7 @@ class Messaging:
             self.broker.config.connection_state.stream,
             consumer,
             batch=self.fetch_batch,
+            max_batch=self.consumer_batch,
             fetch_timeout=self.fetch_timeout,
         )
         await puller.start()
@@ -205,14 +212,42 @@ class Messaging:
         """The JetStream context of the broker's connection (for stream maintenance)."""
         return self.broker.config.connection_state.stream
 
-    async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
-        """Publish to the service's stream and wait for JetStream's ack (used by the relay)."""
+    async def publish(
+        self, subject: str, body: bytes, headers: dict[str, str]
+    ) -> Awaitable[object]:
+        """Hand one message for the service's stream to the connection; return the awaitable of
+        JetStream's ack, which raises when the stream refuses it or no ack comes within
+        ``publish_timeout`` (used by the relay, which awaits the acks of a batch together).
+
+        Order: nats-py's ``JetStreamContext.publish_async`` (nats-py 2.16) appends the PUB to the
+        connection's pending buffer (``Client.publish`` → ``_send_publish`` → ``_send_command``,
+        a list append) before it returns; the flusher task writes that buffer to the socket in
+        order. So messages handed over one after another — each ``await publish(...)`` returned
+        before the next — leave the connection, and are stored in the stream, in that order,
+        whatever order their acks come back in. A wait inside ``publish_async`` (the first
+        call's subscription to the ack inbox) delays the message it belongs to; it cannot let a
+        later one pass, since the caller hands the next one over only after this call returned.
+        """
         if not (self.publishing.is_set() and self.connected):
             raise ConnectionError("not connected to NATS")  # fail fast; the relay backs off
         assert self.stream is not None, "this service declares no stream"
-        await self.broker.publish(
-            body, subject, headers=headers, stream=self.stream.name, timeout=self.publish_timeout
-        )
+        with tracer.start_as_current_span(
+            f"{subject} publish",
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": subject},
+        ):
+            headers = dict(headers)
+            propagate.inject(headers)  # the consumer's span joins this trace
+            pending = await self.jetstream.publish_async(
+                subject,
+                body,
+                stream=self.stream.name,
+                headers=headers,
+                # No stall wait: it would cost a task per message; the relay's batches stay far
+                # below nats-py's 4,000 outstanding publishes and every ack wait is bounded.
+                wait_stall=None,
+            )
+        return asyncio.ensure_future(_acked(pending, self.publish_timeout))
 
     def start(self) -> None:
         """Bring the broker up in the background, retrying until NATS answers."""
@@ -273,6 +308,13 @@ class Messaging:
         await asyncio.gather(*(puller.stop() for puller in self.pullers))
         with contextlib.suppress(Exception):
             await self.broker.stop()
+
+
+async def _acked(pending: asyncio.Future[Any], timeout: float) -> object:
+    """JetStream's ack of one publish, or ``TimeoutError``; a timed-out wait cancels the pending
+    future, which frees its slot among nats-py's outstanding publishes."""
+    async with asyncio.timeout(timeout):
+        return await pending
 
 
 async def declare_stream(js: Any, spec: StreamSpec) -> None:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +44,7 @@ from schulerfolg.http.problems import Problem
 from schulerfolg.tables import PlatformTables
 
 log = structlog.get_logger("schulerfolg.consumer")
+tracer = trace.get_tracer("schulerfolg.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent[Any]], Awaitable[None]]
 
@@ -150,6 +153,33 @@ class Undecodable:
     reason: str
 
 
+STOPPING = Decision(Outcome.NAK, delay=None, note="stopping")
+
+
+class _HandlerFailed(Exception):
+    """The handler of the ``index``-th delivery of a batch raised ``error``."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+def consumer_span(consumer: str, delivery: Delivery, event: CloudEvent[Any]) -> Any:
+    """The span of processing one event, in the trace its producer's headers carry."""
+    return tracer.start_as_current_span(
+        f"{delivery.subject} process",
+        context=propagate.extract(dict(delivery.headers or {})),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "nats",
+            "messaging.destination.name": delivery.subject,
+            "messaging.consumer.group.name": consumer,
+            "messaging.message.id": str(event.id),
+        },
+    )
+
+
 def decode_delivery(delivery: Delivery) -> CloudEvent[Any] | Undecodable:
     """The event in a delivery, or why there is none. Never raises: a hostile body (invalid
     JSON, bytes that are not UTF-8, nesting deeper than any parser recurses) is just a reason."""
@@ -190,6 +220,10 @@ class InboxConsumer:
 
     async def handle(self, delivery: Delivery, event: CloudEvent[Any]) -> Decision:
         """Run the handler for a decoded event in one inbox-guarded transaction."""
+        with consumer_span(self.spec.name, delivery, event):
+            return await self._handle(delivery, event)
+
+    async def _handle(self, delivery: Delivery, event: CloudEvent[Any]) -> Decision:
         bound = log.bind(consumer=self.spec.name, event_id=str(event.id), event_type=event.type)
         if not self.spec.accepts(event):
             return Decision(Outcome.ACK, note="ignored")
@@ -215,25 +249,142 @@ class InboxConsumer:
                     bound.info("consumer.duplicate_skipped")
                     return Decision(Outcome.ACK, note="duplicate")
                 await self.spec.handler(session, event)
-        except PermanentEventError as exc:
-            return await self.dead_letter([Undecodable(delivery, str(exc))], event)
-        except Problem as problem:  # a business refusal: the same event is refused every time
-            reason = f"{problem.status} {problem.rule or problem.slug}: {problem.detail or problem.title}"
-            return await self.dead_letter([Undecodable(delivery, reason)], event)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc) or 'no outcome in time'}"[:2000]
-            if delivery.delivered >= self.retry.max_attempts:
-                bound.error(
-                    "consumer.attempts_exhausted", attempts=delivery.delivered, error=reason
-                )
-                return await self.dead_letter([Undecodable(delivery, reason)], event)
-            delay = self.retry.delay(delivery.delivered)
-            bound.warning(
-                "consumer.retry", attempt=delivery.delivered, retry_in=delay, error=reason
-            )
-            return Decision(Outcome.NAK, delay=delay, note="retry")
+            return await self._failed(delivery, event, exc)
         bound.debug("consumer.processed")
         return Decision(Outcome.ACK, note="processed")
+
+    async def _failed(self, delivery: Delivery, event: CloudEvent[Any], exc: Exception) -> Decision:
+        """The outcome of a delivery whose handling raised ``exc`` (its transaction rolled back):
+        dead letter for what fails every time, else a nak with a delay until attempts run out."""
+        if isinstance(exc, PermanentEventError):
+            return await self.dead_letter([Undecodable(delivery, str(exc))], event)
+        if isinstance(exc, Problem):  # a business refusal: the same event is refused every time
+            reason = f"{exc.status} {exc.rule or exc.slug}: {exc.detail or exc.title}"
+            return await self.dead_letter([Undecodable(delivery, reason)], event)
+        bound = log.bind(consumer=self.spec.name, event_id=str(event.id), event_type=event.type)
+        reason = f"{type(exc).__name__}: {str(exc) or 'no outcome in time'}"[:2000]
+        if delivery.delivered >= self.retry.max_attempts:
+            bound.error("consumer.attempts_exhausted", attempts=delivery.delivered, error=reason)
+            return await self.dead_letter([Undecodable(delivery, reason)], event)
+        delay = self.retry.delay(delivery.delivered)
+        bound.warning("consumer.retry", attempt=delivery.delivered, retry_in=delay, error=reason)
+        return Decision(Outcome.NAK, delay=delay, note="retry")
+
+    async def handle_batch(
+        self,
+        items: Sequence[tuple[Delivery, CloudEvent[Any]]],
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> list[Decision]:
+        """Handle decoded deliveries in stream order in ONE inbox-guarded transaction.
+
+        One inbox insert claims every event of the batch (``ON CONFLICT DO NOTHING``: an event
+        processed before, or a second copy inside the batch, is skipped), the handlers run one
+        after another in stream order on the same session, and one commit settles them all — so
+        the per-entity order of one-at-a-time handling holds, at one transaction per batch.
+
+        When a handler fails, the batch is rolled back; the failing delivery gets exactly the
+        decision ``handle`` gives it (dead letter, or nak with a delay) without running its
+        handler again, and the deliveries before and after it are handled again as batches of
+        their own, in order. Any other failure (the inbox insert, the commit, the time limit)
+        falls back to ``handle`` for each delivery. A batch of one is ``handle``. Once
+        ``stopping()`` is true, what is not handled yet is handed back (nak without delay).
+        """
+        if stopping():
+            return [STOPPING for _ in items]
+        if len(items) == 1 or any(d.delivered > self.retry.max_attempts for d, _ in items):
+            return await self._one_by_one(items, stopping)
+        try:
+            return await self._run_batch(items)
+        except _HandlerFailed as failed:
+            index = failed.index
+            log.info(
+                "consumer.batch_split",
+                consumer=self.spec.name,
+                size=len(items),
+                failed_at=index,
+                error=repr(failed.error)[:300],
+            )
+            head = await self.handle_batch(items[:index], stopping)
+            if stopping():
+                return head + [STOPPING for _ in items[index:]]
+            delivery, event = items[index]
+            with consumer_span(self.spec.name, delivery, event):
+                failed_decision = await self._failed(delivery, event, failed.error)
+            tail = await self.handle_batch(items[index + 1 :], stopping)
+            return [*head, failed_decision, *tail]
+        except Exception as exc:  # the inbox insert, the commit or the time limit
+            log.info(
+                "consumer.batch_failed",
+                consumer=self.spec.name,
+                size=len(items),
+                error=f"{type(exc).__name__}: {exc}"[:300],
+            )
+            return await self._one_by_one(items, stopping)
+
+    async def _one_by_one(
+        self, items: Sequence[tuple[Delivery, CloudEvent[Any]]], stopping: Callable[[], bool]
+    ) -> list[Decision]:
+        decisions: list[Decision] = []
+        for delivery, event in items:
+            if stopping():  # stopping: hand the rest back for a prompt redelivery
+                return decisions + [STOPPING for _ in items[len(decisions) :]]
+            decisions.append(await self.handle(delivery, event))
+        return decisions
+
+    async def _run_batch(self, items: Sequence[tuple[Delivery, CloudEvent[Any]]]) -> list[Decision]:
+        """One transaction for the whole batch; raises ``_HandlerFailed`` naming the delivery
+        whose handler failed, or whatever else failed (then nothing is attributable)."""
+        decisions = [Decision(Outcome.ACK, note="ignored") for _ in items]
+        wanted = [i for i, (_, event) in enumerate(items) if self.spec.accepts(event)]
+        if not wanted:
+            return decisions
+        inbox = self.tables.inbox
+        now = utcnow()
+        events = {items[i][1].id: items[i][1] for i in wanted}  # each event id once
+        async with asyncio.timeout(self.time_limit) as limit, self.db.transaction() as session:
+            claimed = await session.execute(
+                dialect_insert(session)(inbox)
+                .values(
+                    [
+                        {
+                            "consumer": self.spec.name,
+                            "event_id": event.id,
+                            "event_type": event.type,
+                            "processed_at": now,
+                        }
+                        for event in events.values()
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            fresh = set(claimed.scalars())
+            for index in wanted:
+                delivery, event = items[index]
+                if event.id not in fresh:  # processed before, or a copy earlier in this batch
+                    log.info(
+                        "consumer.duplicate_skipped",
+                        consumer=self.spec.name,
+                        event_id=str(event.id),
+                        event_type=event.type,
+                    )
+                    decisions[index] = Decision(Outcome.ACK, note="duplicate")
+                    continue
+                fresh.discard(event.id)
+                try:
+                    with consumer_span(self.spec.name, delivery, event):
+                        await self.spec.handler(session, event)
+                        # Flushed here, so a failing write is charged to its own event.
+                        await session.flush()
+                except Exception as exc:
+                    if limit.expired():
+                        raise
+                    raise _HandlerFailed(index, exc) from exc
+                # The next handler reads what this one wrote, never a stale object of it.
+                session.expunge_all()
+                decisions[index] = Decision(Outcome.ACK, note="processed")
+        return decisions
 
     async def dead_letter(
         self, parked: Sequence[Undecodable], event: CloudEvent[Any] | None = None

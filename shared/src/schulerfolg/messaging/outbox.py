@@ -2,8 +2,9 @@
 
 ``Outbox.append`` inserts the event in the caller's transaction, with the current trace context,
 so an event exists exactly when its state change committed. ``OutboxRelay`` publishes unsent rows
-in order to JetStream with ``Nats-Msg-Id`` = event id, waits for the ack and only then marks the
-row sent. It is woken right after each commit and also polls.
+in order to JetStream with ``Nats-Msg-Id`` = event id — a batch pipelined: all messages handed to
+the connection in order, then their acks awaited together — and only then marks the acked rows
+sent, in one statement. It is woken right after each commit and also polls.
 
 - PostgreSQL: rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked in the same
   transaction, so several replicas never publish the same row twice.
@@ -11,7 +12,10 @@ row sent. It is woken right after each commit and also polls.
   or absent NATS never holds SQLite's single write lock) and then marked.
 
 A crash between publish and mark republishes the row; JetStream drops the duplicate within its
-duplicate window because the message id is the event id.
+duplicate window because the message id is the event id. A failed publish marks only the rows
+before it; it and the rows after it are published again from there. Pipelining leaves one gap in
+the order: a message the stream refuses on its own (not a lost connection, which fails all that
+follow) lets the later ones of its batch, already stored, overtake its retry.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ log = structlog.get_logger("schulerfolg.outbox")
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
-Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
+# ``await publish(subject, body, headers)`` hands one message to the connection (in call order)
+# and returns the awaitable of JetStream's ack (``Messaging.publish``).
+Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Awaitable[object]]]
 
 # Advisory lock key of the relay (each service has its own database, so one constant serves).
 RELAY_LOCK = 0x5CF0_0B0C
@@ -221,32 +227,46 @@ class OutboxRelay:
         return len(results)
 
     async def _publish_rows(self, rows: Sequence[Row[Any]]) -> list[_Result]:
-        results: list[_Result] = []
+        """Publish the rows pipelined: hand each to the connection in order (``publish``
+        returns once its message is queued on the connection, see ``Messaging.publish``), then
+        await all acks together. The result covers the acked rows before the first failure and
+        that failure; rows after it stay unsent and are published again from there (JetStream
+        drops those of them it already stored: same ``Nats-Msg-Id``)."""
+        acks: list[Awaitable[object]] = []
+        handover_error: str | None = None
         for row in rows:
             carrier = {"traceparent": row.traceparent or "", "tracestate": row.tracestate or ""}
             token = otel_context.attach(extract({k: v for k, v in carrier.items() if v}))
             try:
                 failpoint("outbox.before_publish")  # committed, not yet published: a crash here
                 headers = {"Nats-Msg-Id": str(row.event_id), "content-type": CONTENT_TYPE}
-                await self.publish(row.subject, row.payload.encode(), headers)
+                acks.append(await self.publish(row.subject, row.payload.encode(), headers))
             except Exception as exc:
-                results.append(_Result(row.seq, repr(exc)[:2000]))
+                handover_error = repr(exc)[:2000]
                 break  # keep order: later rows wait for this one
             finally:
                 otel_context.detach(token)
+        outcomes = await asyncio.gather(*acks, return_exceptions=True)
+        results: list[_Result] = []
+        for row, outcome in zip(rows, outcomes, strict=False):
+            if isinstance(outcome, BaseException):
+                results.append(_Result(row.seq, repr(outcome)[:2000]))
+                return results  # keep order: later rows are published again after this one
             failpoint("outbox.after_publish")
             results.append(_Result(row.seq, None))
+        if handover_error is not None:
+            results.append(_Result(rows[len(acks)].seq, handover_error))
         return results
 
     async def _mark(self, session: AsyncSession, results: list[_Result]) -> None:
+        """Mark every acked row sent in one statement; record the failure on its row."""
         t = self.table
-        now = utcnow()
         sent = [r.seq for r in results if r.error is None]
         if sent:
             await session.execute(
                 update(t)
                 .where(t.c.seq.in_(sent))
-                .values(published_at=now, attempts=t.c.attempts + 1, last_error=None)
+                .values(published_at=utcnow(), attempts=t.c.attempts + 1, last_error=None)
             )
         for r in results:
             if r.error is not None:

@@ -4,8 +4,10 @@ Our own loop on nats-py rather than a FastStream subscriber, because a subscribe
 the messages of one pull concurrently (breaking the order per entity) or, in batch mode, waits
 for a full batch before handing any over (latency); and because its decoder runs before any
 handler, so a malformed body never reached our dead letters. Here a fetch returns what is
-there at once (up to ``batch``), the messages are handled one after another in stream order,
-and every message is settled explicitly: ack, or nak with a delay.
+there at once (up to ``batch``), the messages are handled one after another in stream order —
+up to ``max_batch`` of them in one transaction with one commit (``InboxConsumer.handle_batch``;
+``max_batch=1`` is one transaction per message) — and every message is settled explicitly: ack,
+or nak with a delay.
 
 Messages that can never become events are parked together in one transaction, so a flood of
 them costs one commit per fetch and holds up nothing.
@@ -20,8 +22,6 @@ from typing import Any
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
 
 from schulerfolg.messaging.consumer import (
     Decision,
@@ -33,7 +33,6 @@ from schulerfolg.messaging.consumer import (
 )
 
 log = structlog.get_logger("schulerfolg.consumer")
-tracer = trace.get_tracer("schulerfolg.consumer")
 
 
 def delivery_of(msg: Msg) -> Delivery:
@@ -67,11 +66,13 @@ class PullConsumer:
         consumer: InboxConsumer,
         *,
         batch: int = 100,
+        max_batch: int = 100,
         fetch_timeout: float = 2.0,
     ) -> None:
         self.js = js
         self.consumer = consumer
         self.batch = batch
+        self.max_batch = max(1, max_batch)
         self.fetch_timeout = fetch_timeout
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -85,7 +86,8 @@ class PullConsumer:
         self._task = asyncio.create_task(self._run(subscription), name=f"pull-{spec.name}")
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Finish the message in hand (within ``grace`` seconds), then stop pulling."""
+        """Finish the message (or batch) in hand (within ``grace`` seconds), hand the rest of
+        the fetch back, then stop pulling."""
         if self._task is None:
             return
         self._stopping.set()
@@ -126,31 +128,19 @@ class PullConsumer:
             await self._handle(messages)
 
     async def _handle(self, messages: list[Msg]) -> None:
-        """Park what cannot be decoded in one go, then handle the rest in stream order."""
+        """Park what cannot be decoded in one go, then handle the rest in stream order, up to
+        ``max_batch`` events per transaction (``InboxConsumer.handle_batch``)."""
         decoded = [(msg, decode_delivery(delivery_of(msg))) for msg in messages]
         undecodable = [(msg, item) for msg, item in decoded if isinstance(item, Undecodable)]
         if undecodable:
             decision = await self.consumer.dead_letter([item for _, item in undecodable])
             for msg, _ in undecodable:
                 await settle(msg, decision)
-        for index, (msg, event) in enumerate(decoded):
-            if self._stopping.is_set():  # stopping: hand the rest back for a prompt redelivery
-                for rest, item in decoded[index:]:
-                    if not isinstance(item, Undecodable):
-                        await settle(rest, Decision(Outcome.NAK, delay=None, note="stopping"))
-                return
-            if isinstance(event, Undecodable):
-                continue
-            with tracer.start_as_current_span(
-                f"{msg.subject} process",
-                context=propagate.extract(msg.headers or {}),
-                kind=SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "nats",
-                    "messaging.destination.name": msg.subject,
-                    "messaging.consumer.group.name": self.consumer.spec.name,
-                    "messaging.message.id": str(event.id),
-                },
-            ):
-                decision = await self.consumer.handle(delivery_of(msg), event)
-            await settle(msg, decision)
+        events = [(msg, item) for msg, item in decoded if not isinstance(item, Undecodable)]
+        for start in range(0, len(events), self.max_batch):
+            chunk = events[start : start + self.max_batch]
+            decisions = await self.consumer.handle_batch(
+                [(delivery_of(msg), event) for msg, event in chunk], self._stopping.is_set
+            )
+            for (msg, _), decision in zip(chunk, decisions, strict=True):
+                await settle(msg, decision)
