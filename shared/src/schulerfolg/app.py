@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schulerfolg import migrations
 from schulerfolg.auth import TokenVerifier, roleless_refusal
@@ -231,8 +232,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         return problem_response(problem.to_details(request.url.path), problem.headers)
 
     # Pure ASGI: authenticates before a body is read and caps every body (413). Added first, so
-    # it sits innermost: the problems it raises from receive() reach the route unwrapped (the
-    # "http" middlewares below run the app in task groups, which would wrap them).
+    # it sits innermost: the problems it raises from receive() reach the route unwrapped (a
+    # ``BaseHTTPMiddleware`` outside it would run the app in a task group and wrap them).
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_allowed_origins:
         app.add_middleware(
@@ -253,33 +254,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     }
     templates |= {id(r): r.path for r in ops_router.routes if isinstance(r, APIRoute)}
 
-    @app.middleware("http")
-    async def refuse_control_characters(request: Request, call_next: Any) -> Any:
-        # PostgreSQL cannot store NUL; a path or query with control characters never reaches
-        # a route (request bodies are checked by RequestModel).
-        if has_control_characters(unquote(request.url.path)) or any(
-            has_control_characters(k) or has_control_characters(v)
-            for k, v in request.query_params.multi_items()
-        ):
-            problem = BadRequest("The path or query string contains control characters.")
-            return problem_response(problem.to_details(request.url.path))
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        start = time.perf_counter()
-        status = 500  # an exception escaping the app is answered as 500 further out
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            runtime.metrics.observe_request(
-                request.method,
-                templates.get(id(request.scope.get("route")), "unmatched"),
-                status,
-                time.perf_counter() - start,
-            )
+    # Pure ASGI (no task group per request, unlike ``@app.middleware("http")``): the outer one
+    # measures every request, the inner one refuses control characters in path and query.
+    app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(MeasureRequests, metrics=runtime.metrics, templates=templates)
 
     for router in routers:
         document_body_problems(router)
@@ -298,6 +276,61 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     # method-assign: Starlette has no hook around the built stack, so its builder is wrapped.
     app.build_middleware_stack = lambda: FreshContext(build_stack())  # type: ignore[method-assign]
     return app
+
+
+class RefuseControlCharacters:
+    """ASGI middleware: a path or query with control characters never reaches a route (400);
+    PostgreSQL cannot store NUL. Request bodies are checked by ``RequestModel``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            if has_control_characters(unquote(request.url.path)) or any(
+                has_control_characters(k) or has_control_characters(v)
+                for k, v in request.query_params.multi_items()
+            ):
+                problem = BadRequest("The path or query string contains control characters.")
+                response = problem_response(problem.to_details(request.url.path))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class MeasureRequests:
+    """ASGI middleware: each HTTP request's latency by method, route template (bounded, never
+    the raw path; ``unmatched`` without a route) and status. An exception escaping the app
+    counts as 500 (it is answered so further out)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics, templates: dict[int, str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.templates = templates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            self.metrics.observe_request(
+                scope["method"],
+                self.templates.get(id(scope.get("route")), "unmatched"),
+                status,
+                time.perf_counter() - start,
+            )
 
 
 BODY_PROBLEMS = problem_responses(400, 413)

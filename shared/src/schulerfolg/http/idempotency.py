@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,19 +119,40 @@ async def run_idempotent(
             json.loads(row.response_body), status_code=row.status_code, headers=headers
         )
     created = await create()
+    body = _json(created.body)
     await session.execute(
         update(table)
         .where(table.c.scope == key.scope, table.c.key == key.key)
         .values(
             status_code=created.status_code,
-            response_body=json.dumps(jsonable_encoder(created.body)),
+            response_body=body.decode(),
             response_headers=json.dumps(created.headers or {}),
         )
     )
-    return _response(created)
+    return _response(created, body)
 
 
-def _response(created: Created) -> JSONResponse:
-    return JSONResponse(
-        jsonable_encoder(created.body), status_code=created.status_code, headers=created.headers
+class SerializedJSONResponse(JSONResponse):
+    """A JSON response whose body is already serialised (bytes)."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
+def _json(body: Any) -> bytes:
+    """A response body as JSON, serialised once: a pydantic model straight by pydantic (by
+    alias, as ``jsonable_encoder`` does it), anything else through ``jsonable_encoder``."""
+    if isinstance(body, BaseModel):
+        return body.model_dump_json(by_alias=True).encode()
+    return json.dumps(
+        jsonable_encoder(body), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
+
+
+def _response(created: Created, body: bytes | None = None) -> JSONResponse:
+    return SerializedJSONResponse(
+        _json(created.body) if body is None else body,
+        status_code=created.status_code,
+        headers=created.headers,
     )
