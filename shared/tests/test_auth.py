@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -289,6 +290,48 @@ async def test_valid_local_token(verifier: TokenVerifier, key_paths: tuple[Path,
     assert principal.may_manage_region("harz")
 
 
+def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every full signature check ``verify`` makes from now on (the tokens checked)."""
+    checked: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        checked.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return checked
+
+
+async def test_a_verified_token_is_remembered_until_its_expiry(
+    verifier: TokenVerifier, private_key: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = int(datetime.now(UTC).timestamp())
+    token = jwt.encode(_claims(sub="cached-1", exp=now + 600), private_key, "EdDSA")
+    other = jwt.encode(_claims(sub="cached-2", exp=now + 600), private_key, "EdDSA")
+    checked = _count_decodes(monkeypatch)
+
+    first = await verifier.verify(token)
+    assert (await verifier.verify(token)) is first
+    assert (await verifier.verify(other)).sub == "cached-2"
+    assert checked == [token, other]
+
+    later = now + 601.0  # past exp, within the leeway: checked again (and still accepted)
+    monkeypatch.setattr("schulerfolg.auth.time.time", lambda: later)
+    assert (await verifier.verify(token)).sub == "cached-1"
+    assert checked == [token, other, token]
+
+
+async def test_a_rejected_token_is_checked_every_time(
+    verifier: TokenVerifier, private_key: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = jwt.encode(_claims(aud="elsewhere"), private_key, "EdDSA")
+    checked = _count_decodes(monkeypatch)
+    assert await _rejected(verifier, token) == "wrong audience"
+    assert await _rejected(verifier, token) == "wrong audience"
+    assert checked == [token, token]
+
+
 async def test_expired_token(verifier: TokenVerifier, private_key: Any) -> None:
     now = int(datetime.now(UTC).timestamp())
     token = jwt.encode(
@@ -512,6 +555,23 @@ async def test_oidc_unknown_kid_is_refused(
     assert await _rejected(oidc_verifier, idp.token(kid="rotated-away")) == (
         "unknown signing key (kid)"
     )
+
+
+async def test_oidc_a_remembered_token_is_refused_once_its_key_left_the_jwks(
+    oidc_verifier: TokenVerifier, idp: FakeIdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = idp.token(sub="rotating")
+    await oidc_verifier.verify(token)  # discovers the provider
+    checked = _count_decodes(monkeypatch)
+    await oidc_verifier.verify(token)
+    await oidc_verifier.verify(token)
+    assert checked == [token]  # remembered while the JWKS stays the same
+
+    client = oidc_verifier._jwks_client
+    assert client is not None
+    monkeypatch.setattr(idp, "kid", "kid-2")  # the provider rotates its key id away
+    await asyncio.to_thread(client.fetch_data)  # what the JWKS client does after 5 minutes
+    assert await _rejected(oidc_verifier, token) == "unknown signing key (kid)"
 
 
 async def test_oidc_token_without_kid_is_refused(

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import re
 import time
 import urllib.request
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -53,6 +55,7 @@ MAX_TOKEN_LENGTH = 16 * 1024  # larger headers are refused unparsed
 DISCOVERY_TIMEOUT = 10.0
 DISCOVERY_RETRY_AFTER = 10.0  # seconds a failed discovery is not retried
 JWKS_TIMEOUT = 5.0
+VERIFIED_TOKENS_CACHED = 4096  # verified tokens kept (least recently used go first)
 REALM = "schulerfolg"
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -219,6 +222,8 @@ class TokenVerifier:
         self._jwks_client: jwt.PyJWKClient | None = None
         self._discovery_lock = asyncio.Lock()
         self._discovery_failed_at: float | None = None
+        # sha256(token) → (principal, its exp, the key material it was verified against)
+        self._verified: OrderedDict[bytes, tuple[Principal, float, object]] = OrderedDict()
         if jwks_url:
             self._jwks_client = self._make_jwks_client(jwks_url)
 
@@ -293,10 +298,44 @@ class TokenVerifier:
             raise _invalid("unknown signing key (kid)") from exc
         return signing_key, (signing_key.algorithm_name,)
 
+    def _key_material(self) -> object | None:
+        """What tokens are verified against right now, without I/O: the fixed public key, or
+        the JWK set the JWKS client holds (a new object after every fetch; None when it holds
+        none or its set expired)."""
+        if self._public_key is not None:
+            return self._public_key
+        client = self._jwks_client
+        if client is None or client.jwk_set_cache is None:
+            return None
+        return client.jwk_set_cache.get()
+
     async def verify(self, token: str) -> Principal:
-        """Check a bearer token and return its principal; raise Unauthorized with the reason."""
+        """Check a bearer token and return its principal; raise Unauthorized with the reason.
+
+        A verified token is remembered (by its hash, never the token) until its ``exp`` while
+        the keys it was checked against stay the same: a JWKS fetched anew (every 5 minutes, or
+        for an unknown kid) checks every token again, so a key removed by the provider is
+        refused as soon as it would be without the cache."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise _invalid("malformed token")
+        digest = hashlib.sha256(token.encode()).digest()
+        cached = self._verified.get(digest)
+        if cached is not None:
+            principal, expires, material = cached
+            if time.time() < expires and material is self._key_material():
+                self._verified.move_to_end(digest)
+                return principal
+            del self._verified[digest]
+        material = self._key_material()  # before the key is looked up: a refresh misses
+        principal, claims = await self._verify(token)
+        if material is not None:
+            self._verified[digest] = (principal, float(claims["exp"]), material)
+            if len(self._verified) > VERIFIED_TOKENS_CACHED:
+                self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, dict[str, Any]]:
+        """The full check of a token: header, key, signature and claims."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -326,7 +365,7 @@ class TokenVerifier:
                     raise _invalid(reason) from exc
             raise _invalid("invalid token") from exc
         try:
-            return Principal.from_claims(claims)
+            return Principal.from_claims(claims), claims
         except ValueError as exc:
             raise _invalid(f"malformed token: {exc}") from exc
 
