@@ -191,3 +191,21 @@ async def module_suite(
         postgres_admin_url, module_nats.url, tmp_path_factory.mktemp("suite")
     ) as running:
         yield running
+
+
+@contextmanager
+def replica(suite: Suite, name: str, log_dir: Path) -> Iterator[LiveService]:
+    """A second process of service ``name`` on the same database and NATS, on a port of its own:
+    the replicas share the outbox relay's claims and every durable consumer."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    live = LiveService(name, env=dict(suite.services[name].env), log_dir=log_dir)
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def replica_client(live: LiveService) -> httpx.AsyncClient:
+    """An API client of one replica."""
+    return httpx.AsyncClient(base_url=f"{live.url}/api/v1", timeout=30)
