@@ -2,6 +2,7 @@
 
 from schulerfolg.events import meetings as meetings  # noqa: F401  (registers the classes)
 from schulerfolg.events import offers as offers  # noqa: F401
+from schulerfolg.events import planning as planning  # noqa: F401
 from schulerfolg.events import privacy as privacy  # noqa: F401
 from schulerfolg.events import registry as registry  # noqa: F401
 from schulerfolg.events.base import (

@@ -1,0 +1,1 @@
+"""The planning service: needs surveys, target agreements and ESF+ participant figures."""

@@ -1,0 +1,34 @@
+"""The planning service: needs surveys, target agreements and ESF+ participant figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from planning.config import PlanningSettings
+from planning.models import metadata, outbox
+from planning.surveys.api import router as surveys_router
+from schulerfolg.app import ServiceDefinition
+from schulerfolg.app import create_app as create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+definition = ServiceDefinition(
+    name="planning",
+    title="schulerfolg planning",
+    description=(
+        "Network work beyond single projects: needs surveys with their results per option and "
+        "topic, target agreements followed up from the suite's events, ESF+ participant figures "
+        "(aggregates only, never a person)."
+    ),
+    metadata=metadata,
+    outbox=outbox,
+    migrations=MIGRATIONS,
+    routers=[surveys_router],
+)
+
+
+def create_app(settings: PlanningSettings | None = None) -> FastAPI:
+    """The planning service's FastAPI application."""
+    return create_service_app(definition, settings or PlanningSettings())
