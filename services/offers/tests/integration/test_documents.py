@@ -7,6 +7,7 @@ name."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
@@ -17,6 +18,7 @@ from typing import Any
 from offers_support import World, request_erasure
 from pypdf import PdfReader
 
+from offers.documents import repository as documents_repository
 from offers.models import GeneratedDocument
 from schulerfolg_dev.testing.events import collect_events
 from schulerfolg_dev.testing.plugin import eventually
@@ -126,6 +128,38 @@ async def test_an_approval_issues_the_grant_notice(world: World):
     assert missing.headers["content-type"] == "application/problem+json"
 
 
+async def stored_document(world: World, document_id: uuid.UUID) -> GeneratedDocument:
+    async with world.service.runtime.db.transaction(readonly=True) as session:
+        stored = await session.get(GeneratedDocument, document_id)
+    assert stored is not None
+    return stored
+
+
+async def test_the_pdf_is_rendered_when_first_asked_for_and_then_kept(world: World):
+    fund = await world.fund(requires_consultation=False)
+    app = await world.submitted(fund, budget_lines=LINES)
+    await world.act(app, "decision", world.office(), {"outcome": "approved"})
+    issued: list[GeneratedDocument] = []
+
+    async def stored() -> bool:
+        async with world.service.runtime.db.transaction(readonly=True) as session:
+            issued[:] = await documents_repository.of_application(session, uuid.UUID(app["id"]))
+        return bool(issued)
+
+    await eventually(stored, timeout=30)
+    [doc] = issued
+    assert (doc.size, doc.content) == (0, b"")  # the decision did not wait for WeasyPrint
+    first, second = await asyncio.gather(
+        *(pdf_of(world, app, {"id": str(doc.id)}, world.office()) for _ in range(2))
+    )
+    assert first.content == second.content  # two first reads answer the one stored PDF
+    kept = await stored_document(world, doc.id)
+    assert kept.content == first.content and kept.size == len(first.content)
+    assert "Zuwendungsbescheid" in text_of(kept.content)
+    [listed] = await documents(world, app, world.office())
+    assert listed["size"] == kept.size
+
+
 async def test_the_funds_advance_and_proof_of_use_weeks_stand_in_the_grant_notice(world: World):
     fund = await world.fund(
         requires_consultation=False, payment_rule={"advance_percent": 50}, proof_of_use_weeks=12
@@ -175,6 +209,8 @@ async def test_an_erasure_renders_the_grant_notice_again_without_the_name(world:
 
     [(answer, _)] = await request_erasure(world, person["email"])
     assert answer.data.counts["documents"] == 1
+    stored = await stored_document(world, uuid.UUID(doc["id"]))
+    assert (stored.size, stored.content) == (0, b"")  # the PDF naming the person is gone
 
     [again] = await documents(world, app, world.office())
     assert (again["id"], again["created_at"]) == (doc["id"], doc["created_at"])

@@ -32,7 +32,13 @@ async def list_documents(
         session=session, principal=principal, application_id=application_id
     )
     await applications.record_read(runtime.db, principal, app, "documents_read")
-    return Documents(items=[DocumentPublic.of(doc, service.filename(doc)) for doc in docs])
+    # A document not rendered yet is rendered now: the listing states each PDF's size.
+    return Documents(
+        items=[
+            DocumentPublic.of(doc, service.filename(doc), len(await service.pdf(runtime.db, doc)))
+            for doc in docs
+        ]
+    )
 
 
 @router.get(
@@ -61,7 +67,7 @@ async def download_document(
     )
     await applications.record_read(runtime.db, principal, app, "document_read")
     return Response(
-        doc.content,
+        await service.pdf(runtime.db, doc),
         media_type="application/pdf",
         headers={
             "Content-Disposition": content_disposition(service.filename(doc)),

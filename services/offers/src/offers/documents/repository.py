@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from offers.models import Application, GeneratedDocument, OrganizationView, SchoolView
+from schulerfolg.db import affected_rows
 
 
 async def of_application(
@@ -45,6 +47,29 @@ async def of_kind(
             col(GeneratedDocument.kind) == kind,
         )
     )
+
+
+async def by_id(session: AsyncSession, document_id: uuid.UUID) -> GeneratedDocument | None:
+    """The document as stored now."""
+    return await session.get(GeneratedDocument, document_id, populate_existing=True)
+
+
+async def store_rendering(
+    session: AsyncSession, doc: GeneratedDocument, content: bytes, now: datetime
+) -> bool:
+    """Store the PDF rendered from ``doc``'s facts, unless it was rendered meanwhile or its
+    facts changed (an erasure: a new ``application_version``); whether it was stored."""
+    stored = await session.execute(
+        update(GeneratedDocument)
+        .where(
+            col(GeneratedDocument.id) == doc.id,
+            col(GeneratedDocument.size) == 0,
+            col(GeneratedDocument.application_version) == doc.application_version,
+        )
+        .values(content=content, size=len(content), rendered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return affected_rows(stored) == 1
 
 
 async def stale(session: AsyncSession) -> list[tuple[GeneratedDocument, Application]]:

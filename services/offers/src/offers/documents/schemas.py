@@ -26,14 +26,15 @@ class DocumentPublic(BaseModel):
     size: int = Field(description="Bytes of the PDF.")
 
     @classmethod
-    def of(cls, doc: GeneratedDocument, filename: str) -> DocumentPublic:
+    def of(cls, doc: GeneratedDocument, filename: str, size: int) -> DocumentPublic:
+        """The document with its PDF's ``size`` (``doc.size`` is 0 until it is rendered)."""
         return cls(
             id=doc.id,
             kind=doc.kind,  # type: ignore[arg-type]  # only the two kinds are ever stored
             title=doc.title,
             filename=filename,
             created_at=doc.created_at,
-            size=doc.size,
+            size=size,
         )
 
 

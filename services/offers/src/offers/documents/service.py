@@ -2,8 +2,10 @@
 
 On ``offers.application.approved`` offers issues the grant notice (Zuwendungsbescheid), on
 ``offers.application.rejected`` the rejection letter, each a German PDF rendered with WeasyPrint
-after the decision's commit (``documents.consumer``; the inbox makes it once per decision, and
-one document per kind and application). The PDF bytes are kept in the table (``content``).
+(``documents.consumer``; the inbox makes it once per decision, and one document per kind and
+application). Issuing stores what the document states (``facts``); the PDF is rendered when it
+is first asked for (listed or downloaded: ``pdf``) and then kept in the table (``content``), so
+no decision waits for WeasyPrint. A document not rendered yet has ``size`` 0.
 
 The document states what held at the decision: recipient (applicant organisation, schools,
 contact), project and period, approved amount and budget lines, conditions, the payment schedule
@@ -15,9 +17,9 @@ Personal data: the contact's name, and the texts an erasure scrubs (title, budge
 descriptions, conditions, reason), are read again from the application whenever it changed after
 the document last read them (its ``application_version``): after an erasure
 (``erasing`` wraps offers' erase) and after a retention task that anonymised applications
-(``following`` wraps offers' retention tasks), each in the same transaction. If they differ, the PDF is rendered
-again from ``facts`` with the new values — the name becomes „gelöscht“; amounts, dates and the
-date of issue stay.
+(``following`` wraps offers' retention tasks), each in the same transaction. If they differ, the
+facts take the new values and the stored PDF is dropped, to be rendered again from them when
+next asked for — the name becomes „gelöscht“; amounts, dates and the date of issue stay.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from offers.documents import render, repository
 from offers.models import Application, Fund, GeneratedDocument, outbox
 from offers.privacy import service as privacy
 from schulerfolg.auth import Principal
-from schulerfolg.db import utcnow
+from schulerfolg.db import Database, utcnow
 from schulerfolg.events.offers import ApplicationApproved, ApplicationRejected, GrantNoticeIssued
 from schulerfolg.http.problems import NotFound
 from schulerfolg.privacy import audit
@@ -139,13 +141,12 @@ async def issue(session: AsyncSession, data: ApplicationApproved | ApplicationRe
     fund = await session.get(Fund, app.fund_id)
     assert fund is not None
     facts = await facts_of(session, app, fund, kind, data.decided_by)
-    content = await _render(kind, facts)
     doc = GeneratedDocument(
         application_id=app.id,
         kind=kind,
         title=TITLES[kind],
-        size=len(content),
-        content=content,
+        size=0,  # rendered when first asked for (``pdf``)
+        content=b"",
         facts=facts,
         application_version=app.version,
     )
@@ -167,7 +168,29 @@ async def issue(session: AsyncSession, data: ApplicationApproved | ApplicationRe
             entity_id=str(app.id),
             region=subject_region(app.region),
         )
-    log.info("offers.document.issued", application_id=str(app.id), kind=kind, size=doc.size)
+    log.info("offers.document.issued", application_id=str(app.id), kind=kind)
+
+
+RENDER_ATTEMPTS = 3
+
+
+async def pdf(db: Database, doc: GeneratedDocument) -> bytes:
+    """The document's PDF: the stored one, or rendered from its facts now and stored (in a unit
+    of work of its own; ``doc`` comes from the request's reading one and is not changed). A
+    concurrent erasure that changed the facts meanwhile wins: the PDF is rendered from the new
+    ones (and a concurrent first read's PDF is the one both answer)."""
+    for _attempt in range(RENDER_ATTEMPTS):
+        if doc.size:
+            return doc.content
+        content = await _render(doc.kind, doc.facts)
+        async with db.transaction() as session:
+            if await repository.store_rendering(session, doc, content, utcnow()):
+                return content
+            current = await repository.by_id(session, doc.id)
+        if current is None:
+            raise DocumentNotFound(doc.id)
+        doc = current
+    raise RuntimeError(f"document {doc.id} kept changing while it was rendered")
 
 
 # --------------------------------------------------------------------------- reading
@@ -204,14 +227,14 @@ async def document(
 
 
 async def refresh(session: AsyncSession, now: datetime | None = None) -> int:
-    """Render again the documents whose application's personal data changed since (an erasure,
-    retention); how many were rendered again."""
+    """Take the new personal data of the documents whose application changed since (an
+    erasure, retention) into their facts, dropping the PDF rendered from the old ones (it is
+    rendered again when next asked for); how many changed."""
     rendered = 0
     for doc, app in await repository.stale(session):
         facts = {**doc.facts, **personal_of(app)}
         if facts != doc.facts:
-            content = await _render(doc.kind, facts)
-            doc.content, doc.size, doc.facts = content, len(content), facts
+            doc.content, doc.size, doc.facts = b"", 0, facts
             doc.rendered_at = now or utcnow()
             rendered += 1
             await privacy.record_change(
