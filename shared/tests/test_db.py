@@ -148,3 +148,37 @@ async def test_upsert_newer_keeps_the_newest_version_and_honours_only_and_unless
     assert await upsert({"id": 2, "version": 1, "name": None, "deleted": False}, unless=tombstone)
     assert await row(2) == (2, 1, None, False)
     await db.dispose()
+
+
+async def test_insert_entity_writes_the_row_the_orm_would(db_kind, new_database):
+    from sqlalchemy import String
+    from sqlmodel import Field
+
+    from schulerfolg.db import EntityFields, insert_entity, make_metadata, make_model_base
+
+    metadata = make_metadata()
+    Base = make_model_base(metadata)
+
+    class Thing(EntityFields, Base, table=True):  # type: ignore[valid-type, misc]
+        __tablename__ = "thing"
+        name: str = Field(max_length=20)
+        note: str | None = Field(default=None, max_length=20)
+        kind: str | None = Field(
+            default=None, sa_column=Column(String(10), nullable=False, server_default="plain")
+        )
+
+    db = Database(await new_database(db_kind))
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    thing = Thing(name="Seil")
+    async with db.transaction() as session:
+        await insert_entity(session, thing)
+        await insert_entity(session, Thing(name="Karte", note="rot", kind="special"))
+    async with db.transaction(readonly=True) as session:
+        rows = (await session.execute(select(Thing.__table__).order_by("name"))).all()
+    assert [(r.name, r.note, r.kind, r.version) for r in rows] == [
+        ("Karte", "rot", "special", 1),
+        ("Seil", None, "plain", 1),  # None left out where the column has a default
+    ]
+    assert (rows[1].id, rows[1].created_at) == (thing.id, thing.created_at)
+    await db.dispose()

@@ -18,7 +18,7 @@ from registry.organizations.schemas import (
 )
 from registry.persons import service as persons_service
 from schulerfolg.auth import Principal, ensure_may_manage_region
-from schulerfolg.db import utcnow
+from schulerfolg.db import insert_entity, utcnow
 from schulerfolg.events.registry import (
     OrganizationCreated,
     OrganizationDeleted,
@@ -70,8 +70,7 @@ async def create_organization(
     fields["region"] = normalise_region(data.region)
     ensure_may_manage_region(principal, fields["region"])
     organization = Organization(**fields, search_text=search_text(data.name, data.city))
-    session.add(organization)
-    await session.flush()
+    await insert_entity(session, organization)  # Core: the ORM's unit of work costs here
     await outbox.append(
         session,
         OrganizationCreated(**organization_event_data(organization)),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -15,7 +17,7 @@ from registry.organizations import repository as organization_repository
 from registry.schools import repository
 from registry.schools.schemas import SchoolCreate, SchoolUpdate, school_event_data
 from schulerfolg.auth import Principal, ensure_may_manage_region
-from schulerfolg.db import utcnow
+from schulerfolg.db import insert_entity, utcnow
 from schulerfolg.events.registry import SchoolCreated, SchoolDeleted, SchoolUpdated
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
@@ -125,10 +127,12 @@ async def ensure_provider_exists(
         raise UnknownProvider(organization_id)
 
 
-async def _flush_school(session: AsyncSession, school_number: str) -> None:
-    # The unique index decides a race between two writers of the same number: a precise 409.
+@contextmanager
+def _unique_school_number(school_number: str) -> Iterator[None]:
+    """Around writing a school: the unique index decides a race between two writers of the
+    same number, answered as a precise 409."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as exc:
         if is_school_number_conflict(exc):
             raise SchoolNumberTaken(school_number) from exc
@@ -145,8 +149,8 @@ async def create_school(
         raise SchoolNumberTaken(school.school_number)
     values = school.column_values()
     entity = School(**values, search_text=school_search_text(school.name, school.city))
-    session.add(entity)
-    await _flush_school(session, entity.school_number)
+    with _unique_school_number(entity.school_number):
+        await insert_entity(session, entity)  # Core: the ORM's unit of work costs here
     await outbox.append(
         session,
         SchoolCreated(**school_event_data(entity)),
@@ -187,7 +191,8 @@ async def update_school(
     )
     if not apply_changes(school, values):
         return school  # nothing changed: no new version, no event
-    await _flush_school(session, school.school_number)
+    with _unique_school_number(school.school_number):
+        await session.flush()
     await outbox.append(
         session,
         SchoolUpdated(**school_event_data(school)),
