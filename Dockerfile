@@ -1,7 +1,7 @@
 # One image per service:
 #   docker build --build-arg SERVICE=registry -t schulerfolg/registry .
-#   (SERVICE: registry, offers, meetings, notifications or web; the gateway is the official Caddy
-#   image with deploy/caddy/caddy.json, see docker-compose.yml)
+#   (SERVICE: registry, offers, meetings, notifications, planning or web; the gateway is the
+#   official Caddy image with deploy/caddy/caddy.json, see docker-compose.yml)
 # The web image also gets the pages' front-end assets (KERN UX styles, fonts, site.js), built
 # with npm in the web-assets stage and found through WEB_STATIC_DIR; the other images do not.
 # Slim, non-root (uid 10001), dependencies exactly as in the committed lockfile, no build tools

@@ -25,7 +25,7 @@ from schulerfolg_dev.processes import free_port
 from schulerfolg_dev.testing.live import LiveService
 from schulerfolg_dev.testing.servers import NatsServer
 
-SERVICES = ("registry", "offers", "meetings", "notifications")
+SERVICES = ("registry", "offers", "meetings", "notifications", "planning")
 
 
 @dataclass

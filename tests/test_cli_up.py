@@ -26,7 +26,7 @@ RESTART_TIMEOUT = 30.0  # a killed service answers again within this
 
 
 # Variables of the user's environment that would change what `up` starts or where it connects.
-SERVICE_NAMES = ("registry", "offers", "meetings", "notifications", "web")
+SERVICE_NAMES = ("registry", "offers", "meetings", "notifications", "planning", "web")
 _SHARED_VARS = ("NATS_URL", "SMTP_HOST", "SMTP_PORT", "AUTH_ISSUER", "AUTH_JWKS_URL")
 _SHARED_VARS += ("AUTH_LOCAL_PUBLIC_KEY_FILE", "DATABASE_URL")
 _PREFIXES = ("REGISTRY_", "OFFERS_", "MEETINGS_", "NOTIFICATIONS_", "GATEWAY_")

@@ -57,6 +57,7 @@ SECRETS = {
     "OFFERS_DB_PASSWORD": "offers-secret",
     "MEETINGS_DB_PASSWORD": "meetings-secret",
     "NOTIFICATIONS_DB_PASSWORD": "notifications-secret",
+    "PLANNING_DB_PASSWORD": "planning-secret",
     "WEB_DB_PASSWORD": "web-secret",
     "AUTH_ISSUER": "https://login.example/realms/schulerfolg",
     "WEB_SECRET_KEY": "a-long-random-web-secret-key",
@@ -635,7 +636,8 @@ def test_the_chart_keeps_given_web_secrets_in_a_secret_and_refuses_to_run_withou
 
 
 def test_the_chart_runs_the_web_service_where_a_service_is_elsewhere_only_with_its_url():
-    """A region that also ran the pages would need the state's registry and notifications."""
+    """A region that also ran the pages would need the state's registry, notifications and
+    planning."""
     web = {"enabled": True, "secrets": {"existingSecret": "web-secrets"}}
     web["database"] = {"existingSecret": "pg-web-app"}
     assert "services.web.apiUrls.registry" in render_error(
@@ -646,6 +648,10 @@ def test_the_chart_runs_the_web_service_where_a_service_is_elsewhere_only_with_i
         chart_values("values-region.yaml", web={**web, "apiUrls": urls})
     )
     urls["notifications"] = "https://portal.schulerfolg.example"
+    assert "services.web.apiUrls.planning" in render_error(
+        chart_values("values-region.yaml", web={**web, "apiUrls": urls})
+    )
+    urls["planning"] = "https://portal.schulerfolg.example"
     values = chart_values("values-region.yaml", web={**web, "apiUrls": urls})
     with helm.Chart.load(CHART) as chart:
         files = chart.render(values, name="schulerfolg", namespace="schulerfolg", is_install=True)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates one database and owner per service (each service owns its data). Runs once, on the
 # first start of an empty PostgreSQL volume. Passwords come from the environment:
-# <SERVICE>_DB_PASSWORD for registry, offers, meetings, notifications and web.
+# <SERVICE>_DB_PASSWORD for registry, offers, meetings, notifications, planning and web.
 set -eu
 create() {
   name="$1"; password="$2"
@@ -16,5 +16,6 @@ create registry "$REGISTRY_DB_PASSWORD"
 create offers "$OFFERS_DB_PASSWORD"
 create meetings "$MEETINGS_DB_PASSWORD"
 create notifications "$NOTIFICATIONS_DB_PASSWORD"
+create planning "$PLANNING_DB_PASSWORD"
 # web last: the compose health check waits for this database.
 create web "$WEB_DB_PASSWORD"

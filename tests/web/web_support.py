@@ -84,6 +84,7 @@ def web_env(suite: Suite, database_url: str, **extra: str) -> dict[str, str]:
         "WEB_OFFERS_URL": suite.url("offers"),
         "WEB_MEETINGS_URL": suite.url("meetings"),
         "WEB_NOTIFICATIONS_URL": suite.url("notifications"),
+        "WEB_PLANNING_URL": suite.url("planning"),
         "WEB_SECRET_KEY": "test-secret-key-for-csrf-and-sign-in-state",
         "WEB_AUTH_LOCAL_PRIVATE_KEY_FILE": str(suite.private_key),
         "AUTH_LOCAL_PUBLIC_KEY_FILE": str(suite.private_key.parent / PUBLIC_KEY_FILE),

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import nats
+
 from planning.config import PlanningSettings
 from planning.main import definition
+from schulerfolg.messaging.broker import StreamSpec, declare_stream
 from schulerfolg_dev.testing.service import ServiceUnderTest
 from schulerfolg_dev.testing.service_suite import ServiceCase
 
 Planning = ServiceUnderTest
+
+
+async def declare_upstream_streams(nats_url: str) -> None:
+    """Declare the OFFERS stream (as offers would) so planning's consumer starts."""
+    connection = await nats.connect(nats_url)
+    try:
+        await declare_stream(connection.jetstream(), StreamSpec.for_service("offers"))
+    finally:
+        await connection.close()
+
 
 PLANNING = ServiceCase(
     definition=definition,
@@ -22,6 +35,8 @@ PLANNING = ServiceCase(
         {"role": "state_coordinator"},
     ),
     max_examples=6,
+    upstream=declare_upstream_streams,
+    consumers_ready=True,
 )
 
 SURVEYS = "/api/v1/surveys"

@@ -71,9 +71,10 @@ SERVICES = (
     ServiceSpec("offers", 8002, "OFFERS_", (("ATTACHMENTS_DIR", "attachments"),)),
     ServiceSpec("meetings", 8003, "MEETINGS_"),
     ServiceSpec("notifications", 8004, "NOTIFICATIONS_"),
+    ServiceSpec("planning", 8006, "PLANNING_"),
     ServiceSpec("web", 8005, "WEB_"),  # last: it calls the others
 )
-WEB_UPSTREAMS = ("registry", "offers", "meetings", "notifications")
+WEB_UPSTREAMS = ("registry", "offers", "meetings", "notifications", "planning")
 
 
 GATEWAY = ServiceSpec("gateway", 8000, "GATEWAY_")

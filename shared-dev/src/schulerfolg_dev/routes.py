@@ -59,12 +59,14 @@ ROUTES: dict[str, str] = {
     "deliveries": "notifications",
     "dead-letters": "notifications",
     "erasure-requests": "registry",
+    "surveys": "planning",
+    "topic-demand": "planning",
 }
 # Served by every service about itself (the shared privacy endpoints ``/audit`` and ``/me/data``):
 # reached at each service's own address, where the web pages collect them, never through the
 # gateway, which could not tell whose answer is meant.
 PER_SERVICE: frozenset[str] = frozenset({"audit", "me"})
-SERVICES: tuple[str, ...] = ("registry", "offers", "meetings", "notifications")
+SERVICES: tuple[str, ...] = ("registry", "offers", "meetings", "notifications", "planning")
 # The web service (services/web) gets every path outside /api/v1. The deployment files route
 # to it (WEB_LIVE); a gateway without it among its upstreams serves a placeholder page.
 WEB = "web"
@@ -76,6 +78,7 @@ PORTS: dict[str, int] = {
     "meetings": 8003,
     "notifications": 8004,
     WEB: 8005,
+    "planning": 8006,
 }
 
 # Operations that take files (method, path; ``*`` one path segment): they get

@@ -7,7 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from planning.config import PlanningSettings
+from planning.demand.api import router as demand_router
 from planning.models import metadata, outbox
+from planning.projects.consumer import projects_consumer
+from planning.surveys import service as surveys
 from planning.surveys.api import router as surveys_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
@@ -25,7 +28,9 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[surveys_router],
+    routers=[surveys_router, demand_router],
+    consumers=lambda runtime: [projects_consumer(runtime)],
+    own_data=surveys.own_data,
 )
 
 

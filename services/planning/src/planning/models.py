@@ -68,3 +68,19 @@ class SurveyResponse(Base, table=True):
     survey_id: uuid.UUID = Field(foreign_key="surveys.id", index=True)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     submitted_on: date
+
+
+class FundedProject(Base, table=True):
+    """An application as planning needs it, from ``offers.application.*``: where, which topics,
+    how far it got. No title, no contact, no person."""
+
+    __tablename__ = "funded_projects"
+
+    id: uuid.UUID = Field(primary_key=True)  # the application's id
+    version: int
+    region: str = Field(max_length=64, index=True)
+    fund_id: uuid.UUID
+    status: str = Field(max_length=32, index=True)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    school_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start_date: date

@@ -27,6 +27,7 @@ class WebSettings(PrefixedSettings):
     notifications_url: str = Field(
         "http://127.0.0.1:8004", description="Base URL of notifications."
     )
+    planning_url: str = Field("http://127.0.0.1:8006", description="Base URL of planning.")
     api_timeout: float = Field(15.0, gt=0, description="Seconds a call to a service may take.")
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="The address people reach the pages at (links)."

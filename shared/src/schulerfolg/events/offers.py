@@ -67,6 +67,9 @@ class ApplicationData(EventPayload):
     applicant_organization_id: UUID | None = None
     partner_organization_ids: list[UUID] = []
     title: str
+    topics: list[str] = Field(
+        [], description="The topic slugs of the project (schulerfolg.topics; GET /api/v1/topics)."
+    )
     status: str
     requested_cents: int
     start_date: date

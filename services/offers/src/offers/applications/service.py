@@ -379,6 +379,7 @@ def event_data(app: Application, fund: Fund) -> dict[str, Any]:
         if app.applicant_organization_id
         else None,
         "partner_organization_ids": list(app.partner_organization_ids),
+        "topics": list(app.topics),
         "title": app.title,
         "status": app.status,
         "requested_cents": app.requested_cents,

@@ -135,3 +135,11 @@ async def answers_of(session: AsyncSession, survey_id: uuid.UUID) -> list[dict[s
         select(col(SurveyResponse.answers)).where(col(SurveyResponse.survey_id) == survey_id)
     )
     return list(rows.all())
+
+
+async def answered_surveys(session: AsyncSession, region: str | None) -> list[Survey]:
+    """The surveys that took answers (open or closed) of one region (None: every survey)."""
+    statement = select(Survey).where(col(Survey.status).in_(("open", "closed")))
+    if region is not None:
+        statement = statement.where(col(Survey.region) == region)
+    return list((await session.scalars(statement)).all())

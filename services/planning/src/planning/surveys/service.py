@@ -403,3 +403,26 @@ async def _announce(
     await outbox.append(
         session, payload, entity_id=str(survey.id), region=subject_region(survey.region)
     )
+
+
+async def own_data(
+    _session: AsyncSession, _principal: Principal
+) -> dict[str, list[dict[str, Any]]]:
+    """What planning holds about the caller for ``GET /me/data``: nothing. Answers are linked to
+    no one (a code, stored hashed, lets one answer in), and the figures are aggregates; what the
+    caller changed here is in the audit log (``GET /audit``), named by the token subject only."""
+    return {}
+
+
+async def demand_per_topic(
+    session: AsyncSession, region: str | None
+) -> tuple[Counter[str], Counter[str]]:
+    """How often each topic was chosen in the surveys of a region (None: all), and in how many
+    of those surveys it was on offer."""
+    chosen: Counter[str] = Counter()
+    offered: Counter[str] = Counter()
+    for survey in await repository.answered_surveys(session, region):
+        found = tally(survey, await repository.answers_of(session, survey.id))
+        chosen.update({topic.slug: topic.count for topic in found.topics})
+        offered.update(_event_data(survey)["topics"])
+    return chosen, offered

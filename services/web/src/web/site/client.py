@@ -21,7 +21,7 @@ from web.config import WebSettings
 
 log = structlog.get_logger("web.client")
 
-SERVICES = ("registry", "offers", "meetings", "notifications")
+SERVICES = ("registry", "offers", "meetings", "notifications", "planning")
 API_PREFIX = "/api/v1"
 
 # A relayed file is a download: never run as a page of ours (a sandbox beside the pages' policy;
@@ -107,6 +107,7 @@ class Api:
             "offers": settings.offers_url,
             "meetings": settings.meetings_url,
             "notifications": settings.notifications_url,
+            "planning": settings.planning_url,
         }
         self._clients = {
             name: httpx.AsyncClient(

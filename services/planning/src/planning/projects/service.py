@@ -1,0 +1,36 @@
+"""The projects read model: where each application runs, its topics, how far it got."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planning.projects import repository
+from schulerfolg.events.offers import ApplicationData
+
+# An application counts as a funded project once approved, and stays one when it reports and
+# completes (as offers' statistics count schools reached).
+FUNDED = ("approved", "reported", "completed")
+
+
+async def apply_application(session: AsyncSession, data: ApplicationData) -> None:
+    """Keep what an ``offers.application.*`` event says, if it is newer than what is kept."""
+    await repository.keep(
+        session,
+        {
+            "id": data.id,
+            "version": data.version,
+            "region": data.region,
+            "fund_id": data.fund_id,
+            "status": data.status,
+            "topics": list(data.topics),
+            "school_ids": [str(school) for school in data.school_ids],
+            "start_date": data.start_date,
+        },
+    )
+
+
+async def funded_per_topic(session: AsyncSession, region: str | None) -> Counter[str]:
+    """Funded projects per topic slug, in one region or in all."""
+    return await repository.topics_of_funded(session, FUNDED, region)
