@@ -20,6 +20,7 @@ from offers.models import (
     Decision,
     StatusChange,
 )
+from schulerfolg.db import insert_entity
 from schulerfolg.http.pagination import PageParams, paginate
 from schulerfolg.search import matches
 
@@ -134,8 +135,10 @@ async def add_history(
     actor_name: str | None,
     reason: str | None = None,
 ) -> None:
-    """Record a status change (the application already carries its new status)."""
-    session.add(
+    """Record a status change (the application already carries its new status; its row
+    exists). A Core INSERT: history rows are only ever added."""
+    await insert_entity(
+        session,
         StatusChange(
             application_id=app.id,
             from_status=from_status,
@@ -143,7 +146,7 @@ async def add_history(
             actor=actor,
             actor_name=actor_name,
             reason=reason,
-        )
+        ),
     )
 
 

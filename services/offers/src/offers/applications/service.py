@@ -40,7 +40,7 @@ from offers.models import (
 from offers.privacy import service as privacy
 from offers.proof_of_use import rules as proofs
 from schulerfolg.auth import Principal
-from schulerfolg.db import Database, apply_changes, utcnow
+from schulerfolg.db import Database, apply_changes, insert_entity, utcnow
 from schulerfolg.events.meetings import DecisionRecorded
 from schulerfolg.events.offers import (
     ApplicationApproved,
@@ -257,8 +257,7 @@ async def create_application(
         search_text=search_text(data.title),
         **values,
     )
-    session.add(app)
-    await session.flush()
+    await insert_entity(session, app)  # Core: the ORM's unit of work costs here
     await repository.replace_links(session, app)
     await repository.add_history(session, app, from_status=None, **_who(Actor.of(principal)))
     await record_change(session, principal, "created", app)
