@@ -323,8 +323,32 @@ TABLES = (
 )
 
 
-async def insert_dataset(connection: AsyncConnection, data: Dataset, *, copy: bool = False) -> None:
-    """Insert every generated row (Core executemany; ``copy``: PostgreSQL COPY, much faster)."""
+async def insert_dataset(
+    connection: AsyncConnection, data: Dataset, *, copy: bool = False, summary: bool = True
+) -> None:
+    """Insert every generated row (Core executemany; ``copy``: PostgreSQL COPY, much faster).
+
+    On PostgreSQL the rows go in with the triggers off (the statistics summary's per-row upkeep
+    would take minutes; the rows are consistent) and the summary is rebuilt from them at the end
+    — ``summary=False`` leaves that to the caller (a load in chunks rebuilds once after its last,
+    ``rebuild_summary``). The summary's triggers are tested through the API
+    (``test_statistics_summary.py``)."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        await connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    await _insert(connection, data, copy=copy)
+    if postgres:
+        await connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+        if summary:
+            await rebuild_summary(connection)
+
+
+async def rebuild_summary(connection: AsyncConnection) -> None:
+    """Recompute the statistics summary from the base tables (PostgreSQL)."""
+    await connection.exec_driver_sql("SELECT statistics_summary_rebuild()")
+
+
+async def _insert(connection: AsyncConnection, data: Dataset, *, copy: bool) -> None:
     for name, model in TABLES:
         rows = getattr(data, name)
         if not rows:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from offers.applications import access
 from offers.common import TARGET_GROUPS, TOPICS
 from offers.funds import service as funds_service
 from offers.models import Fund
-from offers.statistics import repository
+from offers.statistics import repository, summary
 from offers.statistics.repository import Selection
 from offers.statistics.schemas import (
     SCHOOL_TYPES,
@@ -109,24 +109,19 @@ async def statistics(
         start=period.start,
         end=period.end,
     )
-    await repository.tune_for_aggregates(session)
-    parts = await repository.parts(session, selection)
-    totals = _add_up(p.sums for p in parts)
-    per_region = _group(parts, lambda p: [p.region])
-    per_fund = _group(parts, lambda p: [p.fund_id])
-    per_group = _group(parts, lambda p: list(p.target_groups))
+    found = await _figures(session, principal, selection)
+    totals = _add_up(found.parts.values())
+    per_region = _group(found.parts, lambda key: [key[0]])
+    per_fund = _group(found.parts, lambda key: [key[1]])
+    per_group, per_topic = found.per_target_group, found.per_topic
+    per_school_type = found.per_school_type
     fund_ids = sorted({*per_fund, *([fund_id] if fund_id else [])}, key=str)
     funds = await repository.funds(session, fund_ids)
-    per_topic = await repository.by_topic(session, selection)
-    per_school_type = await repository.by_school_type(session, selection)
-    money = await repository.money(session, selection)  # payments, proofs of use (issue 16)
-    money_per_fund = _add_money(money, lambda key: key[1])
-    money_per_region = _add_money(money, lambda key: key[0])
-    money_total = _add_money(money, lambda key: None).get(None, Money())
-    # schools reached (issue 17): distinct schools, counted by the database per grouping
-    reached_total = await repository.schools_reached(session, selection)
-    reached_per_region = await repository.schools_reached(session, selection, "region")
-    reached_per_fund = await repository.schools_reached(session, selection, "fund")
+    money_per_fund = _add_money(found.money, lambda key: key[1])
+    money_per_region = _add_money(found.money, lambda key: key[0])
+    money_total = _add_money(found.money, lambda key: None).get(None, Money())
+    reached_total = found.reached[None]
+    reached_per_region, reached_per_fund = found.reached["region"], found.reached["fund"]
 
     stats = Statistics(
         filters=StatisticsFilters(
@@ -242,13 +237,69 @@ def _add_up(sums: Iterable[Sums]) -> Sums:
     return total
 
 
-def _group(parts: Sequence[repository.PartRow], keys_of: Any) -> dict[Any, Sums]:
-    """Add the part rows up per key (a part may belong to several keys, e.g. target groups)."""
+def _group(
+    parts: Iterable[Any] | dict[Any, Sums], keys_of: Any, sums_of: Any = None
+) -> dict[Any, Sums]:
+    """Add parts up per key (a part may belong to several keys, e.g. target groups): the sums of
+    a dict's keys, or ``sums_of(part)`` of other parts."""
     groups: dict[Any, Sums] = {}
-    for part in parts:
+    items = parts.items() if isinstance(parts, dict) else ((p, sums_of(p)) for p in parts)
+    for part, sums in items:
         for key in keys_of(part):
-            groups.setdefault(key, Sums()).add(part.sums)
+            groups.setdefault(key, Sums()).add(sums)
     return groups
+
+
+@dataclass
+class Figures:
+    """The applications' figures the response is made of, from the summary or the base tables."""
+
+    parts: dict[tuple[str, uuid.UUID], Sums]
+    """Per (region, fund)."""
+    per_target_group: dict[str, Sums]
+    per_topic: dict[str, Sums]
+    per_school_type: dict[str, Sums]
+    money: dict[tuple[str, uuid.UUID], Money]
+    reached: dict[str | None, dict[Any, Reach]]
+    """Schools reached per grouping (None: in total, "region", "fund") and key."""
+
+
+GROUPINGS: tuple[Literal["region", "fund"] | None, ...] = (None, "region", "fund")
+
+
+async def _figures(session: AsyncSession, principal: Principal, selection: Selection) -> Figures:
+    """The figures from the statistics summary where it answers exactly (issue 18), else from
+    the base tables."""
+    chosen = summary.selection_for(
+        dialect=(await session.connection()).dialect.name,
+        roles=principal.roles,
+        regions=principal.regions,
+        region=selection.region,
+        fund_id=selection.fund_id,
+        start=selection.start,
+        end=selection.end,
+    )
+    if chosen is not None:
+        found = await summary.figures(session, chosen)
+        return Figures(
+            parts=found.parts,
+            per_target_group=found.keyed["target_group"],
+            per_topic=found.keyed["topic"],
+            per_school_type=found.keyed["school_type"],
+            money=found.money,
+            reached={by: await summary.schools_reached(session, chosen, by) for by in GROUPINGS},
+        )
+    await repository.tune_for_aggregates(session)
+    parts = await repository.parts(session, selection)
+    return Figures(
+        parts=_group(parts, lambda p: [(p.region, p.fund_id)], lambda p: p.sums),
+        per_target_group=_group(parts, lambda p: list(p.target_groups), lambda p: p.sums),
+        per_topic=await repository.by_topic(session, selection),
+        per_school_type=await repository.by_school_type(session, selection),
+        money=await repository.money(session, selection),  # payments, proofs of use (issue 16)
+        # schools reached (issue 17): distinct schools, counted by the database per grouping
+        reached={by: await repository.schools_reached(session, selection, by) for by in GROUPINGS},
+    )
 
 
 def _add_money(money: dict[tuple[str, uuid.UUID], Money], key_of: Any) -> dict[Any, Money]:
