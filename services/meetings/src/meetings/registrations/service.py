@@ -20,7 +20,7 @@ from meetings.registrations import repository
 from meetings.registrations.schemas import RegistrationCreate, registration_event_data
 from meetings.schedule.lookup import get_meeting, load_meeting
 from schulerfolg.auth import Principal
-from schulerfolg.db import utcnow
+from schulerfolg.db import insert_entity, utcnow
 from schulerfolg.events.meetings import (
     RegistrationCancelled,
     RegistrationConfirmed,
@@ -94,8 +94,7 @@ async def register(
         user_sub=principal.sub if principal else None,
         status=status,
     )
-    session.add(registration)
-    await session.flush()
+    await insert_entity(session, registration)  # Core: the ORM's unit of work costs here
     await audit(
         session, principal or ANONYMOUS, "registration.created", "registrations", registration.id
     )
