@@ -23,6 +23,7 @@ import asyncio
 import enum
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,7 +166,9 @@ class _HandlerFailed(Exception):
         self.error = error
 
 
-def consumer_span(consumer: str, delivery: Delivery, event: CloudEvent[Any]) -> Any:
+def consumer_span(
+    consumer: str, delivery: Delivery, event: CloudEvent[Any]
+) -> AbstractContextManager[trace.Span]:
     """The span of processing one event, in the trace its producer's headers carry."""
     return tracer.start_as_current_span(
         f"{delivery.subject} process",
@@ -290,6 +293,8 @@ class InboxConsumer:
         falls back to ``handle`` for each delivery. A batch of one is ``handle``. Once
         ``stopping()`` is true, what is not handled yet is handed back (nak without delay).
         """
+        if not items:
+            return []
         if stopping():
             return [STOPPING for _ in items]
         if len(items) == 1 or any(d.delivered > self.retry.max_attempts for d, _ in items):
