@@ -10,6 +10,7 @@ from typing import Any
 
 import nats
 import pytest
+from fastapi import APIRouter
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,6 +91,21 @@ async def record_effect(effects: Table, session: AsyncSession, event: CloudEvent
 
 
 ServiceFactory = Callable[..., Awaitable[ServiceUnderTest]]
+
+
+def http_only_definition(name: str, routers: list[APIRouter]) -> ServiceDefinition:
+    """A service of ``routers`` alone: no tables of its own, publishing nothing."""
+    metadata = MetaData()
+    return ServiceDefinition(
+        name=name,
+        title=name,
+        description="test",
+        metadata=metadata,
+        outbox=Outbox(platform_tables(metadata)),
+        migrations=None,
+        routers=routers,
+        publishes=False,
+    )
 
 
 @pytest.fixture

@@ -14,16 +14,14 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Request
+from platform_support import http_only_definition
 from pydantic import Field
-from sqlalchemy import MetaData
 
-from schulerfolg.app import ServiceDefinition, create_app
+from schulerfolg.app import create_app
 from schulerfolg.auth import CurrentPrincipal, generate_signing_key, mint_token
 from schulerfolg.http.body import allow_body_bytes
 from schulerfolg.http.validation import RequestModel
-from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.settings import ServiceSettings
-from schulerfolg.tables import platform_tables
 from schulerfolg_dev.testing.bodies import CHUNK, HUNDRED_MB, MAX_GROWTH, MIB, rss, stream_body
 from schulerfolg_dev.testing.live import LiveService, live_service
 from schulerfolg_dev.testing.plugin import running
@@ -63,17 +61,7 @@ async def service(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     """A service with a JSON route behind a token, an anonymous one and an upload, on PostgreSQL."""
     private_key, public_key = generate_signing_key(tmp_path / "keys")
-    metadata = MetaData()
-    definition = ServiceDefinition(
-        name="hardening",
-        title="hardening",
-        description="test",
-        metadata=metadata,
-        outbox=Outbox(platform_tables(metadata)),
-        migrations=None,
-        routers=[router],
-        publishes=False,
-    )
+    definition = http_only_definition("hardening", [router])
     settings = ServiceSettings(
         database_url=await new_database("postgresql"),
         nats_url=nats_url,

@@ -13,16 +13,14 @@ from fastapi import APIRouter
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy import MetaData
+from platform_support import http_only_definition
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from schulerfolg.app import MeasureRequests, ServiceDefinition, create_app
+from schulerfolg.app import MeasureRequests, create_app
 from schulerfolg.http.metrics import ServiceMetrics
-from schulerfolg.messaging.outbox import Outbox
 from schulerfolg.settings import ServiceSettings
-from schulerfolg.tables import platform_tables
 from schulerfolg_dev.testing.plugin import running
 
 
@@ -74,17 +72,7 @@ async def item(item_id: int) -> dict[str, int]:
 async def test_a_service_measures_refuses_control_characters_and_traces_once(
     new_database: Any, nats_url: str, tmp_path: Path
 ):
-    metadata = MetaData()
-    definition = ServiceDefinition(
-        name="stack",
-        title="stack",
-        description="test",
-        metadata=metadata,
-        outbox=Outbox(platform_tables(metadata)),
-        migrations=None,
-        routers=[router],
-        publishes=False,
-    )
+    definition = http_only_definition("stack", [router])
     settings = ServiceSettings(
         database_url=await new_database("sqlite"), nats_url=nats_url, log_level="WARNING"
     )
