@@ -9,16 +9,20 @@ processes on PostgreSQL. It measures, and prints each figure with its ceiling an
 
 1. Ceilings — nats-py JetStream publish → pull-consume and single-message latency; a bare
    FastAPI endpoint doing one SQLModel insert into PostgreSQL; a bare FastStream consumer doing
-   one insert per message.
-2. Write endpoints — ``POST /organizations`` (registry) and ``POST /applications`` (offers,
-   drafts) at the same concurrency as the bare endpoint.
-3. Flows at a steady rate — submit → agenda item (offers → meetings), decision → approved
-   (meetings → offers), decision → inbox entry (meetings → offers → notifications); p50/p99 from
-   the events' own timestamps, and completed flows per second.
+   one insert per message; the bare prototype flow (HTTP POST → insert + outbox → JetStream →
+   consumer → insert, ``bare_app``) under an open-loop ramp until it saturates.
+2. Write endpoints — ``POST /organizations`` (registry) at the same concurrency as the bare
+   endpoint.
+3. Flows, open loop (``flows.py``): whole flows (submit → agenda item → decision → approved →
+   inbox entry) started at rising rates (``--rates``) until saturation; the saturation rate
+   against the bare prototype flow's, and p50/p99 of each hop at 200 flows/s — or at the highest
+   rate below saturation, printed — against the bare flow's hop at that rate (event timestamps).
 4. Consumer catch-up — offers stopped, a backlog of ``registry.school.created`` events
-   published, offers started: events per second until its read model holds them all.
+   published, offers started: events per second until its read model holds them all; again with
+   a second offers (and meetings) process on the same databases: two replicas ÷ one.
 5. Reads at 64 concurrent clients — school search with 30,000 schools, application lists with
-   1,000,000 applications (``--quick``: 3,000 and 10,000); statistics at that size.
+   1,000,000 applications (``--quick``: 3,000 and 10,000), with EXPLAIN (ANALYZE, BUFFERS) of
+   both statements; statistics at that size (from the statistics summary).
 6. Peak memory (VmHWM) of each service and of NATS.
 """
 
@@ -49,13 +53,12 @@ for extra in (HERE, HERE.parent, ROOT / "services/offers/tests"):
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
-from ceilings import faststream_consumer_ceiling, nats_ceiling  # noqa: E402
-from loadgen import Request, percentile, run_load  # noqa: E402
+from ceilings import bare_flow_ceiling, faststream_consumer_ceiling, nats_ceiling  # noqa: E402
+from loadgen import Request, Step, run_load  # noqa: E402
 from suite_support import Suite, create_databases, drop_databases, running_suite  # noqa: E402
 
 from schulerfolg.events.registry import SchoolCreated  # noqa: E402
 from schulerfolg_dev.processes import free_port, spawn  # noqa: E402
-from schulerfolg_dev.testing.events import collect_events  # noqa: E402
 from schulerfolg_dev.testing.servers import (  # noqa: E402
     NatsServer,
     normalise_postgres_url,
@@ -122,9 +125,11 @@ def async_url(admin: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def bare_app(database_url: str, log_dir: Path) -> Iterator[int]:
+def bare_app(database_url: str, log_dir: Path, nats_url: str | None = None) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, "BARE_DATABASE_URL": database_url, "PYTHONPATH": str(HERE)}
+    if nats_url:
+        env["BARE_NATS_URL"] = nats_url
     with (log_dir / "bare.log").open("ab") as log:
         process = spawn(
             [
@@ -166,86 +171,67 @@ def org_body(i: int) -> bytes:
 # --------------------------------------------------------------------------- 3. flows
 
 
-async def propagation(suite: Suite, report: Report, flows: int, rate: float) -> None:
-    from e2e.flow import Flow, set_up_network
+async def propagation(
+    suite: Suite,
+    report: Report,
+    rates: list[float],
+    *,
+    seconds: float,
+    drain: float,
+    bare: tuple[list[Step], dict[float, list[float]]],
+) -> None:
+    """Whole flows at rising rates until saturation (``flows.run_flows``); the saturation rate
+    against the bare prototype flow's, and each hop's p50/p99 at 200 flows/s (or the highest
+    rate below saturation) against the bare hop at the same rate (or its nearest)."""
+    from flows import hop_percentiles, run_flows
 
-    net = await set_up_network(suite, schools=flows)
-    runs = [Flow(net, school=i) for i in range(flows)]
-    async with suite.client("offers") as offers, suite.client("meetings") as meetings:
-        started = time.monotonic()
-        tasks = []
-        for run in runs:
-            tasks.append(asyncio.create_task(run.draft_and_submit(offers)))
-            await asyncio.sleep(1 / rate)
-        await asyncio.gather(*tasks)
-        await asyncio.gather(*(r.wait_for_agenda_item(meetings) for r in runs))
-        for run in runs:
-            await run.decide(meetings)
-        await asyncio.gather(*(r.wait_for_status(offers, "approved") for r in runs))
-    async with suite.client("notifications") as notifications:
-        notes = await asyncio.gather(*(r.wait_for_inbox(notifications, "approved") for r in runs))
-    seconds = time.monotonic() - started
+    run = await run_flows(suite, rates, seconds=seconds, drain=drain)
+    bare_steps, bare_hops = bare
+    bare_rate = max(s.achieved for s in bare_steps)
     report.add(
-        "flows completed per second (draft → inbox)",
-        flows / seconds,
+        "flows saturate at (draft → inbox, open loop)",
+        max(s.achieved for s in run.steps),
         "flows/s",
-        target="200 flows/s",
+        bare_rate,
+        "≥ bare prototype flow",
     )
-
-    apps = {r.app["id"] for r in runs}
-    submitted = await collect_events(
-        suite.nats_url,
-        stream="OFFERS",
-        subject="sfs.*.offers.application.submitted",
-        count=flows,
-        where=lambda e: str(e.data.id) in apps,
-    )
-    items = await collect_events(
-        suite.nats_url,
-        stream="MEETINGS",
-        subject="sfs.*.meetings.agenda.item_added",
-        count=flows,
-        where=lambda e: str(e.data.application_id) in apps,
-    )
-    decided = await collect_events(
-        suite.nats_url,
-        stream="MEETINGS",
-        subject="sfs.*.meetings.decision.recorded",
-        count=flows,
-        where=lambda e: str(e.data.application_id) in apps,
-    )
-    approved = await collect_events(
-        suite.nats_url,
-        stream="OFFERS",
-        subject="sfs.*.offers.application.approved",
-        count=flows,
-        where=lambda e: str(e.data.id) in apps,
-    )
-    at = lambda events, key: {key(e): e.time for e, _ in events}  # noqa: E731
-    sub = at(submitted, lambda e: str(e.data.id))
-    item = at(items, lambda e: str(e.data.application_id))
-    dec = at(decided, lambda e: str(e.data.application_id))
-    appr = at(approved, lambda e: str(e.data.id))
-    inbox = {
-        r.app["id"]: datetime.fromisoformat(n["created_at"])
-        for r, n in zip(runs, notes, strict=True)
-    }
-    for label, start, end in (
-        ("submit → agenda item", sub, item),
-        ("decision → approved", dec, appr),
-        ("decision → inbox entry", dec, inbox),
-    ):
-        deltas = [
-            (end[a] - start[a]).total_seconds() * 1000 for a in apps if a in start and a in end
-        ]
-        report.add(f"{label} p50", percentile(deltas, 50), "ms", target="≤ 3 ms")
-        report.add(f"{label} p99", percentile(deltas, 99), "ms", target="≤ 15 ms")
+    index, note = run.chosen(200)
+    rate = run.steps[index].rate
+    print(f"# flow hops {note}", flush=True)
+    report.add("flow hops measured at", rate, "flows/s", target="200 flows/s")
+    nearest = min(bare_hops, key=lambda r: abs(r - rate))
+    bare_p50, bare_p99 = hop_percentiles(bare_hops[nearest])
+    for label, deltas in run.hops(index).items():
+        p50, p99 = hop_percentiles(deltas)
+        report.add(f"{label} p50", p50, "ms", bare_p50, "≤ 3 ms")
+        report.add(f"{label} p99", p99, "ms", bare_p99, "≤ 15 ms")
 
 
 # --------------------------------------------------------------------------- 4. catch-up
 
 
-async def catch_up(suite: Suite, report: Report, events: int, ceiling: float) -> None:
+async def catch_up(
+    suite: Suite, report: Report, events: int, ceiling: float, log_dir: Path
+) -> None:
+    """Offers stopped, ``events`` school events published, offers started: events per second
+    until its read model holds them all — with one process, then with two processes of offers
+    (and of meetings) on the same database sharing the durable consumer."""
+    one = await _catch_up(suite, events, replicas=1, log_dir=log_dir)
+    report.add(
+        f"consumer catch-up ({events:,} events, incl. start)",
+        one,
+        "ev/s",
+        ceiling,
+        "≥ bare consumer",
+    )
+    two = await _catch_up(suite, events, replicas=2, log_dir=log_dir)
+    report.add(f"consumer catch-up, two replicas ({events:,} events)", two, "ev/s")
+    report.add("two replicas ÷ one (consumer catch-up)", two / one, "×", target="≥ 1.7×")
+
+
+async def _catch_up(suite: Suite, events: int, *, replicas: int, log_dir: Path) -> float:
+    from suite_support import replica
+
     offers = suite.services["offers"]
     offers.stop()
     batch = [
@@ -253,12 +239,12 @@ async def catch_up(suite: Suite, report: Report, events: int, ceiling: float) ->
             SchoolCreated(
                 version=1,
                 id=str(uuid.uuid4()),
-                school_number=f"{i:08d}",
-                name=f"Grundschule {i}",
+                school_number=f"{replicas}{i:07d}",
+                name=f"Grundschule {replicas}-{i}",
                 school_type="grundschule",
                 region="harz",
             ),
-            entity_id=str(i),
+            entity_id=f"{replicas}-{i}",
             region="harz",
         )
         for i in range(events)
@@ -268,20 +254,19 @@ async def catch_up(suite: Suite, report: Report, events: int, ceiling: float) ->
     connection = await asyncpg.connect(url)
     try:
         before = await connection.fetchval("SELECT count(*) FROM schools")
-        began = time.monotonic()
-        offers.start()
-        while await connection.fetchval("SELECT count(*) FROM schools") < before + events:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
-        seconds = time.monotonic() - began
+        with contextlib.ExitStack() as extra:
+            began = time.monotonic()
+            offers.start(wait=False)
+            for n in range(1, replicas):
+                for name in ("offers", "meetings"):
+                    extra.enter_context(replica(suite, name, log_dir / f"{name}-replica-{n}"))
+            while await connection.fetchval("SELECT count(*) FROM schools") < before + events:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+            seconds = time.monotonic() - began
+        offers.wait_ready()
     finally:
         await connection.close()
-    report.add(
-        f"consumer catch-up ({events:,} events, incl. start)",
-        events / seconds,
-        "ev/s",
-        ceiling,
-        "≥ bare consumer",
-    )
+    return events / seconds
 
 
 # --------------------------------------------------------------------------- 5. reads
@@ -289,7 +274,7 @@ async def catch_up(suite: Suite, report: Report, events: int, ceiling: float) ->
 
 async def load_bulk(suite: Suite, schools: int, applications: int) -> dict[str, Any]:
     from sqlalchemy.ext.asyncio import create_async_engine
-    from statistics_data import Generator, insert_dataset
+    from statistics_data import Generator, insert_dataset, rebuild_summary
 
     registry_url = suite.services["registry"].env["REGISTRY_DATABASE_URL"]
     connection = await asyncpg.connect(
@@ -349,7 +334,9 @@ async def load_bulk(suite: Suite, schools: int, applications: int) -> dict[str, 
         if index == 0:
             chunk.funds, chunk.schools = generator.funds, generator.schools
         async with engine.begin() as conn:
-            await insert_dataset(conn, chunk, copy=True)
+            await insert_dataset(conn, chunk, copy=True, summary=False)
+    async with engine.begin() as conn:
+        await rebuild_summary(conn)  # the statistics summary, once after the last chunk
     async with engine.connect() as conn:
         await conn.exec_driver_sql("ANALYZE")
     await engine.dispose()
@@ -393,6 +380,8 @@ async def reads(
     )
     assert result.statuses.get(200), result.statuses
 
+    await explain(suite, bulk["towns"][0].lower()[:5])
+
     timings = []
     async with httpx.AsyncClient(base_url=offers.url, timeout=120) as client:
         for _ in range(3):
@@ -406,6 +395,37 @@ async def reads(
         "ms",
         target="≤ 1000 ms",
     )
+
+
+EXPLAINED = {
+    # the statements the services run for the requests above (registry ``list_schools`` with
+    # ``q``, offers ``list_applications`` for a network office; one page of 50 and one more)
+    "registry": (
+        "school search",
+        "SELECT * FROM schools WHERE deleted_at IS NULL AND search_text LIKE $1"
+        " ORDER BY name, id LIMIT 51",
+    ),
+    "offers": (
+        "application list",
+        "SELECT * FROM applications WHERE region IN ('boerde') AND region = 'boerde'"
+        " AND status = 'submitted' ORDER BY created_at, id LIMIT 51",
+    ),
+}
+
+
+async def explain(suite: Suite, term: str) -> None:
+    """Print EXPLAIN (ANALYZE, BUFFERS) of the list and search statements."""
+    for service, (label, sql) in EXPLAINED.items():
+        url = suite.services[service].env[f"{service.upper()}_DATABASE_URL"]
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            args = [f"%{term}%"] if "$1" in sql else []
+            rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
+        finally:
+            await connection.close()
+        print(f"# EXPLAIN (ANALYZE, BUFFERS) {label}: {sql}", flush=True)
+        for row in rows:
+            print(f"#   {row[0]}", flush=True)
 
 
 # --------------------------------------------------------------------------- 6. memory
@@ -453,7 +473,19 @@ async def main(args: argparse.Namespace) -> Report:
         )
         report.add("bare FastStream consumer, one insert per message", consumer_ceiling, "msg/s")
         duration = 2.0 if quick else 15.0
-        with bare_app(bare_url, log_dir) as port:
+        with bare_app(bare_url, log_dir, nats.url) as port:
+            bare_flow = await bare_flow_ceiling(
+                f"http://127.0.0.1:{port}",
+                bare_url,
+                [20, 50] if quick else [50, 100, 200, 400, 800],
+                seconds=2 if quick else 5,
+                drain=30 if quick else 60,
+            )
+            report.add(
+                "bare prototype flow saturates at (POST → outbox → JetStream → insert)",
+                max(step.achieved for step in bare_flow[0]),
+                "flows/s",
+            )
             result = await run_load(
                 "127.0.0.1",
                 port,
@@ -497,11 +529,19 @@ async def main(args: argparse.Namespace) -> Report:
                 await propagation(
                     suite,
                     report,
-                    flows=args.flows or (8 if quick else 200),
-                    rate=20 if quick else 50,
+                    [float(r) for r in args.rates.split(",")]
+                    if args.rates
+                    else ([2, 4] if quick else [5, 10, 20, 50, 100, 200]),
+                    seconds=args.flow_seconds or (3 if quick else 10),
+                    drain=30 if quick else 60,
+                    bare=bare_flow,
                 )
                 await catch_up(
-                    suite, report, args.events or (300 if quick else 100_000), consumer_ceiling
+                    suite,
+                    report,
+                    args.events or (300 if quick else 100_000),
+                    consumer_ceiling,
+                    log_dir,
                 )
                 await reads(
                     suite,
@@ -528,7 +568,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
     parser.add_argument("--messages", type=int, help="messages for the NATS/consumer ceilings")
-    parser.add_argument("--flows", type=int, help="flows at a steady rate")
+    parser.add_argument("--rates", help="flow rates per second to ramp through, e.g. 5,10,20")
+    parser.add_argument("--flow-seconds", type=float, help="seconds of flows at each rate")
     parser.add_argument("--events", type=int, help="backlog events for the catch-up")
     parser.add_argument("--schools", type=int, help="schools for the search")
     parser.add_argument("--applications", type=int, help="applications for lists and statistics")

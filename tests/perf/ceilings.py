@@ -5,19 +5,23 @@ ours in the way.
   the publish → consume latency of single messages at a low rate.
 - A bare FastStream consumer doing one SQLModel insert per message (durable pull consumer,
   explicit ack), as a service consumer does — minus the inbox, envelope and tracing.
+- The bare prototype flow: ``bare_app``'s ``POST /flows`` (insert + outbox row, published to
+  JetStream) and its consumer's insert, under the open-loop ramp the suite's flows get.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import nats
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
-from loadgen import percentile
+from loadgen import Step, percentile
 from nats.js import api
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
@@ -155,3 +159,61 @@ async def faststream_consumer_ceiling(url: str, database_url: str, messages: int
     await nc.close()
     await engine.dispose()
     return rate
+
+
+async def bare_flow_ceiling(
+    base_url: str, database_url: str, rates: list[float], *, seconds: float, drain: float
+) -> tuple[list[Step], dict[float, list[float]]]:
+    """The bare prototype flow (``bare_app`` ``POST /flows``: insert + outbox → JetStream →
+    consumer → insert) under the same open-loop ramp as the suite's flows: the steps, and per
+    rate the milliseconds from the item's commit to the consumer's insert."""
+    import asyncpg
+    import httpx
+    from flows import Watcher
+    from loadgen import ramp
+
+    watcher = Watcher()
+    hop: dict[str, float] = {}
+    db = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    stop = asyncio.Event()
+
+    async def poll() -> None:
+        last = 0.0
+        while not stop.is_set():
+            rows = await db.fetch(
+                "SELECT c.id::text AS id, extract(epoch FROM c.created_at) AS at,"
+                " extract(epoch FROM c.created_at - i.created_at) * 1000 AS ms"
+                " FROM bare_consumed c JOIN bare_flow_items i USING (id)"
+                " WHERE extract(epoch FROM c.created_at) > $1 ORDER BY c.created_at",
+                last,
+            )
+            for row in rows:
+                last = max(last, float(row["at"]))
+                hop[row["id"]] = float(row["ms"])
+                watcher.seen(row["id"], "consumed", datetime.now(UTC))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.02)
+
+    ids: dict[int, str] = {}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    poller = asyncio.create_task(poll())
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+
+            async def flow(i: int) -> None:
+                response = await client.post("/flows", json={"name": f"Träger {i}", "kind": "x"})
+                assert response.status_code == 201, response.text
+                ids[i] = item = response.json()["id"]
+                await watcher.wait(item, "consumed")
+
+            steps = await ramp(flow, rates, seconds=seconds, drain=drain, label="bare flow")
+    finally:
+        stop.set()
+        await poller
+        await db.close()
+    per_rate, first = {}, 0
+    for step in steps:
+        items = [ids[i] for i in range(first, first + step.started) if i in ids]
+        per_rate[step.rate] = [hop[item] for item in items if item in hop]
+        first += step.started
+    return steps, per_rate

@@ -16,11 +16,14 @@ EXPECTED = (
     "bare FastStream consumer, one insert per message",
     "JetStream publish → consume latency p99",
     "registry POST /organizations (32 clients)",
-    "flows completed per second",
+    "bare prototype flow saturates at",
+    "flows saturate at",
+    "flow hops measured at",
     "submit → agenda item p50",
     "decision → approved p99",
     "decision → inbox entry p99",
     "consumer catch-up",
+    "two replicas ÷ one (consumer catch-up)",
     "school search p99",
     "application list p99",
     "statistics",
@@ -52,6 +55,8 @@ def test_the_benchmark_measures_every_figure_in_quick_mode(postgres_admin_url: s
     for expected in EXPECTED:
         assert any(name.startswith(expected) for name in names), (expected, names)
         assert expected in result.stdout
+    for label in ("school search", "application list"):
+        assert f"EXPLAIN (ANALYZE, BUFFERS) {label}" in result.stdout
     measured = {f["name"]: f for f in figures}
     writes = measured["registry POST /organizations (32 clients)"]
     assert writes["ceiling"] and writes["ratio"] is not None  # printed against the bare ceiling

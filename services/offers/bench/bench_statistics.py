@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from statistics_data import Generator, insert_dataset  # noqa: E402
+from statistics_data import Generator, insert_dataset, rebuild_summary  # noqa: E402
 
 from offers.config import OffersSettings  # noqa: E402
 from offers.main import MIGRATIONS, create_app  # noqa: E402
@@ -94,10 +94,12 @@ async def load(service: ServiceUnderTest, size: int) -> None:
     start = time.perf_counter()
     async with engine.begin() as connection:
         first = generator.dataset(0)
-        await insert_dataset(connection, first, copy=True)
+        await insert_dataset(connection, first, copy=True, summary=False)
     for chunk in generator.chunks(size, CHUNK):
         async with engine.begin() as connection:
-            await insert_dataset(connection, chunk, copy=True)
+            await insert_dataset(connection, chunk, copy=True, summary=False)
+    async with engine.begin() as connection:
+        await rebuild_summary(connection)  # once, after the last chunk
     print(f"  loaded in {time.perf_counter() - start:6.1f} s", flush=True)
     await vacuum(service)
 
