@@ -302,12 +302,11 @@ class TokenVerifier:
         """What tokens are verified against right now, without I/O: the fixed public key, or
         the JWK set the JWKS client holds (a new object after every fetch; None when it holds
         none or its set expired)."""
-        if self._public_key is not None:
-            return self._public_key
+        material: object | None = self._public_key
         client = self._jwks_client
-        if client is None or client.jwk_set_cache is None:
-            return None
-        return client.jwk_set_cache.get()
+        if material is None and client is not None and client.jwk_set_cache is not None:
+            material = client.jwk_set_cache.get()
+        return material
 
     async def verify(self, token: str) -> Principal:
         """Check a bearer token and return its principal; raise Unauthorized with the reason.
