@@ -68,7 +68,8 @@ class Application(EntityFields, Base, table=True):
 
     __tablename__ = "applications"
     __table_args__ = (
-        Index("ix_applications_region_status", "region", "status"),
+        # lists (issue 18): a region's applications in a status, oldest first, read in order
+        Index("ix_applications_region_status_created", "region", "status", "created_at", "id"),
         Index("ix_applications_fund_status", "fund_id", "status"),
         Index("ix_applications_created", "created_at", "id"),
         # statistics: one covering index per region → fund → status with the summed columns

@@ -102,6 +102,16 @@ class School(EntityFields, Base, table=True):
             sqlite_where=text("deleted_at IS NULL"),
         ),
         search_index("schools"),
+        # lists and search (issue 18): active schools in page order (name, id), the search text
+        # included, so a page is read from the index in order and stops when it is full
+        Index(
+            "ix_schools_name_active",
+            "name",
+            "id",
+            postgresql_include=["search_text"],
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     school_number: str = Field(max_length=20)

@@ -22,6 +22,10 @@ it with a plain GROUP BY). ``statistics_summary_rebuild()`` recomputes both tabl
 SQLite gets the tables (the metadata has them) but no triggers: statistics there read the base
 tables, as before.
 
+The application lists get ``ix_applications_region_status_created`` (region, status, created_at,
+id) instead of (region, status): a network office's page of one status is read in page order
+from the index and stops after the page, instead of sorting every match.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-04
@@ -275,6 +279,12 @@ def upgrade() -> None:
         sa.Column("start_year", sa.Integer(), primary_key=True),
         _measure("applications"),
     )
+    # the lists (issue 18): a region's applications in a status read in page order, no sort
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_applications_region_status")
+        batch_op.create_index(
+            "ix_applications_region_status_created", ["region", "status", "created_at", "id"]
+        )
     if op.get_bind().dialect.name != "postgresql":
         return
     for statement in (
@@ -306,3 +316,6 @@ def downgrade() -> None:
         op.execute("DROP VIEW statistics_contributions")
     op.drop_table("statistics_school_reach")
     op.drop_table("statistics_summary")
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_applications_region_status_created")
+        batch_op.create_index("ix_applications_region_status", ["region", "status"])
