@@ -6,8 +6,9 @@ import asyncio
 import json
 from collections import Counter
 
+import nats
 import pytest
-from platform_support import ThingHappened, new_id, stream_messages
+from platform_support import STREAM, ThingHappened, new_id, stream_messages
 from sqlalchemy import select
 
 from schulerfolg import failpoints
@@ -211,3 +212,60 @@ async def test_a_service_started_while_nats_is_down_publishes_once_nats_is_up(
     nats_server.start()
     await eventually(lambda: service.count(service.effects), timeout=30)
     assert [r.event_id for r in await service.rows(service.effects)] == [str(event.id)]
+
+
+async def test_a_failed_publish_in_a_pipelined_batch_marks_only_the_rows_before_it(
+    db_kind, nats_server, start_service
+):
+    service = await start_service(db_kind, nats_server.url)
+    await eventually(lambda: asyncio.sleep(0, service.runtime.messaging.publishing.is_set()))
+    await service.runtime.relay.stop()  # the relay below does the work, round by round
+    publish = service.runtime.messaging.publish
+    refused: list[int] = []
+
+    async def refuses_the_fifth_once(subject, body, headers):
+        value = json.loads(body)["data"]["value"]
+        if value == 4 and not refused:
+            refused.append(value)
+
+            async def refusal():
+                raise RuntimeError("the stream refused it")
+
+            return refusal()  # its ack fails; the messages after it are on their way already
+        return await publish(subject, body, headers)
+
+    async with service.db.transaction() as session:
+        for i in range(10):
+            await service.outbox.append(
+                session, ThingHappened(thing_id="same", value=i), entity_id="same", region="boerde"
+            )
+    relay = OutboxRelay(service.db, service.tables, refuses_the_fifth_once, batch_size=10)
+    table = service.tables.outbox
+
+    with pytest.raises(RuntimeError, match="the stream refused it"):
+        await relay.relay_once()
+    async with service.db.sessions() as session:
+        rows = (await session.execute(select(table).order_by(table.c.seq))).all()
+    assert [r.published_at is not None for r in rows] == [True] * 4 + [False] * 6
+    assert "the stream refused it" in rows[4].last_error and rows[4].attempts == 1
+    assert [r.attempts for r in rows[5:]] == [0] * 5
+
+    assert await relay.relay_once() == 6  # from the failed row on
+    assert await unpublished(service) == 0
+    # Pipelined: the rows after the refused one were stored in the first round; their second
+    # publish was a duplicate JetStream dropped. Each event is in the stream once.
+    assert await stream_values(nats_server.url) == [0, 1, 2, 3, 5, 6, 7, 8, 9, 4]
+
+
+async def stream_values(url: str) -> list[int]:
+    """The ``value`` of each message in the test stream, in stream order."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        state = (await js.stream_info(STREAM)).state
+        return [
+            json.loads((await js.get_msg(STREAM, seq)).data)["data"]["value"]
+            for seq in range(state.first_seq, state.last_seq + 1)
+        ]
+    finally:
+        await nc.close()
