@@ -130,17 +130,20 @@ class PullConsumer:
     async def _handle(self, messages: list[Msg]) -> None:
         """Park what cannot be decoded in one go, then handle the rest in stream order, up to
         ``max_batch`` events per transaction (``InboxConsumer.handle_batch``)."""
-        decoded = [(msg, decode_delivery(delivery_of(msg))) for msg in messages]
-        undecodable = [(msg, item) for msg, item in decoded if isinstance(item, Undecodable)]
+        decoded = []
+        for msg in messages:
+            delivery = delivery_of(msg)
+            decoded.append((msg, delivery, decode_delivery(delivery)))
+        undecodable = [(msg, item) for msg, _, item in decoded if isinstance(item, Undecodable)]
         if undecodable:
             decision = await self.consumer.dead_letter([item for _, item in undecodable])
             for msg, _ in undecodable:
                 await settle(msg, decision)
-        events = [(msg, item) for msg, item in decoded if not isinstance(item, Undecodable)]
+        events = [(m, d, e) for m, d, e in decoded if not isinstance(e, Undecodable)]
         for start in range(0, len(events), self.max_batch):
             chunk = events[start : start + self.max_batch]
             decisions = await self.consumer.handle_batch(
-                [(delivery_of(msg), event) for msg, event in chunk], self._stopping.is_set
+                [(delivery, event) for _, delivery, event in chunk], self._stopping.is_set
             )
-            for (msg, _), decision in zip(chunk, decisions, strict=True):
+            for (msg, _, _), decision in zip(chunk, decisions, strict=True):
                 await settle(msg, decision)
