@@ -213,3 +213,47 @@ async def test_two_replicas_of_one_durable_consumer_share_the_work_without_a_dou
     assert len(per_event) == 400 and set(per_event.values()) == {1}
     assert await replicas[0].count(replicas[0].tables.inbox) == 400
     assert handled[0] > 0 and handled[1] > 0, f"one replica did all the work: {dict(handled)}"
+
+
+async def test_a_hanging_handler_in_a_batch_is_cut_off_and_charged_to_its_own_event(
+    db_kind, nats_server: NatsServer, start_service, new_database
+):
+    events = versions(10)  # 50 events, fetched together
+    hangs = events[25]
+    calls: Counter[str] = Counter()
+
+    async def handler(session, event):
+        calls[str(event.id)] += 1
+        if event.id == hangs.id:
+            await asyncio.Event().wait()  # never returns
+        await record_effect(consumer.effects, session, event)
+
+    await start_producer(db_kind, nats_server, start_service)
+    await publish(nats_server.url, events)
+    consumer = await start_consumer(
+        db_kind,
+        nats_server,
+        start_service,
+        new_database,
+        handler,
+        consumer_ack_wait=1.0,  # the time limit of each handler
+        consumer_max_attempts=2,
+        consumer_backoff_base=0.1,
+    )
+
+    await eventually(lambda: _rows_if_any(consumer, consumer.tables.dead_letters))
+    await eventually(lambda: count_is(consumer, 49), timeout=30)
+    await asyncio.sleep(1.5)
+    rows = sorted(await consumer.rows(consumer.effects), key=lambda r: r.id)
+    assert [r.event_id for r in rows] == [str(e.id) for e in events if e.id != hangs.id]
+    letters = await consumer.rows(consumer.tables.dead_letters)
+    assert {letter.event_id for letter in letters} == {str(hangs.id)}
+    assert any("TimeoutError" in letter.reason for letter in letters)
+    # Cut off with ack_wait, the batch's messages come back at once as well (as they would
+    # one by one); each of the two deliveries the attempts allow ran the handler once at most,
+    # and the server's last one was parked unrun — never a second run for its batch.
+    assert calls[str(hangs.id)] <= 2
+
+
+async def _rows_if_any(service, table):
+    return await service.rows(table) or None

@@ -289,8 +289,8 @@ class InboxConsumer:
         When a handler fails, the batch is rolled back; the failing delivery gets exactly the
         decision ``handle`` gives it (dead letter, or nak with a delay) without running its
         handler again, and the deliveries before and after it are handled again as batches of
-        their own, in order. Any other failure (the inbox insert, the commit, the time limit)
-        falls back to ``handle`` for each delivery. A batch of one is ``handle``. Once
+        their own, in order. Any other failure (the inbox insert or the commit, or their time
+        limit) falls back to ``handle`` for each delivery. A batch of one is ``handle``. Once
         ``stopping()`` is true, what is not handled yet is handed back (nak without delay).
         """
         if not items:
@@ -339,7 +339,12 @@ class InboxConsumer:
 
     async def _run_batch(self, items: Sequence[tuple[Delivery, CloudEvent[Any]]]) -> list[Decision]:
         """One transaction for the whole batch; raises ``_HandlerFailed`` naming the delivery
-        whose handler failed, or whatever else failed (then nothing is attributable)."""
+        whose handler failed or ran out of time, or whatever else failed (then nothing is
+        attributable).
+
+        The time limit holds for each step as it does for a delivery on its own: the inbox
+        insert, each handler, the commit — not for their sum, so a long batch of quick handlers
+        is no failure, and a handler that hangs is charged to its own event."""
         decisions = [Decision(Outcome.ACK, note="ignored") for _ in items]
         wanted = [i for i, (_, event) in enumerate(items) if self.spec.accepts(event)]
         if not wanted:
@@ -347,48 +352,63 @@ class InboxConsumer:
         inbox = self.tables.inbox
         now = utcnow()
         events = {items[i][1].id: items[i][1] for i in wanted}  # each event id once
-        async with asyncio.timeout(self.time_limit) as limit, self.db.transaction() as session:
-            claimed = await session.execute(
-                dialect_insert(session)(inbox)
-                .values(
-                    [
-                        {
-                            "consumer": self.spec.name,
-                            "event_id": event.id,
-                            "event_type": event.type,
-                            "processed_at": now,
-                        }
-                        for event in events.values()
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
-            fresh = set(claimed.scalars())
-            for index in wanted:
-                delivery, event = items[index]
-                if event.id not in fresh:  # processed before, or a copy earlier in this batch
-                    log.info(
-                        "consumer.duplicate_skipped",
-                        consumer=self.spec.name,
-                        event_id=str(event.id),
-                        event_type=event.type,
+        loop = asyncio.get_running_loop()
+        running: int | None = None  # the delivery whose handler runs
+
+        def step(limit: asyncio.Timeout, index: int | None = None) -> None:
+            nonlocal running
+            running = index
+            if self.time_limit is not None:
+                limit.reschedule(loop.time() + self.time_limit)
+
+        try:
+            async with asyncio.timeout(None) as limit, self.db.transaction() as session:
+                step(limit)
+                claimed = await session.execute(
+                    dialect_insert(session)(inbox)
+                    .values(
+                        [
+                            {
+                                "consumer": self.spec.name,
+                                "event_id": event.id,
+                                "event_type": event.type,
+                                "processed_at": now,
+                            }
+                            for event in events.values()
+                        ]
                     )
-                    decisions[index] = Decision(Outcome.ACK, note="duplicate")
-                    continue
-                fresh.discard(event.id)
-                try:
-                    with consumer_span(self.spec.name, delivery, event):
-                        await self.spec.handler(session, event)
-                        # Flushed here, so a failing write is charged to its own event.
-                        await session.flush()
-                except Exception as exc:
-                    if limit.expired():
-                        raise
-                    raise _HandlerFailed(index, exc) from exc
-                # The next handler reads what this one wrote, never a stale object of it.
-                session.expunge_all()
-                decisions[index] = Decision(Outcome.ACK, note="processed")
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.event_id)
+                )
+                fresh = set(claimed.scalars())
+                for index in wanted:
+                    delivery, event = items[index]
+                    if event.id not in fresh:  # processed before, or a copy earlier in this batch
+                        log.info(
+                            "consumer.duplicate_skipped",
+                            consumer=self.spec.name,
+                            event_id=str(event.id),
+                            event_type=event.type,
+                        )
+                        decisions[index] = Decision(Outcome.ACK, note="duplicate")
+                        continue
+                    fresh.discard(event.id)
+                    step(limit, index)
+                    try:
+                        with consumer_span(self.spec.name, delivery, event):
+                            await self.spec.handler(session, event)
+                            # Flushed here, so a failing write is charged to its own event.
+                            await session.flush()
+                    except Exception as exc:
+                        raise _HandlerFailed(index, exc) from exc
+                    step(limit)
+                    # The next handler reads what this one wrote, never a stale object of it.
+                    session.expunge_all()
+                    decisions[index] = Decision(Outcome.ACK, note="processed")
+        except TimeoutError as exc:
+            if running is None:
+                raise  # the inbox insert or the commit
+            raise _HandlerFailed(running, TimeoutError()) from exc
         return decisions
 
     async def dead_letter(
