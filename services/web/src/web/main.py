@@ -49,6 +49,7 @@ from web.public.api import router as public_router
 from web.registry.api import router as registry_router
 from web.sessions.api import router as sessions_router
 from web.site.api import router as links_router
+from web.surveys.api import router as surveys_router
 from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
 from web.site.templates import render
@@ -78,6 +79,7 @@ ROUTERS: list[APIRouter] = [
     dashboards_router,
     operations_router,
     funds_router,
+    surveys_router,
 ]
 
 
