@@ -420,8 +420,10 @@ class Assessment(Base, table=True):
 
 class GeneratedDocument(Base, table=True):
     """A PDF offers issued on a decision: the grant notice (Zuwendungsbescheid) or the rejection
-    letter. The PDF is kept in ``content`` (some 50 KB); ``facts`` is what it was rendered from,
-    so it can be rendered again without a person's name after an erasure or retention."""
+    letter. Issuing stores ``facts`` (what the letter says) with ``size`` 0; the PDF is rendered
+    from them when the document is first listed or downloaded and then kept in ``content`` (some
+    50 KB), so the decision's hop renders nothing. After an erasure or retention the stored PDF is
+    dropped and rendered again, on the next read, from facts without the person's name."""
 
     __tablename__ = "generated_documents"
     __table_args__ = (
