@@ -61,6 +61,17 @@ async def start_consumer(db_kind, nats_server, start_service, new_database, hand
     return await start_service(url, nats_server.url, handler=handler, publishes=False, **settings)
 
 
+async def consumer_after_backlog(
+    db_kind, nats_server, start_service, new_database, events, handler, **settings
+):
+    """A consumer started once ``events`` wait in the stream, so it fetches them in batches."""
+    await start_producer(db_kind, nats_server, start_service)
+    await publish(nats_server.url, events)
+    return await start_consumer(
+        db_kind, nats_server, start_service, new_database, handler, **settings
+    )
+
+
 async def effects_by_entity(service) -> dict[str, list[int]]:
     """The versions each entity's effects were committed in (effect rows in insertion order)."""
     seen: dict[str, list[int]] = defaultdict(list)
@@ -90,9 +101,9 @@ async def test_batches_keep_the_order_per_entity_and_apply_each_event_once_acros
         await asyncio.sleep(0.002)  # a handler with some work: the kill lands mid-run
 
     first, second = versions(60), versions(60, first=60)
-    await start_producer(db_kind, nats_server, start_service)
-    await publish(nats_server.url, first)  # a backlog of 300 events before the consumer starts
-    consumer = await start_consumer(db_kind, nats_server, start_service, new_database, slow_effect)
+    consumer = await consumer_after_backlog(  # a backlog of 300 events
+        db_kind, nats_server, start_service, new_database, first, slow_effect
+    )
     await eventually(lambda: count_is(consumer, 1), timeout=30)
 
     nats_server.kill()  # mid-run: acks of committed batches are lost, they come again
@@ -127,14 +138,13 @@ async def test_a_handler_failing_in_a_batch_is_retried_alone_and_the_others_comm
             raise PermanentEventError("cannot handle this thing")
         await record_effect(consumer.effects, session, event)
 
-    await start_producer(db_kind, nats_server, start_service)
-    await publish(nats_server.url, events)
-    consumer = await start_consumer(
+    consumer = await consumer_after_backlog(
         # the retried event comes back after the rest of the backlog is done
         db_kind,
         nats_server,
         start_service,
         new_database,
+        events,
         handler,
         consumer_backoff_base=1.0,
     )
@@ -228,13 +238,12 @@ async def test_a_hanging_handler_in_a_batch_is_cut_off_and_charged_to_its_own_ev
             await asyncio.Event().wait()  # never returns
         await record_effect(consumer.effects, session, event)
 
-    await start_producer(db_kind, nats_server, start_service)
-    await publish(nats_server.url, events)
-    consumer = await start_consumer(
+    consumer = await consumer_after_backlog(
         db_kind,
         nats_server,
         start_service,
         new_database,
+        events,
         handler,
         consumer_ack_wait=1.0,  # the time limit of each handler
         consumer_max_attempts=2,
