@@ -3,11 +3,12 @@
 Börde is seeded through the APIs with one of everything that carries personal or non-public
 data: persons (names, e-mail addresses, phone numbers) who sit on a committee, a session with a
 submitted application on its agenda and a minutes draft, an event with a registration, an
-approved application with its contact and a payment request, the e-mails all this sends. Then
-Magdeburg's office requests EVERY GET page of the web service, the list of pages read from the
-app's own routes with Börde's ids filled in (and the lists once more filtered for Börde): each
-answers 403/404 or shows none of Börde's secrets. A route that is neither visited nor listed
-below as not concerned (with the reason) fails the test, so a new page cannot be forgotten.
+approved application with its contact and a payment request, the e-mails all this sends, a
+draft needs survey and a survey's free-text answer. Then Magdeburg's office requests EVERY GET
+page of the web service, the list of pages read from the app's own routes with Börde's ids
+filled in (and the lists once more filtered for Börde): each answers 403/404 or shows none of
+Börde's secrets. A route that is neither visited nor listed below as not concerned (with the
+reason) fails the test, so a new page cannot be forgotten.
 Börde's own office, asked the same pages, does see the secrets: the check can fail."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ PAID_CONTACT = (f"Paula Zahlung {TAG}", f"paula-{TAG}@schule-boerde.example")
 TITLE = f"Vertrauliches Vorhaben {TAG}"
 MINUTES = f"Entwurf: vertrauliche Beratung {TAG}"
 REGISTRANT = (f"Rita Anmeldung {TAG}", f"rita-{TAG}@grundschule-boerde.example")
+SURVEY_DRAFT = f"Vertrauliche Bedarfsabfrage {TAG}"
+SURVEY_ANSWER = f"Vertrauliche Antwort {TAG}"
 SECRETS = [
     MEMBER,
     MEMBER_EMAIL,
@@ -47,6 +50,8 @@ SECRETS = [
     TITLE,
     MINUTES,
     *REGISTRANT,
+    SURVEY_DRAFT,
+    SURVEY_ANSWER,
 ]
 
 # The path parameters the seeding fills with Börde's ids (a route with another one fails).
@@ -62,6 +67,7 @@ PARAMETERS = (
     "request_id",
     "fund_id",
     "registration_id",
+    "survey_id",
 )
 
 # GET routes no office visit can show another region's data through, and why.
@@ -171,6 +177,7 @@ async def boerde(suite: Suite) -> dict[str, Any]:
 
         await until(arrived, timeout=90, interval=0.5)
     document_ids = [d["id"] for d in documents.get("items", [])] or [str(uuid.uuid4())]
+    surveys = await _surveys(suite, net.office)
     return {
         "net": net,
         "application_id": [on_agenda["id"], paid["id"]],
@@ -184,7 +191,41 @@ async def boerde(suite: Suite) -> dict[str, Any]:
         "request_id": [str(uuid.uuid4())],
         "fund_id": [net.fund["id"]],
         "registration_id": [registration["id"]],
+        "survey_id": surveys,
     }
+
+
+async def _surveys(suite: Suite, office: dict[str, str]) -> list[str]:
+    """Börde's needs surveys: a draft whose title is not public, and an open one with a free-text
+    answer only its office reads."""
+    question = {"key": "wunsch", "text": "Was wünschen Sie sich?", "kind": "text"}
+    body = {"region": "boerde", "audience": ["schools"], "questions": [question]}
+    async with suite.client("planning") as planning:
+        draft = ok(
+            await planning.post("/surveys", json=body | {"title": SURVEY_DRAFT}, headers=office),
+            201,
+        )
+        answered = ok(
+            await planning.post(
+                "/surveys", json=body | {"title": f"Umfrage {TAG}"}, headers=office
+            ),
+            201,
+        )
+        ok(await planning.post(f"/surveys/{answered['id']}/open", headers=office))
+        codes = ok(
+            await planning.post(
+                f"/surveys/{answered['id']}/invitations", json={"count": 1}, headers=office
+            ),
+            201,
+        )
+        ok(
+            await planning.post(
+                f"/surveys/{answered['id']}/responses",
+                json={"answers": {"wunsch": SURVEY_ANSWER}, "invitation": codes["codes"][0]},
+            ),
+            201,
+        )
+    return [draft["id"], answered["id"]]
 
 
 def _get_routes() -> list[str]:
