@@ -8,6 +8,7 @@ API calls are in ``service``, the forms in ``forms``."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +21,7 @@ from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.registry.service import region_choices, region_names
 from web.site.client import Api, ApiError
+from web.site.formatting import BERLIN
 from web.site.security import CheckedForm
 from web.site.templates import render
 from web.surveys import forms, service
@@ -31,6 +33,7 @@ NOTICES = {
     "geoeffnet": "Die Bedarfsabfrage ist geöffnet und nimmt Antworten an.",
     "geschlossen": "Die Bedarfsabfrage ist geschlossen.",
 }
+STEPS = {"oeffnen": ("open", "geoeffnet"), "schliessen": ("close", "geschlossen")}
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_INVITATIONS = 1000
 
@@ -131,14 +134,23 @@ def _to(survey_id: str, notice: str) -> RedirectResponse:
     return RedirectResponse(f"/bedarfsabfragen/{survey_id}?erfolg={notice}", status_code=303)
 
 
-@router.get("/bedarfsabfragen/themen")
-async def topic_demand_page(
-    request: Request, user: CurrentUser, api: ApiDep, region: str | None = None
-) -> Response:
+async def _demand_region(
+    api: Api, user: User, region: str | None
+) -> tuple[list[tuple[str, str]], str | None]:
+    """The regions the person may choose, and the one shown: as asked, else an office's first
+    region (the state coordination sees all regions together)."""
     _office_only(user)
     choices = await region_choices(api, user)
     if region is None and not user.has_role("state_coordinator") and choices:
         region = choices[0][0]
+    return choices, region
+
+
+@router.get("/bedarfsabfragen/themen")
+async def topic_demand_page(
+    request: Request, user: CurrentUser, api: ApiDep, region: str | None = None
+) -> Response:
+    choices, region = await _demand_region(api, user, region)
     found = await service.topic_demand(api, user, region or None)
     return render(
         request,
@@ -156,10 +168,7 @@ async def topic_demand_page(
 
 @router.get("/bedarfsabfragen/themen.csv")
 async def topic_demand_csv(user: CurrentUser, api: ApiDep, region: str | None = None) -> Response:
-    _office_only(user)
-    choices = await region_choices(api, user)
-    if region is None and not user.has_role("state_coordinator") and choices:
-        region = choices[0][0]
+    _, region = await _demand_region(api, user, region)
     text = await service.topic_demand(api, user, region or None, csv=True)
     return _download(str(text), f"themenbedarf-{region or 'alle'}.csv")
 
@@ -214,26 +223,6 @@ async def survey_page(
     return await _detail_page(request, api, user, survey_id, notice=NOTICES.get(erfolg or ""))
 
 
-@router.post("/bedarfsabfragen/{survey_id}/oeffnen")
-async def open_survey(
-    survey_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
-) -> Response:
-    _office_only(user)
-    _checked(survey_id)
-    await service.step(api, user, survey_id, "open")
-    return _to(survey_id, "geoeffnet")
-
-
-@router.post("/bedarfsabfragen/{survey_id}/schliessen")
-async def close_survey(
-    survey_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
-) -> Response:
-    _office_only(user)
-    _checked(survey_id)
-    await service.step(api, user, survey_id, "close")
-    return _to(survey_id, "geschlossen")
-
-
 @router.post("/bedarfsabfragen/{survey_id}/einladungen")
 async def invite(
     request: Request, survey_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
@@ -251,6 +240,26 @@ async def invite(
         return await _detail_page(request, api, user, survey_id, errors=[error], status=422)
     codes = await service.invite(api, user, survey_id, count)
     return await _detail_page(request, api, user, survey_id, codes=codes)
+
+
+@router.post("/bedarfsabfragen/{survey_id}/{step}")
+async def change_status(
+    request: Request, survey_id: str, step: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    """„Abfrage öffnen“ (``…/oeffnen``) and „Abfrage schließen“ (``…/schliessen``)."""
+    _office_only(user)
+    _checked(survey_id)
+    if step not in STEPS:
+        raise HTTPException(404)
+    action, notice = STEPS[step]
+    try:
+        await service.step(api, user, survey_id, action)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        errors = [service.step_error(exc)]
+        return await _detail_page(request, api, user, survey_id, errors=errors, status=409)
+    return _to(survey_id, notice)
 
 
 @router.get("/bedarfsabfragen/{survey_id}/ergebnisse.csv")
@@ -276,8 +285,8 @@ async def _answer_page(
     status: int = 200,
 ) -> Response:
     survey_id = str(found["id"])
-    if notice is None and found["status"] == "closed":
-        notice = service.ENDED
+    if notice is None:
+        notice = service.closed_notice(found, datetime.now(BERLIN).date().isoformat())
     if notice is None and request.cookies.get(_answered_cookie(survey_id)):
         notice = service.ANSWERED
     if notice is None and found["anonymous"] and not code:

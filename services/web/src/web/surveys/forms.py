@@ -16,6 +16,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from web.applications.forms import read_date
+from web.funds.forms import Rows
 
 AUDIENCES = {
     "schools": "Schulen",
@@ -75,42 +76,28 @@ def choices_of(text: str) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Questions:
-    """The question rows as typed; entirely empty rows are dropped. ``numbers`` keeps the number
-    each row was posted with (a remove button names it)."""
+class Questions(Rows):
+    """The question rows as typed (``feld-questions-<n>-<part>``), added and removed like the
+    fund form's rows; a row without text and choices is dropped."""
 
-    rows: list[dict[str, str]] = field(default_factory=list)
-    numbers: list[int] = field(default_factory=list)
+    prefix: str = "questions"
 
-    @staticmethod
-    def empty() -> dict[str, str]:
-        return {"text": "", "kind": "single", "required": "", "choices": ""}
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return PARTS
 
     @classmethod
-    def read(cls, form: FormData) -> Questions:
+    def read(cls, form: FormData, prefix: str = "questions") -> Questions:
         found: dict[int, dict[str, str]] = {}
         for key in form:
             match = ROW.match(key)
             if match:
                 found.setdefault(int(match.group(1)), {})[match.group(2)] = _text(form, key)
         numbers = [n for n in sorted(found) if found[n].get("text") or found[n].get("choices")]
-        return cls([cls.empty() | found[n] for n in numbers], numbers)
-
-    @property
-    def shown(self) -> list[dict[str, str]]:
-        """The rows to show: the typed ones, or one empty row to start with."""
-        return self.rows or [self.empty()]
-
-    def add(self) -> None:
-        self.rows = [*self.shown, self.empty()]
-        self.numbers = []
-
-    def remove(self, number: str) -> None:
-        numbers = self.numbers or list(range(len(self.rows)))
-        if number.isdigit() and int(number) in numbers:
-            place = numbers.index(int(number))
-            del self.rows[place]
-            self.numbers = numbers[:place] + numbers[place + 1 :]
+        made = cls()
+        made.rows = [made.empty() | found[n] for n in numbers]
+        made.numbers = numbers
+        return made
 
 
 @dataclass

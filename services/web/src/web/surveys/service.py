@@ -14,6 +14,7 @@ Errors = list[dict[str, Any]]
 
 ANSWERED = "Sie haben an dieser Umfrage bereits teilgenommen."
 ENDED = "Diese Umfrage ist beendet."
+NOT_YET = "Diese Umfrage hat noch nicht begonnen. Bitte versuchen Sie es später noch einmal."
 
 # planning's field location of a survey → (form field, German sentence); the first full match wins.
 FIELDS: list[tuple[re.Pattern[str], str, str]] = [
@@ -50,6 +51,11 @@ ANSWER_MESSAGES = {
     "answer": "Bitte wählen Sie eine der Antworten (beim Freitext: höchstens 2.000 Zeichen).",
     "unknown_question": "Diese Frage gehört nicht zur Umfrage.",
 }
+STEP_ERRORS = {
+    "survey-closing-date-passed": "Das Ende der Abfrage liegt schon in der Vergangenheit; so kann "
+    "sie nicht mehr geöffnet werden.",
+    "survey-not-open": "Die Abfrage wurde inzwischen schon geöffnet oder geschlossen.",
+}
 CODE_MISSING = "Bitte geben Sie den Zugangscode aus Ihrer Einladung ein."
 CODE_MESSAGE = "Dieser Zugangscode gehört nicht zu dieser Umfrage. Bitte prüfen Sie ihn."
 
@@ -79,6 +85,23 @@ def answer_errors(exc: ApiError) -> Errors:
             missing = kind == "missing" and location == "invitation"
             errors.append({"field": "code", "message": CODE_MISSING if missing else CODE_MESSAGE})
     return errors or [rule_error(exc.rule, exc.status)]
+
+
+def step_error(exc: ApiError) -> dict[str, Any]:
+    """planning's refusal to open or close a survey as a page error."""
+    return {
+        "field": None,
+        "message": STEP_ERRORS.get(exc.rule or "", STEP_ERRORS["survey-not-open"]),
+    }
+
+
+def closed_notice(survey: dict[str, Any], today: str) -> str | None:
+    """The sentence for a survey that takes no answers on ``today`` (ISO date), or None."""
+    if survey["status"] == "closed" or (survey["closes_on"] or today) < today:
+        return ENDED
+    if (survey["opens_on"] or today) > today:
+        return NOT_YET
+    return None
 
 
 def refusal_notice(exc: ApiError) -> str | None:
