@@ -49,10 +49,10 @@ from web.public.api import router as public_router
 from web.registry.api import router as registry_router
 from web.sessions.api import router as sessions_router
 from web.site.api import router as links_router
-from web.surveys.api import router as surveys_router
 from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
 from web.site.templates import render
+from web.surveys.api import router as surveys_router
 
 log = structlog.get_logger("web")
 
