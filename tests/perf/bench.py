@@ -59,6 +59,7 @@ from suite_support import Suite, create_databases, drop_databases, running_suite
 
 from schulerfolg.events.registry import SchoolCreated  # noqa: E402
 from schulerfolg_dev.processes import free_port, spawn  # noqa: E402
+from schulerfolg_dev.testing.live import LiveService  # noqa: E402
 from schulerfolg_dev.testing.servers import (  # noqa: E402
     NatsServer,
     normalise_postgres_url,
@@ -214,24 +215,20 @@ async def catch_up(
     suite: Suite, report: Report, events: int, ceiling: float, log_dir: Path
 ) -> None:
     """Offers stopped, ``events`` school events published, offers started: events per second
-    until its read model holds them all — with one process, then with two processes of offers
-    (and of meetings) on the same database sharing the durable consumer."""
+    until its read model holds them all (counted from the first event applied, so the process
+    start is not in it) — with one offers process, then with two on the same database sharing
+    the durable consumer (a second meetings process running as well)."""
+    from suite_support import replica
+
     one = await _catch_up(suite, events, replicas=1, log_dir=log_dir)
-    report.add(
-        f"consumer catch-up ({events:,} events, incl. start)",
-        one,
-        "ev/s",
-        ceiling,
-        "≥ bare consumer",
-    )
-    two = await _catch_up(suite, events, replicas=2, log_dir=log_dir)
-    report.add(f"consumer catch-up, two replicas ({events:,} events)", two, "ev/s")
+    report.add(f"consumer catch-up ({events:,} events)", one, "ev/s", ceiling, "≥ bare consumer")
+    with replica(suite, "meetings", log_dir / "meetings-replica"):
+        two = await _catch_up(suite, events, replicas=2, log_dir=log_dir)
+    report.add(f"consumer catch-up, two replicas ({events:,} events)", two, "ev/s", ceiling)
     report.add("two replicas ÷ one (consumer catch-up)", two / one, "×", target="≥ 1.7×")
 
 
 async def _catch_up(suite: Suite, events: int, *, replicas: int, log_dir: Path) -> float:
-    from suite_support import replica
-
     offers = suite.services["offers"]
     offers.stop()
     batch = [
@@ -251,22 +248,29 @@ async def _catch_up(suite: Suite, events: int, *, replicas: int, log_dir: Path) 
     ]
     await publish_events(suite.nats_url, batch)
     url = offers.env["OFFERS_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    extra = [
+        LiveService("offers", env=dict(offers.env), log_dir=log_dir / f"offers-replica-{n}")
+        for n in range(1, replicas)
+    ]
     connection = await asyncpg.connect(url)
     try:
         before = await connection.fetchval("SELECT count(*) FROM schools")
-        with contextlib.ExitStack() as extra:
-            began = time.monotonic()
-            offers.start(wait=False)
-            for n in range(1, replicas):
-                for name in ("offers", "meetings"):
-                    extra.enter_context(replica(suite, name, log_dir / f"{name}-replica-{n}"))
-            while await connection.fetchval("SELECT count(*) FROM schools") < before + events:  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
-            seconds = time.monotonic() - began
+        offers.start(wait=False)
+        for live in extra:
+            live.log_path.parent.mkdir(parents=True, exist_ok=True)
+            live.start(wait=False)
+        began = None
+        while (done := await connection.fetchval("SELECT count(*) FROM schools") - before) < events:
+            if began is None and done > 0:
+                began, first = time.monotonic(), done
+            await asyncio.sleep(0.05)
+        seconds = time.monotonic() - (began or time.monotonic())
         offers.wait_ready()
     finally:
+        for live in extra:
+            live.stop()
         await connection.close()
-    return events / seconds
+    return (events - (first if began else 0)) / max(seconds, 1e-3)
 
 
 # --------------------------------------------------------------------------- 5. reads
