@@ -4,9 +4,10 @@ topic shown in German beside the question), opens it and creates three personal 
 once and not cached; two respondents answer by their links (a missing required answer told
 beside the question), a link used again is refused with the German sentence, and once closed the
 survey says it is over. An anonymous survey is answered once per form: the same browser is told
-it took part, and the same ticket sent again is refused by planning. The results page and its CSV
-match a plain count of what was answered, and the topic demand page shows the surveys' topics on
-top of what it showed before. axe-core clean on every new page."""
+it took part, and the same ticket sent again is refused by planning. A survey past its closing
+date is not opened (told in German). The results page and its CSV match a plain count of what
+was answered, and the topic demand page shows the surveys' topics on top of what it showed
+before. axe-core clean on every new page."""
 
 from __future__ import annotations
 
@@ -249,6 +250,28 @@ async def test_an_anonymous_survey_takes_one_answer_per_form(
         "Soziales Lernen Soziales Lernen 1",
         "Mobbing Mobbing und Cybermobbing 1",
     ]
+
+
+async def test_a_survey_past_its_closing_date_is_not_opened(
+    browser: Any, web: Web, suite: Suite, before: dict[str, int]
+) -> None:
+    question = {"key": "wunsch", "text": "Was wünschen Sie sich?", "kind": "text"}
+    body = {
+        "title": f"Verpasst {TAG}",
+        "region": "boerde",
+        "audience": ["schools"],
+        "closes_on": "2020-01-31",
+        "questions": [question],
+    }
+    async with suite.client("planning") as planning:
+        office_auth = suite.auth("network_office", "boerde", sub="office-1")
+        late = ok(await planning.post("/surveys", json=body, headers=office_auth), 201)
+    office = await _office(browser, web)
+    await office.goto(f"{web.url}/bedarfsabfragen/{late['id']}")
+    await _click(office, "Abfrage öffnen")
+    assert "liegt schon in der Vergangenheit" in await text_of(office.get_by_role("alert"))
+    assert "Entwurf" in await text_of(office.locator("main"))
+    assert await check_accessibility(office) == []
 
 
 async def test_the_topic_demand_page_shows_the_surveys_topics(
