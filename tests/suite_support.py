@@ -69,8 +69,8 @@ class Suite:
     def url(self, service: str) -> str:
         return self.services[service].url
 
-    def client(self, service: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=f"{self.url(service)}/api/v1", timeout=30)
+    def client(self, service: str, **kwargs: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=f"{self.url(service)}/api/v1", timeout=30, **kwargs)
 
     def auth(self, role: str, *regions: str, **claims: Any) -> dict[str, str]:
         token = mint_token(self.private_key, role=role, regions=regions, **claims)
