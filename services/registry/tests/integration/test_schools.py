@@ -576,7 +576,9 @@ async def test_a_bad_filter_is_a_422_naming_the_parameter(registry):
         assert response.json()["errors"][0]["field"] == field
 
 
-async def test_schools_page_through_by_name_with_a_cursor(registry):
+@pytest.mark.parametrize("q", [None, "grundschule"])
+async def test_schools_page_through_by_name_with_a_cursor(registry, q):
+    """Pages by cursor, with and without a search (a search reads the page's ids first)."""
     headers = registry.auth("state_coordinator")
     for i in range(12):
         # Three schools share each name: the id breaks the tie.
@@ -589,7 +591,7 @@ async def test_schools_page_through_by_name_with_a_cursor(registry):
     cursor = None
     pages = 0
     while True:
-        params = {"limit": 5} | ({"cursor": cursor} if cursor else {})
+        params = {"limit": 5} | ({"cursor": cursor} if cursor else {}) | ({"q": q} if q else {})
         body = (await registry.client.get("/api/v1/schools", params=params)).json()
         seen += [(s["name"], s["id"]) for s in body["items"]]
         pages += 1
@@ -602,6 +604,8 @@ async def test_schools_page_through_by_name_with_a_cursor(registry):
     assert [name for name, _ in seen] == sorted(name for name, _ in seen)
     everything = (await registry.client.get("/api/v1/schools", params={"limit": 500})).json()
     assert [(s["name"], s["id"]) for s in everything["items"]] == seen
+    bad = await registry.client.get("/api/v1/schools", params={"cursor": "bm90LW91cnM", "q": "g"})
+    assert bad.status_code == 400
 
 
 # --------------------------------------------------------------------------- events
