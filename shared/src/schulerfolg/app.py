@@ -138,6 +138,7 @@ class Runtime:
                 backoff_max=settings.consumer_backoff_max,
             ),
             ack_wait=settings.consumer_ack_wait,
+            consumer_batch=settings.consumer_batch,
         )
         self.relay = OutboxRelay(
             self.db,

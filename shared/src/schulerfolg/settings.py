@@ -132,6 +132,12 @@ class ServiceSettings(PrefixedSettings):
     consumer_ack_wait: float = Field(
         30.0, gt=0, description="Seconds NATS waits for an ack before redelivering."
     )
+    consumer_batch: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Events a consumer handles in one transaction, in stream order (1: one each).",
+    )
     auth_issuer: str | None = Field(
         None, description="OIDC issuer; when set, tokens are verified against its JWKS."
     )
