@@ -237,7 +237,7 @@ async def test_privacy_pages_name_the_services_that_do_not_answer(
     await _signed_in(client)  # nothing listens at the services' addresses
     page = await client.get("/meine-daten")
     assert page.status_code == 200
-    assert page.text.count("Nicht erreichbar</span>") == 4
+    assert page.text.count("Nicht erreichbar</span>") == 5
     assert "Lena Landesstelle" in page.text and "lena@land.example" in page.text
     assert 'href="/meine-daten.json"' in page.text
     assert 'href="/protokoll"' in page.text and 'href="/datenschutz/loeschauftraege"' in page.text
@@ -245,7 +245,13 @@ async def test_privacy_pages_name_the_services_that_do_not_answer(
     assert download.headers["cache-control"] == "no-store"
     assert download.headers["content-disposition"].startswith('attachment; filename="meine-daten-')
     exported = download.json()
-    assert exported["unreachable"] == ["registry", "offers", "meetings", "notifications"]
+    assert exported["unreachable"] == [
+        "registry",
+        "offers",
+        "meetings",
+        "notifications",
+        "planning",
+    ]
     assert exported["services"]["offers"] == {"service": "offers", "status": "nicht erreichbar"}
     web = exported["services"]["web"]["data"]["sessions"][0]
     assert (web["name"], web["email"], web["roles"]) == (
