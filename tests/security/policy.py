@@ -204,12 +204,12 @@ APPLICANT_SIDE = ("school", "partner")
 # members and the committee's members (a seat, not a role).
 SEATED = ("steering", "member")
 
-R, OF, M, N = "registry", "offers", "meetings", "notifications"
+R, OF, M, N, P = "registry", "offers", "meetings", "notifications", "planning"
 V = "/api/v1"
 
 OPS_PUBLIC = {
     (service, "GET", path): {"": public("operations endpoints are public")}
-    for service in (R, OF, M, N)
+    for service in (R, OF, M, N, P)
     for path in ("/healthz", "/readyz", "/metrics", "/asyncapi")
 }
 
@@ -591,8 +591,40 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     },
 }
 
+# ------------------------------------------------------------------ planning
+POLICY |= {
+    (P, "GET", f"{V}/surveys"): {
+        "": offices_own_regions("the surveys of the offices' regions (state: all)")
+    },
+    (P, "POST", f"{V}/surveys"): {"": manage("a Börde survey by the state or the Börde office")},
+    (P, "GET", f"{V}/surveys/{{survey_id}}"): {
+        "draft": readers(note="a draft: only its office and the state coordination"),
+        "open": public("an open survey's questions, for anyone who answers"),
+    },
+    (P, "POST", f"{V}/surveys/{{survey_id}}/open"): {
+        "": manage("its office opens a draft (hidden from others)", others=HIDDEN)
+    },
+    (P, "POST", f"{V}/surveys/{{survey_id}}/close"): {"": manage("its office closes it")},
+    (P, "POST", f"{V}/surveys/{{survey_id}}/invitations"): {
+        "": manage("its office issues invitation codes")
+    },
+    (P, "GET", f"{V}/surveys/{{survey_id}}/invitations"): {
+        "": manage("its office reads how many codes were issued and used")
+    },
+    (P, "GET", f"{V}/surveys/{{survey_id}}/results"): {"": manage("its office reads the results")},
+    (P, "POST", f"{V}/surveys/{{survey_id}}/tickets"): {
+        "": public("anyone may answer an open anonymous survey: a ticket per form")
+    },
+    (P, "POST", f"{V}/surveys/{{survey_id}}/responses"): {
+        "": public("anyone with a ticket (anonymous survey) answers once")
+    },
+    (P, "GET", f"{V}/topic-demand"): {
+        "": offices_own_regions("topic demand of the office's region (state: any or all)")
+    },
+}
+
 # ------------------------------------------------------------------ privacy (every service)
-for _service in (R, OF, M, N):
+for _service in (R, OF, M, N, P):
     POLICY[(_service, "GET", f"{V}/me/data")] = {
         "": signed_in(
             "what the service holds about the caller (token sub and e-mail): their own records "

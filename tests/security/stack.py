@@ -1,4 +1,4 @@
-"""The four services in-process for the security tests: one instance each for the whole session,
+"""The five services in-process for the security tests: one instance each for the whole session,
 each on its own PostgreSQL database, all on one NATS server of their own (so the registry's
 events reach offers, meetings and notifications as in production, and no other test's leftover
 events do), trusting one local signing key."""
@@ -15,13 +15,14 @@ import asyncpg
 from meetings_support import start_meetings
 from notifications_support import start_notifications
 from offers_support import start_offers
+from planning_support import start_planning
 from registry_support import start_registry
 
 from schulerfolg_dev.processes import free_port
 from schulerfolg_dev.testing.servers import NatsServer
 from schulerfolg_dev.testing.service import ServiceUnderTest
 
-SERVICES = ("registry", "offers", "meetings", "notifications")
+SERVICES = ("registry", "offers", "meetings", "notifications", "planning")
 
 
 @dataclass
@@ -56,7 +57,8 @@ async def _drop_databases(admin_url: str, names: list[str]) -> None:
 
 @asynccontextmanager
 async def running_stack(postgres_admin_url: str, root: Path) -> AsyncIterator[Stack]:
-    """registry, offers, meetings and notifications, each on PostgreSQL, on a shared NATS."""
+    """registry, offers, meetings, notifications and planning, each on PostgreSQL, on a shared
+    NATS."""
     keys = root / "auth"
     names: list[str] = []
     urls: dict[str, str] = {}
@@ -95,6 +97,9 @@ async def running_stack(postgres_admin_url: str, root: Path) -> AsyncIterator[St
                             delivery_poll_interval=600,
                             reminder_poll_interval=600,
                         )
+                    ),
+                    "planning": await running.enter_async_context(
+                        start_planning(urls["planning"], nats.url, keys, log_level="WARNING")
                     ),
                 }
                 yield Stack(started)

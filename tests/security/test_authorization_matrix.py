@@ -1,4 +1,4 @@
-"""The authorization matrix: every operation of the four services' OpenAPI documents × every
+"""The authorization matrix: every operation of the five services' OpenAPI documents × every
 kind of caller (anonymous, each role in the resource's region and in another one), asserted
 against the written policy (``policy.py``). An operation without a policy entry fails the run,
 so a new endpoint cannot be forgotten.
@@ -21,6 +21,8 @@ from notifications.config import NotificationsSettings
 from notifications.main import create_app as notifications_app
 from offers.config import OffersSettings
 from offers.main import create_app as offers_app
+from planning.config import PlanningSettings
+from planning.main import create_app as planning_app
 from registry.config import RegistrySettings
 from registry.main import create_app as registry_app
 from schulerfolg_dev.testing.plugin import eventually
@@ -30,6 +32,7 @@ APPS = {
     "offers": (offers_app, OffersSettings),
     "meetings": (meetings_app, MeetingsSettings),
     "notifications": (notifications_app, NotificationsSettings),
+    "planning": (planning_app, PlanningSettings),
 }
 METHODS = ("get", "put", "post", "patch", "delete")
 

@@ -78,6 +78,7 @@ class World:
     state_fund: dict[str, Any] = field(default_factory=dict)  # state-wide, no committee
     draft: dict[str, Any] = field(default_factory=dict)
     submitted: dict[str, Any] = field(default_factory=dict)
+    surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # planning, made on first use
     notification: dict[str, Any] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)  # made without a token
     erasure_request: dict[str, Any] = field(default_factory=dict)
@@ -489,7 +490,7 @@ def listing(
     )
 
 
-for _service in ("registry", "offers", "meetings", "notifications"):
+for _service in ("registry", "offers", "meetings", "notifications", "planning"):
     for _path in ("/healthz", "/readyz", "/metrics", "/asyncapi"):
         simple(_service, "GET", _path, lambda w, p=_path: p)
 
@@ -1204,6 +1205,138 @@ async def _end_foreign_feed(w: World, caller: str) -> Call:
     return Call("DELETE", f"{_FEEDS}/{feed['id']}", unchanged=unchanged)
 
 
+# ------------------------------------------------------------------ planning
+P = "planning"
+_SURVEYS = f"{V}/surveys"
+_SURVEY = f"{_SURVEYS}/{{survey_id}}"
+
+
+def _survey_body(*, anonymous: bool) -> dict[str, Any]:
+    return {
+        "title": f"Bedarfsabfrage {_tag()}",
+        "region": OWN,
+        "audience": ["schools"],
+        "anonymous": anonymous,
+        "questions": [
+            {
+                "key": "themen",
+                "text": "Welche Themen brauchen Sie?",
+                "kind": "multiple",
+                "choices": [
+                    {"key": "mobbing", "label": "Mobbing", "topic": "bullying"},
+                    {"key": "medien", "label": "Medien", "topic": "media-literacy"},
+                ],
+            }
+        ],
+    }
+
+
+async def _new_survey(w: World, *, anonymous: bool = False, opened: bool = True) -> dict[str, Any]:
+    """A Börde survey made by the Börde office (opened unless asked otherwise)."""
+    survey = ok(
+        await w.client(P).post(_SURVEYS, json=_survey_body(anonymous=anonymous), headers=w.office)
+    )
+    if opened:
+        survey = ok(await w.client(P).post(f"{_SURVEYS}/{survey['id']}/open", headers=w.office))
+    return survey
+
+
+async def _shared_survey(w: World, kind: str) -> dict[str, Any]:
+    """The Börde survey of a kind ("invited", "anonymous", "draft") the calls share."""
+    if kind not in w.surveys:
+        w.surveys[kind] = await _new_survey(
+            w, anonymous=kind == "anonymous", opened=kind != "draft"
+        )
+    return w.surveys[kind]
+
+
+@builds(P, "GET", _SURVEYS)
+async def _list_surveys(w: World, caller: str) -> Call:
+    return Call(
+        "GET",
+        _SURVEYS,
+        {"params": {"limit": 500}},
+        marker=(await _shared_survey(w, "invited"))["id"],
+    )
+
+
+@builds(P, "POST", _SURVEYS)
+async def _create_survey(w: World, caller: str) -> Call:
+    body = _survey_body(anonymous=False)
+
+    async def unchanged() -> str | None:
+        listed = ok(await w.client(P).get(_SURVEYS, params={"limit": 500}, headers=w.state))
+        return "created" if any(s["title"] == body["title"] for s in listed["items"]) else None
+
+    return Call("POST", _SURVEYS, {"json": body}, unchanged=unchanged)
+
+
+for _kind in ("draft", "open"):
+
+    def _reader(kind: str) -> Builder:
+        async def build(w: World, caller: str) -> Call:
+            survey = await _shared_survey(w, "draft" if kind == "draft" else "invited")
+            return Call("GET", f"{_SURVEYS}/{survey['id']}")
+
+        return build
+
+    BUILDERS[(P, "GET", _SURVEY, _kind)] = _reader(_kind)
+
+
+def _status_unchanged(w: World, survey: dict[str, Any]) -> Callable[[], Awaitable[str | None]]:
+    async def unchanged() -> str | None:
+        now = ok(await w.client(P).get(f"{_SURVEYS}/{survey['id']}", headers=w.state))
+        return None if now["status"] == survey["status"] else f"now {now['status']}"
+
+    return unchanged
+
+
+@builds(P, "POST", f"{_SURVEY}/open")
+async def _open_survey(w: World, caller: str) -> Call:
+    draft = await _new_survey(w, opened=False)
+    return Call("POST", f"{_SURVEYS}/{draft['id']}/open", unchanged=_status_unchanged(w, draft))
+
+
+@builds(P, "POST", f"{_SURVEY}/close")
+async def _close_survey(w: World, caller: str) -> Call:
+    survey = await _new_survey(w)
+    return Call("POST", f"{_SURVEYS}/{survey['id']}/close", unchanged=_status_unchanged(w, survey))
+
+
+@builds(P, "POST", f"{_SURVEY}/invitations")
+async def _invite(w: World, caller: str) -> Call:
+    survey = await _shared_survey(w, "invited")
+    return Call("POST", f"{_SURVEYS}/{survey['id']}/invitations", {"json": {"count": 1}})
+
+
+def _survey_read(path: str) -> Builder:
+    async def build(w: World, caller: str) -> Call:
+        return Call("GET", f"{_SURVEYS}/{(await _shared_survey(w, 'invited'))['id']}/{path}")
+
+    return build
+
+
+for _path in ("invitations", "results"):
+    BUILDERS[(P, "GET", f"{_SURVEY}/{_path}", "")] = _survey_read(_path)
+
+
+@builds(P, "POST", f"{_SURVEY}/tickets")
+async def _ticket(w: World, caller: str) -> Call:
+    survey = await _shared_survey(w, "anonymous")
+    return Call("POST", f"{_SURVEYS}/{survey['id']}/tickets")
+
+
+@builds(P, "POST", f"{_SURVEY}/responses")
+async def _respond(w: World, caller: str) -> Call:
+    survey = await _shared_survey(w, "anonymous")
+    ticket = ok(await w.client(P).post(f"{_SURVEYS}/{survey['id']}/tickets"), 201)["ticket"]
+    body = {"answers": {"themen": ["medien"]}, "ticket": ticket}
+    return Call("POST", f"{_SURVEYS}/{survey['id']}/responses", {"json": body})
+
+
+simple(P, "GET", f"{V}/topic-demand", lambda w: f"{V}/topic-demand")
+
+
 # ------------------------------------------------------------------ privacy (every service)
 # Own data: the marker is someone else's — a Harz person's address (registry), the
 # applications' contact (offers), a registration made without a token (meetings), the Börde
@@ -1213,6 +1346,7 @@ _NOT_OWN: dict[str, Callable[[World], str]] = {
     OF: lambda w: w.application_body()["contact"]["email"],
     M: lambda w: w.registration["email"],
     N: lambda w: w.notification["id"],
+    P: lambda w: w.org["id"],  # planning holds nothing about anyone
 }
 for _service, _marker in _NOT_OWN.items():
     simple(_service, "GET", f"{V}/me/data", lambda w: f"{V}/me/data", marker=_marker)

@@ -39,6 +39,8 @@ PLANNING = ServiceCase(
     consumers_ready=True,
 )
 
+start_planning = PLANNING.start
+
 SURVEYS = "/api/v1/surveys"
 OFFICE = ("network_office", "boerde")
 
