@@ -254,8 +254,11 @@ async def test_two_years_side_by_side_and_the_drill_down(
     await page.goto(f"{web.url}/auswertung")
     await page.get_by_label("Jahr (Projektbeginn)").fill("2025")
     await page.get_by_label("Vergleichen mit Jahr").fill("2024")
-    await page.get_by_label("Vergleichen mit Jahr").press("Enter")
-    await page.wait_for_load_state()
+    # wait for the new page itself: wait_for_load_state alone may answer for the old one (the
+    # statistics answer fast now, so the table was read while the new page was still arriving)
+    async with page.expect_navigation():
+        await page.get_by_label("Vergleichen mit Jahr").press("Enter")
+    await page.locator("#tabelle-vergleich tbody tr").first.wait_for()
     assert "zeitraum=2025" in page.url and "vergleich=2024" in page.url
     other = {r["region"]: r["applications"] for r in second["by_region"]}
     assert await table(page, "vergleich") == {
