@@ -75,7 +75,8 @@ def test_every_operation_has_a_policy_entry_and_a_call():
 
 def test_the_policy_denies_anonymous_writes_everywhere_but_public_registrations():
     """A sanity check of the policy itself: no anonymous write is allowed except registering
-    for a public meeting and cancelling an anonymous registration by its id."""
+    for a public meeting, cancelling an anonymous registration by its id, and answering an open
+    anonymous survey (a ticket, then the answers)."""
     allowed = [
         (*op, variant)
         for op, variants in POLICY.items()
@@ -91,6 +92,8 @@ def test_the_policy_denies_anonymous_writes_everywhere_but_public_registrations(
             "/api/v1/meetings/{meeting_id}/registrations/{registration_id}",
             "anonymous registrant",
         ),
+        ("planning", "POST", "/api/v1/surveys/{survey_id}/tickets", ""),
+        ("planning", "POST", "/api/v1/surveys/{survey_id}/responses", ""),
     ]
 
 

@@ -125,7 +125,14 @@ async def test_a_school_downloads_its_own_data_and_nothing_of_another_person(
 
     exported = json.loads(text)
     assert exported["unreachable"] == []
-    assert set(exported["services"]) == {"web", "registry", "offers", "meetings", "notifications"}
+    assert set(exported["services"]) == {
+        "web",
+        "registry",
+        "offers",
+        "meetings",
+        "notifications",
+        "planning",
+    }
     session = exported["services"]["web"]["data"]["sessions"][0]
     assert (session["name"], session["email"], session["roles"]) == (
         "Lena Lehrerin",
