@@ -383,8 +383,13 @@ def _resource(survey: Survey) -> str:
     return resource_of("surveys", survey.id)
 
 
+def survey_topics(survey: Survey) -> list[str]:
+    """The topic slugs the survey's choices stand for."""
+    return sorted({c["topic"] for q in survey.questions for c in q["choices"] if c.get("topic")})
+
+
 def _event_data(survey: Survey) -> dict[str, Any]:
-    topics = sorted({c["topic"] for q in survey.questions for c in q["choices"] if c.get("topic")})
+    topics = survey_topics(survey)
     return {
         "version": survey.version,
         "id": survey.id,
@@ -424,5 +429,5 @@ async def demand_per_topic(
     for survey in await repository.answered_surveys(session, region):
         found = tally(survey, await repository.answers_of(session, survey.id))
         chosen.update({topic.slug: topic.count for topic in found.topics})
-        offered.update(_event_data(survey)["topics"])
+        offered.update(survey_topics(survey))
     return chosen, offered
