@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from schulerfolg.events.base import EventPayload, event_name
+from schulerfolg.participants import ParticipantFigures
 
 VERSION_DOC = "The entity's version after the change: apply only if newer than what you hold."
 
@@ -74,6 +75,9 @@ class MeetingData(EventPayload):
     online_url: str | None = None
     public: bool = False
     status: str = Field(description="`scheduled` or `cancelled`.")
+    collects_participant_figures: bool = Field(
+        False, description="Whether the event's attendance carries ESF+ participant figures."
+    )
 
 
 @event_name("meetings.meeting.scheduled", version=1)
@@ -93,6 +97,25 @@ class MeetingCancelled(MeetingData):
     """A meeting was cancelled."""
 
     reason: str | None = None
+
+
+@event_name("meetings.meeting.attendance_recorded", version=1)
+class AttendanceRecorded(EventPayload):
+    """A meeting's attendance was recorded or changed: how many took part and, where the event
+    collects them, the ESF+ participant figures. Counts only, never who."""
+
+    version: int = Field(
+        description="The attendance record's version after the change: apply only if newer."
+    )
+    meeting_id: UUID
+    kind: str
+    committee_id: UUID | None = None
+    region: str | None = None
+    starts_at: datetime
+    present: int = Field(description="How many attended (as recorded).")
+    participants: ParticipantFigures | None = Field(
+        None, description="ESF+ participant figures (aggregates), where collected."
+    )
 
 
 class RegistrationData(EventPayload):

@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from schulerfolg.events.base import EventPayload, event_name
+from schulerfolg.participants import ParticipantFigures
 
 VERSION_DOC = "The entity's version after the change: apply only if newer than what you hold."
 
@@ -31,6 +32,9 @@ class FundData(EventPayload):
     budget_cents: int
     approved_cents: int
     deciding_committee_id: UUID | None = None
+    collects_participant_figures: bool = Field(
+        False, description="Whether the fund's proofs of use carry ESF+ participant figures."
+    )
 
 
 @event_name("offers.fund.created", version=1)
@@ -214,6 +218,11 @@ class ProofOfUseData(ApplicationData):
     due_on: date = Field(description="When the proof of use is due (end date + the fund's weeks).")
     approved_cents: int
     spent_cents: int = Field(description="The sum of the receipts listed.")
+    participants: ParticipantFigures | None = Field(
+        None,
+        description="ESF+ participant figures of the project (aggregates; where the fund "
+        "collects them).",
+    )
 
 
 @event_name("offers.proof_of_use.submitted", version=1, plural="applications")
