@@ -84,3 +84,101 @@ class FundedProject(Base, table=True):
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     school_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     start_date: date
+    end_date: date | None = None  # None only for rows kept before migration 0003
+    completed_on: date | None = None  # the day offers closed it (the completion event's time)
+
+
+# --- read models for target agreements and ESF+ figures (from registry, offers, meetings) ---
+
+
+class SchoolView(Base, table=True):
+    """A school as the indicators need it, from ``registry.school.*``: region and whether it has
+    school social work. No name, no contact."""
+
+    __tablename__ = "schools"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    region: str = Field(max_length=64, index=True)
+    has_school_social_work: bool = False
+
+
+class MeetingView(Base, table=True):
+    """A meeting or event, from ``meetings.meeting.*``: kind, region, when, cancelled or not."""
+
+    __tablename__ = "meetings"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    region: str | None = Field(default=None, max_length=64, index=True)
+    kind: str = Field(max_length=32)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(max_length=16)
+    collects_participant_figures: bool = False
+
+
+class FundView(Base, table=True):
+    """A fund, from ``offers.fund.*``: its name for the figures per fund, whether it collects
+    participant figures."""
+
+    __tablename__ = "funds"
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    region: str | None = Field(default=None, max_length=64)
+    collects_participant_figures: bool = False
+
+
+class ParticipantRecord(Base, table=True):
+    """How many took part in one project (from its accepted proof of use) or one event (from its
+    recorded attendance), with the ESF+ figures where collected. Counts only, never a person;
+    newer versions win."""
+
+    __tablename__ = "participant_records"
+
+    source: str = Field(max_length=16, primary_key=True)  # "project" or "meeting"
+    source_id: uuid.UUID = Field(primary_key=True)  # the application's or the meeting's id
+    version: int
+    region: str | None = Field(default=None, max_length=64, index=True)
+    fund_id: uuid.UUID | None = None  # projects
+    meeting_kind: str | None = Field(default=None, max_length=32)  # events
+    activity_on: date = Field(index=True)  # the project's end date, the event's day
+    present: int = 0
+    figures: dict[str, dict[str, int]] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Agreement(EntityFields, Base, table=True):
+    """A target agreement (Zielvereinbarung) of a region's office with the district and its
+    providers for a period: goals, each with an indicator and a target value."""
+
+    __tablename__ = "agreements"
+
+    region: str = Field(max_length=64, index=True)
+    title: str = Field(max_length=300)
+    period_start: date
+    period_end: date
+    status: str = Field(default="draft", max_length=16)  # draft, active, closed
+    parties: list[dict[str, Any]] = Field(  # [{"kind": office|district|provider, "name", …}]
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    goals: list[dict[str, Any]] = Field(  # [{"key", "title", "indicator", "target"}]
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class ManualValue(Base, table=True):
+    """A figure entered by hand for a goal whose indicator is ``manual``: the actual value as of a
+    day (the latest one counts; the series is the trend)."""
+
+    __tablename__ = "agreement_values"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    agreement_id: uuid.UUID = Field(foreign_key="agreements.id", index=True)
+    goal_key: str = Field(max_length=64)
+    as_of: date
+    value: int
+    note: str = Field(default="", max_length=1000)
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
