@@ -24,6 +24,12 @@ class PlanningSettings(ServiceSettings):
     survey_max_responses: int = Field(
         100_000, ge=1, description="Most answers one survey takes (a guard against flooding)."
     )
+    survey_ticket_hours: int = Field(
+        48,
+        ge=1,
+        description="An anonymous survey form's unused ticket is dropped after this many hours "
+        "(the form is then reloaded).",
+    )
 
 
 def settings_of(runtime: Runtime) -> PlanningSettings:

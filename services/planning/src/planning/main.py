@@ -31,6 +31,7 @@ definition = ServiceDefinition(
     routers=[surveys_router, demand_router],
     consumers=lambda runtime: [projects_consumer(runtime)],
     own_data=surveys.own_data,
+    retention=surveys.housekeeping_tasks,
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -81,6 +81,24 @@ async def use_pass(
         .values(used_at=now)
     )
     return affected_rows(result) == 1
+
+
+async def drop_spare_tickets(session: AsyncSession, issued_before: datetime) -> int:
+    """Delete the anonymous tickets nobody needs any more: unused ones issued before
+    ``issued_before`` (a form left open that long is reloaded) and every ticket of a closed
+    survey (it takes no answers). Used tickets of open surveys stay: they refuse a form sent
+    again. How many were deleted."""
+    closed = select(col(Survey.id)).where(col(Survey.status) == "closed")
+    result = await session.execute(
+        delete(SurveyPass).where(
+            col(SurveyPass.kind) == "ticket",
+            or_(
+                and_(col(SurveyPass.used_at).is_(None), col(SurveyPass.issued_at) < issued_before),
+                col(SurveyPass.survey_id).in_(closed),
+            ),
+        )
+    )
+    return affected_rows(result) or 0
 
 
 async def pass_exists(

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,7 @@ from schulerfolg.events.planning import SurveyClosed, SurveyOpened
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from schulerfolg.privacy.audit import record, resource_of
+from schulerfolg.privacy.retention import RetentionTask
 
 
 class SurveyNotFound(NotFound):
@@ -431,3 +432,15 @@ async def demand_per_topic(
         chosen.update({topic.slug: topic.count for topic in found.topics})
         offered.update(survey_topics(survey))
     return chosen, offered
+
+
+def housekeeping_tasks(runtime: Any) -> list[RetentionTask]:
+    """Planning's clean-up run by the housekeeping: every view of an anonymous survey's form
+    issues a ticket, so the unused ones are dropped after ``survey_ticket_hours`` and all of a
+    closed survey's (nothing about anyone is in them; this keeps the table small)."""
+    hours: int = runtime.settings.survey_ticket_hours
+
+    async def tickets(session: AsyncSession, now: datetime) -> int:
+        return await repository.drop_spare_tickets(session, now - timedelta(hours=hours))
+
+    return [RetentionTask("survey_tickets", tickets)]
