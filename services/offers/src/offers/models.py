@@ -61,6 +61,7 @@ class Fund(EntityFields, Base, table=True):
     payment_rule: dict[str, Any] = Field(  # payments (issue 16): {"advance_percent": 0–100}
         default_factory=lambda: {"advance_percent": 0}, sa_column=Column(JSON, nullable=False)
     )
+    collects_participant_figures: bool = False  # ESF+ (issue 19): proofs of use carry figures
 
 
 class Application(EntityFields, Base, table=True):
@@ -377,6 +378,8 @@ class ProofOfUse(EntityFields, Base, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     participant_breakdown: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # ESF+ (issue 19): sex → age group → count (ParticipantFigures), aggregates only
+    participants: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     receipts: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

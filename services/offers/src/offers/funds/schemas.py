@@ -90,6 +90,11 @@ class FundFields(RequestModel):
     proof_of_use_weeks: int = Field(  # proof of use (issue 16)
         8, ge=0, le=104, description="Weeks after a project's end date its proof of use is due."
     )
+    collects_participant_figures: bool = Field(  # ESF+ (issue 19)
+        False,
+        description="Proofs of use of this fund carry ESF+ participant figures (by sex and age "
+        "group); submitting one without them is refused.",
+    )
 
 
 class FundCreate(FundFields):
@@ -120,6 +125,7 @@ class FundUpdate(RequestModel):
     assessment_criteria: Criteria | None = None  # assessment (issue 16)
     funding_sources: Sources | None = None  # funding sources (issue 16)
     proof_of_use_weeks: int | None = Field(None, ge=0, le=104)  # proof of use (issue 16)
+    collects_participant_figures: bool | None = None  # ESF+ (issue 19)
 
     @field_validator(
         "name",
@@ -132,6 +138,7 @@ class FundUpdate(RequestModel):
         "budget_cents",
         "requires_consultation",
         "requires_partner",
+        "collects_participant_figures",
         mode="before",
     )
     @classmethod
@@ -166,6 +173,9 @@ class FundPublic(BaseModel):
     proof_of_use_weeks: int = Field(
         8, description="Weeks after the end date the proof of use is due."
     )
+    collects_participant_figures: bool = Field(
+        False, description="Whether its proofs of use carry ESF+ participant figures."
+    )
 
     @classmethod
     def of(cls, fund: Fund) -> FundPublic:
@@ -189,6 +199,7 @@ def fund_event_data(fund: Fund) -> dict[str, Any]:
         "deciding_committee_id": str(fund.deciding_committee_id)
         if fund.deciding_committee_id
         else None,
+        "collects_participant_figures": fund.collects_participant_figures,
     }
 
 

@@ -13,6 +13,7 @@ from offers.applications.schemas import Participants
 from offers.common import LongText
 from offers.models import ProofOfUse
 from schulerfolg.http.validation import RequestModel
+from schulerfolg.participants import ParticipantFigures
 
 Category = Literal["fees", "materials", "travel", "other"]
 Sex = Literal["female", "male", "diverse", "not_stated"]
@@ -51,6 +52,11 @@ class ProofOfUseBody(RequestModel):
     narrative: LongText | None = Field(None, description="Sachbericht.")
     actual_participants: Participants = Participants()
     participant_breakdown: Breakdown | None = None
+    participants: ParticipantFigures | None = Field(
+        None,
+        description="ESF+ participant figures: sex → age group → count (cells left out count "
+        "0). Required to submit when the fund collects them; refused when it does not.",
+    )
     receipts: list[Receipt] = Field(default_factory=list, max_length=500)
 
 
@@ -96,6 +102,13 @@ class ProofOfUsePublic(BaseModel):
     narrative: str | None
     actual_participants: dict[str, int | None]
     participant_breakdown: Breakdown | None
+    participants: ParticipantFigures | None = Field(
+        description="ESF+ participant figures (sex → age group → count), where the fund "
+        "collects them."
+    )
+    collects_participant_figures: bool = Field(
+        description="Whether the fund asks for the ESF+ participant figures."
+    )
     receipts: list[Receipt]
     lines: list[LineComparison]
     totals: Totals
@@ -119,6 +132,7 @@ class ProofOfUsePublic(BaseModel):
         lines: list[LineComparison],
         totals: Totals,
         paid_cents: int,
+        collects_participant_figures: bool,
     ) -> ProofOfUsePublic:
         return cls(
             application_id=proof.application_id,
@@ -132,6 +146,10 @@ class ProofOfUsePublic(BaseModel):
             participant_breakdown=Breakdown.model_validate(proof.participant_breakdown)
             if proof.participant_breakdown
             else None,
+            participants=ParticipantFigures.model_validate(proof.participants)
+            if proof.participants is not None
+            else None,
+            collects_participant_figures=collects_participant_figures,
             receipts=[Receipt.model_validate(r) for r in proof.receipts],
             lines=lines,
             totals=totals,

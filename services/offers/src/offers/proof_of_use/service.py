@@ -164,6 +164,7 @@ async def public(session: AsyncSession, loaded: Loaded, principal: Principal) ->
         lines=lines,
         totals=totals,
         paid_cents=await repository.paid_cents(session, app.id),
+        collects_participant_figures=fund.collects_participant_figures,
     )
 
 
@@ -213,9 +214,17 @@ def _groups(app: Application) -> list[str]:
 
 
 async def _content_errors(
-    session: AsyncSession, app: Application, body: ProofOfUseBody
+    session: AsyncSession, app: Application, fund: Fund, body: ProofOfUseBody
 ) -> list[FieldError]:
     errors = []
+    if body.participants is not None and not fund.collects_participant_figures:
+        errors.append(
+            _error(
+                "participants",
+                "participant-figures-not-collected",
+                "this fund does not collect ESF+ participant figures",
+            )
+        )
     start, end = app.start_date, app.end_date
     categories = {line["category"] for line in app.budget_lines}
     for i, receipt in enumerate(body.receipts):
@@ -294,6 +303,7 @@ async def _emit(
         due_on=due_on(app, fund),
         approved_cents=app.approved_cents or 0,
         spent_cents=proof.spent_cents,
+        participants=proof.participants,
         **extra,
     )
     await outbox.append(session, payload, entity_id=str(app.id), region=subject_region(app.region))
@@ -341,13 +351,17 @@ async def save(
     """Save the proof of use (the applicant side, while the application is approved)."""
     loaded = await _load(session, principal, application_id, lock=True)
     _ensure_editable(loaded, principal, if_match)
-    _raise(await _content_errors(session, loaded.app, body), "The proof of use has errors")
+    _raise(
+        await _content_errors(session, loaded.app, loaded.fund, body),
+        "The proof of use has errors",
+    )
     values = {
         "narrative": body.narrative or None,
         "actual_participants": body.actual_participants.model_dump(),
         "participant_breakdown": body.participant_breakdown.model_dump()
         if body.participant_breakdown
         else None,
+        "participants": body.participants.model_dump() if body.participants else None,
         "receipts": [r.model_dump(mode="json") for r in body.receipts],
         "spent_cents": sum(r.amount_cents for r in body.receipts),
     }
@@ -356,10 +370,18 @@ async def save(
     return loaded
 
 
-def _completeness(app: Application, proof: ProofOfUse) -> list[FieldError]:
+def _completeness(app: Application, fund: Fund, proof: ProofOfUse) -> list[FieldError]:
     errors = []
     if not proof.narrative:
         errors.append(_error("narrative", "incomplete", "the narrative report must be filled in"))
+    if fund.collects_participant_figures and proof.participants is None:
+        errors.append(
+            _error(
+                "participants",
+                "incomplete",
+                "the fund collects ESF+ participant figures: give them by sex and age group",
+            )
+        )
     for group in _groups(app):
         if proof.actual_participants.get(group) is None:
             errors.append(
@@ -399,7 +421,10 @@ async def submit(
     """Submit the saved proof of use: the application becomes ``reported``."""
     loaded = await _load(session, principal, application_id, lock=True)
     _ensure_editable(loaded, principal, if_match)
-    _raise(_completeness(loaded.app, loaded.proof), "The proof of use cannot be submitted yet")
+    _raise(
+        _completeness(loaded.app, loaded.fund, loaded.proof),
+        "The proof of use cannot be submitted yet",
+    )
     cost = loaded.proof.spent_cents
     await _mark_reported(session, loaded, principal, cost_cents=cost)
     await application_service.announce_reported(session, loaded.app, loaded.fund, cost)
