@@ -209,3 +209,28 @@ def replica(suite: Suite, name: str, log_dir: Path) -> Iterator[LiveService]:
 def replica_client(live: LiveService) -> httpx.AsyncClient:
     """An API client of one replica."""
     return httpx.AsyncClient(base_url=f"{live.url}/api/v1", timeout=30)
+
+
+def application_body(
+    *, fund_id: str, school_id: str, provider_id: str, contact_email: str
+) -> dict[str, Any]:
+    """A complete application of a school with a partner (the one the flows and the benchmark
+    submit): a circus week of 1,500 € for two classes."""
+    return {
+        "fund_id": fund_id,
+        "school_ids": [school_id],
+        "partner_organization_ids": [provider_id],
+        "title": "Zirkusprojekt „Manege frei“ für die Klassen 5 und 6",
+        "summary": "Eine Projektwoche mit Zirkuspädagogen, Aufführung für die Eltern.",
+        "goals": "Selbstvertrauen stärken, Klassengemeinschaft fördern.",
+        "topics": ["music-arts", "experiential-education"],
+        "target_groups": ["pupils", "parents"],
+        "planned_participants": {"pupils": 52, "parents": 40},
+        "start_date": "2027-05-03",
+        "end_date": "2027-05-07",
+        "budget_lines": [
+            {"category": "fees", "description": "Zirkuspädagogen", "amount_cents": 120_000},
+            {"category": "materials", "description": "Requisiten", "amount_cents": 30_000},
+        ],
+        "contact": {"name": "Jürgen Weiß", "email": contact_email, "phone": "039209 1234"},
+    }

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from suite_support import Suite
+from suite_support import Suite, application_body
 
 REGION = "boerde"
 
@@ -232,24 +232,12 @@ class Flow:
 
     async def draft_and_submit(self, offers: httpx.AsyncClient) -> None:
         net = self.net
-        body = {
-            "fund_id": net.fund["id"],
-            "school_ids": [net.schools[self.school]["id"]],
-            "partner_organization_ids": [net.provider["id"]],
-            "title": "Zirkusprojekt „Manege frei“ für die Klassen 5 und 6",
-            "summary": "Eine Projektwoche mit Zirkuspädagogen, Aufführung für die Eltern.",
-            "goals": "Selbstvertrauen stärken, Klassengemeinschaft fördern.",
-            "topics": ["music-arts", "experiential-education"],
-            "target_groups": ["pupils", "parents"],
-            "planned_participants": {"pupils": 52, "parents": 40},
-            "start_date": "2027-05-03",
-            "end_date": "2027-05-07",
-            "budget_lines": [
-                {"category": "fees", "description": "Zirkuspädagogen", "amount_cents": 120_000},
-                {"category": "materials", "description": "Requisiten", "amount_cents": 30_000},
-            ],
-            "contact": {"name": "Jürgen Weiß", "email": self.contact_email, "phone": "039209 1234"},
-        }
+        body = application_body(
+            fund_id=net.fund["id"],
+            school_id=net.schools[self.school]["id"],
+            provider_id=net.provider["id"],
+            contact_email=self.contact_email,
+        )
 
         async def drafted() -> dict[str, Any] | None:
             response = await offers.post(

@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 import nats
 from loadgen import Step, percentile, ramp
-from suite_support import Suite
+from suite_support import Suite, application_body
 
 from schulerfolg.events import decode_event
 
@@ -145,24 +145,12 @@ class FlowRun:
 
 
 def flow_body(net: Any, school: int, contact: str) -> dict[str, Any]:
-    return {
-        "fund_id": net.fund["id"],
-        "school_ids": [net.schools[school]["id"]],
-        "partner_organization_ids": [net.provider["id"]],
-        "title": "Zirkusprojekt „Manege frei“ für die Klassen 5 und 6",
-        "summary": "Eine Projektwoche mit Zirkuspädagogen, Aufführung für die Eltern.",
-        "goals": "Selbstvertrauen stärken, Klassengemeinschaft fördern.",
-        "topics": ["music-arts", "experiential-education"],
-        "target_groups": ["pupils", "parents"],
-        "planned_participants": {"pupils": 52, "parents": 40},
-        "start_date": "2027-05-03",
-        "end_date": "2027-05-07",
-        "budget_lines": [
-            {"category": "fees", "description": "Zirkuspädagogen", "amount_cents": 120_000},
-            {"category": "materials", "description": "Requisiten", "amount_cents": 30_000},
-        ],
-        "contact": {"name": "Jürgen Weiß", "email": contact, "phone": "039209 1234"},
-    }
+    return application_body(
+        fund_id=net.fund["id"],
+        school_id=net.schools[school]["id"],
+        provider_id=net.provider["id"],
+        contact_email=contact,
+    )
 
 
 def ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
