@@ -17,10 +17,12 @@ Planning = ServiceUnderTest
 
 
 async def declare_upstream_streams(nats_url: str) -> None:
-    """Declare the OFFERS stream (as offers would) so planning's consumer starts."""
+    """Declare the streams planning consumes (REGISTRY, OFFERS, MEETINGS), as their producers
+    would, so planning's consumers start."""
     connection = await nats.connect(nats_url)
     try:
-        await declare_stream(connection.jetstream(), StreamSpec.for_service("offers"))
+        for producer in ("registry", "offers", "meetings"):
+            await declare_stream(connection.jetstream(), StreamSpec.for_service(producer))
     finally:
         await connection.close()
 
