@@ -14,6 +14,7 @@ from meetings.config import MeetingsSettings
 from meetings.funding.consumer import funds_consumer
 from meetings.minutes.api import router as minutes_router
 from meetings.models import metadata, outbox
+from meetings.participation.api import router as participation_router
 from meetings.persons.consumer import persons_consumer
 from meetings.privacy.erasure import erase_by_email
 from meetings.privacy.own_data import collect_own_data
@@ -41,6 +42,7 @@ definition = ServiceDefinition(
         registrations_router,
         agenda_router,
         minutes_router,
+        participation_router,
     ],
     consumers=lambda runtime: [
         persons_consumer(runtime),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlalchemy.orm import registry
@@ -84,6 +85,8 @@ class Meeting(EntityFields, Base, table=True):
     public: bool = Field(default=False)
     status: str = Field(default="scheduled", max_length=16)
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    # ESF+ (issue 19): the event's attendance carries participant figures
+    collects_participant_figures: bool = Field(default=False)
     # Arrival counter of registrations; taken while the meeting row is locked.
     registration_seq: int = Field(default=0, sa_type=BigInteger)
 
@@ -116,6 +119,19 @@ class Attendance(Base, table=True):
 
     meeting_id: uuid.UUID = Field(foreign_key="meetings.id", primary_key=True)
     person_id: uuid.UUID = Field(primary_key=True)
+
+
+class Participation(Base, table=True):
+    """A meeting's attendance record as announced (issue 19): its version counts the changes of
+    the attendance list and of the ESF+ participant figures (sex → age group → count, aggregates
+    only)."""
+
+    __tablename__ = "participations"
+
+    meeting_id: uuid.UUID = Field(foreign_key="meetings.id", primary_key=True)
+    version: int = Field(default=0, nullable=False)
+    participants: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class AgendaItem(EntityFields, Base, table=True):

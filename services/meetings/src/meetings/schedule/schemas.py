@@ -83,6 +83,11 @@ class MeetingCreate(RequestModel):
     capacity: Capacity | None = None
     registration_deadline: Time | None = None
     public: bool = False
+    collects_participant_figures: bool = Field(
+        False,
+        description="The event's attendance carries ESF+ participant figures (by sex and age "
+        "group, `PUT …/participant-figures`).",
+    )
 
     @model_validator(mode="after")
     def _times(self) -> MeetingCreate:
@@ -103,8 +108,11 @@ class MeetingUpdate(RequestModel):
     capacity: Capacity | None = None
     registration_deadline: Time | None = None
     public: bool | None = None
+    collects_participant_figures: bool | None = None
 
-    _not_null = field_validator("title", "starts_at", "ends_at", "public")(reject_null)
+    _not_null = field_validator(
+        "title", "starts_at", "ends_at", "public", "collects_participant_figures"
+    )(reject_null)
 
 
 class MeetingCancel(RequestModel):
@@ -133,6 +141,9 @@ class MeetingPublic(BaseModel):
     public: bool
     status: MeetingStatus
     cancel_reason: str | None
+    collects_participant_figures: bool = Field(
+        False, description="Whether its attendance carries ESF+ participant figures."
+    )
     confirmed: int = Field(0, description="Confirmed registrations.")
     waitlisted: int = Field(0, description="Registrations on the waiting list.")
     created_at: datetime
@@ -169,6 +180,7 @@ def meeting_event_data(meeting: Meeting) -> dict[str, Any]:
         "online_url": meeting.online_url,
         "public": meeting.public,
         "status": meeting.status,
+        "collects_participant_figures": meeting.collects_participant_figures,
     }
 
 

@@ -22,6 +22,7 @@ from meetings.common import (
     subject_region,
 )
 from meetings.models import Committee, Meeting, outbox
+from meetings.participation import service as participation
 from meetings.registrations import service as registrations
 from meetings.schedule import repository
 from meetings.schedule.lookup import load_meeting, managed_meeting
@@ -252,10 +253,9 @@ async def get_attendance(
 async def set_attendance(
     *, session: AsyncSession, viewer: Viewer, meeting_id: uuid.UUID, person_ids: list[uuid.UUID]
 ) -> list[uuid.UUID]:
-    """Replace who attended (it decides the quorum); for organisers."""
+    """Replace who attended (it decides the quorum); for organisers. Announces
+    ``meetings.meeting.attendance_recorded`` (the count and any participant figures)."""
     meeting = await managed_meeting(session=session, viewer=viewer, meeting_id=meeting_id)
     await repository.replace_attendance(session, meeting.id, person_ids)
-    log.info(
-        "meetings.meeting.attendance_recorded", meeting_id=str(meeting.id), present=len(person_ids)
-    )
+    await participation.announce(session, meeting)
     return await repository.attendance(session, meeting.id)

@@ -1,0 +1,1 @@
+"""ESF+ participant figures of a meeting's attendance and its announcement (issue 19)."""
