@@ -182,3 +182,56 @@ async def test_insert_entity_writes_the_row_the_orm_would(db_kind, new_database)
     ]
     assert (rows[1].id, rows[1].created_at) == (thing.id, thing.created_at)
     await db.dispose()
+
+
+async def test_a_deadlock_is_a_503_to_send_again_and_keeps_nothing_of_the_request(new_database):
+    """Two requests locking the same two rows in opposite order on PostgreSQL: the one the
+    database aborts answers 503 problem+json with Retry-After (not a 500), nothing of it is kept,
+    and sent again it goes through — each move counted exactly once."""
+    from fastapi import FastAPI
+
+    from schulerfolg.http.problems import PROBLEM_JSON, install_problem_handlers
+    from schulerfolg_dev.testing.plugin import running
+
+    metadata = MetaData()
+    rows = Table("rows", metadata, Column("id", Integer, primary_key=True), Column("n", Integer))
+    db = Database(await new_database("postgresql"))
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(insert(rows), [{"id": 1, "n": 0}, {"id": 2, "n": 0}])
+    both_hold_one = asyncio.Barrier(2)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/move/{first}/{second}")
+    async def move(first: int, second: int) -> dict[str, bool]:
+        async with db.transaction() as session:
+            await session.execute(update(rows).where(rows.c.id == first).values(n=rows.c.n + 1))
+            if not both_hold_one.broken:
+                await asyncio.wait_for(both_hold_one.wait(), 5)
+            await session.execute(update(rows).where(rows.c.id == second).values(n=rows.c.n + 1))
+        return {"moved": True}
+
+    try:
+        async with running(app) as client:
+            answers = await asyncio.gather(client.post("/move/1/2"), client.post("/move/2/1"))
+            statuses = sorted(answer.status_code for answer in answers)
+            assert statuses == [200, 503], [answer.text for answer in answers]
+            busy = next(answer for answer in answers if answer.status_code == 503)
+            assert busy.headers["content-type"] == PROBLEM_JSON
+            assert busy.headers["retry-after"] == "1"
+            assert busy.json()["type"].endswith("/busy")
+            async with db.transaction(readonly=True) as session:
+                assert (await session.execute(select(rows.c.n))).scalars().all() == [1, 1]
+            await both_hold_one.abort()  # the request sent again runs alone
+            again = await client.post(str(busy.request.url.path))
+            assert again.status_code == 200, again.text
+        async with db.transaction(readonly=True) as session:
+            assert (
+                await session.execute(select(rows.c.n).order_by(rows.c.id))
+            ).scalars().all() == [
+                2,
+                2,
+            ]
+    finally:
+        await db.dispose()

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("schulerfolg.http")
@@ -174,15 +174,34 @@ def problem_response(
     )
 
 
-def is_conflict(exc: IntegrityError) -> bool:
-    """Whether an integrity error is a unique or foreign-key violation (a race, not a bug)."""
+def _sqlstate(exc: DBAPIError) -> str | None:
     code = getattr(exc.orig, "sqlstate", None) or getattr(
         getattr(exc.orig, "__cause__", None), "sqlstate", None
     )
+    return str(code) if code is not None else None
+
+
+def is_conflict(exc: IntegrityError) -> bool:
+    """Whether an integrity error is a unique or foreign-key violation (a race, not a bug)."""
+    code = _sqlstate(exc)
     if code is not None:
         return code in ("23505", "23503")  # unique_violation, foreign_key_violation
     message = str(exc.orig)
     return "UNIQUE constraint failed" in message or "FOREIGN KEY constraint failed" in message
+
+
+# serialization_failure, deadlock_detected: PostgreSQL aborted the transaction so that a
+# concurrent one could go on; the same request sent again succeeds.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Whether the database refused the transaction only because of a concurrent one (a
+    deadlock or serialization failure on PostgreSQL, a lock held too long on SQLite)."""
+    code = _sqlstate(exc)
+    if code is not None:
+        return code in TRANSIENT_SQLSTATES
+    return "database is locked" in str(exc.orig)
 
 
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -249,6 +268,23 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.warning("http.integrity_conflict", path=request.url.path, error=type(exc.orig).__name__)
         problem = Conflict("The change conflicts with data written at the same time; retry.")
         return problem_response(problem.to_details(request.url.path))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The transaction was rolled back as a whole: nothing of the request was kept, and the
+        # same request sent again goes through (Retry-After), so this is no crash either.
+        if not is_transient(exc):
+            return await _unexpected(request, exc)
+        log.warning("http.database_busy", path=request.url.path, sqlstate=_sqlstate(exc))
+        details = ProblemDetails(
+            type=TYPE_BASE + "busy",
+            title="Service busy",
+            status=503,
+            detail="A concurrent change held the same data; nothing was saved. Send the request "
+            "again.",
+            instance=request.url.path,
+        )
+        return problem_response(details, {"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
