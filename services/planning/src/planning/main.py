@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from planning.config import PlanningSettings
 from planning.demand.api import router as demand_router
+from planning.indicators.api import router as indicators_router
+from planning.indicators.consumer import meetings_consumer, offers_consumer
 from planning.models import metadata, outbox
 from planning.projects.consumer import projects_consumer
 from planning.surveys import service as surveys
@@ -28,8 +30,12 @@ definition = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     migrations=MIGRATIONS,
-    routers=[surveys_router, demand_router],
-    consumers=lambda runtime: [projects_consumer(runtime)],
+    routers=[surveys_router, demand_router, indicators_router],
+    consumers=lambda runtime: [
+        projects_consumer(runtime),
+        offers_consumer(runtime),
+        meetings_consumer(runtime),
+    ],
     own_data=surveys.own_data,
     retention=surveys.housekeeping_tasks,
 )
