@@ -21,8 +21,12 @@ from schulerfolg.messaging.consumer import ConsumerSpec
 
 
 async def handle_application_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
-    """Apply one application event to the read model (newer versions win)."""
-    await service.apply_application(session, event.data)
+    """Apply one application event to the read model (newer versions win); a completion keeps
+    its day (the event's time) as the project's ``completed_on``."""
+    completed = isinstance(event.data, ApplicationCompleted)
+    await service.apply_application(
+        session, event.data, completed_on=event.time.date() if completed else None
+    )
 
 
 def projects_consumer(_runtime: Any) -> ConsumerSpec:
@@ -39,5 +43,5 @@ def projects_consumer(_runtime: Any) -> ConsumerSpec:
             ApplicationCompleted,
         ),
         handler=handle_application_event,
-        description="Keeps where each project runs, its topics and how far it got (no person).",
+        description="Keeps where each project runs, when, its topics and how far it got (no person).",
     )

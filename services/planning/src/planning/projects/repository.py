@@ -30,3 +30,13 @@ async def topics_of_funded(
     for topics in (await session.scalars(statement)).all():
         counts.update(set(topics))
     return counts
+
+
+async def projects_of(
+    session: AsyncSession, region: str, statuses: Collection[str]
+) -> list[FundedProject]:
+    """The projects of a region in one of ``statuses``."""
+    statement = select(FundedProject).where(
+        col(FundedProject.region) == region, col(FundedProject.status).in_(list(statuses))
+    )
+    return list((await session.scalars(statement)).all())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planning.models import FundedProject
 from planning.projects import repository
 from schulerfolg.events.offers import ApplicationData
 
@@ -14,8 +16,11 @@ from schulerfolg.events.offers import ApplicationData
 FUNDED = ("approved", "reported", "completed")
 
 
-async def apply_application(session: AsyncSession, data: ApplicationData) -> None:
-    """Keep what an ``offers.application.*`` event says, if it is newer than what is kept."""
+async def apply_application(
+    session: AsyncSession, data: ApplicationData, *, completed_on: date | None = None
+) -> None:
+    """Keep what an ``offers.application.*`` event says, if it is newer than what is kept;
+    ``completed_on`` is the day of the completion event (None for every other event)."""
     await repository.keep(
         session,
         {
@@ -27,6 +32,8 @@ async def apply_application(session: AsyncSession, data: ApplicationData) -> Non
             "topics": list(data.topics),
             "school_ids": [str(school) for school in data.school_ids],
             "start_date": data.start_date,
+            "end_date": data.end_date,
+            "completed_on": completed_on if data.status == "completed" else None,
         },
     )
 
@@ -34,3 +41,8 @@ async def apply_application(session: AsyncSession, data: ApplicationData) -> Non
 async def funded_per_topic(session: AsyncSession, region: str | None) -> Counter[str]:
     """Funded projects per topic slug, in one region or in all."""
     return await repository.topics_of_funded(session, FUNDED, region)
+
+
+async def funded_in(session: AsyncSession, region: str) -> list[FundedProject]:
+    """The funded projects (approved, reported or completed) of a region."""
+    return await repository.projects_of(session, region, FUNDED)
