@@ -4,7 +4,7 @@ Börde is seeded through the APIs with one of everything that carries personal o
 data: persons (names, e-mail addresses, phone numbers) who sit on a committee, a session with a
 submitted application on its agenda and a minutes draft, an event with a registration, an
 approved application with its contact and a payment request, the e-mails all this sends, a
-draft needs survey and a survey's free-text answer. Then Magdeburg's office requests EVERY GET
+draft needs survey, a survey's free-text answer and a target agreement. Then Magdeburg's office requests EVERY GET
 page of the web service, the list of pages read from the app's own routes with Börde's ids
 filled in (and the lists once more filtered for Börde): each answers 403/404 or shows none of
 Börde's secrets. A route that is neither visited nor listed below as not concerned (with the
@@ -41,6 +41,7 @@ MINUTES = f"Entwurf: vertrauliche Beratung {TAG}"
 REGISTRANT = (f"Rita Anmeldung {TAG}", f"rita-{TAG}@grundschule-boerde.example")
 SURVEY_DRAFT = f"Vertrauliche Bedarfsabfrage {TAG}"
 SURVEY_ANSWER = f"Vertrauliche Antwort {TAG}"
+AGREEMENT = f"Vertrauliche Zielvereinbarung {TAG}"
 SECRETS = [
     MEMBER,
     MEMBER_EMAIL,
@@ -52,6 +53,7 @@ SECRETS = [
     *REGISTRANT,
     SURVEY_DRAFT,
     SURVEY_ANSWER,
+    AGREEMENT,
 ]
 
 # The path parameters the seeding fills with Börde's ids (a route with another one fails).
@@ -68,6 +70,7 @@ PARAMETERS = (
     "fund_id",
     "registration_id",
     "survey_id",
+    "agreement_id",
 )
 
 # GET routes no office visit can show another region's data through, and why.
@@ -192,6 +195,7 @@ async def boerde(suite: Suite) -> dict[str, Any]:
         "fund_id": [net.fund["id"]],
         "registration_id": [registration["id"]],
         "survey_id": surveys,
+        "agreement_id": [await _agreement(suite, net.office)],
     }
 
 
@@ -226,6 +230,22 @@ async def _surveys(suite: Suite, office: dict[str, str]) -> list[str]:
             201,
         )
     return [draft["id"], answered["id"]]
+
+
+async def _agreement(suite: Suite, office: dict[str, str]) -> str:
+    """Börde's target agreement: its title and goals are for its office and the state only."""
+    goal = {"key": "elternabende", "title": "Elternabende", "indicator": "manual", "target": 4}
+    body = {
+        "region": "boerde",
+        "title": AGREEMENT,
+        "period_start": f"{datetime.now(UTC).year}-01-01",
+        "period_end": f"{datetime.now(UTC).year}-12-31",
+        "parties": [{"kind": "office", "name": "Netzwerkstelle Börde"}],
+        "goals": [goal],
+    }
+    async with suite.client("planning") as planning:
+        created = ok(await planning.post("/agreements", json=body, headers=office), 201)
+    return str(created["id"])
 
 
 def _get_routes() -> list[str]:
@@ -271,6 +291,7 @@ def _urls(routes: list[str], values: dict[str, Any]) -> list[str]:
         if route in routes:
             urls += [f"{route}?region=boerde", f"{route}?q={search}", f"{route}?q={quote(TITLE)}"]
     urls += ["/auswertung?region=boerde", "/auszahlungen?region=boerde"]
+    urls += ["/indikatoren?region=boerde", "/indikatoren.csv?region=boerde"]
     return list(dict.fromkeys(urls))
 
 

@@ -27,6 +27,7 @@ from schulerfolg.db import Database
 from schulerfolg.http.body import BodyGuard
 from schulerfolg.http.metrics import ServiceMetrics
 from schulerfolg.observability import FreshContext, configure_logging, configure_tracing
+from web.agreements.api import router as agreements_router
 from web.applications.api import router as applications_router
 from web.assessment.api import router as assessment_router
 from web.assets.service import dist_dir
@@ -40,8 +41,10 @@ from web.documents.api import router as documents_router
 from web.events.api import router as events_router
 from web.funds.api import router as funds_router
 from web.inbox.api import router as inbox_router
+from web.indicators.api import router as indicators_router
 from web.office.api import router as office_router
 from web.operations.api import router as operations_router
+from web.overview.api import router as overview_router
 from web.payments.api import router as payments_router
 from web.privacy.api import router as privacy_router
 from web.proof_of_use.api import router as proof_of_use_router
@@ -80,6 +83,9 @@ ROUTERS: list[APIRouter] = [
     operations_router,
     funds_router,
     surveys_router,
+    agreements_router,
+    indicators_router,
+    overview_router,
 ]
 
 

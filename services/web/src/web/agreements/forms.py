@@ -1,0 +1,169 @@
+"""The agreement form read back, and the form for a value entered by hand.
+
+The agreement form has the agreement's fields and rows of goals (``feld-goals-<n>-<part>``,
+parts ``title``, ``indicator``, ``target``) added and removed by submit buttons like the survey
+form's questions (no JavaScript needed). The parties are the region's office, the district named
+in one field and the providers typed one per line. Goal keys are derived from the titles
+(slugified, unique). Errors are German and sit beside their field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from web.applications.forms import read_count, read_date
+from web.funds.forms import Rows
+from web.surveys.forms import slug
+
+INDICATORS = {
+    "schools_reached": "Erreichte Schulen",
+    "schools_without_social_work_reached": "Erreichte Schulen ohne Schulsozialarbeit",
+    "projects_completed": "Abgeschlossene Projekte",
+    "network_meetings_held": "Durchgeführte Netzwerktreffen",
+    "participants_reached": "Erreichte Teilnehmende",
+    "manual": "Von Hand erfasst",
+}
+TRENDS = {
+    "reached": "erreicht",
+    "ahead": "vor Plan",
+    "on_track": "im Plan",
+    "behind": "hinter Plan",
+}
+STATUS = {"draft": "Entwurf", "active": "laufend", "closed": "abgeschlossen"}
+PARTY_KINDS = {"office": "Netzwerkstelle", "district": "Landkreis", "provider": "Träger"}
+TEXT_FIELDS = ("title", "region", "period_start", "period_end", "district", "providers", "key")
+PARTS = ("title", "indicator", "target")
+ROW = re.compile(rf"^feld-goals-(\d+)-({'|'.join(PARTS)})$")
+Errors = list[dict[str, Any]]
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass
+class Goals(Rows):
+    """The goal rows as typed; a row without title and target is dropped (its indicator select
+    always sends a value)."""
+
+    prefix: str = "goals"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return PARTS
+
+    @classmethod
+    def read(cls, form: FormData, prefix: str = "goals") -> Goals:
+        found: dict[int, dict[str, str]] = {}
+        for key in form:
+            if match := ROW.match(key):
+                found.setdefault(int(match.group(1)), {})[match.group(2)] = _text(form, key)
+        made = cls()
+        made.numbers = [n for n in sorted(found) if found[n].get("title") or found[n].get("target")]
+        made.rows = [made.empty() | found[n] for n in made.numbers]
+        return made
+
+
+def _date(text: str, name: str, label: str, errors: Errors) -> str | None:
+    try:
+        found = read_date(text)
+    except ValueError:
+        found = None
+    if found is None:
+        message = f"Bitte geben Sie {label} des Zeitraums als Datum an, z. B. 1.1.2027."
+        errors.append({"field": name, "message": message})
+    return found
+
+
+@dataclass
+class AgreementForm:
+    """The agreement form as typed."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    goals: Goals = field(default_factory=Goals)
+
+    @classmethod
+    def read(cls, form: FormData) -> AgreementForm:
+        return cls({n: _text(form, n) for n in TEXT_FIELDS}, Goals.read(form))
+
+    def change_rows(self, form: FormData) -> bool:
+        """Add or remove a goal when a row button was pressed (True: show the form again)."""
+        if _text(form, "add_row") == "goals":
+            self.goals.add()
+            return True
+        prefix, _, number = _text(form, "remove_row").partition("-")
+        if prefix == "goals":
+            self.goals.remove(number)
+            return True
+        return False
+
+    def body(self, office: str) -> tuple[dict[str, Any], Errors]:
+        """The API body (``office``: the name of the region's network office, the first party),
+        and the errors found before asking the API."""
+        v = self.values
+        errors: Errors = []
+        parties = [{"kind": "office", "name": office}]
+        if v["district"]:
+            parties.append({"kind": "district", "name": v["district"]})
+        parties += [
+            {"kind": "provider", "name": line.strip()}
+            for line in v["providers"].splitlines()
+            if line.strip()
+        ]
+        body: dict[str, Any] = {
+            "region": v["region"],
+            "title": v["title"],
+            "period_start": _date(v["period_start"], "period_start", "den Beginn", errors),
+            "period_end": _date(v["period_end"], "period_end", "das Ende", errors),
+            "parties": parties,
+            "goals": [],
+        }
+        taken: set[str] = set()
+        for n, row in enumerate(self.goals.rows):
+            try:
+                target = read_count(row["target"])
+            except ValueError:
+                target = None
+            if target is None:
+                message = f"Bitte geben Sie den Sollwert von Ziel {n + 1} als ganze Zahl an."
+                errors.append({"field": f"goals-{n}-target", "message": message})
+            body["goals"].append(
+                {
+                    "key": slug(row["title"], taken, f"ziel-{n + 1}"),
+                    "title": row["title"],
+                    "indicator": row["indicator"] if row["indicator"] in INDICATORS else "manual",
+                    "target": target,
+                }
+            )
+        if not body["goals"]:
+            errors.append({"field": "goals", "message": "Bitte nennen Sie mindestens ein Ziel."})
+        return body, errors
+
+
+def manual_value(form: FormData) -> tuple[dict[str, Any], Errors]:
+    """The body of a value entered by hand for the goal ``goal_key`` (its fields
+    ``wert-<key>-as_of``, ``…-value``, ``…-note``) and the errors found before asking the API."""
+    errors: Errors = []
+    key = _text(form, "goal_key")
+    name = f"wert-{key}"
+    as_of = value = None
+    try:
+        as_of = read_date(_text(form, f"{name}-as_of"))
+    except ValueError:
+        pass
+    if as_of is None:
+        message = "Bitte geben Sie den Stichtag als Datum an, z. B. 1.3.2027."
+        errors.append({"field": f"{name}-as_of", "message": message})
+    try:
+        value = read_count(_text(form, f"{name}-value"))
+    except ValueError:
+        pass
+    if value is None:
+        message = "Bitte geben Sie den Wert als ganze Zahl ab 0 an."
+        errors.append({"field": f"{name}-value", "message": message})
+    body = {"goal_key": key, "as_of": as_of, "value": value, "note": _text(form, f"{name}-note")}
+    return body, errors
