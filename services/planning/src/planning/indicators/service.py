@@ -39,7 +39,9 @@ from schulerfolg.participants import (
     AGE_GROUPS,
     SEX_LABELS,
     SEXES,
+    AgeGroup,
     ParticipantFigures,
+    Sex,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -189,7 +191,7 @@ def tabulate(
     sums: dict[GroupKey, _Sums] = defaultdict(_Sums)
     for row in rows:
         sums[row.region, row.source, row.fund_id, row.meeting_kind].add(row)
-    keys = sorted(sums, key=lambda k: (k[0] or "", k[1], fund_names.get(k[2]) or "", k[3] or ""))
+    keys = sorted(sums, key=lambda k: (k[0] or "", k[1], _fund_name(fund_names, k[2]), k[3] or ""))
     disclosure = _disclosure(keys, sums)
     hidden = disclosure.hidden()
 
@@ -201,7 +203,7 @@ def tabulate(
             region=key[0],
             source="project" if key[1] == "project" else "meeting",
             fund_id=key[2],
-            fund_name=fund_names.get(key[2]) if key[2] else None,
+            fund_name=_fund_name(fund_names, key[2]) or None,
             meeting_kind=key[3],
             records=sums[key].records,
             participants=figure(("total", key)),
@@ -239,11 +241,15 @@ def tabulate(
     return groups, programme
 
 
+def _fund_name(names: dict[uuid.UUID, str], fund_id: uuid.UUID | None) -> str:
+    return names.get(fund_id, "") if fund_id is not None else ""
+
+
 def _disclosure(keys: Sequence[GroupKey], sums: dict[GroupKey, _Sums]) -> Disclosure:
     """Every figure the answer publishes, and every sum relating them."""
     disclosure = Disclosure()
-    by_sex: dict[str, list[Hashable]] = {sex: [] for sex in SEXES}
-    by_age: dict[str, list[Hashable]] = {age: [] for age in AGE_GROUPS}
+    by_sex: dict[Sex, list[Hashable]] = {sex: [] for sex in SEXES}
+    by_age: dict[AgeGroup, list[Hashable]] = {age: [] for age in AGE_GROUPS}
     for key in keys:
         group = sums[key]
         cells: list[Hashable] = []
