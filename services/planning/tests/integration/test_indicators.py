@@ -9,21 +9,16 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nats
-import pytest
-from planning_support import PLANNING, Planning
+from planning_support import Planning
 from sqlalchemy import inspect, text
 
 from planning.indicators.suppression import Disclosure
 from schulerfolg.events.meetings import AttendanceRecorded
 from schulerfolg.events.offers import FundCreated, FundUpdated, ProofOfUseAccepted
-from schulerfolg.messaging.broker import StreamSpec, declare_stream
 from schulerfolg.participants import AGE_GROUPS, SEXES
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import publish_events, wrap
@@ -34,20 +29,6 @@ REGIONS = ("boerde", "harz", "magdeburg")
 KINDS = ("network_meeting", "training")
 BERLIN = ZoneInfo("Europe/Berlin")
 SENTINEL_DAY = date(2031, 6, 1)  # the last event of each stream; once both count, all arrived
-
-
-@pytest.fixture
-async def planning(new_database: Any, nats_url: str, tmp_path: Path) -> AsyncIterator[Planning]:
-    """Planning with the OFFERS and MEETINGS streams declared, as offers and meetings would."""
-    connection = await nats.connect(nats_url)
-    try:
-        for service in ("offers", "meetings"):
-            await declare_stream(connection.jetstream(), StreamSpec.for_service(service))
-    finally:
-        await connection.close()
-    url = await new_database("postgresql")
-    async with PLANNING.start(url, nats_url, tmp_path / "auth") as service:
-        yield service
 
 
 # --------------------------------------------------------------------------- the inputs
