@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from planning.models import Agreement
+from planning.surveys.schemas import Key, Title
 from schulerfolg.http.validation import RequestModel, reject_null
 
 Indicator = Literal[
@@ -23,12 +24,6 @@ PartyKind = Literal["office", "district", "provider"]
 AgreementStatus = Literal["active", "closed"]
 Trend = Literal["reached", "ahead", "on_track", "behind"]
 
-GoalKey = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
-    Field(description="Lower-case letters, digits, '-' and '_' (up to 64), unique in the list."),
-]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
@@ -46,7 +41,7 @@ class Party(RequestModel):
 class Goal(RequestModel):
     """A goal: what is counted (the indicator) and the target value for the period."""
 
-    key: GoalKey
+    key: Key
     title: Title
     indicator: Indicator
     target: int = Field(ge=1, le=1_000_000)
@@ -97,7 +92,7 @@ class AgreementUpdate(RequestModel):
 class ManualValueCreate(RequestModel):
     """A figure entered by hand for a goal whose indicator is ``manual``."""
 
-    goal_key: GoalKey
+    goal_key: Key
     as_of: date = Field(description="The day the figure stands for (within the period).")
     value: int = Field(ge=0, le=10_000_000)
     note: Note = ""
