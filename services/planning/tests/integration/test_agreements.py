@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from planning_support import OFFICE, Planning, application_event, meeting_event, school_event
 
 from planning.models import ParticipantRecord
@@ -261,7 +262,11 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-async def test_progress_follows_the_events_exactly(planning: Planning, nats_url: str) -> None:
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_progress_follows_the_events_exactly(
+    planning_on: Any, nats_url: str, database: str
+) -> None:
+    planning: Planning = await planning_on(database)
     agreement = await create(planning)
     a = [uuid.uuid4() for _ in range(9)]
     s = [uuid.uuid4() for _ in range(10)]
