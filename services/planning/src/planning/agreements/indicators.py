@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from planning.agreements.schemas import Trend
+from planning.indicators.service import BERLIN, berlin_day
 from planning.models import FundedProject, ManualValue, MeetingView, ParticipantRecord
 
 NETWORK_MEETING_KINDS = ("network_meeting", "regional_group_meeting")
@@ -68,11 +69,11 @@ def count(indicator: str, facts: Facts, cut: date, goal_key: str = "") -> int:
     if indicator == "schools_without_social_work_reached":
         return len(schools_reached(facts, cut) & facts.schools_without_social_work)
     if indicator == "network_meetings_held":
-        until = min(facts.now, datetime.combine(cut + timedelta(days=1), time(), tzinfo=UTC))
+        until = min(facts.now, datetime.combine(cut + timedelta(days=1), time(), tzinfo=BERLIN))
         return sum(
             1
             for m in facts.meetings
-            if m.ends_at <= until and _in_period(m.starts_at.date(), facts, cut)
+            if m.ends_at <= until and _in_period(berlin_day(m.starts_at), facts, cut)
         )
     if indicator == "participants_reached":
         return sum(r.present for r in facts.participants if _in_period(r.activity_on, facts, cut))

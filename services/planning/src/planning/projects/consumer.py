@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planning.indicators.service import berlin_day
 from planning.projects import service
 from schulerfolg.events import CloudEvent
 from schulerfolg.events.offers import (
@@ -22,10 +23,10 @@ from schulerfolg.messaging.consumer import ConsumerSpec
 
 async def handle_application_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one application event to the read model (newer versions win); a completion keeps
-    its day (the event's time) as the project's ``completed_on``."""
+    its day (the event's time, in Germany) as the project's ``completed_on``."""
     completed = isinstance(event.data, ApplicationCompleted)
     await service.apply_application(
-        session, event.data, completed_on=event.time.date() if completed else None
+        session, event.data, completed_on=berlin_day(event.time) if completed else None
     )
 
 
