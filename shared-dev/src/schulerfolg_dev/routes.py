@@ -61,6 +61,8 @@ ROUTES: dict[str, str] = {
     "erasure-requests": "registry",
     "surveys": "planning",
     "topic-demand": "planning",
+    "agreements": "planning",
+    "indicators": "planning",
 }
 # Served by every service about itself (the shared privacy endpoints ``/audit`` and ``/me/data``):
 # reached at each service's own address, where the web pages collect them, never through the
