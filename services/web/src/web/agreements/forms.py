@@ -9,6 +9,7 @@ in one field and the providers typed one per line. Goal keys are derived from th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,14 +69,21 @@ class Goals(Rows):
         return made
 
 
-def _date(text: str, name: str, label: str, errors: Errors) -> str | None:
+def _read(reader: Callable[[str], Any], text: str, name: str, message: str, errors: Errors) -> Any:
+    """``reader(text)``, or None with ``message`` beside the field ``name`` when it is empty or
+    cannot be read."""
     try:
-        found = read_date(text)
+        found = reader(text)
     except ValueError:
         found = None
     if found is None:
-        message = f"Bitte geben Sie {label} des Zeitraums als Datum an, z. B. 1.1.2027."
         errors.append({"field": name, "message": message})
+    return found
+
+
+def _date(text: str, name: str, label: str, errors: Errors) -> str | None:
+    message = f"Bitte geben Sie {label} des Zeitraums als Datum an, z. B. 1.1.2027."
+    found: str | None = _read(read_date, text, name, message, errors)
     return found
 
 
@@ -124,13 +132,8 @@ class AgreementForm:
         }
         taken: set[str] = set()
         for n, row in enumerate(self.goals.rows):
-            try:
-                target = read_count(row["target"])
-            except ValueError:
-                target = None
-            if target is None:
-                message = f"Bitte geben Sie den Sollwert von Ziel {n + 1} als ganze Zahl an."
-                errors.append({"field": f"goals-{n}-target", "message": message})
+            message = f"Bitte geben Sie den Sollwert von Ziel {n + 1} als ganze Zahl an."
+            target = _read(read_count, row["target"], f"goals-{n}-target", message, errors)
             body["goals"].append(
                 {
                     "key": slug(row["title"], taken, f"ziel-{n + 1}"),
@@ -150,20 +153,22 @@ def manual_value(form: FormData) -> tuple[dict[str, Any], Errors]:
     errors: Errors = []
     key = _text(form, "goal_key")
     name = f"wert-{key}"
-    as_of = value = None
-    try:
-        as_of = read_date(_text(form, f"{name}-as_of"))
-    except ValueError:
-        pass
-    if as_of is None:
-        message = "Bitte geben Sie den Stichtag als Datum an, z. B. 1.3.2027."
-        errors.append({"field": f"{name}-as_of", "message": message})
-    try:
-        value = read_count(_text(form, f"{name}-value"))
-    except ValueError:
-        pass
-    if value is None:
-        message = "Bitte geben Sie den Wert als ganze Zahl ab 0 an."
-        errors.append({"field": f"{name}-value", "message": message})
-    body = {"goal_key": key, "as_of": as_of, "value": value, "note": _text(form, f"{name}-note")}
+    body = {
+        "goal_key": key,
+        "as_of": _read(
+            read_date,
+            _text(form, f"{name}-as_of"),
+            f"{name}-as_of",
+            "Bitte geben Sie den Stichtag als Datum an, z. B. 1.3.2027.",
+            errors,
+        ),
+        "value": _read(
+            read_count,
+            _text(form, f"{name}-value"),
+            f"{name}-value",
+            "Bitte geben Sie den Wert als ganze Zahl ab 0 an.",
+            errors,
+        ),
+        "note": _text(form, f"{name}-note"),
+    }
     return body, errors
