@@ -520,6 +520,12 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     (M, "POST", f"{V}/meetings/{{meeting_id}}/attendance"): {
         "": manage("organiser", readers=SEATED, others=HIDDEN)
     },
+    (M, "GET", f"{V}/meetings/{{meeting_id}}/participant-figures"): {
+        "": readers(*SEATED, note="as the attendance")
+    },
+    (M, "PUT", f"{V}/meetings/{{meeting_id}}/participant-figures"): {
+        "": manage("organiser of an event that collects them", others=HIDDEN)
+    },
     (M, "POST", f"{V}/meetings/{{meeting_id}}/registrations"): {
         "public": public("anyone for public meetings"),
         "internal": readers(
@@ -620,6 +626,22 @@ POLICY |= {
     },
     (P, "GET", f"{V}/topic-demand"): {
         "": offices_own_regions("topic demand of the office's region (state: any or all)")
+    },
+    (P, "GET", f"{V}/agreements"): {
+        "": offices_own_regions("the target agreements of the offices' regions (state: all)")
+    },
+    (P, "POST", f"{V}/agreements"): {"": manage("a Börde agreement by the state or its office")},
+    (P, "GET", f"{V}/agreements/{{agreement_id}}"): {"": manage("its office and the state")},
+    (P, "PATCH", f"{V}/agreements/{{agreement_id}}"): {"": manage("its office changes it")},
+    (P, "POST", f"{V}/agreements/{{agreement_id}}/close"): {"": manage("its office closes it")},
+    (P, "POST", f"{V}/agreements/{{agreement_id}}/values"): {
+        "": manage("its office enters a figure by hand")
+    },
+    (P, "GET", f"{V}/agreements/{{agreement_id}}/progress"): {
+        "": manage("its office and the state follow it up")
+    },
+    (P, "GET", f"{V}/indicators"): {
+        "": offices_own_regions("ESF+ figures of the office's region (state: any or all)")
     },
 }
 

@@ -79,6 +79,7 @@ class World:
     draft: dict[str, Any] = field(default_factory=dict)
     submitted: dict[str, Any] = field(default_factory=dict)
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # planning, made on first use
+    agreement: dict[str, Any] = field(default_factory=dict)  # planning, made on first use
     notification: dict[str, Any] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)  # made without a token
     erasure_request: dict[str, Any] = field(default_factory=dict)
@@ -855,6 +856,38 @@ async def _attendance(w: World, caller: str) -> Call:
     return Call("POST", f"{V}/meetings/{w.meeting['id']}/attendance", {"json": body})
 
 
+simple(
+    M,
+    "GET",
+    f"{V}/meetings/{{meeting_id}}/participant-figures",
+    lambda w: f"{V}/meetings/{w.meeting['id']}/participant-figures",
+)
+
+
+@builds(M, "PUT", f"{V}/meetings/{{meeting_id}}/participant-figures")
+async def _participant_figures(w: World, caller: str) -> Call:
+    """A Börde training that collects ESF+ figures (made by the office), its figures replaced."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    body = {
+        "title": f"Fortbildung {_tag()}",
+        "kind": "training",
+        "region": OWN,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=3)).isoformat(),
+        "location": "Haldensleben",
+        "collects_participant_figures": True,
+    }
+    meeting = ok(await w.client(M).post(f"{V}/meetings", json=body, headers=w.office))
+    target = f"{V}/meetings/{meeting['id']}/participant-figures"
+
+    async def unchanged() -> str | None:
+        now = ok(await w.client(M).get(target, headers=w.state))
+        return None if now["participants"] is None else "figures recorded"
+
+    figures = {"female": {"30_54": 7}, "male": {"18_29": 5}}
+    return Call("PUT", target, {"json": figures}, unchanged=unchanged)
+
+
 @builds(M, "POST", f"{V}/meetings/{{meeting_id}}/registrations", "public")
 async def _register_public(w: World, caller: str) -> Call:
     body = {"name": "Teilnehmerin", "email": f"t-{_tag()}@example.org"}
@@ -1335,6 +1368,102 @@ async def _respond(w: World, caller: str) -> Call:
 
 
 simple(P, "GET", f"{V}/topic-demand", lambda w: f"{V}/topic-demand")
+simple(
+    P, "GET", f"{V}/indicators", lambda w: f"{V}/indicators", params=lambda w: {"period": "2026"}
+)
+
+_AGREEMENTS = f"{V}/agreements"
+_AGREEMENT = f"{_AGREEMENTS}/{{agreement_id}}"
+
+
+def _agreement_body() -> dict[str, Any]:
+    return {
+        "region": OWN,
+        "title": f"Zielvereinbarung {_tag()}",
+        "period_start": "2026-08-01",
+        "period_end": "2027-07-31",
+        "parties": [{"kind": "office", "name": "Netzwerkstelle Börde"}],
+        "goals": [
+            {
+                "key": "abschluss",
+                "title": "Projekte",
+                "indicator": "projects_completed",
+                "target": 8,
+            },
+            {"key": "eltern", "title": "Elternabende", "indicator": "manual", "target": 4},
+        ],
+    }
+
+
+async def _new_agreement(w: World) -> dict[str, Any]:
+    """A Börde target agreement made by the Börde office."""
+    return ok(await w.client(P).post(_AGREEMENTS, json=_agreement_body(), headers=w.office))
+
+
+async def _shared_agreement(w: World) -> dict[str, Any]:
+    if not w.agreement:
+        w.agreement = await _new_agreement(w)
+    return w.agreement
+
+
+@builds(P, "GET", _AGREEMENTS)
+async def _list_agreements(w: World, caller: str) -> Call:
+    marker = (await _shared_agreement(w))["id"]
+    return Call("GET", _AGREEMENTS, {"params": {"limit": 500}}, marker=marker)
+
+
+@builds(P, "POST", _AGREEMENTS)
+async def _create_agreement(w: World, caller: str) -> Call:
+    body = _agreement_body()
+
+    async def unchanged() -> str | None:
+        listed = ok(await w.client(P).get(_AGREEMENTS, params={"limit": 500}, headers=w.state))
+        return "created" if any(a["title"] == body["title"] for a in listed["items"]) else None
+
+    return Call("POST", _AGREEMENTS, {"json": body}, unchanged=unchanged)
+
+
+def _agreement_read(suffix: str) -> Builder:
+    async def build(w: World, caller: str) -> Call:
+        return Call("GET", f"{_AGREEMENTS}/{(await _shared_agreement(w))['id']}{suffix}")
+
+    return build
+
+
+for _suffix in ("", "/progress"):
+    BUILDERS[(P, "GET", f"{_AGREEMENT}{_suffix}", "")] = _agreement_read(_suffix)
+
+
+@builds(P, "PATCH", _AGREEMENT)
+async def _change_agreement(w: World, caller: str) -> Call:
+    target = f"{_AGREEMENTS}/{(await _shared_agreement(w))['id']}"
+    before = await w.version_of(P, target)
+
+    async def unchanged() -> str | None:
+        after = await w.version_of(P, target)
+        return None if after == before else f"version {before} → {after}"
+
+    body = {"title": f"Zielvereinbarung ({caller})"}
+    return Call("PATCH", target, {"json": body}, unchanged=unchanged)
+
+
+@builds(P, "POST", f"{_AGREEMENT}/close")
+async def _close_agreement(w: World, caller: str) -> Call:
+    agreement = await _new_agreement(w)
+    target = f"{_AGREEMENTS}/{agreement['id']}"
+
+    async def unchanged() -> str | None:
+        now = ok(await w.client(P).get(target, headers=w.state))
+        return None if now["status"] == "active" else f"now {now['status']}"
+
+    return Call("POST", f"{target}/close", unchanged=unchanged)
+
+
+@builds(P, "POST", f"{_AGREEMENT}/values")
+async def _agreement_value(w: World, caller: str) -> Call:
+    agreement = await _shared_agreement(w)
+    body = {"goal_key": "eltern", "as_of": "2026-10-01", "value": 2, "note": caller}
+    return Call("POST", f"{_AGREEMENTS}/{agreement['id']}/values", {"json": body})
 
 
 # ------------------------------------------------------------------ privacy (every service)
