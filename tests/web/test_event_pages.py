@@ -74,7 +74,7 @@ async def _plan(page: Any, title: str, starts: datetime, *, capacity: str = "2")
     await page.get_by_label("Titel").fill(title)
     await page.get_by_label("Beschreibung (optional)").fill("Wie Konflikte fair gelöst werden.")
     await page.get_by_label("Beginn").fill(_typed(starts))
-    await page.get_by_label("Ende").fill(_typed(starts + timedelta(hours=2)))
+    await page.get_by_label("Ende", exact=True).fill(_typed(starts + timedelta(hours=2)))
     await page.get_by_label("Ort (optional)").fill("Kreisvolkshochschule, Haldensleben")
     await page.get_by_label("Online-Link (optional)").fill("https://meet.example/raum-7")
     await page.get_by_label("Plätze (optional)").fill(capacity)
@@ -103,7 +103,7 @@ async def test_a_cancelled_registration_moves_the_first_on_the_waiting_list_up(
     # refused: German errors beside the fields, the summary links to them
     await office.get_by_label("Titel").fill(title)
     await office.get_by_label("Beginn").fill(_typed(starts))
-    await office.get_by_label("Ende").fill(_typed(starts - timedelta(hours=1)))
+    await office.get_by_label("Ende", exact=True).fill(_typed(starts - timedelta(hours=1)))
     await office.get_by_label("Plätze (optional)").fill("zwei")
     await office.get_by_label("Anmeldeschluss (optional)").fill(_typed(starts + timedelta(days=1)))
     await office.get_by_role("button", name="Veranstaltung planen").click()
@@ -214,7 +214,7 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     office = await _office(browser, web, javascript=False)
     await office.goto(f"{web.url}/veranstaltungen/verwalten/neu")
     await office.get_by_label("Beginn").fill("01.01.2020 10:00")  # in the past
-    await office.get_by_label("Ende").fill("morgen")
+    await office.get_by_label("Ende", exact=True).fill("morgen")
     await office.get_by_label("Online-Link (optional)").fill("meet.example")
     await office.get_by_role("button", name="Veranstaltung planen").click()
     await office.wait_for_load_state()
@@ -268,6 +268,67 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     main = await text_of(office.locator("main"))
     assert "Die Veranstaltung ist abgesagt." in main and "Die Referentin ist erkrankt." in main
     assert await office.get_by_role("link", name="Bearbeiten").count() == 0
+    await office.context.close()
+
+
+async def test_an_event_collecting_esf_figures_takes_them_from_its_organisers(
+    browser: Any, web: Web, suite: Suite
+) -> None:
+    title = f"Fachtag Berufsorientierung {uuid.uuid4().hex[:6]}"
+    office = await _office(browser, web)
+    await office.goto(f"{web.url}/veranstaltungen/verwalten/neu")
+    await office.get_by_label("Erfasst ESF+-Teilnehmendendaten").check()
+    await _plan(office, title, _day(20, 9), capacity="30")
+    assert "Die Veranstaltung ist geplant." in await text_of(office.locator("main"))
+    event_id = office.url.split("/veranstaltungen/verwalten/")[1].split("?")[0]
+    section = office.locator("section[aria-labelledby=teilnehmende-esf]")
+    assert await text_of(section.get_by_role("heading")) == "Teilnehmende (ESF+)"
+    table = section.get_by_role("group", name="Teilnehmende nach Geschlecht und Altersgruppe")
+    assert await table.get_by_role("textbox").count() == 16
+    assert await check_accessibility(office) == []
+
+    save = section.get_by_role("button", name="Teilnehmende speichern")
+    await save.click()
+    await office.wait_for_load_state()
+    assert "nach Geschlecht und Altersgruppe an" in await error_of(office, "esf")
+    await table.get_by_label("weiblich, 30 bis 54 Jahre").fill("9")
+    await table.get_by_label("männlich, 55 Jahre und älter").fill("-2")
+    await save.click()
+    await office.wait_for_load_state()
+    assert "ganze Zahl" in await error_of(office, "esf_male_55_plus")
+    assert await table.get_by_label("weiblich, 30 bis 54 Jahre").input_value() == "9"
+    assert await check_accessibility(office) == []
+
+    await table.get_by_label("männlich, 55 Jahre und älter").fill("2")
+    await table.get_by_label("keine Angabe, 18 bis 29 Jahre").fill("1")
+    await save.click()
+    await office.wait_for_load_state()
+    assert "Die Teilnehmenden (ESF+) sind gespeichert." in await text_of(office.locator("main"))
+    assert await table.get_by_label("weiblich, 30 bis 54 Jahre").input_value() == "9"
+    assert await table.get_by_label("männlich, 55 Jahre und älter").input_value() == "2"
+    assert await check_accessibility(office) == []
+    async with suite.client("meetings") as meetings:
+        stored = ok(
+            await meetings.get(
+                f"/meetings/{event_id}/participant-figures",
+                headers=suite.auth("network_office", "boerde"),
+            )
+        )
+    assert stored["participants"] == {
+        "female": {"30_54": 9},
+        "male": {"55_plus": 2},
+        "not_stated": {"18_29": 1},
+    }
+
+    # the edit form keeps the choice; a cancelled event shows the figures, no form
+    await office.goto(f"{web.url}/veranstaltungen/verwalten/{event_id}/bearbeiten")
+    assert await office.get_by_label("Erfasst ESF+-Teilnehmendendaten").is_checked()
+    await office.goto(f"{web.url}/veranstaltungen/verwalten/{event_id}/absagen")
+    await office.get_by_role("button", name="Veranstaltung absagen").click()
+    await office.wait_for_load_state()
+    assert await section.get_by_role("button", name="Teilnehmende speichern").count() == 0
+    assert "weiblich 0 0 9 0" in await text_of(section.locator("#esf-zahlen"))
+    assert await check_accessibility(office) == []
     await office.context.close()
 
 

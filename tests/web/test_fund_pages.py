@@ -141,9 +141,13 @@ async def test_the_office_creates_a_fund_and_sets_its_money_rules(
     assert await check_accessibility(office) == []
 
     await plain.locator("#feld-sources-1-share").fill("40")
+    collects = plain.get_by_label("Erfasst ESF+-Teilnehmendendaten")
+    assert not await collects.is_checked()
+    await collects.check()
     await _save(plain)
     assert "Die Änderungen sind gespeichert." in await text_of(plain.get_by_role("status"))
     saved = await _fund(net, fund_id)
+    assert saved["collects_participant_figures"] is True
     assert saved["payment_rule"] == {"advance_percent": 40}
     assert saved["proof_of_use_weeks"] == 10
     assert saved["assessment_criteria"] == [
@@ -156,6 +160,7 @@ async def test_the_office_creates_a_fund_and_sets_its_money_rules(
     ]
     main = await text_of(plain.locator("main"))
     assert "40 % der bewilligten Summe" in main and "ESF+: 60 %" in main
+    assert "werden im Verwendungsnachweis erfasst" in main
     assert net.committee["name"] in main
 
     # a change made meanwhile: told in German, what was typed stays, saving again applies it
@@ -172,6 +177,7 @@ async def test_the_office_creates_a_fund_and_sets_its_money_rules(
     assert "inzwischen von jemand anderem geändert" in await text_of(plain.get_by_role("alert"))
     assert await plain.get_by_label("Budget in Euro").input_value() == "60.000,00"
     assert (await _fund(net, fund_id))["budget_cents"] == 5_000_000
+    assert await plain.get_by_label("Erfasst ESF+-Teilnehmendendaten").is_checked()
     await _save(plain)
     assert "Die Änderungen sind gespeichert." in await text_of(plain.get_by_role("status"))
     assert (await _fund(net, fund_id))["budget_cents"] == 6_000_000

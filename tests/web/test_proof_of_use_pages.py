@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from applications_support import ready_network
-from e2e.flow import Network
+from e2e.flow import Network, ok
 from money_support import (
     PNG,
     approved,
@@ -240,6 +240,80 @@ async def test_receipts_carry_their_files_and_the_esf_figures_are_kept(
     assert await check_accessibility(office) == []
     for page in (school, office):
         await page.context.close()
+
+
+async def _collect_figures(net: Network, collect: bool) -> None:
+    """Make the network's fund collect the ESF+ participant figures (or stop)."""
+    async with net.suite.client("offers") as offers:
+        ok(
+            await offers.patch(
+                f"/funds/{net.fund['id']}",
+                json={"collects_participant_figures": collect},
+                headers=net.office,
+            )
+        )
+
+
+async def test_a_fund_collecting_esf_figures_asks_for_the_table_by_sex_and_age(
+    browser: Any, web: Web, net: Network
+) -> None:
+    app = await approved_application(net)
+    await _collect_figures(net, True)
+    try:
+        school = await signed_in(browser, web, net, school="Jonas Beck")
+        await school.goto(f"{web.url}/antraege/{app['id']}/verwendungsnachweis")
+        table = school.get_by_role("group", name="Teilnehmende nach Geschlecht und Altersgruppe")
+        headers = [await text_of(h) for h in await table.locator("thead th").all()]
+        assert headers == [
+            "Geschlecht",
+            "unter 18 Jahre",
+            "18 bis 29 Jahre",
+            "30 bis 54 Jahre",
+            "55 Jahre und älter",
+        ]
+        # the separate breakdowns give way to the table
+        assert await school.get_by_label("weiblich (Geschlecht)").count() == 0
+        assert await check_accessibility(school) == []
+
+        await school.get_by_label("Sachbericht").fill("Zwei Aufführungen vor den Eltern.")
+        await school.get_by_label("Schüler:innen").fill("24")
+        await _fill_receipt(
+            school, 1, ("14.04.2027", "Theaterpädagogin", "Honorar", "Honorare", "800,00")
+        )
+        # submitting without the table: a German error beside it
+        assert await _save(school, "Speichern und einreichen") == 422
+        assert "nach Geschlecht und Altersgruppe" in await error_of(school, "esf")
+        summary = school.get_by_role("alert")
+        assert await summary.get_by_role("link").first.get_attribute("href") == "#feld-esf"
+        assert await check_accessibility(school) == []
+
+        await table.get_by_label("weiblich, unter 18 Jahre").fill("13")
+        await table.get_by_label("männlich, unter 18 Jahre").fill("zehn")
+        assert await _save(school) == 422
+        assert "ganze Zahl" in await error_of(school, "esf_male_under_18")
+        assert await table.get_by_label("weiblich, unter 18 Jahre").input_value() == "13"
+        assert await check_accessibility(school) == []
+
+        await table.get_by_label("männlich, unter 18 Jahre").fill("10")
+        await table.get_by_label("divers, unter 18 Jahre").fill("1")
+        assert await _save(school) == 200
+        assert await table.get_by_label("männlich, unter 18 Jahre").input_value() == "10"
+        assert await _save(school, "Speichern und einreichen") == 200
+        shown = await text_of(school.locator("#esf-zahlen"))
+        assert "weiblich 13 0 0 0" in shown and "divers 1 0 0 0" in shown
+        assert await check_accessibility(school) == []
+        async with net.suite.client("offers") as offers:
+            proof = ok(
+                await offers.get(f"/applications/{app['id']}/proof-of-use", headers=net.office)
+            )
+        assert proof["participants"] == {
+            "female": {"under_18": 13},
+            "male": {"under_18": 10},
+            "diverse": {"under_18": 1},
+        }
+        await school.context.close()
+    finally:
+        await _collect_figures(net, False)
 
 
 async def test_the_old_report_page_leads_to_the_proof_of_use(

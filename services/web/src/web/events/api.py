@@ -2,7 +2,9 @@
 meetings, expert exchanges and conferences, upcoming first, with places taken and the waiting
 list), ``…/neu`` („Veranstaltung planen“), ``…/{id}`` (the registrations and the waiting list
 in order), ``…/{id}/bearbeiten``, ``…/{id}/absagen`` and
-``…/{id}/anmeldungen/{rid}/stornieren`` (each with a confirmation page).
+``…/{id}/anmeldungen/{rid}/stornieren`` (each with a confirmation page); on the event's page
+its organisers enter the ESF+ participant figures (``…/{id}/teilnehmende``) of an event that
+collects them.
 
 These literal paths sit beside the public ``/veranstaltungen/{id}``: main.py includes this
 router before the public one, so ``/veranstaltungen/verwalten`` is never taken for an event id.
@@ -20,6 +22,7 @@ from web.applications.service import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.events import forms, service
+from web.proof_of_use import figures
 from web.public.schemas import MEETING_KINDS
 from web.public.service import form_key
 from web.sessions.forms import text, values_of
@@ -36,6 +39,7 @@ NOTICES = {
     "abgesagt": "Die Veranstaltung ist abgesagt. Die Angemeldeten werden benachrichtigt.",
     "storniert": "Die Anmeldung ist storniert. Ist ein Platz frei geworden, ist die erste "
     "Person der Warteliste nachgerückt.",
+    "teilnehmende": "Die Teilnehmenden (ESF+) sind gespeichert.",
 }
 
 
@@ -110,19 +114,67 @@ async def plan(request: Request, user: CurrentUser, api: ApiDep, form: CheckedFo
     return await _form_page(request, api, user, values=values_of(form), errors=errors, status=422)
 
 
+async def _event_page(
+    request: Request,
+    api: Api,
+    user: User,
+    meeting_id: str,
+    *,
+    notice: str | None = None,
+    esf: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    meeting, _ = await service.event(api, user, meeting_id)
+    participation = (
+        await service.participation(api, user, meeting_id)
+        if meeting.get("collects_participant_figures")
+        else None
+    )
+    context = {
+        "title": meeting["title"],
+        "meeting": meeting,
+        "registrations": await service.registrations(api, user, meeting_id),
+        "notice": notice,
+        "participation": participation,
+        "esf": esf
+        if esf is not None
+        else figures.of_figures((participation or {}).get("participants")),
+        "errors": errors or [],
+        **figures.LABELS,
+    }
+    return _page(request, "events/detail.html", context, status)
+
+
 @router.get(f"{BASE}/{{meeting_id}}")
 async def event_page(
     request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, erfolg: str | None = None
 ) -> Response:
     _office(user, meeting_id)
-    meeting, _ = await service.event(api, user, meeting_id)
-    context = {
-        "title": meeting["title"],
-        "meeting": meeting,
-        "registrations": await service.registrations(api, user, meeting_id),
-        "notice": NOTICES.get(erfolg or ""),
-    }
-    return _page(request, "events/detail.html", context)
+    return await _event_page(request, api, user, meeting_id, notice=NOTICES.get(erfolg or ""))
+
+
+@router.post(f"{BASE}/{{meeting_id}}/teilnehmende")
+async def save_participants(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    """„Teilnehmende (ESF+)“: the participant figures by sex and age group."""
+    _office(user, meeting_id)
+    typed = figures.read(form)
+    body, errors = figures.body(typed)
+    if not errors and body is None:
+        errors = [{"field": "esf", "message": figures.MISSING}]
+    status = 422
+    shown: dict[str, str] | None = typed
+    if not errors and body is not None:
+        refused = await service.save_figures(api, user, meeting_id, body, text(form, "version"))
+        if refused is None:
+            return _to(meeting_id, "teilnehmende")
+        status, errors = refused
+        shown = None if status == 412 else typed  # changed meanwhile: show the current figures
+    return await _event_page(
+        request, api, user, meeting_id, esf=shown, errors=errors, status=status
+    )
 
 
 @router.get(f"{BASE}/{{meeting_id}}/bearbeiten")

@@ -2,8 +2,9 @@
 form says, what meetings is sent, and the German errors beside the fields.
 
 Field names (the ids after ``feld-``): ``kind``, ``title``, ``description``, ``starts``,
-``ends``, ``location``, ``online_url``, ``capacity``, ``deadline``, ``public``, ``region``;
-the cancellation's ``reason``. Dates and times are typed as „10.03.2027 14:00“ (or ISO,
+``ends``, ``location``, ``online_url``, ``capacity``, ``deadline``, ``public``, ``region``,
+``collects_participant_figures``; the cancellation's ``reason``; the ESF+ table's
+``esf_<sex>_<age group>`` (read by ``web.proof_of_use.figures``). Dates and times are typed as „10.03.2027 14:00“ (or ISO,
 „2027-03-10T14:00“) and meant in Europe/Berlin.
 """
 
@@ -104,6 +105,7 @@ def values_of_meeting(meeting: dict[str, Any]) -> dict[str, str]:
         "capacity": "" if meeting.get("capacity") is None else str(meeting["capacity"]),
         "deadline": moment_input(meeting.get("registration_deadline")),
         "public": "ja" if meeting.get("public") else "",
+        "collects_participant_figures": "ja" if meeting.get("collects_participant_figures") else "",
         "region": meeting.get("region") or "state",
     }
 
@@ -180,6 +182,7 @@ def event_body(
         "capacity": capacity,
         "registration_deadline": deadline.isoformat() if deadline else None,
         "public": text(form, "public") == "ja",
+        "collects_participant_figures": text(form, "collects_participant_figures") == "ja",
     }, []
 
 

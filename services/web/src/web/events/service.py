@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from web.applications.forms import version_header
 from web.auth.schemas import User
 from web.events.forms import API_FIELDS, MESSAGES
+from web.proof_of_use.figures import page_error
 from web.public.service import regions as all_regions
 from web.sessions.service import SESSION_KINDS
 from web.site.catalogue import rule_error
@@ -141,3 +142,49 @@ async def change(
             return None, (exc.status, refusal_errors(exc))
         raise
     return reply.body, None
+
+
+# --------------------------------------------------------------------------- ESF+ participants
+
+FIGURES_REFUSED = {
+    "meeting-cancelled": "Die Veranstaltung ist abgesagt; Teilnehmende lassen sich nicht "
+    "eintragen.",
+    "participant-figures-not-collected": "Für diese Veranstaltung werden keine "
+    "ESF+-Teilnehmendendaten erfasst.",
+    "precondition-failed": "Die Teilnehmendenzahlen wurden inzwischen geändert. Sie sehen jetzt "
+    "den aktuellen Stand; bitte tragen Sie Ihre Änderung noch einmal ein.",
+}
+
+
+async def participation(api: Api, user: User, meeting_id: str) -> dict[str, Any]:
+    """The event's attendance record: ``version``, ``present`` and the ESF+ ``participants``."""
+    path = f"/meetings/{meeting_id}/participant-figures"
+    return await api.get("meetings", path, token=user.token)  # type: ignore[no-any-return]
+
+
+async def save_figures(
+    api: Api, user: User, meeting_id: str, figures: dict[str, Any], version: str
+) -> Refusal | None:
+    """Store the ESF+ participant figures (``If-Match``: the version shown); a refusal as German
+    errors beside the table or its cells."""
+    path = f"/meetings/{meeting_id}/participant-figures"
+    try:
+        await api.call(
+            "PUT",
+            "meetings",
+            path,
+            token=user.token,
+            json=figures,
+            headers=version_header(version) or None,
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 412, 422):
+            raise
+        key = "precondition-failed" if exc.status == 412 else exc.rule or ""
+        if key in FIGURES_REFUSED:
+            return exc.status, [{"field": "esf", "message": FIGURES_REFUSED[key]}]
+        errors = [
+            page_error(str(item.get("field") or ""), exc.rule or "") for item in exc.field_errors
+        ]
+        return exc.status, errors or [rule_error(exc.rule, exc.status)]
+    return None

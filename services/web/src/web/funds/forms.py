@@ -26,6 +26,7 @@ TEXT_FIELDS = (
     "deciding_committee_id",
     "advance_percent",
     "proof_of_use_weeks",
+    "collects_participant_figures",
     "version",
     "key",
 )
@@ -122,6 +123,9 @@ class FundForm:
                 "deciding_committee_id": str(fund.get("deciding_committee_id") or ""),
                 "advance_percent": str(rule.get("advance_percent", 0)),
                 "proof_of_use_weeks": str(fund.get("proof_of_use_weeks", 8)),
+                "collects_participant_figures": "ja"
+                if fund.get("collects_participant_figures")
+                else "",
                 "version": str(fund.get("version") or ""),
             }
         )
@@ -194,6 +198,7 @@ class FundForm:
             errors,
         )
         body["proof_of_use_weeks"] = 8 if weeks is None else weeks
+        body["collects_participant_figures"] = v["collects_participant_figures"] == "ja"
         body["assessment_criteria"] = self._criteria(errors)
         body["funding_sources"] = self._sources(errors)
         return body, errors

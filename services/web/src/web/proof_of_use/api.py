@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from web.applications.service import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
-from web.proof_of_use import forms, service
+from web.proof_of_use import figures, forms, service
 from web.proof_of_use.forms import ProofForm
 from web.site.catalogue import BUDGET_CATEGORIES, TARGET_GROUPS
 from web.site.client import Api
@@ -84,6 +84,7 @@ async def _page(
             "form": form or ProofForm.of_proof(proof, groups),
             "groups": {g: TARGET_GROUPS.get(g, g) for g in groups},
             "breakdown": forms.BREAKDOWN,
+            **figures.LABELS,
             "receipt_files": {str(f["id"]): f for f in files or []},
             "categories": categories,
             "all_categories": BUDGET_CATEGORIES,
@@ -115,7 +116,7 @@ async def save_proof(
     request: Request, application_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
     """Add or remove a receipt row (the form comes back), save, or save and submit."""
-    app, _ = await _loaded(api, user, application_id)
+    app, proof = await _loaded(api, user, application_id)
     data = ProofForm.read(form, list(app.get("target_groups") or []))
     if "add_receipt" in form:
         data.add_receipt()
@@ -124,10 +125,13 @@ async def save_proof(
         data.remove_receipt(str(form.get("remove_receipt")))
         return await _page(request, api, user, application_id, form=data)
     files = await service.receipt_files(api, user, application_id)
-    body, errors = data.body(app, _ids(files))
+    collects = bool(proof.get("collects_participant_figures"))
+    body, errors = data.body(app, _ids(files), collects_figures=collects)
+    submitting = form.get("aktion") == "einreichen"
+    if submitting and collects and not errors and body.get("participants") is None:
+        errors = [{"field": "esf", "message": figures.MISSING}]
     if errors:
         return await _page(request, api, user, application_id, form=data, errors=errors, status=422)
-    submitting = form.get("aktion") == "einreichen"
     steps: list[tuple[str, str, dict[str, Any] | None]] = [("PUT", "", body)]
     if submitting:
         steps.append(("POST", "/submit", None))

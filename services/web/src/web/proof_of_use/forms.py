@@ -12,6 +12,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from web.applications.forms import read_count, read_date
+from web.proof_of_use import figures as esf_table
 from web.site.formatting import datum_kurz, euro, euro_input, parse_euro
 
 MAX_CENTS = 1_000_000_000  # 10,000,000 EUR, the API's limit too
@@ -89,6 +90,7 @@ class ProofForm:
     receipts: list[dict[str, str]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
     version: str = ""
+    esf: dict[str, str] = field(default_factory=dict)  # ESF+ table: <sex>_<age group> → text
 
     @classmethod
     def read(cls, form: FormData, groups: list[str]) -> ProofForm:
@@ -108,6 +110,7 @@ class ProofForm:
             receipts=[_empty() | rows[n] for n in numbers],
             numbers=numbers,
             version=_text(form, "version"),
+            esf=esf_table.read(form),
         )
 
     @classmethod
@@ -135,6 +138,7 @@ class ProofForm:
                 for r in proof.get("receipts") or []
             ],
             version=str(proof.get("version") or ""),
+            esf=esf_table.of_figures(proof.get("participants")),
         )
 
     @property
@@ -152,12 +156,17 @@ class ProofForm:
             self.numbers = numbers[:place] + numbers[place + 1 :]
 
     def body(
-        self, app: dict[str, Any], receipt_ids: set[str] | None = None
+        self,
+        app: dict[str, Any],
+        receipt_ids: set[str] | None = None,
+        *,
+        collects_figures: bool = False,
     ) -> tuple[dict[str, Any], Errors]:
         """The API body, or German errors beside the fields (dates outside the project period,
         amounts that are no amount, not above 0 € or above 10 million euros, a chosen file that
-        is not one of the application's receipts — ``receipt_ids``, None when unknown — and
-        breakdown figures that add up to more than the participants)."""
+        is not one of the application's receipts — ``receipt_ids``, None when unknown —,
+        breakdown figures that add up to more than the participants, and cells of the ESF+
+        table — sent only when the fund ``collects_figures`` — that are no whole number)."""
         errors: Errors = []
         reached: dict[str, int | None] = {}
         for group, text in self.participants.items():
@@ -184,6 +193,9 @@ class ProofForm:
             "participant_breakdown": breakdown,
             "receipts": receipts,
         }
+        if collects_figures:
+            body["participants"], esf_errors = esf_table.body(self.esf)
+            errors += esf_errors
         return body, errors
 
     def _breakdown(self, total: int) -> tuple[dict[str, dict[str, int]] | None, Errors]:
@@ -313,6 +325,8 @@ def page_errors(api_errors: list[dict[str, Any]], rule: str | None, status: int)
             errors.append(
                 {"field": "participants_" + location.split(".", 1)[1], "message": message}
             )
+        elif location == "participants" or location.startswith("participants."):
+            errors.append(esf_table.page_error(location, str(item.get("type") or "")))
         elif location.startswith("participant_breakdown."):
             parts = location.split(".")
             errors.append({"field": "_".join(["breakdown", *parts[1:3]]), "message": message})
