@@ -35,6 +35,15 @@ async def test_a_collecting_fund_needs_the_figures_and_its_events_carry_them(wor
     assert fund["collects_participant_figures"] is True
     app = await approved(world, fund)
 
+    # the plain report cannot carry the figures: such a fund takes the proof of use only
+    report = {
+        "actual_participants": {"pupils": 45, "teachers": 4},
+        "actual_cost_cents": 80_000,
+        "summary": "Gut gelaufen.",
+    }
+    refused = await world.act(app, "report", world.school(), report, expect=422)
+    assert refused["errors"][0]["field"] == "participants"
+
     blank = await world.client.get(path(app), headers=world.school())
     assert blank.json()["collects_participant_figures"] is True
     assert blank.json()["participants"] is None

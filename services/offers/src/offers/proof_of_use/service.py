@@ -442,8 +442,21 @@ async def record_report(
     cost_cents: int,
 ) -> None:
     """The plain report (``POST …/report``, already applied to the application) fills the same
-    record: the narrative and participants, submitted, with the reported cost as spent."""
+    record: the narrative and participants, submitted, with the reported cost as spent. A fund
+    that collects ESF+ participant figures takes them only through the proof of use (422)."""
     fund = await funds.get_fund(session=session, fund_id=app.fund_id)
+    if fund.collects_participant_figures:
+        _raise(
+            [
+                _error(
+                    "participants",
+                    "incomplete",
+                    "the fund collects ESF+ participant figures: report through the proof of use "
+                    "(PUT …/proof-of-use with participants, then submit it)",
+                )
+            ],
+            "The report lacks the participant figures",
+        )
     proof = await repository.get(session, app.id) or _blank(app)
     _store(
         session,
