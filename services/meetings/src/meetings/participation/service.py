@@ -26,14 +26,18 @@ log = structlog.get_logger("meetings.participation")
 
 async def _public(session: AsyncSession, meeting: Meeting) -> ParticipationPublic:
     record = await repository.get(session, meeting.id)
-    figures = record.participants if record is not None else None
     return ParticipationPublic(
         meeting_id=meeting.id,
         version=record.version if record is not None else 0,
         collects_participant_figures=meeting.collects_participant_figures,
         present=await repository.present(session, meeting.id),
-        participants=ParticipantFigures.model_validate(figures) if figures is not None else None,
+        participants=_figures(record),
     )
+
+
+def _figures(record: Participation | None) -> ParticipantFigures | None:
+    figures = record.participants if record is not None else None
+    return ParticipantFigures.model_validate(figures) if figures is not None else None
 
 
 async def get_figures(
@@ -76,7 +80,7 @@ async def announce(
             region=meeting.region,
             starts_at=meeting.starts_at,
             present=present,
-            participants=record.participants,
+            participants=_figures(record),
         ),
         entity_id=str(meeting.id),
         region=subject_region(meeting.region),

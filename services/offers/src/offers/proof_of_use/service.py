@@ -43,6 +43,7 @@ from schulerfolg.events.offers import (
 )
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.problems import Conflict, FieldError, Unprocessable
+from schulerfolg.participants import ParticipantFigures
 
 log = structlog.get_logger("offers.proof_of_use")
 
@@ -303,7 +304,9 @@ async def _emit(
         due_on=due_on(app, fund),
         approved_cents=app.approved_cents or 0,
         spent_cents=proof.spent_cents,
-        participants=proof.participants,
+        participants=ParticipantFigures.model_validate(proof.participants)
+        if proof.participants is not None
+        else None,
         **extra,
     )
     await outbox.append(session, payload, entity_id=str(app.id), region=subject_region(app.region))
