@@ -180,6 +180,7 @@ def meeting_event(
     starts_at: datetime,
     meeting_kind: str = "network_meeting",
     region: str = "boerde",
+    topics: tuple[str, ...] = (),
 ) -> CloudEvent[Any]:
     """A ``meetings.meeting.*`` event of a two-hour meeting."""
     payload = kind(
@@ -191,5 +192,6 @@ def meeting_event(
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=2),
         status="cancelled" if kind is MeetingCancelled else "scheduled",
+        topics=list(topics),
     )
     return wrap(payload, entity_id=str(meeting_id), region=region)

@@ -3,6 +3,8 @@ survey's choices can stand for (planning), so demand and funded projects meet by
 
 from __future__ import annotations
 
+from typing import Literal
+
 TOPICS: dict[str, str] = {
     "violence-prevention": "Gewaltprävention",
     "bullying": "Mobbing und Cybermobbing",
@@ -24,3 +26,6 @@ TOPICS: dict[str, str] = {
     "learning-support": "Lernförderung",
 }
 """Topic slug → German name (the slugs are what applications carry)."""
+
+TopicSlug = Literal[tuple(TOPICS)]  # type: ignore[valid-type]  # a Literal built from the vocabulary at run time
+"""A topic slug, as a type request models validate against."""

@@ -87,6 +87,8 @@ class Meeting(EntityFields, Base, table=True):
     cancel_reason: str | None = Field(default=None, max_length=2000)
     # ESF+ (issue 19): the event's attendance carries participant figures
     collects_participant_figures: bool = Field(default=False)
+    # the topics an event is about (schulerfolg.topics), set against the needs surveys' demand
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Arrival counter of registrations; taken while the meeting row is locked.
     registration_seq: int = Field(default=0, sa_type=BigInteger)
 

@@ -116,6 +116,7 @@ class MeetingView(Base, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     status: str = Field(max_length=16)
     collects_participant_figures: bool = False
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class FundView(Base, table=True):

@@ -1,15 +1,16 @@
 """Topic demand from the needs surveys set against the funded projects that offers' events
-report, against a plain count; an application's later events move it, redeliveries change
-nothing."""
+report and the events meetings announces, against a plain count; later events move them,
+redeliveries change nothing."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from planning_support import OFFICE, SURVEYS, Planning, open_survey
+from planning_support import OFFICE, SURVEYS, Planning, meeting_event, open_survey
 
+from schulerfolg.events.meetings import MeetingCancelled, MeetingScheduled
 from schulerfolg.events.offers import (
     ApplicationApproved,
     ApplicationCompleted,
@@ -76,6 +77,56 @@ async def test_topic_demand_sets_survey_answers_against_funded_projects(
     ]
     # each event twice (a redelivery), and an older one after a newer one
     await publish_events(nats_url, [*events, events[0]], times=2)
+    # meetings' events: two Börde trainings on bullying (one later cancelled, its older
+    # scheduling event arriving after the cancellation), a network meeting on transition, a
+    # committee session (no event in this sense) and a Harz training
+    start = datetime(2026, 10, 5, 14, tzinfo=UTC)
+    kept, cancelled = uuid.uuid4(), uuid.uuid4()
+    meetings = [
+        meeting_event(
+            MeetingScheduled,
+            kept,
+            1,
+            starts_at=start,
+            meeting_kind="training",
+            topics=("bullying", "mediation"),
+        ),
+        meeting_event(
+            MeetingCancelled,
+            cancelled,
+            2,
+            starts_at=start,
+            meeting_kind="training",
+            topics=("bullying",),
+        ),
+        meeting_event(
+            MeetingScheduled,
+            cancelled,
+            1,
+            starts_at=start,
+            meeting_kind="training",
+            topics=("bullying",),
+        ),
+        meeting_event(MeetingScheduled, uuid.uuid4(), 1, starts_at=start, topics=("transition",)),
+        meeting_event(
+            MeetingScheduled,
+            uuid.uuid4(),
+            1,
+            starts_at=start,
+            meeting_kind="committee_session",
+            topics=("transition",),
+        ),
+        meeting_event(
+            MeetingScheduled,
+            uuid.uuid4(),
+            1,
+            starts_at=start,
+            meeting_kind="training",
+            region="harz",
+            topics=("bullying",),
+        ),
+    ]
+    await publish_events(nats_url, meetings, times=2)
 
     survey_id = await open_survey(planning, anonymous=True)
     sent = [["mobbing", "medien"], ["mobbing"], ["absentismus"], ["anderes"]]
@@ -89,7 +140,8 @@ async def test_topic_demand_sets_survey_answers_against_funded_projects(
 
     async def funded_arrived() -> dict[str, Any] | None:
         rows = await _demand(planning, region="boerde")
-        return rows if rows.get("transition", {}).get("funded_projects") == 1 else None
+        arrived = rows.get("transition", {}).get("funded_projects") == 1
+        return rows if arrived and rows.get("mediation", {}).get("events") == 1 else None
 
     rows = await eventually(funded_arrived)
     # plain counts: choices per topic in the answers; funded (approved/reported/completed)
@@ -97,16 +149,25 @@ async def test_topic_demand_sets_survey_answers_against_funded_projects(
     assert {slug: row["demand"] for slug, row in rows.items()} == {
         "bullying": 2,
         "media-literacy": 1,
+        "mediation": 0,
         "school-absenteeism": 1,
         "transition": 4,
     }
     assert {slug: row["funded_projects"] for slug, row in rows.items()} == {
         "bullying": 2,
         "media-literacy": 1,
+        "mediation": 0,
         "school-absenteeism": 0,
         "transition": 1,
     }
-    assert all(row["surveys"] == 1 for row in rows.values())
+    assert {slug: row["events"] for slug, row in rows.items()} == {
+        "bullying": 1,
+        "media-literacy": 0,
+        "mediation": 1,
+        "school-absenteeism": 0,
+        "transition": 1,
+    }
+    assert all(row["surveys"] == 1 for row in rows.values() if row["slug"] != "mediation")
 
     # the state sees every region; an office only its own
     state = await planning.client.get(
@@ -120,4 +181,4 @@ async def test_topic_demand_sets_survey_answers_against_funded_projects(
     csv = await planning.client.get(
         "/api/v1/topic-demand", headers={**planning.auth(*OFFICE), "Accept": "text/csv"}
     )
-    assert "bullying;Mobbing und Cybermobbing;2;1;2" in csv.text
+    assert "bullying;Mobbing und Cybermobbing;2;1;2;1" in csv.text

@@ -78,6 +78,9 @@ class MeetingData(EventPayload):
     collects_participant_figures: bool = Field(
         False, description="Whether the event's attendance carries ESF+ participant figures."
     )
+    topics: list[str] = Field(
+        [], description="The topic slugs of the event (schulerfolg.topics; GET /api/v1/topics)."
+    )
 
 
 @event_name("meetings.meeting.scheduled", version=1)

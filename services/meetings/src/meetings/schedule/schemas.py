@@ -20,6 +20,7 @@ from pydantic import (
 from meetings.common import RegionSlug, Text, reject_null
 from meetings.models import Meeting
 from schulerfolg.http.validation import RequestModel
+from schulerfolg.topics import TOPICS, TopicSlug
 
 MeetingKind = Literal[
     "committee_session",
@@ -36,6 +37,17 @@ MeetingStatus = Literal["scheduled", "cancelled"]
 SESSION_KINDS = frozenset({"committee_session", "jury_session"})
 
 URL_MAX_LENGTH = 500
+
+
+def _distinct(topics: list[str]) -> list[str]:
+    return list(dict.fromkeys(topics))
+
+
+Topics = Annotated[
+    list[TopicSlug],  # type: ignore[valid-type]  # TopicSlug is built at run time
+    Field(max_length=len(TOPICS)),
+    AfterValidator(_distinct),
+]
 
 
 def _plausible_time(value: datetime) -> datetime:
@@ -88,6 +100,9 @@ class MeetingCreate(RequestModel):
         description="The event's attendance carries ESF+ participant figures (by sex and age "
         "group, `PUT …/participant-figures`).",
     )
+    topics: Topics = Field(
+        default_factory=list, description="Topic slugs of the event (offers' `GET /topics`)."
+    )
 
     @model_validator(mode="after")
     def _times(self) -> MeetingCreate:
@@ -109,9 +124,10 @@ class MeetingUpdate(RequestModel):
     registration_deadline: Time | None = None
     public: bool | None = None
     collects_participant_figures: bool | None = None
+    topics: Topics | None = None
 
     _not_null = field_validator(
-        "title", "starts_at", "ends_at", "public", "collects_participant_figures"
+        "title", "starts_at", "ends_at", "public", "collects_participant_figures", "topics"
     )(reject_null)
 
 
@@ -144,6 +160,7 @@ class MeetingPublic(BaseModel):
     collects_participant_figures: bool = Field(
         False, description="Whether its attendance carries ESF+ participant figures."
     )
+    topics: list[str] = Field(default_factory=list, description="Topic slugs of the event.")
     confirmed: int = Field(0, description="Confirmed registrations.")
     waitlisted: int = Field(0, description="Registrations on the waiting list.")
     created_at: datetime
@@ -181,6 +198,7 @@ def meeting_event_data(meeting: Meeting) -> dict[str, Any]:
         "public": meeting.public,
         "status": meeting.status,
         "collects_participant_figures": meeting.collects_participant_figures,
+        "topics": list(meeting.topics),
     }
 
 

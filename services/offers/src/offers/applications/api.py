@@ -26,7 +26,6 @@ from offers.applications.schemas import (
     Status,
     TopicPublic,
     Topics,
-    TopicSlug,
     WithdrawBody,
 )
 from offers.common import TOPICS, check_region_filter
@@ -38,6 +37,7 @@ from schulerfolg.http.etag import IfMatch, etag, set_etag
 from schulerfolg.http.idempotency import Created, IdempotencyDep, run_idempotent
 from schulerfolg.http.pagination import Page, PageDep
 from schulerfolg.http.problems import problem_responses
+from schulerfolg.topics import TopicSlug
 
 router = APIRouter(tags=["applications"])
 

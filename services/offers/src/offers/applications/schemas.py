@@ -11,12 +11,12 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_valida
 from offers.common import TOPICS, LongText, Text, reject_null
 from offers.models import Application, CommitteeSessionView, Decision, StatusChange
 from schulerfolg.http.validation import RequestModel
+from schulerfolg.topics import TopicSlug
 
 Status = Literal[
     "draft", "submitted", "returned", "approved", "rejected", "reported", "completed", "withdrawn"
 ]
 TargetGroup = Literal["pupils", "parents", "teachers"]
-TopicSlug = Literal[tuple(TOPICS)]  # type: ignore[valid-type]  # a Literal built from the vocabulary at run time
 Outcome = Literal["approved", "rejected", "returned"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]

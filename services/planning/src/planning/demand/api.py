@@ -33,10 +33,20 @@ async def topic_demand(
 ) -> TopicDemand | Response:
     """For a network office (its region) and the state coordination (any region, or all):
     per topic how often the surveys' answers chose it, in how many surveys it was on offer, and
-    how many approved, reported or completed projects carry it."""
+    how many approved, reported or completed projects and how many events (not cancelled, not
+    committee sessions) carry it."""
     found = await service.topic_demand(session=session, principal=principal, region=region)
     if wants_csv(request):
-        header = ["thema", "name", "nachfrage", "umfragen", "gefoerderte_projekte"]
-        rows = [[t.slug, t.name, t.demand, t.surveys, t.funded_projects] for t in found.topics]
+        header = [
+            "thema",
+            "name",
+            "nachfrage",
+            "umfragen",
+            "gefoerderte_projekte",
+            "veranstaltungen",
+        ]
+        rows = [
+            [t.slug, t.name, t.demand, t.surveys, t.funded_projects, t.events] for t in found.topics
+        ]
         return csv_response(header, rows, filename=f"themenbedarf-{found.region or 'alle'}.csv")
     return found

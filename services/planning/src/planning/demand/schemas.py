@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 
 class TopicRow(BaseModel):
-    """One topic: how often surveys chose it, and how many funded projects carry it."""
+    """One topic: how often surveys chose it, how many funded projects and events carry it."""
 
     slug: str
     name: str
@@ -14,6 +14,9 @@ class TopicRow(BaseModel):
     surveys: int = Field(description="Surveys that offered a choice standing for the topic.")
     funded_projects: int = Field(
         description="Approved, reported or completed applications carrying the topic."
+    )
+    events: int = Field(
+        0, description="Events (trainings, exchanges, network meetings …) about the topic."
     )
 
 

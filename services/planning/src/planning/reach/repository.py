@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
@@ -51,3 +52,19 @@ async def meetings_of(
         )
     )
     return list(rows)
+
+
+async def topics_of_events(
+    session: AsyncSession, kinds: Collection[str], region: str | None
+) -> Counter[str]:
+    """How many events of ``kinds`` that were not cancelled carry each topic (one region, or
+    all)."""
+    statement = select(col(MeetingView.topics)).where(
+        col(MeetingView.kind).in_(list(kinds)), col(MeetingView.status) != "cancelled"
+    )
+    if region is not None:
+        statement = statement.where(col(MeetingView.region) == region)
+    counts: Counter[str] = Counter()
+    for topics in (await session.scalars(statement)).all():
+        counts.update(set(topics))
+    return counts

@@ -1,8 +1,10 @@
 """The schools and meetings read models: from ``registry.school.*`` whether a school has school
 social work and where it is; from ``meetings.meeting.*`` each meeting's kind, region, time and
-whether it was cancelled. No name, no contact, no person."""
+whether it was cancelled, its topics. No name, no contact, no person."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,5 +39,23 @@ async def apply_meeting(session: AsyncSession, data: MeetingData) -> None:
             "ends_at": data.ends_at,
             "status": data.status,
             "collects_participant_figures": data.collects_participant_figures,
+            "topics": list(data.topics),
         },
     )
+
+
+# Events in the sense of the topic demand: what the network offers (trainings, exchanges,
+# network meetings, conferences, …), not the committees' sessions that decide on money.
+EVENT_KINDS = (
+    "expert_exchange",
+    "network_meeting",
+    "regional_group_meeting",
+    "training",
+    "conference",
+    "case_consultation",
+)
+
+
+async def events_per_topic(session: AsyncSession, region: str | None) -> Counter[str]:
+    """Events (not cancelled, not committee sessions) per topic slug, in one region or all."""
+    return await repository.topics_of_events(session, EVENT_KINDS, region)

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("collects_participant_figures", sa.Boolean(), nullable=False),
+        sa.Column("topics", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
     )
     op.create_index(op.f("ix_meetings_region"), "meetings", ["region"])
