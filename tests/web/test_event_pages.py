@@ -70,7 +70,7 @@ async def _register(browser: Any, web: Web, event_id: str, name: str, email: str
 
 
 async def _plan(page: Any, title: str, starts: datetime, *, capacity: str = "2") -> None:
-    await page.get_by_label("Art").select_option(label="Fortbildung")
+    await page.get_by_label("Art", exact=True).select_option(label="Fortbildung")
     await page.get_by_label("Titel").fill(title)
     await page.get_by_label("Beschreibung (optional)").fill("Wie Konflikte fair gelöst werden.")
     await page.get_by_label("Beginn").fill(_typed(starts))
@@ -233,9 +233,11 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     await office.wait_for_load_state()
     assert await office.get_by_label("Beginn").input_value() == _typed(starts)
     await office.get_by_label("Plätze (optional)").fill("0")
+    await office.get_by_label("Mediation und Konfliktlösung").check()
     await office.get_by_role("button", name="Änderungen speichern").click()
     await office.wait_for_load_state()
     assert "ganze Zahl von 1 bis 100.000" in await error_of(office, "capacity")
+    assert await office.get_by_label("Mediation und Konfliktlösung").is_checked()  # kept
     # changed meanwhile (elsewhere): the page shows the current event and asks again
     event_id = office.url.split("/")[-2]
     async with suite.client("meetings") as meetings:
@@ -253,11 +255,16 @@ async def test_an_event_is_planned_changed_and_cancelled_without_javascript(
     assert await office.get_by_label("Ort (optional)").input_value() == "Rathaus Oschersleben"
     await office.get_by_label("Plätze (optional)").fill("25")
     await office.get_by_label("Titel").fill(f"{title} (verschoben)")
+    await office.get_by_label("Mediation und Konfliktlösung").check()
+    await office.get_by_label("Soziales Lernen").check()
     await office.get_by_role("button", name="Änderungen speichern").click()
     await office.wait_for_load_state()
     assert "Die Änderungen sind gespeichert." in await text_of(office.locator("main"))
     assert await text_of(office.get_by_role("heading", level=1)) == f"{title} (verschoben)"
     assert "0 von 25" in await text_of(office.locator("#angaben"))
+    assert (
+        await text_of(office.locator("#themen")) == "Mediation und Konfliktlösung, Soziales Lernen"
+    )
 
     await office.get_by_role("link", name="Veranstaltung absagen").click()
     await office.wait_for_load_state()

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from schulerfolg.topics import TOPICS
 from web.applications.service import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
@@ -89,6 +90,7 @@ async def _form_page(
         "values": values or {},
         "errors": errors or [],
         "form_key": form_key(),
+        "topics": TOPICS.items(),
     }
     return _page(request, "events/form.html", context, status)
 
@@ -111,7 +113,14 @@ async def plan(request: Request, user: CurrentUser, api: ApiDep, form: CheckedFo
         if refused is None:
             return _to(str(created["id"]), "geplant")
         errors = refused[1]
-    return await _form_page(request, api, user, values=values_of(form), errors=errors, status=422)
+    return await _form_page(
+        request,
+        api,
+        user,
+        values=values_of(form) | {"topics": forms.topics_of(form)},
+        errors=errors,
+        status=422,
+    )
 
 
 async def _event_page(
@@ -134,6 +143,7 @@ async def _event_page(
     context = {
         "title": meeting["title"],
         "meeting": meeting,
+        "topic_names": TOPICS,
         "registrations": await service.registrations(api, user, meeting_id),
         "notice": notice,
         "participation": participation,
@@ -192,7 +202,7 @@ async def edit(
     _office(user, meeting_id)
     meeting, current = await service.event(api, user, meeting_id)
     body, errors = forms.event_body(form, {}, new=False)
-    values = values_of(form) | {"kind": meeting["kind"]}
+    values = values_of(form) | {"kind": meeting["kind"], "topics": forms.topics_of(form)}
     if not errors:
         path = f"/meetings/{meeting_id}"
         version = text(form, "version")

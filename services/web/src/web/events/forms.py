@@ -3,7 +3,7 @@ form says, what meetings is sent, and the German errors beside the fields.
 
 Field names (the ids after ``feld-``): ``kind``, ``title``, ``description``, ``starts``,
 ``ends``, ``location``, ``online_url``, ``capacity``, ``deadline``, ``public``, ``region``,
-``collects_participant_figures``; the cancellation's ``reason``; the ESF+ table's
+``collects_participant_figures``, ``topics`` (checkboxes, the topic slugs); the cancellation's ``reason``; the ESF+ table's
 ``esf_<sex>_<age group>`` (read by ``web.proof_of_use.figures``). Dates and times are typed as „10.03.2027 14:00“ (or ISO,
 „2027-03-10T14:00“) and meant in Europe/Berlin.
 """
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 
+from schulerfolg.topics import TOPICS
 from web.applications.forms import read_date
 from web.public.schemas import MEETING_KINDS
 from web.sessions.forms import text
@@ -46,6 +47,7 @@ API_FIELDS = {
     "registration_deadline": "deadline",
     "region": "region",
     "kind": "kind",
+    "topics": "topics",
 }
 MESSAGES = {
     "kind": "Bitte wählen Sie die Art der Veranstaltung.",
@@ -63,6 +65,7 @@ MESSAGES = {
     "deadline": "Bitte geben Sie Datum und Uhrzeit des Anmeldeschlusses an, z. B. "
     "03.03.2027 12:00, oder lassen Sie das Feld leer.",
     "region": "Bitte wählen Sie die Region.",
+    "topics": "Bitte wählen Sie nur Themen aus der Liste.",
     "end_before_start": "Das Ende muss nach dem Beginn liegen.",
     "in_the_past": "Der Beginn muss in der Zukunft liegen.",
     "deadline_after_start": "Der Anmeldeschluss darf nicht nach dem Beginn liegen.",
@@ -107,7 +110,13 @@ def values_of_meeting(meeting: dict[str, Any]) -> dict[str, str]:
         "public": "ja" if meeting.get("public") else "",
         "collects_participant_figures": "ja" if meeting.get("collects_participant_figures") else "",
         "region": meeting.get("region") or "state",
+        "topics": list(meeting.get("topics") or []),
     }
+
+
+def topics_of(form: FormData) -> list[str]:
+    """The topic slugs ticked in the form."""
+    return [slug for slug in form.getlist("topics") if isinstance(slug, str)]
 
 
 def _capacity(typed: str) -> tuple[int | None, Errors]:
@@ -170,6 +179,9 @@ def event_body(
         errors.append({"field": "starts", "message": MESSAGES["in_the_past"]})
     if starts and deadline and deadline > starts:
         errors.append({"field": "deadline", "message": MESSAGES["deadline_after_start"]})
+    topics = topics_of(form)
+    if any(slug not in TOPICS for slug in topics):
+        errors.append({"field": "topics", "message": MESSAGES["topics"]})
     if errors or starts is None or ends is None:
         return {}, errors
     return body | {
@@ -183,6 +195,7 @@ def event_body(
         "registration_deadline": deadline.isoformat() if deadline else None,
         "public": text(form, "public") == "ja",
         "collects_participant_figures": text(form, "collects_participant_figures") == "ja",
+        "topics": topics,
     }, []
 
 
