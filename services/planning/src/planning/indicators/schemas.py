@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from schulerfolg.participants import AgeGroup, Sex
 
+HIDDEN = "x"  # a suppressed count in the CSV (and on the pages)
 SUPPRESSED_DOC = "Hidden to protect small numbers (1–4, or to keep such a count from showing)."
 
 
@@ -97,7 +98,8 @@ class Indicators(BaseModel):
     programme: Programme
 
     def csv_rows(self) -> tuple[list[str], list[list[object]]]:
-        """One row per group and cell, German headings; a suppressed count reads ``<5``."""
+        """One row per group and cell, German headings; a suppressed count reads ``x`` (the
+        sign official statistics use for a cell kept secret)."""
         header = [
             "Region",
             "Quelle",
@@ -107,7 +109,7 @@ class Indicators(BaseModel):
             "Altersgruppe",
             "Anzahl",
         ]
-        hidden = f"<{self.suppressed_below}"
+        hidden = HIDDEN
         rows: list[list[object]] = [
             [
                 group.region or "landesweit",

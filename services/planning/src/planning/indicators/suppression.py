@@ -3,7 +3,7 @@
 Every figure the answer shows is a count of people. The rules:
 
 1. Primary suppression: a count of 1 to 4 (below ``SUPPRESSED_BELOW``) is not shown (``null``,
-   ``suppressed: true``; ``<5`` in the CSV). 0 is shown.
+   ``suppressed: true``; ``x`` in the CSV). 0 is shown.
 2. Complementary suppression: wherever a shown figure is the sum of other shown figures (a
    group's participants and its cells; the programme's total and its figures by sex, by age group,
    per group; the programme's figure for one sex or one age group and the groups' cells that make

@@ -1,6 +1,6 @@
 """„ESF+-Indikatoren“ for the network offices (their regions) and the state coordination (all):
 ``/indikatoren`` with a period chooser, the participants by sex and age group per region, fund and
-event kind („<5“ for a suppressed cell), and the same as CSV (``/indikatoren.csv``). Thin routes:
+event kind („x“ for a suppressed cell), and the same as CSV (``/indikatoren.csv``). Thin routes:
 the API calls are in ``service``."""
 
 from __future__ import annotations
