@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from web.auth.schemas import User
-from web.site.catalogue import match_location, rule_error
+from web.site.catalogue import rule_error, table_errors
 from web.site.client import Api, ApiError
 
 Errors = list[dict[str, Any]]
@@ -53,13 +53,7 @@ CLOSED = "Die Zielvereinbarung ist abgeschlossen; es können keine Werte mehr er
 
 def errors_of(exc: ApiError) -> Errors:
     """planning's refusal of an agreement as page errors beside the form's fields."""
-    errors: Errors = []
-    for item in exc.field_errors:
-        matched = match_location(FIELDS, str(item.get("field") or ""))
-        found = {"field": matched[0], "message": matched[1]} if matched else None
-        if found and found not in errors:
-            errors.append(found)
-    return errors or [rule_error(exc.rule, exc.status)]
+    return table_errors(exc, FIELDS)
 
 
 def value_errors(exc: ApiError, goal_key: str) -> Errors:

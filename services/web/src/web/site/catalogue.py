@@ -405,6 +405,21 @@ def match_location(
     return None
 
 
+def table_errors(
+    exc: ApiError, table: list[tuple[re.Pattern[str], str, str]]
+) -> list[dict[str, Any]]:
+    """A refusal as page errors beside the form's fields that ``table`` (API field location →
+    form field and sentence, see ``match_location``) names, each once; locations it does not
+    know are left out. Without any, one error for the refused rule."""
+    errors: list[dict[str, Any]] = []
+    for item in exc.field_errors:
+        matched = match_location(table, str(item.get("field") or ""))
+        found = {"field": matched[0], "message": matched[1]} if matched else None
+        if found and found not in errors:
+            errors.append(found)
+    return errors or [rule_error(exc.rule, exc.status)]
+
+
 def field_error(
     location: str, kind: str = "", *, renames: Mapping[str, str] | None = None
 ) -> dict[str, Any]:

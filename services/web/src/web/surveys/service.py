@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from web.auth.schemas import User
-from web.site.catalogue import match_location, rule_error
+from web.site.catalogue import rule_error, table_errors
 from web.site.client import Api, ApiError
 
 Errors = list[dict[str, Any]]
@@ -62,13 +62,7 @@ CODE_MESSAGE = "Dieser Zugangscode gehört nicht zu dieser Umfrage. Bitte prüfe
 
 def errors_of(exc: ApiError) -> Errors:
     """planning's refusal of a survey as page errors beside the form's fields."""
-    errors: Errors = []
-    for item in exc.field_errors:
-        matched = match_location(FIELDS, str(item.get("field") or ""))
-        found = {"field": matched[0], "message": matched[1]} if matched else None
-        if found and found not in errors:
-            errors.append(found)
-    return errors or [rule_error(exc.rule, exc.status)]
+    return table_errors(exc, FIELDS)
 
 
 def answer_errors(exc: ApiError) -> Errors:
