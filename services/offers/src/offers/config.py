@@ -49,3 +49,25 @@ class OffersSettings(ServiceSettings):
     attachments_max_count: int = Field(
         50, ge=1, le=1000, description="Most attachments one application may have."
     )
+    # --- youth micro-projects (issue 20)
+    youth_confirm_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description=(
+            "Days an adult sponsor has to confirm a youth micro-project; unconfirmed ones are "
+            "deleted after that by the housekeeping."
+        ),
+    )
+    youth_form_min_seconds: float = Field(
+        5, ge=0, description="A youth project sent sooner after its form ticket is refused (bots)."
+    )
+    youth_form_max_hours: float = Field(
+        24, gt=0, description="A youth project form ticket older than this is refused."
+    )
+    youth_per_client_per_hour: int = Field(
+        5, ge=1, description="Youth projects one client address may send per hour."
+    )
+    youth_per_sponsor_per_day: int = Field(
+        10, ge=1, description="Youth projects naming one sponsor e-mail address per day."
+    )

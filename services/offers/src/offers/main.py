@@ -22,6 +22,8 @@ from offers.payments.api import router as payments_router
 from offers.privacy.service import erase, own_data, retention_tasks
 from offers.proof_of_use.api import router as proof_of_use_router
 from offers.statistics.api import router as statistics_router
+from offers.youth_projects import service as youth_projects
+from offers.youth_projects.api import router as youth_projects_router
 from schulerfolg.app import ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 from schulerfolg.privacy.erasure import erasure_consumer
@@ -44,6 +46,7 @@ definition = ServiceDefinition(
         proof_of_use_router,
         documents_router,
         attachments_router,
+        youth_projects_router,
     ],
     consumers=lambda runtime: [
         registry_consumer(runtime),
@@ -51,12 +54,16 @@ definition = ServiceDefinition(
         sessions_consumer(runtime),
         decision_consumer(runtime),
         documents_consumer(runtime),
-        erasure_consumer(runtime, documents.erasing(attachments.erasing(erase, runtime))),
+        erasure_consumer(
+            runtime,
+            documents.erasing(attachments.erasing(youth_projects.erasing(erase), runtime)),
+        ),
     ],
     own_data=own_data,
     retention=lambda runtime: [
         *attachments.retention_tasks(runtime),  # before the contacts: see there
         *documents.following(retention_tasks(runtime)),
+        *youth_projects.retention_tasks(runtime),
     ],
 )
 

@@ -445,3 +445,53 @@ class GeneratedDocument(Base, table=True):
     application_version: int  # the application's version its personal data was last read at
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     rendered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- youth micro-projects (issue 20)
+
+
+class YouthFormTicket(Base, table=True):
+    """A ticket the public youth-project form is issued with: only its token's SHA-256 and the
+    issue time are kept; an answer must come between a few seconds and a day later, once."""
+
+    __tablename__ = "youth_form_tickets"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class YouthProject(Base, table=True):
+    """A micro-project young people sent through the public form, waiting for their adult
+    sponsor's confirmation (``pending``) or confirmed into an application (``confirmed``; the
+    sponsor's data then live on as the application's contact only). Of the young people only an
+    optional first or group name is kept; client address and sponsor address as SHA-256 for the
+    rate limits."""
+
+    __tablename__ = "youth_projects"
+    __table_args__ = (
+        Index("ix_youth_projects_client_created", "client_sha256", "created_at"),
+        Index("ix_youth_projects_sponsor_created", "sponsor_sha256", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    status: str = Field(default="pending", max_length=16)  # pending | confirmed
+    fund_id: uuid.UUID = Field(foreign_key="funds.id")
+    school_id: uuid.UUID
+    region: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    idea: str = Field(max_length=4000)
+    group_size: int
+    requested_cents: int = money()
+    start_date: date
+    end_date: date
+    group_name: str | None = Field(default=None, max_length=100)
+    sponsor_name: str | None = Field(default=None, max_length=200)
+    sponsor_email: str | None = Field(default=None, max_length=254, index=True)
+    sponsor_sha256: str | None = Field(default=None, max_length=64)
+    client_sha256: str = Field(max_length=64)
+    token_sha256: str | None = Field(default=None, max_length=64, unique=True)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    application_id: uuid.UUID | None = None

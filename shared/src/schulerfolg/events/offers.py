@@ -332,3 +332,28 @@ class ApplicationAssessed(EventPayload):
         description="Weighted score 0–100: sum(weight × points) / sum(weight × max_points) × 100, "
         "rounded half up; null when the fund has no assessment criteria.",
     )
+
+
+# --- youth micro-projects (issue 20): young people send a micro-project through the public form;
+# their adult sponsor confirms it by a link before it becomes a submitted application.
+
+
+@event_name("offers.youth_project.received", version=1)
+class YouthProjectReceived(EventPayload):
+    """A micro-project arrived through the public form and waits for its adult sponsor's
+    confirmation. Carries the sponsor's name and address and the confirmation token so that
+    notifications can send the link (offers keeps only the token's SHA-256); nothing of the
+    young people beyond the project itself."""
+
+    id: UUID = Field(description="The youth project's id (not yet an application).")
+    fund_id: UUID
+    fund_name: str
+    region: str
+    school_id: UUID
+    title: str
+    requested_cents: int
+    sponsor: Contact = Field(description="The adult sponsor who must confirm.")
+    token: str = Field(
+        description="The confirmation token for /jugendprojekte/bestaetigen/{token}."
+    )
+    confirm_by: date = Field(description="Unconfirmed projects are deleted after this day.")
