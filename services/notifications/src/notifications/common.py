@@ -46,6 +46,7 @@ NotificationKind = Literal[
     "reclaim_due",
     "payment_approved",  # payments (issue 16)
     "payment_paid",
+    "youth_project_received",  # youth micro-projects (issue 20)
 ]
 """The kinds of notification this service sends (one template pair per kind)."""
 

@@ -26,6 +26,7 @@ from notifications.preferences.api import router as preferences_router
 from notifications.privacy.service import erase_address, own_data, retention_tasks
 from notifications.proof_of_use.consumer import proof_of_use_consumer
 from notifications.reminders.service import Scheduler
+from notifications.youth_projects.consumer import youth_projects_consumer
 from schulerfolg.app import Runtime, ServiceDefinition
 from schulerfolg.app import create_app as create_service_app
 from schulerfolg.messaging.consumer import ConsumerSpec
@@ -78,6 +79,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             meetings_consumer(notifier),
             payments_consumer(notifier),
             proof_of_use_consumer(notifier),
+            youth_projects_consumer(notifier),
             erasure_consumer(runtime, erase_address),
         ]
 

@@ -49,6 +49,7 @@ KIND_LABELS = {
     "proof_of_use_returned": "Verwendungsnachweis zur Korrektur zurückgegeben",
     "proof_of_use_accepted": "Verwendungsnachweis anerkannt",
     "reclaim_due": "Rückforderung",
+    "youth_project_received": "Jugendprojekt bestätigen",  # youth micro-projects (issue 20)
 }
 CHANNELS = (("email", "E-Mail"), ("inbox", "Posteingang"))
 CHANNEL_FIELDS = {"email": "email", "inbox": "posteingang"}
