@@ -9,6 +9,9 @@ from fastapi import FastAPI
 from meetings.agenda.api import router as agenda_router
 from meetings.agenda.consumer import applications_consumer, assessments_consumer
 from meetings.calendar.api import router as calendar_router
+from meetings.circulars.api import router as circulars_router
+from meetings.circulars.consumer import refusals_consumer
+from meetings.circulars.service import circulars_task
 from meetings.committees.api import router as committees_router
 from meetings.config import MeetingsSettings
 from meetings.funding.consumer import funds_consumer
@@ -43,6 +46,7 @@ definition = ServiceDefinition(
         agenda_router,
         minutes_router,
         participation_router,
+        circulars_router,
     ],
     consumers=lambda runtime: [
         persons_consumer(runtime),
@@ -50,9 +54,10 @@ definition = ServiceDefinition(
         applications_consumer(runtime),
         assessments_consumer(runtime),
         erasure_consumer(runtime, erase_by_email(runtime)),
+        refusals_consumer(runtime),
     ],
     own_data=collect_own_data,
-    retention=retention_tasks,
+    retention=lambda runtime: [*retention_tasks(runtime), circulars_task(runtime)],
 )
 
 

@@ -260,3 +260,52 @@ class CalendarFeed(EntityFields, Base, table=True):
         default=None, index=True
     )  # the read model's person, if known
     secret_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the 32-byte secret
+
+
+# --- circular decisions (issue 20)
+
+
+class Circular(EntityFields, Base, table=True):
+    """A committee's decision in writing between sessions (Umlaufverfahren): about an application
+    waiting on the committee's agenda queue, or a free question. Who may vote and who is recused
+    are fixed when it starts; it closes when all of them voted or at the deadline."""
+
+    __tablename__ = "circulars"
+    __table_args__ = (
+        Index("ix_circulars_committee_id_created_at", "committee_id", "created_at"),
+        Index("ix_circulars_status_deadline", "status", "deadline"),
+    )
+
+    committee_id: uuid.UUID = Field(foreign_key="committees.id")
+    region: str | None = Field(default=None, max_length=64)  # the committee's; None: state level
+    title: str = Field(max_length=500)
+    question: str | None = Field(default=None, max_length=5000)
+    application_id: uuid.UUID | None = Field(default=None, index=True)
+    agenda_item_id: uuid.UUID | None = Field(default=None, foreign_key="agenda_items.id")
+    requested_cents: int | None = Field(default=None, sa_type=BigInteger)
+    deadline: datetime = Field(sa_type=UTCDateTime)
+    # open → decided | failed; decided → refused when offers could not apply the decision
+    status: str = Field(default="open", max_length=16)
+    outcome: str | None = Field(default=None, max_length=16)  # approved | rejected
+    voter_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    recused_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    quorum: int = Field(default=0)
+    votes_yes: int = Field(default=0)
+    votes_no: int = Field(default=0)
+    votes_abstain: int = Field(default=0)
+    started_by: str = Field(max_length=255)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refused_rule: str | None = Field(default=None, max_length=64)
+    refused_detail: str | None = Field(default=None, max_length=2000)
+
+
+class CircularVote(Base, table=True):
+    """One member's vote on a circular: one each, final."""
+
+    __tablename__ = "circular_votes"
+
+    circular_id: uuid.UUID = Field(foreign_key="circulars.id", primary_key=True)
+    person_id: uuid.UUID = Field(primary_key=True)
+    vote: str = Field(max_length=8)  # yes | no | abstain
+    cast_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -185,8 +185,13 @@ class DecisionRecorded(EventPayload):
     """A committee decided on an agenda item; offers applies it to the application."""
 
     id: UUID = Field(description="The decision's id (offers applies each decision once).")
-    meeting_id: UUID
+    meeting_id: UUID | None = Field(
+        None, description="The session that decided; null for a circular decision."
+    )
     agenda_item_id: UUID
+    circular_id: UUID | None = Field(
+        None, description="The circular (Umlaufverfahren) that decided, if not a session."
+    )
     committee_id: UUID | None = None
     region: str | None = None
     application_id: UUID | None = None
@@ -207,3 +212,53 @@ class MinutesPublished(EventPayload):
     region: str | None = None
     title: str
     published_at: datetime
+
+
+# --- circular decisions (issue 20): ids, counts and the deadline only — the persons are ids of
+# registry persons (notifications knows their addresses).
+
+
+class CircularData(EventPayload):
+    """A circular decision (Umlaufverfahren) of a committee."""
+
+    id: UUID
+    committee_id: UUID
+    region: str | None = None
+    title: str
+    application_id: UUID | None = None
+    deadline: datetime
+
+
+@event_name("meetings.circular.started", version=1)
+class CircularStarted(CircularData):
+    """A committee's organisers started a circular; its voting members are asked to vote."""
+
+    voter_ids: list[UUID] = Field(
+        default_factory=list, description="The voting members who are not recused."
+    )
+    recused_ids: list[UUID] = Field(default_factory=list)
+
+
+@event_name("meetings.circular.reminded", version=1)
+class CircularReminded(CircularData):
+    """The deadline is near: the members who have not voted yet are reminded (once)."""
+
+    voter_ids: list[UUID] = Field(default_factory=list, description="Those who have not voted.")
+
+
+@event_name("meetings.circular.decided", version=1)
+class CircularDecided(CircularData):
+    """Quorum reached: the majority decided (``approved``: more yes than no, else ``rejected``)."""
+
+    outcome: str
+    votes: Votes = Votes()
+    voter_ids: list[UUID] = Field(default_factory=list, description="Those who were asked.")
+
+
+@event_name("meetings.circular.failed", version=1)
+class CircularFailed(CircularData):
+    """No quorum when the votes were in or the deadline passed: nothing is decided."""
+
+    votes: Votes = Votes()
+    quorum: int
+    voter_ids: list[UUID] = Field(default_factory=list, description="Those who were asked.")

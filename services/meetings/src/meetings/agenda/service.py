@@ -284,8 +284,21 @@ async def _quorum(
     committee = await committees.get_committee(session, meeting.committee_id)
     if committee is None:
         raise CommitteeNotFound(meeting.committee_id)
-    members = await committees.all_members(session, committee.id)
+    voting, recused = await voting_and_recused(session, committee.id, item)
+    present = (await repository.attendees(session, meeting.id) & voting) - recused
+    return voting, recused, present, committee.quorum or default_quorum(len(voting))
+
+
+async def voting_and_recused(
+    session: AsyncSession, committee_id: uuid.UUID, item: AgendaItem | None
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The committee's voting members, and those among them recused from deciding ``item`` (a
+    member whose organisation is the applicant or a partner); a session's decision and a
+    circular (issue 20) both use it."""
+    members = await committees.all_members(session, committee_id)
     voting = {m.person_id for m, _ in members if m.voting}
+    if item is None:
+        return voting, set()
     conflicted = {str(o) for o in [item.applicant_organization_id] if o} | set(
         item.partner_organization_ids
     )
@@ -297,8 +310,7 @@ async def _quorum(
         and person.organization_id is not None
         and str(person.organization_id) in conflicted
     }
-    present = (await repository.attendees(session, meeting.id) & voting) - recused
-    return voting, recused, present, committee.quorum or default_quorum(len(voting))
+    return voting, recused
 
 
 def _check_ballots(

@@ -1,0 +1,1 @@
+"""Circular decisions (Umlaufverfahren): a committee decides in writing between sessions."""
