@@ -112,6 +112,8 @@ class Registration(EntityFields, Base, table=True):
     status: str = Field(max_length=16)
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # issue 20: when an organiser marked the (confirmed) registrant as present; None: not (yet)
+    attended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Attendance(Base, table=True):

@@ -158,6 +158,17 @@ class RegistrationCancelled(RegistrationData):
     """A registration was cancelled."""
 
 
+@event_name("meetings.registration.attended", version=1)
+class RegistrationAttended(RegistrationData):
+    """An organiser marked a confirmed registrant as present (issue 20). Where the event issues
+    participation certificates, notifications mails the registrant the download link (the web's
+    ``/veranstaltungen/{meeting_id}/anmeldungen/{id}/teilnahmebescheinigung``)."""
+
+    certificate: bool = Field(
+        False, description="Whether a participation certificate can be downloaded."
+    )
+
+
 @event_name("meetings.agenda.item_added", version=1)
 class AgendaItemAdded(EventPayload):
     """An item was put on a meeting's agenda (by hand or from a submitted application)."""

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from meetings.common import ViewerDep
 from meetings.registrations import service
 from meetings.registrations.schemas import (
+    AttendanceChange,
     RegistrationCreate,
     RegistrationPublic,
     RegistrationStatus,
@@ -108,3 +109,68 @@ async def cancel_registration(
         if_match=if_match,
     )
     return Response(status_code=204)
+
+
+@router.post(
+    "/{registration_id}/attended",
+    response_model=RegistrationPublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    summary="Mark a registrant present (or not)",
+)
+async def set_attended(
+    meeting_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    data: AttendanceChange,
+    response: Response,
+    session: SessionDep,
+    viewer: ViewerDep,
+    if_match: IfMatch = None,
+) -> RegistrationPublic:
+    """For the meeting's organisers, once it has begun: body ``{"attended": true}`` marks a
+    confirmed registrant present, ``{"attended": false}`` undoes it (setting the same state again
+    changes nothing). Counts in the meeting's attendance (``present``); marking present announces
+    ``meetings.registration.attended``. 409 before the start, for a cancelled meeting and for a
+    registration that is not confirmed."""
+    registration, position = await service.set_attended(
+        session=session,
+        viewer=viewer,
+        meeting_id=meeting_id,
+        registration_id=registration_id,
+        attended=data.attended,
+        if_match=if_match,
+    )
+    response.headers["ETag"] = etag(registration.version)
+    return RegistrationPublic.of(registration, position)
+
+
+@router.get(
+    "/{registration_id}/certificate",
+    response_class=Response,
+    responses={
+        **problem_responses(401, 403, 404, 409, 422),
+        200: {"content": {"application/pdf": {}}, "description": "The certificate (PDF)."},
+    },
+    summary="A registrant's participation certificate (PDF)",
+)
+async def certificate(
+    meeting_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    session: SessionDep,
+    viewer: ViewerDep,
+) -> Response:
+    """The German „Teilnahmebescheinigung“ of a registrant marked present at a training,
+    conference or expert exchange, rendered on request (nothing is stored). For the organisers,
+    the signed-in registrant, and for a registration made without a token whoever holds its id
+    (the link in the registrant's e-mail). 409 when not present, for other kinds of meeting and
+    for an anonymised registration."""
+    _, document = await service.certificate(
+        session=session, viewer=viewer, meeting_id=meeting_id, registration_id=registration_id
+    )
+    return Response(
+        content=document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="teilnahmebescheinigung.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -23,6 +23,12 @@ class RegistrationCreate(RequestModel):
     organization: Annotated[Text, Field(max_length=300)] | None = None
 
 
+class AttendanceChange(RequestModel):
+    """Whether the registrant was present (``false`` undoes an earlier mark)."""
+
+    attended: bool
+
+
 class RegistrationPublic(BaseModel):
     """A registration and its place: confirmed, waitlisted (with position) or cancelled."""
 
@@ -38,6 +44,8 @@ class RegistrationPublic(BaseModel):
     )
     promoted_at: datetime | None
     cancelled_at: datetime | None
+    attended: bool = Field(description="Marked present by an organiser (issue 20).")
+    attended_at: datetime | None
     created_at: datetime
     updated_at: datetime
     version: int
@@ -47,6 +55,7 @@ class RegistrationPublic(BaseModel):
         """The view of a registration with its waiting-list position."""
         values: dict[str, Any] = registration.model_dump()
         values["waitlist_position"] = position if registration.status == "waitlisted" else None
+        values["attended"] = registration.attended_at is not None
         return cls.model_validate(values)
 
 

@@ -8,20 +8,24 @@ order, and a freed place goes to the first on the waiting list exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meetings.certificates import render
 from meetings.common import Viewer, audit, subject_region
 from meetings.models import Meeting, Registration, outbox
+from meetings.participation import service as participation
 from meetings.persons import repository as persons
 from meetings.registrations import repository
 from meetings.registrations.schemas import RegistrationCreate, registration_event_data
-from meetings.schedule.lookup import get_meeting, load_meeting
+from meetings.schedule.lookup import get_meeting, load_meeting, managed_meeting
 from schulerfolg.auth import Principal
 from schulerfolg.db import insert_entity, utcnow
 from schulerfolg.events.meetings import (
+    RegistrationAttended,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
@@ -263,3 +267,123 @@ async def promote_waitlisted(
             registration_id=str(registration.id),
         )
     return promoted
+
+
+# --------------------------------------------------------------------------- attendance (issue 20)
+
+
+async def set_attended(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    meeting_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    attended: bool,
+    if_match: str | None = None,
+) -> tuple[Registration, int | None]:
+    """Mark a confirmed registrant present (or undo it); for the meeting's organisers, for every
+    registrant (registry person or not). Only once the meeting has begun and unless it was
+    cancelled (409). A change bumps the attendance record (``meetings.meeting.attendance_recorded``,
+    ``present`` counts attended registrants too); marking present also announces
+    ``meetings.registration.attended`` (with ``certificate`` where the event issues one).
+    Setting the state it already has changes nothing."""
+    meeting = await managed_meeting(session=session, viewer=viewer, meeting_id=meeting_id)
+    registration = await repository.get_registration(
+        session, meeting.id, registration_id, for_update=True
+    )
+    if registration is None:
+        raise RegistrationNotFound(registration_id)
+    check_if_match(if_match, registration.version)
+    if meeting.status == "cancelled":
+        raise Conflict("The meeting is cancelled: nobody attended it.", rule="meeting-cancelled")
+    if meeting.starts_at > utcnow():
+        raise Conflict(
+            "The meeting has not begun yet; attendance is recorded from its start.",
+            rule="meeting-not-started",
+        )
+    if registration.status != "confirmed":
+        raise Conflict(
+            f"Only confirmed registrations can be marked as present; this one is "
+            f"{registration.status}.",
+            rule="registration-not-confirmed",
+        )
+    if (registration.attended_at is not None) == attended:
+        return registration, None
+    registration.attended_at = utcnow() if attended else None
+    registration.touch()
+    session.add(registration)
+    await session.flush()
+    action = "registration.attended" if attended else "registration.attendance_undone"
+    await audit(session, viewer.principal, action, "registrations", registration.id)
+    if attended:
+        await outbox.append(
+            session,
+            RegistrationAttended(
+                **registration_event_data(registration, meeting, None),
+                certificate=meeting.kind in render.CERTIFICATE_KINDS,
+            ),
+            entity_id=str(registration.id),
+            region=subject_region(meeting.region),
+        )
+    await participation.announce(session, meeting)
+    log.info(
+        action.replace("registration.", "meetings.registration."),
+        meeting_id=str(meeting.id),
+        registration_id=str(registration.id),
+    )
+    return registration, None
+
+
+async def certificate(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    meeting_id: uuid.UUID,
+    registration_id: uuid.UUID,
+) -> tuple[Registration, bytes]:
+    """The participation certificate of an attended registration as a PDF, rendered now (nothing
+    is stored). For the organisers, the signed-in registrant, and — for a registration made
+    without a token — whoever holds its id (the link in the registrant's e-mail), as for
+    cancelling. 404 for an unknown registration; 409 for an event without certificates, a
+    registrant not marked present, or an anonymised registration."""
+    meeting = await load_meeting(session=session, meeting_id=meeting_id)
+    registration = await repository.get_registration(session, meeting.id, registration_id)
+    if registration is None:
+        raise RegistrationNotFound(registration_id)
+    principal = viewer.principal
+    own = registration.user_sub is None or (
+        principal is not None and principal.sub == registration.user_sub
+    )
+    if not own and not viewer.may_manage(meeting.region):
+        raise (
+            viewer.refuse("this registration")
+            if principal is None
+            else Forbidden(
+                "Only the registrant or the meeting's organisers may fetch this certificate."
+            )
+        )
+    if meeting.kind not in render.CERTIFICATE_KINDS:
+        raise Conflict(
+            f"A {meeting.kind} issues no participation certificates.",
+            rule="no-certificates-for-kind",
+        )
+    if registration.attended_at is None or registration.status != "confirmed":
+        raise Conflict(
+            "The registrant was not marked as present; there is no certificate.",
+            rule="not-attended",
+        )
+    if not registration.email:
+        raise Conflict(
+            "The registration was anonymised; it has no certificate.", rule="registration-erased"
+        )
+    facts = render.CertificateFacts(
+        name=registration.name,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.location or ("online" if meeting.online_url else "–"),
+        organiser=render.organiser_of(meeting.region),
+        issued_on=utcnow().astimezone(render.BERLIN).date(),
+    )
+    return registration, await asyncio.to_thread(render.pdf, facts)

@@ -1,0 +1,1 @@
+"""Participation certificates (Teilnahmebescheinigungen) as German PDFs (issue 20)."""
