@@ -94,6 +94,9 @@ async def test_a_confirmed_project_becomes_a_submitted_application_of_the_youth_
 ):
     settings(world, youth_form_min_seconds=0.5)
     fund = await youth_fund(world)
+    options = (await world.client.get("/api/v1/youth-projects/form")).json()
+    assert [f["id"] for f in options["funds"]] == [fund["id"]]
+    assert {s["id"] for s in options["schools"]} == set(world.schools["boerde"])
     form = await ticket(world)
     await asyncio.sleep(0.6)  # a person takes a moment to fill in the form
     sent = (
@@ -114,6 +117,10 @@ async def test_a_confirmed_project_becomes_a_submitted_application_of_the_youth_
     seen = await world.client.post("/api/v1/youth-projects/view", json={"token": token})
     assert seen.status_code == 200, seen.text
     assert seen.json()["title"] == "Wir bauen ein Hochbeet"
+    assert (seen.json()["fund_name"], seen.json()["school_name"]) == (
+        "Jugendfonds Börde 2027",
+        "Schule 0 boerde",
+    )
     confirmed = await world.client.post("/api/v1/youth-projects/confirm", json={"token": token})
     assert confirmed.status_code == 200, confirmed.text
     app_id = confirmed.json()["application_id"]

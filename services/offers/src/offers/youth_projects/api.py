@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from offers.config import OffersSettings
 from offers.youth_projects import service
 from offers.youth_projects.schemas import (
+    FormOptions,
     FormTicket,
     TokenBody,
     YouthProjectConfirmed,
@@ -52,6 +53,16 @@ async def form_ticket(session: SessionDep, runtime: RuntimeDep) -> FormTicket:
     return await service.issue_ticket(session, _settings(runtime))
 
 
+@router.get(
+    "/youth-projects/form",
+    response_model=FormOptions,
+    summary="What the youth-project form offers",
+)
+async def form_options(session: SessionDep) -> FormOptions:
+    """Public. The youth funds still open and the schools of their regions."""
+    return await service.form_options(session)
+
+
 @router.post(
     "/youth-projects",
     response_model=YouthProjectReceived,
@@ -84,8 +95,10 @@ async def view_for_sponsor(
     body: TokenBody, session: SessionDep, runtime: RuntimeDep
 ) -> YouthProjectForSponsor:
     """Public with the sponsor's token: the project waiting for confirmation."""
-    p = await service.for_sponsor(session, body.token)
+    p, fund_name, school_name = await service.for_sponsor(session, body.token)
     return YouthProjectForSponsor(
+        fund_name=fund_name,
+        school_name=school_name,
         id=p.id,
         fund_id=p.fund_id,
         school_id=p.school_id,

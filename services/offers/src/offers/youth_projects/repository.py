@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from offers.models import YouthFormTicket, YouthProject
+from offers.models import Fund, SchoolView, YouthFormTicket, YouthProject
 
 
 async def ticket(session: AsyncSession, token_sha256: str) -> YouthFormTicket | None:
@@ -82,3 +82,28 @@ async def delete_tickets_before(session: AsyncSession, limit: datetime) -> int:
         delete(YouthFormTicket).where(col(YouthFormTicket.issued_at) < limit)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def open_youth_funds(session: AsyncSession, today: date) -> list[Fund]:
+    rows = await session.scalars(
+        select(Fund)
+        .where(
+            col(Fund.kind) == "youth_fund",
+            col(Fund.period_end) >= today,
+        )
+        .order_by(col(Fund.name))
+    )
+    return list(rows)
+
+
+async def schools_of(session: AsyncSession, regions: set[str] | None) -> list[SchoolView]:
+    """The live schools of ``regions`` (None: every region)."""
+    query = select(SchoolView).where(col(SchoolView.deleted).is_(False))
+    if regions is not None:
+        query = query.where(col(SchoolView.region).in_(regions))
+    return list(await session.scalars(query.order_by(col(SchoolView.name))))
+
+
+async def school_name(session: AsyncSession, school_id: object) -> str:
+    school = await session.get(SchoolView, school_id)
+    return school.name if school else ""

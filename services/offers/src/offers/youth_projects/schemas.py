@@ -72,6 +72,8 @@ class YouthProjectForSponsor(BaseModel):
     group_name: str | None
     sponsor_name: str | None
     confirm_by: date
+    fund_name: str
+    school_name: str
 
 
 class YouthProjectConfirmed(BaseModel):
@@ -80,3 +82,25 @@ class YouthProjectConfirmed(BaseModel):
     id: uuid.UUID
     application_id: uuid.UUID
     status: str
+
+
+class YouthFundOption(BaseModel):
+    id: uuid.UUID
+    name: str
+    region: str | None
+    period_start: date
+    period_end: date
+    max_per_application_cents: int | None
+
+
+class SchoolOption(BaseModel):
+    id: uuid.UUID
+    name: str
+    region: str
+
+
+class FormOptions(BaseModel):
+    """The youth funds open today and the schools of their regions (for the public form)."""
+
+    funds: list[YouthFundOption]
+    schools: list[SchoolOption]

@@ -22,7 +22,13 @@ from offers.directory import repository as directory
 from offers.funds import service as funds
 from offers.models import Application, YouthFormTicket, YouthProject, outbox
 from offers.youth_projects import repository
-from offers.youth_projects.schemas import FormTicket, YouthProjectCreate
+from offers.youth_projects.schemas import (
+    FormOptions,
+    FormTicket,
+    SchoolOption,
+    YouthFundOption,
+    YouthProjectCreate,
+)
 from schulerfolg.db import insert_entity, utcnow
 from schulerfolg.events.offers import ApplicationSubmitted, Contact, YouthProjectReceived
 from schulerfolg.http.problems import FieldError, NotFound, Problem, Unprocessable
@@ -225,14 +231,41 @@ async def receive(
     return project
 
 
+async def form_options(session: AsyncSession) -> FormOptions:
+    """The youth funds still open and the schools of their regions."""
+    fund_rows = await repository.open_youth_funds(session, utcnow().date())
+    regions = (
+        None
+        if any(f.region is None for f in fund_rows)
+        else {f.region for f in fund_rows if f.region}
+    )
+    schools = await repository.schools_of(session, regions) if fund_rows else []
+    return FormOptions(
+        funds=[
+            YouthFundOption(
+                id=f.id,
+                name=f.name,
+                region=f.region,
+                period_start=f.period_start,
+                period_end=f.period_end,
+                max_per_application_cents=f.max_per_application_cents,
+            )
+            for f in fund_rows
+        ],
+        schools=[SchoolOption(id=s.id, name=s.name, region=s.region) for s in schools],
+    )
+
+
 # --------------------------------------------------------------------------- the sponsor
 
 
-async def for_sponsor(session: AsyncSession, token: str) -> YouthProject:
+async def for_sponsor(session: AsyncSession, token: str) -> tuple[YouthProject, str, str]:
+    """The pending project, its fund's and its school's names."""
     project = await repository.pending_by_token(session, sha256(token))
     if project is None:
         raise YouthProjectNotFound()
-    return project
+    fund = await funds.get_fund(session=session, fund_id=project.fund_id)
+    return project, fund.name, await repository.school_name(session, project.school_id)
 
 
 async def confirm(*, session: AsyncSession, token: str) -> YouthProject:
