@@ -5,6 +5,11 @@ added and removed by buttons, a target that is no number told in German beside i
 each goal's target, actual figure, share and trend exactly as planning's progress has them,
 enters a value by hand for its manual goal (a value that is no number refused beside the field)
 and downloads the progress as CSV; the list shows the goals' summary as planning's list does.
+The monthly series names its months in German („November 2026“). The office changes an
+agreement through the same form without JavaScript (a goal added, a target changed, the region
+shown as text, a goal's values entered by hand kept with it) and the page shows the new
+progress; a change to a version someone else changed meanwhile is told in German and the form
+shows the current agreement to change again; a closed agreement is not changed.
 An event in Jerichower Land records its participants by sex and age group: the indicators page
 for that day shows planning's figures cell by cell, „x“ for the suppressed ones, and the
 programme's total is the plain sum of what was recorded. The overview of the 14 regions shows
@@ -32,6 +37,15 @@ FIGURES = {
     "diverse": {"18_29": 1},
 }
 STATE_AUTH = ("state_coordinator",)
+MONTHS = (
+    "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+)
+
+
+def _month(iso: str) -> str:
+    """``2026-11`` → „November 2026“."""
+    year, month = iso.split("-")
+    return f"{MONTHS[int(month) - 1]} {year}"
 
 
 async def _page(
@@ -159,7 +173,7 @@ async def test_an_agreement_made_without_javascript_followed_and_entered_by_hand
     assert manual["actual"] == 3
     assert await text_of(office.locator('[data-goal="elternabende"] [data-actual]')) == "3"
     series = await _rows(office, '[data-series="elternabende"] tbody tr')
-    assert series == [f"{m['month']} {m['actual']}" for m in manual["series"]]
+    assert series == [f"{_month(m['month'])} {m['actual']}" for m in manual["series"]]
     assert series[-1].endswith(" 3")
 
     csv = await office.request.get(f"{web.url}/zielvereinbarungen/{agreement_id}/fortschritt.csv")
@@ -335,3 +349,138 @@ async def test_the_overview_shows_the_14_regions_as_planning_lists_them(
     assert await cell(EVENT_REGION, "participants") == str(
         figures["programme"]["participants"]["count"]
     )
+
+
+async def _agreement_in_harz(suite: Suite) -> dict[str, Any]:
+    """An agreement of the Harz office with a counted and a manual goal, 4 entered by hand."""
+    year = date.today().year
+    auth = suite.auth("network_office", REGION)
+    async with suite.client("planning") as planning:
+        created = ok(
+            await planning.post(
+                "/agreements",
+                json={
+                    "region": REGION,
+                    "title": f"Zu ändern {TAG}",
+                    "period_start": f"{year}-01-01",
+                    "period_end": f"{year}-12-31",
+                    "parties": [
+                        {"kind": "office", "name": "Netzwerkstelle Harz"},
+                        {"kind": "district", "name": "Landkreis Harz"},
+                    ],
+                    "goals": [
+                        {
+                            "key": "treffen",
+                            "title": "Treffen",
+                            "indicator": "network_meetings_held",
+                            "target": 2,
+                        },
+                        {
+                            "key": "elternabende",
+                            "title": "Elternabende",
+                            "indicator": "manual",
+                            "target": 10,
+                        },
+                    ],
+                },
+                headers=auth,
+            ),
+            201,
+        )
+        ok(
+            await planning.post(
+                f"/agreements/{created['id']}/values",
+                json={"goal_key": "elternabende", "as_of": date.today().isoformat(), "value": 4},
+                headers=auth,
+            ),
+            201,
+        )
+    return created  # type: ignore[no-any-return]
+
+
+async def test_an_agreement_changed_without_javascript_and_a_stale_change_told(
+    browser: Any, web: Web, suite: Suite
+) -> None:
+    created = await _agreement_in_harz(suite)
+    agreement_id = created["id"]
+    office_auth = ("network_office", REGION)
+    plain = await _page(browser, web, role="network_office", region=REGION, javascript=False)
+    await plain.goto(f"{web.url}/zielvereinbarungen/{agreement_id}")
+    series = await _rows(plain, '[data-series="elternabende"] tbody tr')
+    assert series[-1] == f"{_month(date.today().isoformat()[:7])} 4"  # a German month
+    await plain.get_by_role("link", name="Bearbeiten", exact=True).click()
+    await plain.wait_for_load_state()
+    assert plain.url.endswith(f"/zielvereinbarungen/{agreement_id}/bearbeiten")
+    assert await plain.get_by_label("Titel", exact=True).input_value() == f"Zu ändern {TAG}"
+    assert await plain.get_by_label("Beginn", exact=True).input_value() == (
+        f"01.01.{date.today().year}"
+    )
+    assert await plain.get_by_label("Landkreis (optional)").input_value() == "Landkreis Harz"
+    assert await plain.get_by_label("Sollwert 2", exact=True).input_value() == "10"
+    assert await plain.get_by_label("Region", exact=True).count() == 0  # the region stays …
+    assert await text_of(plain.locator("[data-region]")) == "Harz"  # … shown as text
+
+    # a target that is no number is refused beside its field, the rest kept
+    await plain.get_by_label("Sollwert 2", exact=True).fill("fünf")
+    await plain.get_by_label("Ziel 2", exact=True).fill("Elternabende im Harz")
+    await _click(plain, "Änderungen speichern")
+    assert "Sollwert von Ziel 2 als ganze Zahl" in await error_of(plain, "goals-1-target")
+    assert await plain.get_by_label("Ziel 2", exact=True).input_value() == "Elternabende im Harz"
+    # a target changed, a goal added with the button, then saved
+    await plain.get_by_label("Sollwert 2", exact=True).fill("5")
+    await _click(plain, "Ziel hinzufügen")
+    await plain.get_by_label("Ziel 3", exact=True).fill("Schulen erreichen")
+    await plain.get_by_label("Indikator von Ziel 3").select_option("schools_reached")
+    await plain.get_by_label("Sollwert 3", exact=True).fill("3")
+    await _click(plain, "Änderungen speichern")
+    assert "Die Änderungen sind gespeichert." in await text_of(plain.get_by_role("status"))
+    assert plain.url.split("?")[0].endswith(f"/zielvereinbarungen/{agreement_id}")
+
+    stored = await _planning(suite, f"/agreements/{agreement_id}", *office_auth)
+    assert stored["version"] == created["version"] + 1 and stored["region"] == REGION
+    assert [(g["key"], g["title"], g["indicator"], g["target"]) for g in stored["goals"]] == [
+        ("treffen", "Treffen", "network_meetings_held", 2),
+        ("elternabende", "Elternabende im Harz", "manual", 5),  # the key and its values kept
+        ("schulen-erreichen", "Schulen erreichen", "schools_reached", 3),
+    ]
+    assert stored["parties"] == created["parties"]
+    progress = await _planning(suite, f"/agreements/{agreement_id}/progress", *office_auth)
+    assert [g["key"] for g in progress["goals"]] == ["treffen", "elternabende", "schulen-erreichen"]
+    for goal in progress["goals"]:
+        row = plain.locator(f'[data-goal="{goal["key"]}"]')
+        assert await text_of(row.locator("[data-target]")) == str(goal["target"])
+        assert await text_of(row.locator("[data-actual]")) == str(goal["actual"])
+        percent = f"{goal['percent']:.1f}".replace(".", ",")
+        assert await text_of(row.locator("[data-percent]")) == f"{percent} %"
+    assert await text_of(plain.locator('[data-goal="elternabende"] [data-percent]')) == "80,0 %"
+
+    # two open the form; the second to save finds it changed meanwhile
+    office = await _page(browser, web, role="network_office", region=REGION)
+    await office.goto(f"{web.url}/zielvereinbarungen/{agreement_id}/bearbeiten")
+    assert await check_accessibility(office) == []
+    await plain.goto(f"{web.url}/zielvereinbarungen/{agreement_id}/bearbeiten")
+    await plain.get_by_label("Titel", exact=True).fill(f"Geändert {TAG}")
+    await _click(plain, "Änderungen speichern")
+    assert "gespeichert" in await text_of(plain.get_by_role("status"))
+    await office.get_by_label("Sollwert 1", exact=True).fill("7")
+    await _click(office, "Änderungen speichern")
+    told = await text_of(office.get_by_role("alert"))
+    assert "inzwischen geändert" in told and "aktuellen Stand" in told
+    assert await office.get_by_label("Titel", exact=True).input_value() == f"Geändert {TAG}"
+    assert await office.get_by_label("Sollwert 1", exact=True).input_value() == "2"
+    assert await check_accessibility(office) == []
+    stored = await _planning(suite, f"/agreements/{agreement_id}", *office_auth)
+    assert [g["target"] for g in stored["goals"]] == [2, 5, 3]
+    await office.get_by_label("Sollwert 1", exact=True).fill("7")  # once more, now current
+    await _click(office, "Änderungen speichern")
+    assert "gespeichert" in await text_of(office.get_by_role("status"))
+    stored = await _planning(suite, f"/agreements/{agreement_id}", *office_auth)
+    assert stored["title"] == f"Geändert {TAG}"
+    assert [g["target"] for g in stored["goals"]] == [7, 5, 3]
+
+    # a closed agreement is not changed
+    await _click(office, "Zielvereinbarung abschließen")
+    assert await office.get_by_role("link", name="Bearbeiten", exact=True).count() == 0
+    response = await office.goto(f"{web.url}/zielvereinbarungen/{agreement_id}/bearbeiten")
+    assert response.status == 409
+    assert "lässt sich nicht mehr ändern" in await text_of(office.get_by_role("alert"))

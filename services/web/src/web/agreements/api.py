@@ -1,6 +1,7 @@
 """„Zielvereinbarungen“ pages for the network offices and the state coordination: the agreements
 with their progress in short (``/zielvereinbarungen``), a new one (``/zielvereinbarungen/neu``,
-goals added by buttons without JavaScript) and one agreement with each goal's target, actual
+goals added by buttons without JavaScript), the same form to change one
+(``/zielvereinbarungen/{id}/bearbeiten``, as of the version shown) and one agreement with each goal's target, actual
 figure, share, trend and monthly series, the form for a value entered by hand, closing and the
 CSV download (``/zielvereinbarungen/{id}``, ``…/fortschritt.csv``). Thin routes: the API calls
 are in ``service``, the forms in ``forms``."""
@@ -12,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from web.agreements import forms, service
@@ -28,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 NOTICES = {
     "angelegt": "Die Zielvereinbarung ist angelegt.",
+    "geaendert": "Die Änderungen sind gespeichert.",
     "erfasst": "Der Wert ist erfasst.",
     "abgeschlossen": "Die Zielvereinbarung ist abgeschlossen.",
 }
@@ -75,22 +78,64 @@ async def _form_page(
     user: User,
     form: forms.AgreementForm,
     *,
+    agreement: dict[str, Any] | None = None,
     errors: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
-    if not form.values.get("key"):
+    """The agreement form: a new one, or ``agreement`` to change (its region shown as text)."""
+    if agreement is None and not form.values.get("key"):
         form.values["key"] = str(uuid.uuid4())
     return render(
         request,
         "agreements/form.html",
         {
-            "title": "Neue Zielvereinbarung",
+            "title": "Zielvereinbarung bearbeiten" if agreement else "Neue Zielvereinbarung",
             "form": form,
+            "agreement": agreement,
             "errors": errors or [],
-            "regions": await region_choices(api, user),
+            "regions": await region_choices(api, user) if agreement is None else [],
+            "region_names": await region_names(api),
             "indicators": list(forms.INDICATORS.items()),
         },
         status_code=status,
+    )
+
+
+async def _save(
+    request: Request, api: Api, user: User, form: FormData, agreement: dict[str, Any] | None
+) -> Response:
+    """The form sent: a goal row added or removed, or the agreement created (``agreement``
+    None) or changed; refusals beside the fields. Changed meanwhile (412): the current
+    agreement in the form, to change again."""
+    data = forms.AgreementForm.read(form)
+    if agreement is not None:
+        data.values["region"] = agreement["region"]  # the region stays
+    if data.change_rows(form):
+        return await _form_page(request, api, user, data, agreement=agreement)
+    if agreement is None:
+        region = (await region_names(api)).get(data.values["region"], data.values["region"])
+        before = [{"kind": "office", "name": f"Netzwerkstelle {region}"}]
+    else:
+        before = agreement["parties"]
+    body, errors = data.body(before)
+    if not errors:
+        try:
+            if agreement is None:
+                saved = str((await service.create(api, user, body, data.values["key"]))["id"])
+            else:
+                saved = str(agreement["id"])
+                await service.update(api, user, saved, body, data.values["version"])
+        except ApiError as exc:
+            if exc.status not in (403, 409, 412, 422):
+                raise
+            errors = service.errors_of(exc)
+            if agreement is not None and exc.status == 412:
+                data = forms.AgreementForm.of(agreement)
+                errors = [{"field": None, "message": service.CHANGED}]
+        else:
+            return _to(saved, "angelegt" if agreement is None else "geaendert")
+    return await _form_page(
+        request, api, user, data, agreement=agreement, errors=errors, status=422
     )
 
 
@@ -105,21 +150,37 @@ async def post_new_agreement(
     request: Request, user: CurrentUser, api: ApiDep, form: CheckedForm
 ) -> Response:
     _office_only(user)
-    data = forms.AgreementForm.read(form)
-    if data.change_rows(form):
-        return await _form_page(request, api, user, data)
-    region = (await region_names(api)).get(data.values["region"], data.values["region"])
-    body, errors = data.body(f"Netzwerkstelle {region}")
-    if not errors:
-        try:
-            created = await service.create(api, user, body, data.values["key"])
-        except ApiError as exc:
-            if exc.status not in (403, 409, 422):
-                raise
-            errors = service.errors_of(exc)
-        else:
-            return _to(str(created["id"]), "angelegt")
-    return await _form_page(request, api, user, data, errors=errors, status=422)
+    return await _save(request, api, user, form, None)
+
+
+async def _changeable(
+    request: Request, api: Api, user: User, agreement_id: str
+) -> tuple[dict[str, Any], Response | None]:
+    """The agreement to change, or the page saying it is closed (409)."""
+    _office_only(user)
+    _checked(agreement_id)
+    found = await service.agreement(api, user, agreement_id)
+    if found["status"] != "closed":
+        return found, None
+    errors = [{"field": None, "message": service.UNCHANGEABLE}]
+    return found, await _detail_page(request, api, user, agreement_id, errors=errors, status=409)
+
+
+@router.get("/zielvereinbarungen/{agreement_id}/bearbeiten")
+async def edit_agreement(
+    request: Request, agreement_id: str, user: CurrentUser, api: ApiDep
+) -> Response:
+    found, closed = await _changeable(request, api, user, agreement_id)
+    form = forms.AgreementForm.of(found)
+    return closed or await _form_page(request, api, user, form, agreement=found)
+
+
+@router.post("/zielvereinbarungen/{agreement_id}/bearbeiten")
+async def post_edit_agreement(
+    request: Request, agreement_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    found, closed = await _changeable(request, api, user, agreement_id)
+    return closed or await _save(request, api, user, form, found)
 
 
 async def _detail_page(

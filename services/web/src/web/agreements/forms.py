@@ -1,10 +1,12 @@
 """The agreement form read back, and the form for a value entered by hand.
 
 The agreement form has the agreement's fields and rows of goals (``feld-goals-<n>-<part>``,
-parts ``title``, ``indicator``, ``target``) added and removed by submit buttons like the survey
-form's questions (no JavaScript needed). The parties are the region's office, the district named
-in one field and the providers typed one per line. Goal keys are derived from the titles
-(slugified, unique). Errors are German and sit beside their field."""
+parts ``title``, ``indicator``, ``target`` and the hidden ``key``) added and removed by submit
+buttons like the survey form's questions (no JavaScript needed). The same form changes an
+agreement: filled with it (``AgreementForm.of``), its version hidden. The parties are the
+region's office, the district named in one field and the providers typed one per line. A goal
+keeps its key when it is changed (its values entered by hand stay with it); a new goal's key is
+derived from its title (slugified, unique). Errors are German and sit beside their field."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from starlette.datastructures import FormData
 
 from web.applications.forms import read_count, read_date
 from web.funds.forms import Rows
+from web.site.formatting import datum_kurz
 from web.surveys.forms import slug
 
 INDICATORS = {
@@ -35,8 +38,17 @@ TRENDS = {
 }
 STATUS = {"draft": "Entwurf", "active": "laufend", "closed": "abgeschlossen"}
 PARTY_KINDS = {"office": "Netzwerkstelle", "district": "Landkreis", "provider": "Träger"}
-TEXT_FIELDS = ("title", "region", "period_start", "period_end", "district", "providers", "key")
-PARTS = ("title", "indicator", "target")
+TEXT_FIELDS = (
+    "title",
+    "region",
+    "period_start",
+    "period_end",
+    "district",
+    "providers",
+    "key",
+    "version",
+)
+PARTS = ("title", "indicator", "target", "key")
 ROW = re.compile(rf"^feld-goals-(\d+)-({'|'.join(PARTS)})$")
 Errors = list[dict[str, Any]]
 
@@ -98,6 +110,27 @@ class AgreementForm:
     def read(cls, form: FormData) -> AgreementForm:
         return cls({n: _text(form, n) for n in TEXT_FIELDS}, Goals.read(form))
 
+    @classmethod
+    def of(cls, agreement: dict[str, Any]) -> AgreementForm:
+        """The form filled with a stored agreement (planning's shape), its version hidden."""
+        parties = agreement["parties"]
+        district = next((p["name"] for p in parties if p["kind"] == "district"), "")
+        providers = [p["name"] for p in parties if p["kind"] == "provider"]
+        values = {
+            "title": agreement["title"],
+            "region": agreement["region"],
+            "period_start": datum_kurz(agreement["period_start"]),
+            "period_end": datum_kurz(agreement["period_end"]),
+            "district": district,
+            "providers": "\n".join(providers),
+            "key": "",
+            "version": str(agreement["version"]),
+        }
+        goals = Goals()
+        goals.rows = [{part: str(goal[part]) for part in PARTS} for goal in agreement["goals"]]
+        goals.numbers = list(range(len(goals.rows)))
+        return cls(values, goals)
+
     def change_rows(self, form: FormData) -> bool:
         """Add or remove a goal when a row button was pressed (True: show the form again)."""
         if _text(form, "add_row") == "goals":
@@ -109,18 +142,18 @@ class AgreementForm:
             return True
         return False
 
-    def body(self, office: str) -> tuple[dict[str, Any], Errors]:
-        """The API body (``office``: the name of the region's network office, the first party),
-        and the errors found before asking the API."""
+    def body(self, before: list[dict[str, Any]]) -> tuple[dict[str, Any], Errors]:
+        """The API body and the errors found before asking the API. ``before``: the parties so
+        far — the office (the first party, not in the form) is kept, and a district or provider
+        named as before keeps what planning knows of it (its registry organisation)."""
         v = self.values
         errors: Errors = []
-        parties = [{"kind": "office", "name": office}]
-        if v["district"]:
-            parties.append({"kind": "district", "name": v["district"]})
+        known = {(p["kind"], p["name"]): p for p in before}
+        parties = [p for p in before if p["kind"] == "office"]
+        named = [("district", v["district"])] if v["district"] else []
+        named += [("provider", line.strip()) for line in v["providers"].splitlines()]
         parties += [
-            {"kind": "provider", "name": line.strip()}
-            for line in v["providers"].splitlines()
-            if line.strip()
+            known.get((kind, name), {"kind": kind, "name": name}) for kind, name in named if name
         ]
         body: dict[str, Any] = {
             "region": v["region"],
@@ -130,13 +163,18 @@ class AgreementForm:
             "parties": parties,
             "goals": [],
         }
-        taken: set[str] = set()
+        kept = {row["key"] for row in self.goals.rows if row["key"]}
+        taken, used = set(kept), set[str]()
         for n, row in enumerate(self.goals.rows):
             message = f"Bitte geben Sie den Sollwert von Ziel {n + 1} als ganze Zahl an."
             target = _read(read_count, row["target"], f"goals-{n}-target", message, errors)
+            key = row["key"]
+            if not key or key in used:  # a new goal, or a key sent twice
+                key = slug(row["title"], taken, f"ziel-{n + 1}")
+            used.add(key)
             body["goals"].append(
                 {
-                    "key": slug(row["title"], taken, f"ziel-{n + 1}"),
+                    "key": key,
                     "title": row["title"],
                     "indicator": row["indicator"] if row["indicator"] in INDICATORS else "manual",
                     "target": target,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from web.applications.forms import version_header
 from web.auth.schemas import User
 from web.site.catalogue import rule_error, table_errors
 from web.site.client import Api, ApiError
@@ -49,10 +50,17 @@ NOT_MANUAL = (
     "Dieses Ziel wird aus dem gezählt, was im Netzwerk geschieht; Werte von Hand nimmt es nicht."
 )
 CLOSED = "Die Zielvereinbarung ist abgeschlossen; es können keine Werte mehr erfasst werden."
+UNCHANGEABLE = "Die Zielvereinbarung ist abgeschlossen und lässt sich nicht mehr ändern."
+CHANGED = (
+    "Die Zielvereinbarung wurde inzwischen geändert. Sie sehen jetzt den aktuellen Stand; bitte "
+    "tragen Sie Ihre Änderung noch einmal ein."
+)
 
 
 def errors_of(exc: ApiError) -> Errors:
     """planning's refusal of an agreement as page errors beside the form's fields."""
+    if exc.rule == "agreement-closed":
+        return [{"field": None, "message": UNCHANGEABLE}]
     return table_errors(exc, FIELDS)
 
 
@@ -92,6 +100,22 @@ async def create(api: Api, user: User, body: dict[str, Any], key: str) -> dict[s
         headers={"Idempotency-Key": key},
     )
     return reply.body  # type: ignore[no-any-return]
+
+
+async def update(
+    api: Api, user: User, agreement_id: str, body: dict[str, Any], version: str
+) -> None:
+    """Change an agreement (all fields but its region) as of ``version`` (``If-Match``: 412
+    when someone changed it meanwhile)."""
+    changes = {name: value for name, value in body.items() if name != "region"}
+    await api.call(
+        "PATCH",
+        "planning",
+        f"/agreements/{agreement_id}",
+        token=user.token,
+        json=changes,
+        headers=version_header(version),
+    )
 
 
 async def close(api: Api, user: User, agreement_id: str) -> None:

@@ -85,6 +85,17 @@ def datum_zeit(value: datetime | str | None) -> str:
     return format_datetime(moment, "d. MMMM y, HH:mm 'Uhr'", tzinfo=BERLIN, locale=LOCALE)
 
 
+def monat(value: str | None) -> str:
+    """A month ``2026-11`` → „November 2026“ (the text unchanged when it is no month)."""
+    if not value:
+        return ""
+    try:
+        first = date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return value
+    return format_date(first, format="MMMM y", locale=LOCALE)
+
+
 def iso_datetime(value: datetime | str | None) -> str:
     """A machine-readable date-time for ``<time datetime>``."""
     if value in (None, ""):
@@ -99,5 +110,6 @@ FILTERS = {
     "datum_kurz": datum_kurz,
     "zeit": zeit,
     "datum_zeit": datum_zeit,
+    "monat": monat,
     "iso_datetime": iso_datetime,
 }
