@@ -37,6 +37,7 @@ NotificationKind = Literal[
     "registration_confirmed",
     "registration_waitlisted",
     "registration_promoted",
+    "participation_certificate",  # a registrant present at a training (issue 20)
     "meeting_reminder",
     "report_due",
     "proof_of_use_due",  # proof of use (issue 16)

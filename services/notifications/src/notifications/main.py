@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from notifications.applications.consumer import offers_consumer
+from notifications.certificates.consumer import certificates_consumer
 from notifications.common import Loop
 from notifications.config import NotificationsSettings
 from notifications.deliveries.service import DeliveryGauges, DeliverySender, SmtpSender
@@ -77,6 +78,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             registry_consumer(runtime),
             offers_consumer(notifier),
             meetings_consumer(notifier),
+            certificates_consumer(notifier),
             payments_consumer(notifier),
             proof_of_use_consumer(notifier),
             youth_projects_consumer(notifier),
