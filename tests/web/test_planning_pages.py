@@ -37,6 +37,7 @@ FIGURES = {
     "diverse": {"18_29": 1},
 }
 STATE_AUTH = ("state_coordinator",)
+TREFFEN = {"key": "treffen", "title": "Treffen", "indicator": "network_meetings_held", "target": 2}
 MONTHS = (
     "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
 )
@@ -65,6 +66,54 @@ async def _click(page: Any, name: str) -> None:
 async def _planning(suite: Suite, path: str, *auth: str, **params: Any) -> Any:
     async with suite.client("planning") as planning:
         return ok(await planning.get(path, params=params, headers=suite.auth(*auth)))
+
+
+async def _new_agreement(
+    suite: Suite,
+    region: str,
+    title: str,
+    parties: list[dict[str, Any]],
+    goals: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """An agreement for this year made by the region's office through planning's API."""
+    year = date.today().year
+    async with suite.client("planning") as planning:
+        created: dict[str, Any] = ok(
+            await planning.post(
+                "/agreements",
+                json={
+                    "region": region,
+                    "title": title,
+                    "period_start": f"{year}-01-01",
+                    "period_end": f"{year}-12-31",
+                    "parties": parties,
+                    "goals": goals,
+                },
+                headers=suite.auth("network_office", region),
+            ),
+            201,
+        )
+    return created
+
+
+async def _goal(page: Any, n: int, title: str, indicator: str, target: str) -> None:
+    """Goal row ``n`` (from 1) of the agreement form filled."""
+    await page.get_by_label(f"Ziel {n}", exact=True).fill(title)
+    await page.get_by_label(f"Indikator von Ziel {n}").select_option(indicator)
+    await page.get_by_label(f"Sollwert {n}", exact=True).fill(target)
+
+
+async def _shows_progress(page: Any, progress: dict[str, Any]) -> None:
+    """The agreement page shows planning's progress goal by goal, the trend in German."""
+    trends = {"reached": "erreicht", "ahead": "vor Plan", "on_track": "im Plan"}
+    for goal in progress["goals"]:
+        row = page.locator(f'[data-goal="{goal["key"]}"]')
+        assert await text_of(row.locator("[data-target]")) == str(goal["target"])
+        assert await text_of(row.locator("[data-actual]")) == str(goal["actual"])
+        percent = f"{goal['percent']:.1f}".replace(".", ",")
+        assert await text_of(row.locator("[data-percent]")) == f"{percent} %"
+        expected = trends.get(goal["trend"], "hinter Plan")
+        assert await text_of(row.locator("[data-trend]")) == expected
 
 
 async def _rows(page: Any, selector: str) -> list[str]:
@@ -97,9 +146,7 @@ async def test_an_agreement_made_without_javascript_followed_and_entered_by_hand
     await plain.get_by_label("Träger (optional)").fill(
         "Kinder- und Jugendhilfe Harz e. V.\nLebenshilfe Harz"
     )
-    await plain.get_by_label("Ziel 1", exact=True).fill("Abgeschlossene Schulprojekte")
-    await plain.get_by_label("Indikator von Ziel 1").select_option("projects_completed")
-    await plain.get_by_label("Sollwert 1", exact=True).fill("8")
+    await _goal(plain, 1, "Abgeschlossene Schulprojekte", "projects_completed", "8")
     await _click(plain, "Ziel hinzufügen")
     assert (
         await plain.get_by_label("Ziel 1", exact=True).input_value()
@@ -107,9 +154,7 @@ async def test_an_agreement_made_without_javascript_followed_and_entered_by_hand
     )
     await plain.get_by_label("Ziel 2", exact=True).fill("Wird wieder entfernt")
     await _click(plain, "Ziel hinzufügen")
-    await plain.get_by_label("Ziel 3", exact=True).fill("Elternabende")
-    await plain.get_by_label("Indikator von Ziel 3").select_option("manual")
-    await plain.get_by_label("Sollwert 3", exact=True).fill("zehn")
+    await _goal(plain, 3, "Elternabende", "manual", "zehn")
     await _click(plain, "Ziel 2 entfernen")
     assert await plain.get_by_label("Ziel 2", exact=True).input_value() == "Elternabende"
     assert await plain.get_by_label("Ziel 3", exact=True).count() == 0
@@ -139,21 +184,9 @@ async def test_an_agreement_made_without_javascript_followed_and_entered_by_hand
     ]
 
     # the page shows planning's progress goal by goal, the trend in German
-    trends = {
-        "reached": "erreicht",
-        "ahead": "vor Plan",
-        "on_track": "im Plan",
-        "behind": "hinter Plan",
-    }
     progress = await _planning(suite, f"/agreements/{agreement_id}/progress", *office_auth)
     await office.goto(f"{web.url}/zielvereinbarungen/{agreement_id}")
-    for goal in progress["goals"]:
-        row = office.locator(f'[data-goal="{goal["key"]}"]')
-        assert await text_of(row.locator("[data-target]")) == str(goal["target"])
-        assert await text_of(row.locator("[data-actual]")) == str(goal["actual"])
-        percent = f"{goal['percent']:.1f}".replace(".", ",")
-        assert await text_of(row.locator("[data-percent]")) == f"{percent} %"
-        assert await text_of(row.locator("[data-trend]")) == trends[goal["trend"]]
+    await _shows_progress(office, progress)
     assert await check_accessibility(office) == []
 
     # a value by hand: refused beside its field when it is no number, then counted
@@ -301,23 +334,13 @@ async def test_the_overview_shows_the_14_regions_as_planning_lists_them(
         return found if found["groups"] else None
 
     await until(arrived, timeout=60, interval=0.5)
-    goal = {"key": "treffen", "title": "Treffen", "indicator": "network_meetings_held", "target": 2}
-    async with suite.client("planning") as planning:
-        ok(
-            await planning.post(
-                "/agreements",
-                json={
-                    "region": EVENT_REGION,
-                    "title": f"Zielvereinbarung Jerichower Land {TAG}",
-                    "period_start": f"{date.today().year}-01-01",
-                    "period_end": f"{date.today().year}-12-31",
-                    "parties": [{"kind": "office", "name": "Netzwerkstelle Jerichower Land"}],
-                    "goals": [goal],
-                },
-                headers=suite.auth("network_office", EVENT_REGION),
-            ),
-            201,
-        )
+    await _new_agreement(
+        suite,
+        EVENT_REGION,
+        f"Zielvereinbarung Jerichower Land {TAG}",
+        [{"kind": "office", "name": "Netzwerkstelle Jerichower Land"}],
+        [TREFFEN],
+    )
     surveys = await _planning(suite, "/surveys", *STATE_AUTH, limit=500)
     agreements = await _planning(suite, "/agreements", *STATE_AUTH, limit=500)
 
@@ -353,49 +376,27 @@ async def test_the_overview_shows_the_14_regions_as_planning_lists_them(
 
 async def _agreement_in_harz(suite: Suite) -> dict[str, Any]:
     """An agreement of the Harz office with a counted and a manual goal, 4 entered by hand."""
-    year = date.today().year
-    auth = suite.auth("network_office", REGION)
+    manual = {"key": "elternabende", "title": "Elternabende", "indicator": "manual", "target": 10}
+    created = await _new_agreement(
+        suite,
+        REGION,
+        f"Zu ändern {TAG}",
+        [
+            {"kind": "office", "name": "Netzwerkstelle Harz"},
+            {"kind": "district", "name": "Landkreis Harz"},
+        ],
+        [TREFFEN, manual],
+    )
     async with suite.client("planning") as planning:
-        created = ok(
-            await planning.post(
-                "/agreements",
-                json={
-                    "region": REGION,
-                    "title": f"Zu ändern {TAG}",
-                    "period_start": f"{year}-01-01",
-                    "period_end": f"{year}-12-31",
-                    "parties": [
-                        {"kind": "office", "name": "Netzwerkstelle Harz"},
-                        {"kind": "district", "name": "Landkreis Harz"},
-                    ],
-                    "goals": [
-                        {
-                            "key": "treffen",
-                            "title": "Treffen",
-                            "indicator": "network_meetings_held",
-                            "target": 2,
-                        },
-                        {
-                            "key": "elternabende",
-                            "title": "Elternabende",
-                            "indicator": "manual",
-                            "target": 10,
-                        },
-                    ],
-                },
-                headers=auth,
-            ),
-            201,
-        )
         ok(
             await planning.post(
                 f"/agreements/{created['id']}/values",
                 json={"goal_key": "elternabende", "as_of": date.today().isoformat(), "value": 4},
-                headers=auth,
+                headers=suite.auth("network_office", REGION),
             ),
             201,
         )
-    return created  # type: ignore[no-any-return]
+    return created
 
 
 async def test_an_agreement_changed_without_javascript_and_a_stale_change_told(
@@ -429,9 +430,7 @@ async def test_an_agreement_changed_without_javascript_and_a_stale_change_told(
     # a target changed, a goal added with the button, then saved
     await plain.get_by_label("Sollwert 2", exact=True).fill("5")
     await _click(plain, "Ziel hinzufügen")
-    await plain.get_by_label("Ziel 3", exact=True).fill("Schulen erreichen")
-    await plain.get_by_label("Indikator von Ziel 3").select_option("schools_reached")
-    await plain.get_by_label("Sollwert 3", exact=True).fill("3")
+    await _goal(plain, 3, "Schulen erreichen", "schools_reached", "3")
     await _click(plain, "Änderungen speichern")
     assert "Die Änderungen sind gespeichert." in await text_of(plain.get_by_role("status"))
     assert plain.url.split("?")[0].endswith(f"/zielvereinbarungen/{agreement_id}")
@@ -446,12 +445,7 @@ async def test_an_agreement_changed_without_javascript_and_a_stale_change_told(
     assert stored["parties"] == created["parties"]
     progress = await _planning(suite, f"/agreements/{agreement_id}/progress", *office_auth)
     assert [g["key"] for g in progress["goals"]] == ["treffen", "elternabende", "schulen-erreichen"]
-    for goal in progress["goals"]:
-        row = plain.locator(f'[data-goal="{goal["key"]}"]')
-        assert await text_of(row.locator("[data-target]")) == str(goal["target"])
-        assert await text_of(row.locator("[data-actual]")) == str(goal["actual"])
-        percent = f"{goal['percent']:.1f}".replace(".", ",")
-        assert await text_of(row.locator("[data-percent]")) == f"{percent} %"
+    await _shows_progress(plain, progress)
     assert await text_of(plain.locator('[data-goal="elternabende"] [data-percent]')) == "80,0 %"
 
     # two open the form; the second to save finds it changed meanwhile
