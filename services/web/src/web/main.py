@@ -56,6 +56,7 @@ from web.site.client import Api, ApiError, ServiceUnavailable
 from web.site.security import SESSION_COOKIE, CsrfRefused, SecurityHeaders
 from web.site.templates import render
 from web.surveys.api import router as surveys_router
+from web.youth.api import router as youth_router
 
 log = structlog.get_logger("web")
 
@@ -86,6 +87,7 @@ ROUTERS: list[APIRouter] = [
     agreements_router,
     indicators_router,
     overview_router,
+    youth_router,
 ]
 
 
