@@ -95,7 +95,7 @@ def moment_input(value: str | None) -> str:
     return datetime.fromisoformat(value).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
-def values_of_meeting(meeting: dict[str, Any]) -> dict[str, str]:
+def values_of_meeting(meeting: dict[str, Any]) -> dict[str, Any]:
     """A meeting as the edit form shows it."""
     return {
         "kind": str(meeting["kind"]),
