@@ -48,6 +48,9 @@ NotificationKind = Literal[
     "payment_approved",  # payments (issue 16)
     "payment_paid",
     "youth_project_received",  # youth micro-projects (issue 20)
+    "circular_started",  # circular decisions (issue 20)
+    "circular_reminder",
+    "circular_result",
 ]
 """The kinds of notification this service sends (one template pair per kind)."""
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from notifications.applications.consumer import offers_consumer
 from notifications.certificates.consumer import certificates_consumer
+from notifications.circulars.consumer import circulars_consumer
 from notifications.common import Loop
 from notifications.config import NotificationsSettings
 from notifications.deliveries.service import DeliveryGauges, DeliverySender, SmtpSender
@@ -79,6 +80,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             offers_consumer(notifier),
             meetings_consumer(notifier),
             certificates_consumer(notifier),
+            circulars_consumer(notifier),
             payments_consumer(notifier),
             proof_of_use_consumer(notifier),
             youth_projects_consumer(notifier),

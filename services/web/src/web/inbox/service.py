@@ -50,6 +50,9 @@ KIND_LABELS = {
     "proof_of_use_accepted": "Verwendungsnachweis anerkannt",
     "reclaim_due": "Rückforderung",
     "youth_project_received": "Jugendprojekt bestätigen",  # youth micro-projects (issue 20)
+    "circular_started": "Umlaufverfahren: bitte abstimmen",  # circular decisions (issue 20)
+    "circular_reminder": "Erinnerung an ein Umlaufverfahren",
+    "circular_result": "Ergebnis eines Umlaufverfahrens",
 }
 CHANNELS = (("email", "E-Mail"), ("inbox", "Posteingang"))
 CHANNEL_FIELDS = {"email": "email", "inbox": "posteingang"}

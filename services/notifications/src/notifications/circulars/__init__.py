@@ -1,0 +1,1 @@
+"""Circular decisions (Umlaufverfahren): the members' calls to vote, reminders and results."""
