@@ -4,7 +4,12 @@ list), ``…/neu`` („Veranstaltung planen“), ``…/{id}`` (the registrations
 in order), ``…/{id}/bearbeiten``, ``…/{id}/absagen`` and
 ``…/{id}/anmeldungen/{rid}/stornieren`` (each with a confirmation page); on the event's page
 its organisers enter the ESF+ participant figures (``…/{id}/teilnehmende``) of an event that
-collects them.
+collects them, and — once it has begun — who of the registrants was present
+(``…/{id}/anwesenheit``, checkboxes), with the certificate of each one present.
+
+The registrant's certificate (issue 20): ``/veranstaltungen/{id}/anmeldungen/{rid}/
+teilnahmebescheinigung`` (the link in their e-mail; signed in or by the registration's id) is a
+page with the download, ``….pdf`` relays the PDF meetings renders.
 
 These literal paths sit beside the public ``/veranstaltungen/{id}``: main.py includes this
 router before the public one, so ``/veranstaltungen/verwalten`` is never taken for an event id.
@@ -21,13 +26,13 @@ from starlette.exceptions import HTTPException
 from schulerfolg.topics import TOPICS
 from web.applications.service import is_id
 from web.auth.schemas import User
-from web.common import ApiDep, CurrentUser
+from web.common import ApiDep, CurrentUser, OptionalUser
 from web.events import forms, service
 from web.proof_of_use import figures
 from web.public.schemas import MEETING_KINDS
 from web.public.service import form_key
 from web.sessions.forms import text, values_of
-from web.site.client import Api
+from web.site.client import FILE_HEADERS, Api
 from web.site.security import CheckedForm
 from web.site.templates import render
 
@@ -41,6 +46,8 @@ NOTICES = {
     "storniert": "Die Anmeldung ist storniert. Ist ein Platz frei geworden, ist die erste "
     "Person der Warteliste nachgerückt.",
     "teilnehmende": "Die Teilnehmenden (ESF+) sind gespeichert.",
+    "anwesenheit": "Die Anwesenheit ist gespeichert. Wer neu als anwesend eingetragen ist, "
+    "erhält die Teilnahmebescheinigung per E-Mail, wenn es für die Veranstaltung eine gibt.",
 }
 
 
@@ -151,6 +158,7 @@ async def _event_page(
         if esf is not None
         else figures.of_figures((participation or {}).get("participants")),
         "errors": errors or [],
+        "attendance": service.attendance_view(meeting),
         **figures.LABELS,
     }
     return _page(request, "events/detail.html", context, status)
@@ -316,3 +324,54 @@ async def cancel_registration(
     return await _registration_page(
         request, api, user, meeting_id, registration_id, refused[1], status=refused[0]
     )
+
+
+@router.post(f"{BASE}/{{meeting_id}}/anwesenheit")
+async def save_attendance(
+    request: Request, meeting_id: str, user: CurrentUser, api: ApiDep, form: CheckedForm
+) -> Response:
+    """„Anwesenheit“: the ticked confirmed registrants were present, the others not."""
+    _office(user, meeting_id)
+    await service.event(api, user, meeting_id)
+    present = {str(value) for value in form.getlist("anwesend")}
+    errors = await service.save_attendance(api, user, meeting_id, present)
+    if not errors:
+        return _to(meeting_id, "anwesenheit")
+    return await _event_page(request, api, user, meeting_id, errors=errors, status=409)
+
+
+CERTIFICATE = "/veranstaltungen/{meeting_id}/anmeldungen/{registration_id}/teilnahmebescheinigung"
+
+
+@router.get(CERTIFICATE)
+async def certificate_page(
+    request: Request, meeting_id: str, registration_id: str, api: ApiDep, user: OptionalUser
+) -> Response:
+    """The registrant's page from the e-mail: the certificate to download, or why there is
+    none."""
+    if not (is_id(meeting_id) and is_id(registration_id)):
+        raise HTTPException(404)
+    found = await service.certificate(api, user, meeting_id, registration_id)
+    context = {
+        "title": "Ihre Teilnahmebescheinigung",
+        "download": f"/veranstaltungen/{meeting_id}/anmeldungen/{registration_id}"
+        "/teilnahmebescheinigung.pdf",
+        "refused": found[1] if isinstance(found, tuple) else None,
+    }
+    status = found[0] if isinstance(found, tuple) else 200
+    return _page(request, "events/certificate.html", context, status)
+
+
+@router.get(CERTIFICATE + ".pdf")
+async def certificate_pdf(
+    request: Request, meeting_id: str, registration_id: str, api: ApiDep, user: OptionalUser
+) -> Response:
+    """The certificate as the PDF meetings renders, as a download."""
+    if not (is_id(meeting_id) and is_id(registration_id)):
+        raise HTTPException(404)
+    found = await service.certificate(api, user, meeting_id, registration_id)
+    if isinstance(found, tuple):
+        context = {"title": "Ihre Teilnahmebescheinigung", "refused": found[1]}
+        return _page(request, "events/certificate.html", context, found[0])
+    headers = FILE_HEADERS | {"Content-Disposition": service.CERTIFICATE_FILE}
+    return Response(found, media_type="application/pdf", headers=headers)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from starlette.exceptions import HTTPException
 
 from web.applications.forms import version_header
@@ -16,7 +17,7 @@ from web.proof_of_use.figures import page_error
 from web.public.service import regions as all_regions
 from web.sessions.service import SESSION_KINDS
 from web.site.catalogue import rule_error
-from web.site.client import Api, ApiError
+from web.site.client import Api, ApiError, refusal, unreachable
 
 PAST = timedelta(days=365)  # the list shows the last year's events below the coming ones
 
@@ -188,3 +189,79 @@ async def save_figures(
         ]
         return exc.status, errors or [rule_error(exc.rule, exc.status)]
     return None
+
+
+# --------------------------------------------------------------------------- attendance (issue 20)
+
+CERTIFICATE_KINDS = frozenset({"training", "conference", "expert_exchange"})
+"""The kinds of event meetings issues participation certificates for."""
+ATTENDANCE_REFUSED = {
+    "meeting-not-started": "Die Anwesenheit lässt sich erst ab Beginn der Veranstaltung eintragen.",
+    "meeting-cancelled": "Die Veranstaltung ist abgesagt; niemand war anwesend.",
+    "registration-not-confirmed": "Nur fest angemeldete Personen können als anwesend gelten.",
+}
+CERTIFICATE_REFUSED = {
+    "not-attended": "Für diese Anmeldung ist keine Anwesenheit eingetragen – eine "
+    "Teilnahmebescheinigung gibt es nur für Personen, die teilgenommen haben.",
+    "no-certificates-for-kind": "Für diese Art von Veranstaltung gibt es keine "
+    "Teilnahmebescheinigungen.",
+    "registration-erased": "Die Angaben zu dieser Anmeldung sind gelöscht; eine "
+    "Teilnahmebescheinigung gibt es dafür nicht mehr.",
+}
+NO_CERTIFICATE = "Diese Teilnahmebescheinigung gibt es nicht. Bitte prüfen Sie den Link."
+CERTIFICATE_FILE = 'attachment; filename="Teilnahmebescheinigung.pdf"'
+
+
+def attendance_view(meeting: dict[str, Any]) -> dict[str, bool]:
+    """Whether the event's page offers the attendance form (begun, not cancelled) and the
+    certificate links (a kind with certificates)."""
+    begun = datetime.fromisoformat(meeting["starts_at"]) <= datetime.now(UTC)
+    return {
+        "open": begun and meeting.get("status") != "cancelled",
+        "certificates": meeting.get("kind") in CERTIFICATE_KINDS,
+    }
+
+
+async def save_attendance(
+    api: Api, user: User, meeting_id: str, present: set[str]
+) -> list[dict[str, Any]]:
+    """Mark the confirmed registrants in ``present`` as present and the others as not, one
+    call per change; meetings' refusals as German errors (the others are saved)."""
+    errors: list[dict[str, Any]] = []
+    for registration in (await registrations(api, user, meeting_id))["confirmed"]:
+        wanted = str(registration["id"]) in present
+        if bool(registration.get("attended")) == wanted:
+            continue
+        path = f"/meetings/{meeting_id}/registrations/{registration['id']}/attended"
+        try:
+            await api.call("POST", "meetings", path, token=user.token, json={"attended": wanted})
+        except ApiError as exc:
+            if exc.status not in (409, 412, 422):
+                raise
+            message = ATTENDANCE_REFUSED.get(exc.rule or "") or rule_error(exc.rule)["message"]
+            found = {"field": "anwesenheit", "message": message}
+            if found not in errors:
+                errors.append(found)
+    return errors
+
+
+async def certificate(
+    api: Api, user: User | None, meeting_id: str, registration_id: str
+) -> bytes | tuple[int, str]:
+    """A registrant's certificate (PDF) from meetings — with the person's token if signed in,
+    else by the registration's id as the e-mail's link carries it — or why there is none
+    (status, German sentence). 401/403 and failures raise ``ApiError``."""
+    path = f"/meetings/{meeting_id}/registrations/{registration_id}/certificate"
+    headers = {"Accept": "application/pdf"}
+    if user is not None and user.token:
+        headers["Authorization"] = f"Bearer {user.token}"
+    try:
+        found = await api.client("meetings").get(path, headers=headers)
+    except httpx.HTTPError as exc:
+        raise unreachable("meetings", exc) from exc
+    if found.status_code in (404, 409, 422):
+        problem = refusal(found, "meetings")
+        return found.status_code, CERTIFICATE_REFUSED.get(problem.rule or "", NO_CERTIFICATE)
+    if found.status_code >= 400:
+        raise refusal(found, "meetings")
+    return found.content
