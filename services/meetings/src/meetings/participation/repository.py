@@ -23,7 +23,7 @@ async def get(
 async def present(session: AsyncSession, meeting_id: uuid.UUID) -> int:
     """How many were present: the persons the attendance list names, plus the confirmed
     registrants marked present (issue 20) who are not on that list already."""
-    listed = select(Attendance.person_id).where(col(Attendance.meeting_id) == meeting_id)
+    listed = select(col(Attendance.person_id)).where(col(Attendance.meeting_id) == meeting_id)
     statement = select(func.count()).where(col(Attendance.meeting_id) == meeting_id)
     registrants = select(func.count()).where(
         col(Registration.meeting_id) == meeting_id,

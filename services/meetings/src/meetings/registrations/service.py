@@ -156,6 +156,24 @@ async def list_registrations(
     return positioned, next_cursor
 
 
+def _ensure_registrant_or_organiser(
+    viewer: Viewer, meeting: Meeting, registration: Registration, what: str
+) -> None:
+    """The registrant — signed in as who registered, or for a registration made without a token
+    whoever holds its id (it was only ever given to the registrant) — or an organiser (401/403
+    otherwise)."""
+    principal = viewer.principal
+    own = registration.user_sub is None or (
+        principal is not None and principal.sub == registration.user_sub
+    )
+    if not own and not viewer.may_manage(meeting.region):
+        raise (
+            viewer.refuse("this registration")
+            if principal is None
+            else Forbidden(f"Only the registrant or the meeting's organisers may {what}.")
+        )
+
+
 async def cancel_registration(
     *,
     session: AsyncSession,
@@ -178,17 +196,7 @@ async def cancel_registration(
     if registration is None:
         raise RegistrationNotFound(registration_id)
     principal = viewer.principal
-    own = registration.user_sub is None or (
-        principal is not None and principal.sub == registration.user_sub
-    )
-    if not own and not viewer.may_manage(meeting.region):
-        raise (
-            viewer.refuse("this registration")
-            if principal is None
-            else Forbidden(
-                "Only the registrant or the meeting's organisers may cancel this registration."
-            )
-        )
+    _ensure_registrant_or_organiser(viewer, meeting, registration, "cancel this registration")
     check_if_match(if_match, registration.version)
     if registration.status == "cancelled":
         return
@@ -350,18 +358,7 @@ async def certificate(
     registration = await repository.get_registration(session, meeting.id, registration_id)
     if registration is None:
         raise RegistrationNotFound(registration_id)
-    principal = viewer.principal
-    own = registration.user_sub is None or (
-        principal is not None and principal.sub == registration.user_sub
-    )
-    if not own and not viewer.may_manage(meeting.region):
-        raise (
-            viewer.refuse("this registration")
-            if principal is None
-            else Forbidden(
-                "Only the registrant or the meeting's organisers may fetch this certificate."
-            )
-        )
+    _ensure_registrant_or_organiser(viewer, meeting, registration, "fetch this certificate")
     if meeting.kind not in render.CERTIFICATE_KINDS:
         raise Conflict(
             f"A {meeting.kind} issues no participation certificates.",
