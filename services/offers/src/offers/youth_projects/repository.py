@@ -34,7 +34,7 @@ async def sent_since(
 ) -> list[datetime]:
     """When the projects with ``column`` = ``value`` created since ``since`` were sent."""
     rows = await session.scalars(
-        select(YouthProject.created_at)
+        select(col(YouthProject.created_at))
         .where(getattr(YouthProject, column) == value, col(YouthProject.created_at) > since)
         .order_by(col(YouthProject.created_at))
     )

@@ -259,11 +259,17 @@ async def form_options(session: AsyncSession) -> FormOptions:
 # --------------------------------------------------------------------------- the sponsor
 
 
-async def for_sponsor(session: AsyncSession, token: str) -> tuple[YouthProject, str, str]:
-    """The pending project, its fund's and its school's names."""
-    project = await repository.pending_by_token(session, sha256(token))
+async def _pending(session: AsyncSession, token: str, *, lock: bool = False) -> YouthProject:
+    """The project waiting for the sponsor with this token; 404 otherwise."""
+    project = await repository.pending_by_token(session, sha256(token), lock=lock)
     if project is None:
         raise YouthProjectNotFound()
+    return project
+
+
+async def for_sponsor(session: AsyncSession, token: str) -> tuple[YouthProject, str, str]:
+    """The pending project, its fund's and its school's names."""
+    project = await _pending(session, token)
     fund = await funds.get_fund(session=session, fund_id=project.fund_id)
     return project, fund.name, await repository.school_name(session, project.school_id)
 
@@ -271,9 +277,7 @@ async def for_sponsor(session: AsyncSession, token: str) -> tuple[YouthProject, 
 async def confirm(*, session: AsyncSession, token: str) -> YouthProject:
     """The sponsor confirms: the project becomes a submitted application of the youth fund
     with the sponsor as contact (the usual ``offers.application.submitted``)."""
-    project = await repository.pending_by_token(session, sha256(token), lock=True)
-    if project is None:
-        raise YouthProjectNotFound()
+    project = await _pending(session, token, lock=True)
     fund = await funds.get_fund(session=session, fund_id=project.fund_id)
     now = utcnow()
     app = Application(
@@ -332,9 +336,7 @@ async def confirm(*, session: AsyncSession, token: str) -> YouthProject:
 
 async def decline(*, session: AsyncSession, token: str) -> None:
     """The sponsor declines: the project is deleted, nothing reaches the jury."""
-    project = await repository.pending_by_token(session, sha256(token), lock=True)
-    if project is None:
-        raise YouthProjectNotFound()
+    project = await _pending(session, token, lock=True)
     await session.delete(project)
     await session.flush()
     log.info("offers.youth_project.declined", youth_project_id=str(project.id))

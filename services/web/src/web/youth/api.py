@@ -68,8 +68,14 @@ async def send(request: Request, api: ApiDep, form: CheckedForm) -> Response:
     return await _form(request, api, values=values, errors=errors, status_code=422)
 
 
-@router.get("/jugendprojekte/bestaetigen/{token}")
-async def sponsor(request: Request, token: str, api: ApiDep) -> Response:
+async def _sponsor_page(
+    request: Request,
+    api: Api,
+    token: str,
+    *,
+    errors: list[dict[str, str | None]] | None = None,
+    status_code: int = 200,
+) -> Response:
     project = await service.for_sponsor(api, token)
     return render(
         request,
@@ -78,28 +84,25 @@ async def sponsor(request: Request, token: str, api: ApiDep) -> Response:
             "title": f"Jugendprojekt bestätigen: {project['title']}",
             "project": project,
             "token_path": quote(token, safe=""),
+            "errors": errors or [],
         },
+        status_code=status_code,
     )
+
+
+@router.get("/jugendprojekte/bestaetigen/{token}")
+async def sponsor(request: Request, token: str, api: ApiDep) -> Response:
+    return await _sponsor_page(request, api, token)
 
 
 @router.post("/jugendprojekte/bestaetigen/{token}")
 async def sponsor_answer(request: Request, token: str, api: ApiDep, form: CheckedForm) -> Response:
     decision = str(form.get("entscheidung") or "")
     if decision not in ("bestaetigen", "ablehnen"):
-        project = await service.for_sponsor(api, token)
-        return render(
-            request,
-            "youth/sponsor.html",
-            {
-                "title": f"Jugendprojekt bestätigen: {project['title']}",
-                "project": project,
-                "token_path": quote(token, safe=""),
-                "errors": [
-                    {"field": None, "message": "Bitte wählen Sie „Bestätigen“ oder „Ablehnen“."}
-                ],
-            },
-            status_code=422,
-        )
+        errors: list[dict[str, str | None]] = [
+            {"field": None, "message": "Bitte wählen Sie „Bestätigen“ oder „Ablehnen“."}
+        ]
+        return await _sponsor_page(request, api, token, errors=errors, status_code=422)
     confirmed = await service.answer(api, token, decision)
     return render(
         request,
