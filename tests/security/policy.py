@@ -280,6 +280,14 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     (OF, "GET", f"{V}/funds/{{fund_id}}"): {"": signed_in("as GET /funds")},
     (OF, "PATCH", f"{V}/funds/{{fund_id}}"): {"": manage()},
     (OF, "GET", f"{V}/topics"): {"": public()},
+    # youth micro-projects (issue 20): young people send them without an account; the sponsor's
+    # e-mailed token is what lets them see, confirm or decline one
+    (OF, "GET", f"{V}/youth-projects/form"): {"": public("the form's funds and schools")},
+    (OF, "POST", f"{V}/youth-projects/form"): {"": public("a form ticket, for anyone")},
+    (OF, "POST", f"{V}/youth-projects"): {"": public("a micro-project, by anyone with a ticket")},
+    (OF, "POST", f"{V}/youth-projects/view"): {"": public("whoever holds the sponsor's token")},
+    (OF, "POST", f"{V}/youth-projects/confirm"): {"": public("whoever holds the sponsor's token")},
+    (OF, "POST", f"{V}/youth-projects/decline"): {"": public("whoever holds the sponsor's token")},
     (OF, "GET", f"{V}/projects"): {"": public()},
     (OF, "GET", f"{V}/applications"): {
         "": signed_in(
@@ -547,6 +555,23 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
         "anonymous registrant": public(
             "a registration made without a token: its id is the registrant's capability (given "
             "only to them, never listed but to the organiser), so whoever holds it may cancel"
+        ),
+    },
+    (M, "POST", f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}/attended"): {
+        "": manage("organiser, once the event has begun: any registrant, registry person or not")
+    },
+    (M, "GET", f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}/certificate"): {
+        "signed-in registrant": rule(
+            FORBIDDEN,
+            "the registrant (here: the Börde school's user) or the organiser",
+            anonymous=UNAUTHORIZED,
+            state=ALLOW,
+            office=ALLOW,
+            school=ALLOW,
+        ),
+        "anonymous registrant": public(
+            "a registration made without a token: its id (the link in the registrant's e-mail) "
+            "is the capability, as for cancelling"
         ),
     },
     (M, "GET", f"{V}/meetings/{{meeting_id}}/agenda"): {

@@ -80,7 +80,15 @@ async def running_stack(postgres_admin_url: str, root: Path) -> AsyncIterator[St
                         )
                     ),
                     "offers": await running.enter_async_context(
-                        start_offers(urls["offers"], nats.url, keys, log_level="WARNING")
+                        start_offers(
+                            urls["offers"],
+                            nats.url,
+                            keys,
+                            log_level="WARNING",
+                            # the matrix sends youth projects at once and from one address
+                            youth_form_min_seconds=0,
+                            youth_per_client_per_hour=10_000,
+                        )
                     ),
                     "meetings": await running.enter_async_context(
                         start_meetings(urls["meetings"], nats.url, keys, log_level="WARNING")

@@ -75,8 +75,9 @@ def test_every_operation_has_a_policy_entry_and_a_call():
 
 def test_the_policy_denies_anonymous_writes_everywhere_but_public_registrations():
     """A sanity check of the policy itself: no anonymous write is allowed except registering
-    for a public meeting, cancelling an anonymous registration by its id, and answering an open
-    anonymous survey (a ticket, then the answers)."""
+    for a public meeting, cancelling an anonymous registration by its id, answering an open
+    anonymous survey (a ticket, then the answers), and a young person's micro-project (a form
+    ticket, the project; its sponsor's steps by the e-mailed token)."""
     allowed = [
         (*op, variant)
         for op, variants in POLICY.items()
@@ -85,6 +86,11 @@ def test_the_policy_denies_anonymous_writes_everywhere_but_public_registrations(
         if rule.expect["anonymous"] is ALLOW
     ]
     assert allowed == [
+        ("offers", "POST", "/api/v1/youth-projects/form", ""),
+        ("offers", "POST", "/api/v1/youth-projects", ""),
+        ("offers", "POST", "/api/v1/youth-projects/view", ""),
+        ("offers", "POST", "/api/v1/youth-projects/confirm", ""),
+        ("offers", "POST", "/api/v1/youth-projects/decline", ""),
         ("meetings", "POST", "/api/v1/meetings/{meeting_id}/registrations", "public"),
         (
             "meetings",

@@ -6,6 +6,7 @@ up, e.g. a deletion or a state transition)."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from security.stack import Stack
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from meetings.models import Person as MeetingsPerson
 from offers.models import CommitteeView, OrganizationView, SchoolView
@@ -80,6 +81,7 @@ class World:
     submitted: dict[str, Any] = field(default_factory=dict)
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # planning, made on first use
     agreement: dict[str, Any] = field(default_factory=dict)  # planning, made on first use
+    youth_fund: dict[str, Any] = field(default_factory=dict)  # offers, made on first use
     notification: dict[str, Any] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)  # made without a token
     erasure_request: dict[str, Any] = field(default_factory=dict)
@@ -713,6 +715,75 @@ _patch_shared(
 )
 
 
+# youth micro-projects (issue 20): public, the sponsor's token is the capability
+_YOUTH = f"{V}/youth-projects"
+
+
+async def _youth_project(w: World, caller: str) -> dict[str, Any]:
+    """A youth project's body for the Börde youth fund, with a fresh form ticket."""
+    if not w.youth_fund:
+        body = {
+            "name": f"Jugendfonds Börde {_tag()}",
+            "kind": "youth_fund",
+            "region": OWN,
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "budget_cents": 1_000_000,
+        }
+        w.youth_fund = ok(await w.client(OF).post(f"{V}/funds", json=body, headers=w.state))
+    ticket = ok(await w.client(OF).post(f"{_YOUTH}/form"), 201)["ticket"]
+    return {
+        "ticket": ticket,
+        "website": "",
+        "fund_id": w.youth_fund["id"],
+        "school_id": w.school["id"],
+        "title": f"Nistkästen {_tag()}",
+        "idea": "Wir bauen Nistkästen für den Schulgarten.",
+        "group_size": 6,
+        "amount_cents": 20_000,
+        "start_date": "2027-03-01",
+        "end_date": "2027-05-31",
+        "sponsor_name": "Herr Winter",
+        "sponsor_email": f"winter-{caller}-{_tag()}@schule.example",
+    }
+
+
+async def _sponsor_token(w: World, caller: str) -> str:
+    """A youth project sent, and its sponsor's token read from offers' outbox (the e-mail)."""
+    body = await _youth_project(w, caller)
+    ok(await w.client(OF).post(_YOUTH, json=body), 202)
+    async with w.stack[OF].runtime.db.transaction(readonly=True) as session:
+        rows = await session.execute(
+            text("SELECT payload FROM outbox WHERE event_type LIKE '%youth_project.received%'")
+        )
+        for (payload,) in rows.all():
+            data = json.loads(payload)["data"]
+            if data["sponsor"]["email"] == body["sponsor_email"]:
+                return str(data["token"])
+    raise AssertionError("no youth_project.received event for the sponsor")
+
+
+simple(OF, "GET", f"{_YOUTH}/form", lambda w: f"{_YOUTH}/form")
+simple(OF, "POST", f"{_YOUTH}/form", lambda w: f"{_YOUTH}/form")
+
+
+@builds(OF, "POST", _YOUTH)
+async def _send_youth_project(w: World, caller: str) -> Call:
+    return Call("POST", _YOUTH, {"json": await _youth_project(w, caller)})
+
+
+for _step in ("view", "confirm", "decline"):
+
+    def _sponsor_step(step: str) -> Builder:
+        async def build(w: World, caller: str) -> Call:
+            token = await _sponsor_token(w, caller)
+            return Call("POST", f"{_YOUTH}/{step}", {"json": {"token": token}})
+
+        return build
+
+    BUILDERS[(OF, "POST", f"{_YOUTH}/{_step}", "")] = _sponsor_step(_step)
+
+
 @builds(OF, "POST", f"{V}/applications")
 async def _create_application(w: World, caller: str) -> Call:
     return Call("POST", f"{V}/applications", {"json": w.application_body()})
@@ -927,6 +998,65 @@ def _unregister(registrant: str) -> Builder:
 _REGISTRATIONS = f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}"
 BUILDERS[(M, "DELETE", _REGISTRATIONS, "signed-in registrant")] = _unregister("school")
 BUILDERS[(M, "DELETE", _REGISTRATIONS, "anonymous registrant")] = _unregister("anonymous")
+
+
+async def _begun_training(w: World, registrant: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A public Börde training with a registration by ``registrant``, moved to have begun."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
+    body = {
+        "title": f"Fortbildung {_tag()}",
+        "kind": "training",
+        "region": OWN,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=3)).isoformat(),
+        "location": "Haldensleben",
+        "public": True,
+    }
+    meetings = w.client(M)
+    meeting = ok(await meetings.post(f"{V}/meetings", json=body, headers=w.office))
+    registration = ok(
+        await meetings.post(
+            f"{V}/meetings/{meeting['id']}/registrations",
+            json={"name": "Gast", "email": f"gast-{_tag()}@example.org"},
+            headers=w.headers(registrant),
+        )
+    )
+    begun = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    moved = {"starts_at": begun.isoformat(), "ends_at": (begun + timedelta(hours=3)).isoformat()}
+    ok(await meetings.patch(f"{V}/meetings/{meeting['id']}", json=moved, headers=w.office))
+    return meeting, registration
+
+
+_ATTENDED = f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}/attended"
+
+
+@builds(M, "POST", _ATTENDED)
+async def _attended(w: World, caller: str) -> Call:
+    meeting, registration = await _begun_training(w, "anonymous")
+    base = f"{V}/meetings/{meeting['id']}/registrations"
+
+    async def unchanged() -> str | None:
+        items = ok(await w.client(M).get(base, params={"limit": 500}, headers=w.office))
+        mine = next(r for r in items["items"] if r["id"] == registration["id"])
+        return "marked present" if mine["attended"] else None
+
+    url = f"{base}/{registration['id']}/attended"
+    return Call("POST", url, {"json": {"attended": True}}, unchanged=unchanged)
+
+
+def _certificate(registrant: str) -> Builder:
+    async def build(w: World, caller: str) -> Call:
+        meeting, registration = await _begun_training(w, registrant)
+        url = f"{V}/meetings/{meeting['id']}/registrations/{registration['id']}"
+        ok(await w.client(M).post(f"{url}/attended", json={"attended": True}, headers=w.office))
+        return Call("GET", f"{url}/certificate")
+
+    return build
+
+
+_CERTIFICATE = f"{V}/meetings/{{meeting_id}}/registrations/{{registration_id}}/certificate"
+BUILDERS[(M, "GET", _CERTIFICATE, "signed-in registrant")] = _certificate("school")
+BUILDERS[(M, "GET", _CERTIFICATE, "anonymous registrant")] = _certificate("anonymous")
 
 
 simple(

@@ -50,6 +50,7 @@ KIND_LABELS = {
     "proof_of_use_accepted": "Verwendungsnachweis anerkannt",
     "reclaim_due": "Rückforderung",
     "youth_project_received": "Jugendprojekt bestätigen",  # youth micro-projects (issue 20)
+    "participation_certificate": "Teilnahmebescheinigung",  # attendance (issue 20)
     "circular_started": "Umlaufverfahren: bitte abstimmen",  # circular decisions (issue 20)
     "circular_reminder": "Erinnerung an ein Umlaufverfahren",
     "circular_result": "Ergebnis eines Umlaufverfahrens",
