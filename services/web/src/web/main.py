@@ -34,6 +34,7 @@ from web.assets.service import dist_dir
 from web.attachments.api import router as attachments_router
 from web.auth.api import router as auth_router
 from web.auth.service import Sessions
+from web.circulars.api import router as circulars_router
 from web.common import SignInRequired
 from web.config import WebSettings
 from web.dashboards.api import router as dashboards_router
@@ -79,6 +80,7 @@ ROUTERS: list[APIRouter] = [
     proof_of_use_router,
     office_router,
     sessions_router,
+    circulars_router,
     registry_router,
     dashboards_router,
     operations_router,
