@@ -54,6 +54,7 @@ class Purged:
     inbox: int
     dead_letters: int = 0
     anonymised: dict[str, int] = field(default_factory=dict)
+    duties: dict[str, int] = field(default_factory=dict)  # the tasks without personal data
 
     @property
     def personal(self) -> bool:
@@ -104,21 +105,24 @@ class Housekeeping:
                 )
             )
         anonymised: dict[str, int] = {}
+        duties: dict[str, int] = {}
         moved_now = now + self.retention.clock_offset
         for task in self.tasks:
             async with self.db.transaction() as session:
-                anonymised[task.kind] = await task.run(session, moved_now)
+                done = await task.run(session, moved_now)
+            (anonymised if task.personal else duties)[task.kind] = done
         purged = Purged(
             affected_rows(outbox),
             affected_rows(keys),
             affected_rows(inbox),
             affected_rows(dead),
             anonymised,
+            duties,
         )
         if purged.personal:
             await self.checkpoint()
         if any((purged.outbox, purged.idempotency_keys, purged.inbox, purged.dead_letters)) or any(
-            anonymised.values()
+            [*anonymised.values(), *duties.values()]
         ):
             log.info(
                 "housekeeping.purged",
@@ -127,6 +131,7 @@ class Housekeeping:
                 inbox=purged.inbox,
                 dead_letters=purged.dead_letters,
                 **{f"anonymised_{kind}": n for kind, n in anonymised.items()},
+                **{f"done_{kind}": n for kind, n in duties.items()},
             )
         return purged
 

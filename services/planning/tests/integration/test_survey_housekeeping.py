@@ -38,7 +38,7 @@ async def test_fresh_tickets_stay(planning: Planning) -> None:
     for _ in range(3):
         await _ticket(planning, survey_id)
     assert planning.settings.survey_ticket_hours == 48
-    assert (await planning.runtime.housekeeping.purge()).anonymised == {"survey_tickets": 0}
+    assert (await planning.runtime.housekeeping.purge()).duties == {"survey_tickets": 0}
     assert await _tickets(planning) == {"unused": 3}
 
 
@@ -51,7 +51,7 @@ async def test_stale_unused_tickets_go_and_a_closed_survey_keeps_none(planning_o
         await _ticket(planning, survey_id)
     assert (await _answer(planning, survey_id, used)).status_code == 201
 
-    assert (await planning.runtime.housekeeping.purge()).anonymised == {"survey_tickets": 5}
+    assert (await planning.runtime.housekeeping.purge()).duties == {"survey_tickets": 5}
     assert await _tickets(planning) == {"used": 1}
     again = await _answer(planning, survey_id, used)
     assert again.status_code == 409, again.text  # the used ticket still refuses a repeat
@@ -63,7 +63,7 @@ async def test_stale_unused_tickets_go_and_a_closed_survey_keeps_none(planning_o
         f"{SURVEYS}/{survey_id}/close", headers=planning.auth(*OFFICE)
     )
     assert closed.status_code == 200, closed.text
-    assert (await planning.runtime.housekeeping.purge()).anonymised == {"survey_tickets": 1}
+    assert (await planning.runtime.housekeeping.purge()).duties == {"survey_tickets": 1}
     assert await _tickets(planning) == {}
     survey = await planning.client.get(f"{SURVEYS}/{survey_id}", headers=planning.auth(*OFFICE))
     assert survey.json()["responses"] == 1  # the count of answers is untouched

@@ -22,3 +22,6 @@ class RetentionTask:
     kind: str  # e.g. "registrations"; names the count in the logs
     # Anonymise what is due at ``now``; return how many records changed.
     run: Callable[[AsyncSession, datetime], Awaitable[int]]
+    # False for a duty on the housekeeping's clock that touches no personal data (closing what is
+    # due, dropping spent one-time codes): counted apart, no checkpoint after it.
+    personal: bool = True

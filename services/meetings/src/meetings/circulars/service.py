@@ -356,4 +356,4 @@ async def apply_refusal(session: AsyncSession, data: ApplicationDecisionRefused)
 def circulars_task(_runtime: object) -> RetentionTask:
     """The housekeeping's task that closes circulars at their deadline and sends the reminders
     (it runs with the housekeeping's clock, so a test moves it with the clock offset)."""
-    return RetentionTask("circulars", close_due)
+    return RetentionTask("circulars", close_due, personal=False)

@@ -443,4 +443,4 @@ def housekeeping_tasks(runtime: Any) -> list[RetentionTask]:
     async def tickets(session: AsyncSession, now: datetime) -> int:
         return await repository.drop_spare_tickets(session, now - timedelta(hours=hours))
 
-    return [RetentionTask("survey_tickets", tickets)]
+    return [RetentionTask("survey_tickets", tickets, personal=False)]
