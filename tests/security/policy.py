@@ -502,6 +502,26 @@ POLICY: dict[tuple[str, str, str], dict[str, Rule]] = {
     (M, "DELETE", f"{V}/committees/{{committee_id}}/members/{{person_id}}"): {
         "": manage(readers=SEATED, others=HIDDEN)
     },
+    # circular decisions (issue 20): read as the committee, started by its organisers, voted on
+    # by its voting members only (the organisers and steering members see it but may not vote)
+    (M, "GET", f"{V}/committees/{{committee_id}}/circulars"): {
+        "": readers(*SEATED, note="as the committee", anonymous=UNAUTHORIZED)
+    },
+    (M, "POST", f"{V}/committees/{{committee_id}}/circulars"): {
+        "": manage("the committee's organisers", readers=SEATED, others=HIDDEN)
+    },
+    (M, "GET", f"{V}/circulars/{{circular_id}}"): {"": readers(*SEATED, note="as the committee")},
+    (M, "POST", f"{V}/circulars/{{circular_id}}/votes"): {
+        "": rule(
+            HIDDEN,
+            "a voting member, once",
+            anonymous=UNAUTHORIZED,
+            state=FORBIDDEN,
+            office=FORBIDDEN,
+            steering=FORBIDDEN,
+            member=ALLOW,
+        )
+    },
     (M, "GET", f"{V}/committees/{{committee_id}}/pending"): {
         "": readers(*SEATED, note="as the committee", anonymous=UNAUTHORIZED)
     },

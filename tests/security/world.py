@@ -959,6 +959,62 @@ async def _participant_figures(w: World, caller: str) -> Call:
     return Call("PUT", target, {"json": figures}, unchanged=unchanged)
 
 
+_CIRCULARS = f"{V}/committees/{{committee_id}}/circulars"
+
+
+def _circular_body() -> dict[str, Any]:
+    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    return {
+        "question": f"Tagt die Steuergruppe im Sommer? {_tag()}",
+        "deadline": deadline.isoformat(),
+    }
+
+
+async def _new_circular(w: World) -> dict[str, Any]:
+    """A question put to the Börde steering group by its office, the member seated first."""
+    await w.seat_member()  # a previous call may have removed them; the voters are fixed at start
+    url = f"{V}/committees/{w.committee['id']}/circulars"
+    return ok(await w.client(M).post(url, json=_circular_body(), headers=w.office))
+
+
+simple(M, "GET", _CIRCULARS, lambda w: f"{V}/committees/{w.committee['id']}/circulars")
+
+
+@builds(M, "POST", _CIRCULARS)
+async def _start_circular(w: World, caller: str) -> Call:
+    body = _circular_body()
+    url = f"{V}/committees/{w.committee['id']}/circulars"
+
+    async def unchanged() -> str | None:
+        listed = ok(await w.client(M).get(url, params={"limit": 500}, headers=w.state))
+        return (
+            "started" if any(c["question"] == body["question"] for c in listed["items"]) else None
+        )
+
+    return Call("POST", url, {"json": body}, unchanged=unchanged)
+
+
+@builds(M, "GET", f"{V}/circulars/{{circular_id}}")
+async def _read_circular(w: World, caller: str) -> Call:
+    return Call("GET", f"{V}/circulars/{(await _new_circular(w))['id']}")
+
+
+@builds(M, "POST", f"{V}/circulars/{{circular_id}}/votes")
+async def _vote(w: World, caller: str) -> Call:
+    circular = await _new_circular(w)
+
+    async def unchanged() -> str | None:
+        now = ok(await w.client(M).get(f"{V}/circulars/{circular['id']}", headers=w.state))
+        return None if now["votes_yes"] == 0 else "a vote was counted"
+
+    return Call(
+        "POST",
+        f"{V}/circulars/{circular['id']}/votes",
+        {"json": {"vote": "yes"}},
+        unchanged=unchanged,
+    )
+
+
 @builds(M, "POST", f"{V}/meetings/{{meeting_id}}/registrations", "public")
 async def _register_public(w: World, caller: str) -> Call:
     body = {"name": "Teilnehmerin", "email": f"t-{_tag()}@example.org"}
