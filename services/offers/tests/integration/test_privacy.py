@@ -466,6 +466,7 @@ async def test_own_data_holds_the_callers_applications_and_nothing_of_anyone_els
         "assessments": [],
         "history": [],
         "attachments": [],
+        "youth_projects": [],
     }
     assert (await world.client.get("/api/v1/me/data")).status_code == 401
 

@@ -219,6 +219,14 @@ async def test_erasure_of_the_sponsors_address_reaches_pending_and_confirmed_pro
     )
     app_id = confirmed.json()["application_id"]
     token = await received_token(world, pending["id"])
+    # the sponsor, signed in, sees the project waiting for them in their data (not the confirmed
+    # one: that is an application now, with them as its contact)
+    mine = await world.client.get(
+        "/api/v1/me/data", headers=world.service.auth("partner", sub="sub-sponsor", email=SPONSOR)
+    )
+    waiting = mine.json()["data"]["youth_projects"]
+    assert [(p["id"], p["sponsor"]["email"]) for p in waiting] == [(pending["id"], SPONSOR)]
+    assert [a["id"] for a in mine.json()["data"]["applications"]] == [app_id]
 
     ((answer, _),) = await request_erasure(world, SPONSOR.upper())
     assert answer.data.counts["youth_projects"] == 2  # the pending one deleted, a hash forgotten
@@ -231,3 +239,7 @@ async def test_erasure_of_the_sponsors_address_reaches_pending_and_confirmed_pro
     async with world.service.runtime.db.transaction(readonly=True) as session:
         rows = list(await session.scalars(select(YouthProject)))
     assert [(r.sponsor_email, r.sponsor_sha256) for r in rows] == [(None, None)]
+    after = await world.client.get(
+        "/api/v1/me/data", headers=world.service.auth("partner", sub="sub-sponsor", email=SPONSOR)
+    )
+    assert after.json()["data"]["youth_projects"] == []

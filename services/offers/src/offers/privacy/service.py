@@ -50,6 +50,7 @@ from offers.models import (
     StatusChange,
     audit_log,
 )
+from offers.youth_projects import repository as youth_projects
 from schulerfolg.auth import Principal
 from schulerfolg.db import apply_changes
 from schulerfolg.privacy import audit
@@ -397,7 +398,8 @@ def retention_tasks(runtime: Any) -> list[RetentionTask]:
 
 async def own_data(session: AsyncSession, principal: Principal) -> dict[str, list[dict[str, Any]]]:
     """The applications the caller created or is the contact of (with the caller's own contact
-    fields only), and the steps the caller took on applications."""
+    fields only), the steps the caller took on applications, and the youth micro-projects
+    waiting for the caller as their sponsor."""
     email = normalise_email(principal.email) if principal.email else None
     mine = col(Application.created_by) == principal.sub
     if email:
@@ -470,6 +472,18 @@ async def own_data(session: AsyncSession, principal: Principal) -> dict[str, lis
         **await _own_money_records(session, principal, app_ids),
         "history": history,
         "attachments": uploads,
+        # youth micro-projects waiting for the caller's confirmation as their adult sponsor
+        "youth_projects": [
+            {
+                "id": str(p.id),
+                "title": p.title,
+                "fund_id": str(p.fund_id),
+                "status": p.status,
+                "created_at": p.created_at,
+                "sponsor": {"name": p.sponsor_name, "email": p.sponsor_email},
+            }
+            for p in (await youth_projects.pending_of(session, email) if email else [])
+        ],
     }
 
 

@@ -52,6 +52,19 @@ async def pending_by_token(
     return (await session.scalars(query)).first()
 
 
+async def pending_of(session: AsyncSession, email: str) -> list[YouthProject]:
+    """The projects still waiting for the sponsor with this (normalised) address."""
+    rows = await session.scalars(
+        select(YouthProject)
+        .where(
+            func.lower(col(YouthProject.sponsor_email)) == email,
+            col(YouthProject.status) == "pending",
+        )
+        .order_by(col(YouthProject.created_at), col(YouthProject.id))
+    )
+    return list(rows)
+
+
 async def delete_pending_of(session: AsyncSession, email: str) -> int:
     result = await session.execute(
         delete(YouthProject).where(
