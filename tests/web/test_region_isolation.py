@@ -42,6 +42,7 @@ REGISTRANT = (f"Rita Anmeldung {TAG}", f"rita-{TAG}@grundschule-boerde.example")
 SURVEY_DRAFT = f"Vertrauliche Bedarfsabfrage {TAG}"
 SURVEY_ANSWER = f"Vertrauliche Antwort {TAG}"
 AGREEMENT = f"Vertrauliche Zielvereinbarung {TAG}"
+CIRCULAR = f"Vertrauliche Umlauffrage {TAG}"
 SECRETS = [
     MEMBER,
     MEMBER_EMAIL,
@@ -54,6 +55,7 @@ SECRETS = [
     SURVEY_DRAFT,
     SURVEY_ANSWER,
     AGREEMENT,
+    CIRCULAR,
 ]
 
 # The path parameters the seeding fills with Börde's ids (a route with another one fails).
@@ -71,6 +73,7 @@ PARAMETERS = (
     "registration_id",
     "survey_id",
     "agreement_id",
+    "circular_id",
 )
 
 # GET routes no office visit can show another region's data through, and why.
@@ -84,6 +87,8 @@ NOT_CONCERNED = {
     "/metrics": "operational: request counters without data",
     "/kalender/{secret}.ics": "a person's calendar subscription: the secret only its owner knows "
     "is the key, no office session reaches it (test_session_pages)",
+    "/jugendprojekte/bestaetigen/{token}": "a youth project's sponsor page: the e-mailed token "
+    "only the sponsor knows is the key, no office session reaches it (test_youth_pages)",
 }
 
 
@@ -196,6 +201,7 @@ async def boerde(suite: Suite) -> dict[str, Any]:
         "registration_id": [registration["id"]],
         "survey_id": surveys,
         "agreement_id": [await _agreement(suite, net.office)],
+        "circular_id": [await _circular(suite, net.office, net.committee["id"])],
     }
 
 
@@ -245,6 +251,18 @@ async def _agreement(suite: Suite, office: dict[str, str]) -> str:
     }
     async with suite.client("planning") as planning:
         created = ok(await planning.post("/agreements", json=body, headers=office), 201)
+    return str(created["id"])
+
+
+async def _circular(suite: Suite, office: dict[str, str], committee_id: str) -> str:
+    """A circular decision of Börde's steering group: its question is for the committee only."""
+    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    body = {"question": CIRCULAR, "deadline": deadline.isoformat()}
+    async with suite.client("meetings") as meetings:
+        created = ok(
+            await meetings.post(f"/committees/{committee_id}/circulars", json=body, headers=office),
+            201,
+        )
     return str(created["id"])
 
 
