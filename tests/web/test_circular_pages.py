@@ -19,7 +19,7 @@ from suite_support import Suite
 from test_session_pages import _seated_person
 from web_support import Web, check_accessibility, sign_in
 
-from web.site.formatting import BERLIN
+from schulerfolg.local_time import BERLIN
 
 TITLE = f"Schulgarten-AG ({uuid.uuid4().hex[:6]})"
 

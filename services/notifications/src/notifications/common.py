@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal, get_args
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Select, tuple_
@@ -56,9 +55,6 @@ NotificationKind = Literal[
 
 KINDS: tuple[str, ...] = get_args(NotificationKind)
 DIGEST = "digest"  # the e-mail collecting a period's notifications (not a preference kind)
-
-BERLIN = ZoneInfo("Europe/Berlin")
-"""Dates and times are shown, and digests and reminders timed, in Berlin time."""
 
 
 def normalize_email(email: str | None) -> str | None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
 from meetings.models import Meeting
+from schulerfolg.local_time import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 UID_DOMAIN = "meetings.schulerfolg.de"
 PRODID = "-//Schulerfolg sichern//Termine//DE"
 

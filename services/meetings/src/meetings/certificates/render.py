@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from schulerfolg.local_time import BERLIN
+
 TEMPLATES = Path(__file__).parent / "templates"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 CERTIFICATE_KINDS = frozenset({"training", "conference", "expert_exchange"})
 """The kinds of event whose attendance earns a certificate: those where participants learn

@@ -34,6 +34,7 @@ from schulerfolg.events.meetings import (
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, Forbidden, NotFound
+from schulerfolg.local_time import berlin_day
 
 # The audit actor of a registration made without a token.
 ANONYMOUS = "anonymous"
@@ -381,6 +382,6 @@ async def certificate(
         ends_at=meeting.ends_at,
         place=meeting.location or ("online" if meeting.online_url else "–"),
         organiser=render.organiser_of(meeting.region),
-        issued_on=utcnow().astimezone(render.BERLIN).date(),
+        issued_on=berlin_day(utcnow()),
     )
     return registration, await asyncio.to_thread(render.pdf, facts)

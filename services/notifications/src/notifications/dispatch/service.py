@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.common import BERLIN, Signals, normalize_email
+from notifications.common import Signals, normalize_email
 from notifications.config import NotificationsSettings
 from notifications.dispatch import repository
 from notifications.messages.service import Renderer
@@ -26,6 +26,7 @@ from notifications.models import Delivery, DigestItem, Notification, Preference,
 from notifications.preferences import repository as preferences
 from schulerfolg.db import after_commit, utcnow
 from schulerfolg.events.meetings import RegistrationData
+from schulerfolg.local_time import BERLIN
 
 log = structlog.get_logger("notifications.dispatch")
 

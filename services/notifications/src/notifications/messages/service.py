@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications.common import BERLIN
+from schulerfolg.local_time import BERLIN
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SUBJECT = 200  # a subject line stays readable (and unfolded on the wire)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.common import BERLIN, normalize_email
+from notifications.common import normalize_email
 from notifications.directory import repository as directory
 from notifications.dispatch.service import Notifier
 from notifications.models import Reminder
@@ -28,6 +28,7 @@ from notifications.reminders import repository as reminders
 from schulerfolg.db import utcnow
 from schulerfolg.events import CloudEvent
 from schulerfolg.events import offers as o
+from schulerfolg.local_time import BERLIN
 
 REMINDERS = {"proof_of_use_14d": 14, "proof_of_use_3d": 3, "proof_of_use_overdue": -1}
 """Reminder kind → days before the deadline (-1: the day after it, the overdue notice)."""

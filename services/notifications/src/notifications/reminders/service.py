@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.common import BERLIN, normalize_email
+from notifications.common import normalize_email
 from notifications.deliveries.service import send_digests
 from notifications.directory import repository as directory
 from notifications.dispatch.service import Addressee, Notifier
@@ -22,6 +22,7 @@ from notifications.models import Meeting, Reminder
 from notifications.proof_of_use import service as proof_of_use
 from notifications.reminders import repository
 from schulerfolg.db import Database, utcnow
+from schulerfolg.local_time import BERLIN
 
 log = structlog.get_logger("notifications.reminders")
 

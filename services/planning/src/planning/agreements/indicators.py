@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from planning.agreements.schemas import Trend
-from planning.indicators.service import BERLIN, berlin_day
 from planning.models import FundedProject, ManualValue, MeetingView, ParticipantRecord
+from schulerfolg.local_time import BERLIN, berlin_day
 
 NETWORK_MEETING_KINDS = ("network_meeting", "regional_group_meeting")
 

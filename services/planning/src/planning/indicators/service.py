@@ -8,9 +8,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +33,7 @@ from schulerfolg.events.base import STATE
 from schulerfolg.events.meetings import AttendanceRecorded
 from schulerfolg.events.offers import FundData, ProofOfUseAccepted
 from schulerfolg.http.problems import Forbidden
+from schulerfolg.local_time import BERLIN, berlin_day
 from schulerfolg.participants import (
     AGE_GROUP_LABELS,
     AGE_GROUPS,
@@ -43,9 +43,6 @@ from schulerfolg.participants import (
     ParticipantFigures,
     Sex,
 )
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
 
 # --------------------------------------------------------------------------- read models
 
@@ -103,11 +100,6 @@ async def apply_attendance(session: AsyncSession, data: AttendanceRecorded) -> N
             "figures": _table(figures),
         },
     )
-
-
-def berlin_day(moment: datetime) -> date:
-    """The calendar day of ``moment`` in Germany."""
-    return moment.astimezone(BERLIN).date()
 
 
 def _table(figures: ParticipantFigures | None) -> dict[str, dict[str, int]] | None:

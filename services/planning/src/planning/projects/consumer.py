@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planning.indicators.service import berlin_day
 from planning.projects import service
 from schulerfolg.events import CloudEvent
 from schulerfolg.events.offers import (
@@ -18,6 +17,7 @@ from schulerfolg.events.offers import (
     ApplicationSubmitted,
     ApplicationWithdrawn,
 )
+from schulerfolg.local_time import berlin_day
 from schulerfolg.messaging.consumer import ConsumerSpec
 
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,13 +38,13 @@ from schulerfolg.events.registry import PersonCreated, PersonErased, PersonUpdat
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, NotFound, Problem, Unprocessable
+from schulerfolg.local_time import BERLIN
 from schulerfolg.privacy import audit
 from schulerfolg.privacy.erasure import normalise_email
 from schulerfolg.search import search_text
 
 log = structlog.get_logger("registry.persons")
 
-BERLIN = ZoneInfo("Europe/Berlin")
 RESOURCE = "persons"
 ERASED_REASON = "Person im Register gelöscht"
 

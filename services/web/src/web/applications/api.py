@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from schulerfolg.http.csv import csv_response
+from schulerfolg.local_time import BERLIN
 from schulerfolg.regions import REGIONS
 from web.applications import service
 from web.applications.forms import (
@@ -36,7 +37,7 @@ from web.site.catalogue import (
     errors_of,
 )
 from web.site.client import Api, ApiError
-from web.site.formatting import BERLIN, datum_kurz
+from web.site.formatting import datum_kurz
 from web.site.security import CheckedForm
 from web.site.templates import render
 

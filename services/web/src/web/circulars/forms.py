@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from schulerfolg.local_time import BERLIN
 from web.applications.forms import read_date
 from web.sessions.forms import _time, text
-from web.site.formatting import BERLIN
 
 Errors = list[dict[str, Any]]
 

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 
+from schulerfolg.local_time import BERLIN
 from schulerfolg.topics import TOPICS
 from web.applications.forms import read_date
 from web.public.schemas import MEETING_KINDS
 from web.sessions.forms import text
-from web.site.formatting import BERLIN
 
 Errors = list[dict[str, Any]]
 

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from schulerfolg.local_time import BERLIN
 from web.applications.forms import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.funds import forms, service
 from web.registry.service import region_choices, region_names
 from web.site.client import Api, ApiError
-from web.site.formatting import BERLIN
 from web.site.security import CheckedForm
 from web.site.templates import render
 

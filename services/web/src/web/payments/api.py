@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from schulerfolg.local_time import BERLIN
 from web.applications.service import is_id
 from web.auth.schemas import User
 from web.common import ApiDep, CurrentUser
 from web.payments import forms, service
 from web.site.client import Api
-from web.site.formatting import BERLIN, datum_kurz
+from web.site.formatting import datum_kurz
 from web.site.security import CheckedForm
 from web.site.templates import render
 

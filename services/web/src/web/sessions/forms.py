@@ -17,8 +17,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from schulerfolg.local_time import BERLIN
 from web.applications.forms import read_date
-from web.site.formatting import BERLIN, euro, parse_euro
+from web.site.formatting import euro, parse_euro
 
 Errors = list[dict[str, Any]]
 

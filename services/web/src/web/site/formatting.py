@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
+from schulerfolg.local_time import BERLIN
+
 LOCALE = "de_DE"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def euro(cents: int | None) -> str:
