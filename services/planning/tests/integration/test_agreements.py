@@ -18,11 +18,12 @@ from schulerfolg.events.offers import (
     ApplicationCompleted,
     ApplicationSubmitted,
 )
+from schulerfolg.local_time import berlin_day
 from schulerfolg_dev.testing.plugin import eventually
 from schulerfolg_dev.testing.service import publish_events
 
 AGREEMENTS = "/api/v1/agreements"
-TODAY = date.today()
+TODAY = berlin_day(datetime.now(UTC))
 # the period began two months ago (on a month's first) and runs half a year on
 PERIOD_START = (TODAY.replace(day=1) - timedelta(days=40)).replace(day=1)
 PERIOD_END = TODAY + timedelta(days=180)

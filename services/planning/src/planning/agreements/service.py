@@ -32,6 +32,7 @@ from schulerfolg.db import apply_changes, utcnow
 from schulerfolg.http.etag import check_if_match
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from schulerfolg.local_time import berlin_day
 from schulerfolg.privacy.audit import record, resource_of
 from schulerfolg.regions import check_region
 
@@ -270,7 +271,7 @@ async def _facts(session: AsyncSession, agreement: Agreement) -> indicators.Fact
 
 async def _progress(session: AsyncSession, agreement: Agreement) -> Progress:
     facts = await _facts(session, agreement)
-    as_of = min(date.today(), agreement.period_end)
+    as_of = min(berlin_day(utcnow()), agreement.period_end)
     months = indicators.month_ends(agreement.period_start, as_of)
     share = indicators.elapsed_share(agreement.period_start, agreement.period_end, as_of)
     goals: list[GoalProgress] = []

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ from schulerfolg.db import utcnow
 from schulerfolg.events.planning import SurveyClosed, SurveyOpened
 from schulerfolg.http.pagination import PageParams
 from schulerfolg.http.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from schulerfolg.local_time import berlin_day
 from schulerfolg.privacy.audit import record, resource_of
 from schulerfolg.privacy.retention import RetentionTask
 
@@ -149,7 +150,7 @@ async def open_survey(
         raise Conflict(
             f"The survey is {survey.status}; only a draft can be opened.", rule="survey-not-draft"
         )
-    if survey.closes_on is not None and survey.closes_on < date.today():
+    if survey.closes_on is not None and survey.closes_on < berlin_day(utcnow()):
         raise Conflict(
             f"The survey closed on {survey.closes_on.isoformat()}; set a later closing date.",
             rule="survey-closing-date-passed",
@@ -266,7 +267,8 @@ async def respond(
     if not await repository.count_response(session, survey.id, max_responses):
         raise SurveyNotOpen(f"The survey has taken its {max_responses} answers.")
     await repository.add_response(
-        session, SurveyResponse(survey_id=survey.id, answers=answers, submitted_on=date.today())
+        session,
+        SurveyResponse(survey_id=survey.id, answers=answers, submitted_on=berlin_day(utcnow())),
     )
 
 
@@ -282,7 +284,7 @@ async def results(
 
 
 def _check_open(survey: Survey) -> None:
-    today = date.today()
+    today = berlin_day(utcnow())
     if survey.status != "open":
         raise SurveyNotOpen(f"The survey is {survey.status}; it takes no answers.")
     if survey.opens_on is not None and today < survey.opens_on:
