@@ -231,6 +231,11 @@ class Flow:
     marks: dict[str, float] = field(default_factory=dict)
 
     async def draft_and_submit(self, offers: httpx.AsyncClient) -> None:
+        await self.draft(offers)
+        await self.submit(offers)
+
+    async def draft(self, offers: httpx.AsyncClient) -> None:
+        """The school drafts the application and the office records the consultation."""
         net = self.net
         body = application_body(
             fund_id=net.fund["id"],
@@ -259,9 +264,13 @@ class Flow:
                 headers=net.office,
             )
         )
+
+    async def submit(self, offers: httpx.AsyncClient) -> None:
+        """The school submits the drafted application."""
         self.app = ok(
             await offers.post(
-                f"/applications/{self.app['id']}/submit", headers=net.school_auth(self.school)
+                f"/applications/{self.app['id']}/submit",
+                headers=self.net.school_auth(self.school),
             )
         )
         self.marks["submitted"] = time.monotonic()
